@@ -1,0 +1,95 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+type apiKeyRow struct {
+	ID        string `gorm:"primaryKey"`
+	Name      string
+	Role      string
+	AgentID   *string
+	TokenHash string
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+func (apiKeyRow) TableName() string { return "api_keys" }
+
+func toAPIKeyRow(k engine.APIKey) apiKeyRow {
+	row := apiKeyRow{ID: string(k.ID), Name: k.Name, Role: string(k.Role), TokenHash: k.TokenHash, CreatedAt: k.CreatedAt.UTC(), RevokedAt: k.RevokedAt}
+	if k.AgentID != "" {
+		id := string(k.AgentID)
+		row.AgentID = &id
+	}
+	return row
+}
+
+func toEngineAPIKey(r apiKeyRow) engine.APIKey {
+	k := engine.APIKey{ID: engine.APIKeyID(r.ID), Name: r.Name, Role: engine.Role(r.Role), TokenHash: r.TokenHash, CreatedAt: r.CreatedAt.UTC(), RevokedAt: r.RevokedAt}
+	if r.AgentID != nil {
+		k.AgentID = engine.AgentID(*r.AgentID)
+	}
+	return k
+}
+
+var _ engine.KeyStore = (*DB)(nil)
+
+// CreateAPIKey stores a new key; a name already in use is ErrConflict.
+func (db *DB) CreateAPIKey(ctx context.Context, key engine.APIKey) error {
+	row := toAPIKeyRow(key)
+	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+		return translate(err, "create API key", "an API key named %q already exists", key.Name)
+	}
+	return nil
+}
+
+// APIKeyByTokenHash returns the unrevoked key with that token hash.
+func (db *DB) APIKeyByTokenHash(ctx context.Context, tokenHash string) (engine.APIKey, error) {
+	return db.findAPIKey(ctx, "token_hash = ?", tokenHash)
+}
+
+// APIKeyByName returns the unrevoked key with that name.
+func (db *DB) APIKeyByName(ctx context.Context, name string) (engine.APIKey, error) {
+	return db.findAPIKey(ctx, "name = ?", name)
+}
+
+func (db *DB) findAPIKey(ctx context.Context, cond string, arg any) (engine.APIKey, error) {
+	var row apiKeyRow
+	err := db.gorm.WithContext(ctx).Where(cond, arg).Where("revoked_at IS NULL").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return engine.APIKey{}, engine.Errorf(engine.ErrNotFound, "API key not found")
+	}
+	if err != nil {
+		return engine.APIKey{}, fmt.Errorf("find API key: %w", err)
+	}
+	return toEngineAPIKey(row), nil
+}
+
+// SetAPIKeyTokenHash replaces the token hash of a key.
+func (db *DB) SetAPIKeyTokenHash(ctx context.Context, id engine.APIKeyID, tokenHash string) error {
+	res := db.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ?", string(id)).Update("token_hash", tokenHash)
+	if res.Error != nil {
+		return fmt.Errorf("update API key token: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return engine.Errorf(engine.ErrNotFound, "API key %s not found", id)
+	}
+	return nil
+}
+
+// CountActiveKeys counts unrevoked keys of a role.
+func (db *DB) CountActiveKeys(ctx context.Context, role engine.Role) (int, error) {
+	var n int64
+	if err := db.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("role = ? AND revoked_at IS NULL", string(role)).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count API keys: %w", err)
+	}
+	return int(n), nil
+}

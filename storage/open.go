@@ -1,0 +1,199 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect is the kind of database behind a DB.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Location is a parsed database URL.
+type Location struct {
+	Dialect Dialect
+	// DSN is what the driver is opened with.
+	DSN string
+	// Path is the SQLite database file (empty for PostgreSQL).
+	Path string
+	// Redacted is the URL with any password hidden, fit for logs and errors.
+	Redacted string
+}
+
+// ParseURL reads a database URL: postgres:// or postgresql:// select
+// PostgreSQL; sqlite:PATH, sqlite://PATH, file:PATH or a bare path select an
+// SQLite file.
+func ParseURL(raw string) (Location, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return Location{}, errors.New("empty database URL")
+	}
+	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return Location{}, fmt.Errorf("not a valid PostgreSQL URL (postgres://user:password@host:5432/database)")
+		}
+		if u.Host == "" {
+			return Location{}, fmt.Errorf("PostgreSQL URL %s has no host", u.Redacted())
+		}
+		return Location{Dialect: Postgres, DSN: raw, Redacted: u.Redacted()}, nil
+	}
+	path := raw
+	for _, prefix := range []string{"sqlite://", "sqlite:", "file:"} {
+		if strings.HasPrefix(raw, prefix) {
+			path = strings.TrimPrefix(raw, prefix)
+			break
+		}
+	}
+	if i := strings.Index(path, "://"); i >= 0 {
+		return Location{}, fmt.Errorf("unsupported database %q: use postgres://… or an SQLite file path", raw[:i+3])
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || path == ":memory:" {
+		return Location{}, errors.New("SQLite needs a file path (the database must survive a restart)")
+	}
+	return Location{Dialect: SQLite, DSN: sqliteDSN(path), Path: path, Redacted: path}, nil
+}
+
+// sqliteDSN opens the file in WAL mode (readers do not block the writer),
+// waits for a busy writer instead of failing, enforces foreign keys, and
+// begins every transaction IMMEDIATE so that two writers never deadlock on
+// a read-to-write upgrade.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// Options configure Open.
+type Options struct {
+	// URL is the database URL (see ParseURL).
+	URL string
+	// SecretKey is the 32-byte AES key that seals stored secrets.
+	SecretKey []byte
+	// Logger receives slow-query and error logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// DB is an open Switchboard database.
+type DB struct {
+	gorm     *gorm.DB
+	sql      *sql.DB
+	location Location
+	box      *secretBox
+}
+
+// connectTimeout bounds how long Open waits for an unreachable server.
+const connectTimeout = 10 * time.Second
+
+// Open connects to the database and checks that it answers. It does not
+// migrate: call MigrateUp.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	loc, err := ParseURL(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	box, err := newSecretBox(opts.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	var dialector gorm.Dialector
+	switch loc.Dialect {
+	case SQLite:
+		if dir := filepath.Dir(loc.Path); dir != "." {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, fmt.Errorf("open SQLite database %s: directory %s does not exist", loc.Path, dir)
+			}
+		}
+		dialector = sqlite.Open(loc.DSN)
+	case Postgres:
+		dialector = postgres.New(postgres.Config{DSN: loc.DSN})
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	gdb, err := gorm.Open(dialector, &gorm.Config{
+		Logger: logger.NewSlogLogger(log.With("component", "storage"), logger.Config{
+			SlowThreshold:             500 * time.Millisecond,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			// Values are never logged: they may be sealed secrets or token hashes.
+			ParameterizedQueries: true,
+		}),
+		DisableAutomaticPing: true,
+		TranslateError:       true,
+		NowFunc:              func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database %s: %w", loc.Dialect, loc.Redacted, err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database %s: %w", loc.Dialect, loc.Redacted, err)
+	}
+	if loc.Dialect == Postgres {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %s", loc.Dialect, loc.Redacted, redactErr(err, opts.URL))
+	}
+	return &DB{gorm: gdb, sql: sqlDB, location: loc, box: box}, nil
+}
+
+// redactErr renders a driver error without the password of the URL, should
+// a driver ever echo its connection string.
+func redactErr(err error, rawURL string) string {
+	msg := err.Error()
+	if u, perr := url.Parse(rawURL); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+	}
+	return msg
+}
+
+// Dialect reports which database this is.
+func (db *DB) Dialect() Dialect { return db.location.Dialect }
+
+// Location reports where the database is (password redacted).
+func (db *DB) Location() Location { return db.location }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error {
+	if err := db.sql.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
