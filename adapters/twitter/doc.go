@@ -1,0 +1,47 @@
+// Package twitter is Switchboard's Twitter (X) protocol layer: everything
+// that speaks Twitter's wire formats, and nothing that knows Switchboard's
+// database or conversation engine.
+//
+// # Inbound: webhooks
+//
+// Twitter's Account Activity API delivers a business handle's direct
+// messages to one webhook URL per Twitter application. That URL serves two
+// requests:
+//
+//   - GET ?crc_token=… — the challenge-response check. Answer 200 with
+//     {"response_token": CRCResponse(consumerSecret, token)}, quickly and
+//     without locks or database calls.
+//   - POST — an event delivery. Read the raw body (size-limited), check it
+//     with VerifySignature against the SignatureHeader before anything else
+//     (a forged body is answered 401 and stored nowhere), then ParseDelivery
+//     the same bytes. ParseDelivery understands every payload of the
+//     reference (text, media and quick-reply DMs, echoes, typing and read
+//     events, revocations, batches, the X Activity API envelope) and returns
+//     a Delivery of normalized values; errors wrap ErrMalformed (answer 400).
+//
+// A DirectMessage whose sender is the handle it was delivered for
+// (SenderID == ForUserID, see DirectMessage.IsEcho) is an echo of a message
+// the handle sent: Switchboard's own send when its id is one a send returned
+// or DirectMessage.SentByApp matches the application's numeric id, otherwise
+// an agent replying from Twitter's own app. Echoes never start a
+// conversation. Deliveries may be duplicated and arrive in any order:
+// deduplicate by (ForUserID, ID) and order by (CreatedAt, ID).
+//
+// # Outbound: the API client
+//
+// Client calls Twitter's REST API for one Twitter application (consumer key
+// and secret), with a handle's OAuth 1.0a access token per call where the
+// call acts for a user: "Sign on to Twitter" (request token, authorization
+// URL, access token, /2/users/me), webhook registration and subscriptions in
+// the v2 dialect or the premium v1.1 dialect with an environment name,
+// sending DMs (v2 by default, v1.1 for the premium dialect; texts longer
+// than MaxTextLength are split) and listing DM events for backfill. Failures
+// are *APIError values that say whether to retry, wait for a rate-limit
+// reset, re-authorize the handle or give up.
+//
+// Secrets (consumer secret, bearer and access tokens) never appear in
+// errors or in String output.
+//
+// The fake Twitter server in the twittertest subpackage implements the same
+// API for tests.
+package twitter
