@@ -1,0 +1,61 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+const callerKeyKey = "api_key"
+
+// authenticate requires a valid bearer token and remembers whose it is.
+func (s *Server) authenticate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, ok := bearerToken(c.GetHeader("Authorization"))
+		if !ok {
+			c.Header("WWW-Authenticate", `Bearer realm="switchboard"`)
+			s.abort(c, http.StatusUnauthorized, "unauthenticated", "missing bearer token: send Authorization: Bearer <token>", nil)
+			return
+		}
+		key, err := engine.Authenticate(c.Request.Context(), s.keys, token)
+		if err != nil {
+			c.Header("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
+			s.writeError(c, err)
+			return
+		}
+		c.Set(callerKeyKey, key)
+		c.Next()
+	}
+}
+
+// bearerToken reads "Bearer <token>" (the scheme is case-insensitive).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// requireRole lets through only the named roles; admin always passes.
+func (s *Server) requireRole(roles ...engine.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		key := callerKey(c)
+		if key.Role == engine.RoleAdmin || slices.Contains(roles, key.Role) {
+			c.Next()
+			return
+		}
+		s.abort(c, http.StatusForbidden, "forbidden", "the "+string(key.Role)+" role may not do this", nil)
+	}
+}
+
+func callerKey(c *gin.Context) engine.APIKey {
+	v, _ := c.Get(callerKeyKey)
+	key, _ := v.(engine.APIKey)
+	return key
+}
