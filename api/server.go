@@ -60,7 +60,9 @@ func New(opts Options) *Server {
 	r.ContextWithFallback = true
 	metrics := newHTTPMetrics(opts.Registry)
 	r.Use(withRequestID(), s.recoverPanic(), metrics.middleware(), s.accessLog(), s.limitBody(opts.MaxBodyBytes))
-	r.NoRoute(func(c *gin.Context) { s.abort(c, http.StatusNotFound, "not_found", "no such route: "+c.Request.URL.Path, nil) })
+	r.NoRoute(func(c *gin.Context) {
+		s.abort(c, http.StatusNotFound, "not_found", "no such route: "+c.Request.URL.Path, nil)
+	})
 	r.NoMethod(func(c *gin.Context) {
 		s.abort(c, http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
 	})
