@@ -53,7 +53,7 @@ func TestParseDeliverySamples(t *testing.T) {
 			URLs:        []URL{{TCO: "https://t.co/abc", Expanded: "https://acme.example/order/1", Display: "acme.example/order/1"}},
 			Hashtags:    []string{"refund"},
 			SourceAppID: "268278", SourceApp: &App{ID: "268278", Name: "Twitter Web Client", URL: "http://twitter.com"},
-			Sender:      customer, Recipient: handle,
+			Sender: customer, Recipient: handle,
 		}}}},
 		{"photo_dm.json", Delivery{ForUserID: "7472512", DirectMessages: []DirectMessage{{
 			ID: "1218168691763924998", ForUserID: "7472512", CreatedAt: ms(1579153051217),
