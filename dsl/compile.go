@@ -1,0 +1,502 @@
+package dsl
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Limits on a rule's size.
+const (
+	// MaxLength is the longest rule source, in characters.
+	MaxLength = 10000
+	// MaxNodes is the largest number of syntax nodes (names, values,
+	// operators) in a rule.
+	MaxNodes = 1000
+)
+
+// Program is a compiled rule. It is immutable and safe for concurrent use.
+type Program struct {
+	source  string
+	program *vm.Program
+	node    ast.Node
+	fast    func(*Context) bool
+	reads   []int
+}
+
+// Compile checks a rule's source against Context and compiles it. The rule
+// must be true or false. Any failure is an *Error.
+func Compile(source string) (*Program, error) {
+	if n := utf8.RuneCountInString(source); n > MaxLength {
+		return nil, newError(source, 0,
+			fmt.Sprintf("the rule is too long: %d characters, at most %d are allowed", n, MaxLength),
+			"split it into several rules, or tag the customers (hasTag) instead of listing them")
+	}
+	if strings.TrimSpace(source) == "" {
+		return nil, newError(source, 0, "the rule is empty",
+			"write a condition that is true or false, such as Customer.FollowersCount > 10000")
+	}
+	program, err := expr.Compile(source, options()...)
+	if err != nil {
+		return nil, translate(source, err)
+	}
+	p := &Program{source: source, program: program, node: program.Node()}
+	p.reads = readFields(p.node)
+	if fn, ok := buildFast(p.node); ok {
+		p.fast = fn
+	}
+	return p, nil
+}
+
+func options() []expr.Option {
+	opts := []expr.Option{
+		expr.Env(Context{}),
+		expr.AsBool(),
+		expr.MaxNodes(MaxNodes),
+	}
+	return append(opts, functionOptions()...)
+}
+
+// Source returns the rule's source text.
+func (p *Program) Source() string { return p.source }
+
+// Fast reports whether the rule runs as Go closures rather than on expr's
+// virtual machine.
+func (p *Program) Fast() bool { return p.fast != nil }
+
+// Reads returns the paths of the context fields the rule reads, in catalogue
+// order.
+func (p *Program) Reads() []string {
+	out := make([]string, len(p.reads))
+	for i, r := range p.reads {
+		out[i] = catalogue.fields[r].Path
+	}
+	return out
+}
+
+// Values returns the values in c of the fields the rule reads, by path.
+func (p *Program) Values(c *Context) map[string]any {
+	out := make(map[string]any, len(p.reads))
+	for _, r := range p.reads {
+		f := &catalogue.fields[r]
+		out[f.Path] = f.Value(c)
+	}
+	return out
+}
+
+// Runner holds the reusable state of expr's virtual machine. A Runner must
+// not be used by two goroutines at once; the zero value is ready to use.
+type Runner struct {
+	vm vm.VM
+}
+
+// Eval runs the rule against c: on the fast path when the rule has one,
+// else on expr's virtual machine with r (nil means a fresh machine). A
+// run-time error (say, a list index out of range) is an *Error and the rule
+// does not match.
+func (p *Program) Eval(c *Context, r *Runner) (bool, error) {
+	if p.fast != nil {
+		return p.fast(c), nil
+	}
+	return p.EvalVM(c, r)
+}
+
+// EvalVM runs the rule on expr's virtual machine, the reference for the fast
+// path. r may be nil.
+func (p *Program) EvalVM(c *Context, r *Runner) (bool, error) {
+	var (
+		out any
+		err error
+	)
+	if r == nil {
+		out, err = expr.Run(p.program, c)
+	} else {
+		out, err = r.vm.Run(p.program, c)
+	}
+	if err != nil {
+		return false, runtimeError(p.source, err)
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, &Error{Line: 1, Column: 1, Message: "the rule did not give true or false"}
+	}
+	return b, nil
+}
+
+func runtimeError(source string, err error) *Error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return newError(source, fe.From, fe.Message, "")
+	}
+	return &Error{Message: scrub(err.Error())}
+}
+
+var (
+	reNoField     = regexp.MustCompile(`^type (\S+) has no (?:field|method) (\S+)$`)
+	reUnknownName = regexp.MustCompile(`^unknown name (\S+)$`)
+	reMismatch    = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types? (.+?)(?: and (.+))?\)$`)
+	reUnexpected  = regexp.MustCompile(`^unexpected token (\w+)(?:\("(.*)"\))?$`)
+	reExpected    = regexp.MustCompile(`^expected bool, but got (.+)$`)
+	reArguments   = regexp.MustCompile(`^(not enough|too many) arguments to call (\S+)$`)
+)
+
+// translate turns an expr error into an analyst's Error.
+func translate(source string, err error) *Error {
+	var fe *file.Error
+	if !errors.As(err, &fe) {
+		msg := err.Error()
+		if m := reExpected.FindStringSubmatch(msg); m != nil {
+			return newError(source, 0,
+				fmt.Sprintf("a rule must be true or false, but this one gives %s", typeWords(m[1])),
+				"compare it with something, as in Customer.FollowersCount > 10000, or combine conditions with && and ||")
+		}
+		return newError(source, 0, msg, "")
+	}
+	msg := fe.Message
+	at := fe.From
+	var message, hint string
+	switch {
+	case reNoField.MatchString(msg):
+		m := reNoField.FindStringSubmatch(msg)
+		group := scrub(m[1])
+		if group == "the context" {
+			group = ""
+		}
+		message = fmt.Sprintf("%s has no field %s", group, m[2])
+		if group == "" {
+			message = fmt.Sprintf("unknown field %s", m[2])
+		}
+		hint = suggestField(group, m[2])
+	case reUnknownName.MatchString(msg):
+		name := reUnknownName.FindStringSubmatch(msg)[1]
+		if isCall(source, fe.To) && binaryOperators[name] {
+			message = fmt.Sprintf("%s is written between its two values, not called like a function", name)
+			hint = fmt.Sprintf(`write Message.Text %s "refund"`, name)
+		} else if isCall(source, fe.To) {
+			message = fmt.Sprintf("unknown function %s", name)
+			if s := nearest(name, knownFunctions(), identity); binaryOperators[s] {
+				hint = fmt.Sprintf(`did you mean %s? It is written between its two values: Message.Text %s "refund"`, s, s)
+			} else if s != "" {
+				hint = fmt.Sprintf("did you mean %s?", s)
+			} else {
+				hint = "the functions are " + strings.Join(ownFunctions, ", ") + ", and expr's builtins such as lower, upper, len, any, all"
+			}
+		} else {
+			message = fmt.Sprintf("unknown field %s", name)
+			hint = suggestField("", name)
+		}
+	case reMismatch.MatchString(msg):
+		m := reMismatch.FindStringSubmatch(msg)
+		message, hint = mismatch(source, at, m[1], m[2], m[3])
+	case msg == "literal not terminated":
+		message = "this text has no closing quote"
+		hint = `end the text with the same quote it starts with: "refund"`
+	case strings.HasPrefix(msg, "unexpected token EOF"):
+		at, message, hint = unexpectedEnd(source)
+	case reUnexpected.MatchString(msg):
+		m := reUnexpected.FindStringSubmatch(msg)
+		message, hint = unexpected(m[1], m[2])
+	case strings.HasPrefix(msg, "error parsing regexp: "):
+		message = "the pattern after matches is not a valid regular expression: " + strings.TrimPrefix(msg, "error parsing regexp: ")
+		hint = `in a pattern, ( ) [ ] . * + ? { } | \ have special meanings; put \\ before one to match it as it is`
+	case strings.Contains(msg, "exceeds maximum allowed nodes"):
+		message = fmt.Sprintf("the rule is too complex: it has more than %d parts", MaxNodes)
+		hint = "split it into several rules, or tag the customers (hasTag) instead of listing them"
+		at = 0
+	case reArguments.MatchString(msg):
+		m := reArguments.FindStringSubmatch(msg)
+		message = fmt.Sprintf("%s arguments for %s", m[1], m[2])
+		hint = `"switchboard rules fields" shows how each function is called`
+	case strings.HasPrefix(msg, "unknown pointer") || strings.HasPrefix(msg, "cannot use pointer accessor"):
+		message = "# can only be used inside any(), all(), none(), filter() or map()"
+	case strings.HasPrefix(msg, "non-bool expression"):
+		message = "the condition of if / ?: must be true or false"
+	default:
+		message = msg
+	}
+	return newError(source, at, message, hint)
+}
+
+// isCall reports whether the name ending at rune offset end is followed by
+// an opening parenthesis.
+func isCall(source string, end int) bool {
+	rest := []rune(source)
+	if end > len(rest) {
+		return false
+	}
+	return strings.HasPrefix(strings.TrimSpace(string(rest[end:])), "(")
+}
+
+// typeWords translates an expr type name into the catalogue's words, with an
+// article: "a number", "text".
+func typeWords(t string) string {
+	switch w := scrub(t); w {
+	case "number", "yes/no value", "list of text", "time", "list", "map", "duration":
+		return withArticle(w)
+	case "yes/no":
+		return "a yes/no value"
+	case "text", "value":
+		if w == "value" {
+			return "a value"
+		}
+		return "text"
+	case "nil":
+		return "nothing (nil)"
+	case "unknown":
+		return "a value of unknown type"
+	default:
+		return w
+	}
+}
+
+var binaryOperators = map[string]bool{"contains": true, "startsWith": true, "endsWith": true, "matches": true, "in": true}
+
+var comparisons = map[string]bool{"==": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true}
+
+// mismatch explains an operator applied to values of the wrong types.
+func mismatch(source string, at int, op, left, right string) (message, hint string) {
+	l, r := describeOperands(source, at, op)
+	if l == "" {
+		l = typeWords(left)
+	}
+	if r == "" && right != "" {
+		r = typeWords(right)
+	}
+	switch {
+	case right == "":
+		message = fmt.Sprintf("%s cannot be used with %s", op, l)
+	case comparisons[op]:
+		message = fmt.Sprintf("cannot compare %s with %s", l, r)
+	case op == "&&" || op == "||" || op == "and" || op == "or":
+		message = fmt.Sprintf("%s joins conditions that are true or false, but got %s and %s", op, l, r)
+	case op == "contains" || op == "startsWith" || op == "endsWith" || op == "matches":
+		message = fmt.Sprintf("%s works on text, but got %s and %s", op, l, r)
+	case op == "in":
+		message = fmt.Sprintf("in needs a list on its right, but got %s and %s", l, r)
+	default:
+		message = fmt.Sprintf("%s cannot be used between %s and %s", op, l, r)
+	}
+	lt, rt := scrub(left), scrub(right)
+	switch {
+	case isNumberWord(lt) && rt == "text":
+		hint = "numbers are written without quotes"
+		if lit, ok := stringOperand(source, at, false); ok {
+			if _, err := strconv.ParseFloat(lit, 64); err == nil {
+				hint = fmt.Sprintf("numbers are written without quotes: %s, not %q", lit, lit)
+			}
+		}
+	case lt == "text" && isNumberWord(rt):
+		hint = "text is written in quotes, as in \"10\""
+	case lt == "yes/no" || rt == "yes/no":
+		hint = "yes/no fields are compared with true or false, or used on their own: Customer.Verified"
+	}
+	return message, hint
+}
+
+func isNumberWord(s string) bool { return s == "number" }
+
+// operands finds the binary operation at rune offset at.
+func operands(source string, at int) *ast.BinaryNode {
+	tree, err := parser.Parse(source)
+	if err != nil {
+		return nil
+	}
+	var found *ast.BinaryNode
+	ast.Find(tree.Node, func(n ast.Node) bool {
+		if b, ok := n.(*ast.BinaryNode); ok && b.Location().From == at {
+			found = b
+			return true
+		}
+		return false
+	})
+	return found
+}
+
+// describeOperands describes the two sides of the operation at rune offset
+// at: `Customer.FollowersCount (a number)`, `"10" (text)`.
+func describeOperands(source string, at int, op string) (string, string) {
+	b := operands(source, at)
+	if b == nil {
+		return "", ""
+	}
+	return describeNode(b.Left), describeNode(b.Right)
+}
+
+func describeNode(n ast.Node) string {
+	if path, ok := fieldPath(n); ok {
+		return describeField(path)
+	}
+	switch v := n.(type) {
+	case *ast.StringNode:
+		return fmt.Sprintf("%q (text)", v.Value)
+	case *ast.IntegerNode:
+		return fmt.Sprintf("%d (a number)", v.Value)
+	case *ast.FloatNode:
+		return fmt.Sprintf("%v (a number)", v.Value)
+	case *ast.BoolNode:
+		return fmt.Sprintf("%v (a yes/no value)", v.Value)
+	case *ast.NilNode:
+		return "nil (nothing)"
+	}
+	return ""
+}
+
+// stringOperand returns the text literal on one side of the operation at at.
+func stringOperand(source string, at int, left bool) (string, bool) {
+	b := operands(source, at)
+	if b == nil {
+		return "", false
+	}
+	n := b.Right
+	if left {
+		n = b.Left
+	}
+	s, ok := n.(*ast.StringNode)
+	if !ok {
+		return "", false
+	}
+	return s.Value, true
+}
+
+// fieldPath returns the catalogue path a node reads, if it is a plain field.
+func fieldPath(n ast.Node) (string, bool) {
+	switch v := n.(type) {
+	case *ast.IdentifierNode:
+		if _, ok := catalogue.byPath[v.Value]; ok {
+			return v.Value, true
+		}
+	case *ast.MemberNode:
+		id, ok := v.Node.(*ast.IdentifierNode)
+		if !ok || v.Method {
+			return "", false
+		}
+		prop, ok := v.Property.(*ast.StringNode)
+		if !ok {
+			return "", false
+		}
+		path := id.Value + "." + prop.Value
+		if _, ok := catalogue.byPath[path]; ok {
+			return path, true
+		}
+	}
+	return "", false
+}
+
+// unexpectedEnd explains a rule that stops in the middle, pointing at the
+// last thing written.
+func unexpectedEnd(source string) (at int, message, hint string) {
+	trimmed := strings.TrimRightFunc(source, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' })
+	runes := []rune(trimmed)
+	at = max(len(runes)-1, 0)
+	if open, closer, ok := unclosed(source); ok {
+		return open, fmt.Sprintf("this %c is never closed", runes[open]), fmt.Sprintf("add the matching %c", closer)
+	}
+	last := lastToken(trimmed)
+	switch last {
+	case "":
+		return at, "the rule ends too early", ""
+	case ",":
+		return at, "the list ends with a comma", "add the next value after the comma, or remove the comma and close the list"
+	}
+	at = len(runes) - utf8.RuneCountInString(last)
+	message = fmt.Sprintf("the rule ends after %s, which needs something on its right", last)
+	switch last {
+	case "&&", "||", "and", "or":
+		hint = fmt.Sprintf(`add another condition after %s, as in Customer.Verified %s Message.Text contains "refund", or remove %s`, last, last, last)
+	case "!", "not":
+		hint = fmt.Sprintf("add the condition to negate, as in %s Customer.Verified", last)
+	default:
+		hint = fmt.Sprintf("add the value to compare with, as in Customer.FollowersCount %s 10000", last)
+	}
+	return at, message, hint
+}
+
+// unclosed finds the last ( or [ outside text that is never closed, and
+// returns its rune offset and the bracket that would close it.
+func unclosed(source string) (at int, closer rune, ok bool) {
+	var stack []int
+	var brackets []rune
+	var quote rune
+	escaped := false
+	i := 0
+	for _, r := range source {
+		switch {
+		case quote != 0:
+			switch {
+			case escaped:
+				escaped = false
+			case r == '\\':
+				escaped = true
+			case r == quote:
+				quote = 0
+			}
+		case r == '"' || r == '\'' || r == '`':
+			quote = r
+		case r == '(' || r == '[':
+			stack = append(stack, i)
+			brackets = append(brackets, r)
+		case r == ')' || r == ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+				brackets = brackets[:len(brackets)-1]
+			}
+		}
+		i++
+	}
+	if len(stack) == 0 {
+		return 0, 0, false
+	}
+	closer = ')'
+	if brackets[len(brackets)-1] == '[' {
+		closer = ']'
+	}
+	return stack[len(stack)-1], closer, true
+}
+
+var reLastToken = regexp.MustCompile(`(&&|\|\||==|!=|<=|>=|[<>+\-*/%!(\[,]|\b(?:and|or|not|in|contains|startsWith|endsWith|matches))$`)
+
+func lastToken(s string) string {
+	return reLastToken.FindString(s)
+}
+
+// unexpected explains a token that does not belong where it is.
+func unexpected(kind, value string) (message, hint string) {
+	switch {
+	case kind == "Operator" && value == "=":
+		return "unexpected =", "to compare, write == (two equals signs)"
+	case kind == "Operator" && (value == "&" || value == "|"):
+		return fmt.Sprintf("unexpected %s", value), fmt.Sprintf("write %s%s for %s", value, value, map[string]string{"&": "and", "|": "or"}[value])
+	case kind == "Bracket":
+		return fmt.Sprintf("unexpected %s", value), "check that every ( and [ has its matching ) and ]"
+	case value != "":
+		return fmt.Sprintf("unexpected %s here", value), "two values or two operators may be next to each other; is an operator such as && or == missing?"
+	}
+	return fmt.Sprintf("unexpected %s", strings.ToLower(kind)), ""
+}
+
+// readFields returns the catalogue indices of the fields node reads, sorted.
+func readFields(node ast.Node) []int {
+	seen := make(map[int]bool)
+	ast.Find(node, func(n ast.Node) bool {
+		if path, ok := fieldPath(n); ok {
+			seen[catalogue.byPath[path]] = true
+		}
+		return false
+	})
+	out := make([]int, 0, len(seen))
+	for i := range catalogue.fields {
+		if seen[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
