@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -87,7 +88,8 @@ func sqliteDSN(path string) string {
 type Options struct {
 	// URL is the database URL (see ParseURL).
 	URL string
-	// SecretKey is the 32-byte AES key that seals stored secrets.
+	// SecretKey is the 32-byte AES key that seals stored secrets. It may be
+	// nil for work that touches no secret, such as migrations.
 	SecretKey []byte
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
@@ -111,9 +113,11 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
-	box, err := newSecretBox(opts.SecretKey)
-	if err != nil {
-		return nil, err
+	var box *secretBox
+	if opts.SecretKey != nil {
+		if box, err = newSecretBox(opts.SecretKey); err != nil {
+			return nil, err
+		}
 	}
 	var dialector gorm.Dialector
 	switch loc.Dialect {
@@ -164,10 +168,16 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return &DB{gorm: gdb, sql: sqlDB, location: loc, box: box}, nil
 }
 
-// redactErr renders a driver error without the password of the URL, should
-// a driver ever echo its connection string.
+// redactErr renders a driver error on one line, as the network error at its
+// root where there is one, and without the password of the URL should a
+// driver ever echo its connection string.
 func redactErr(err error, rawURL string) string {
 	msg := err.Error()
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		msg = netErr.Error()
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
 	if u, perr := url.Parse(rawURL); perr == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok && pw != "" {
 			msg = strings.ReplaceAll(msg, pw, "xxxxx")

@@ -38,6 +38,9 @@ func newSecretBox(key []byte) (*secretBox, error) {
 // stored (table, column and row id), so a sealed value copied to another row
 // does not open.
 func (b *secretBox) seal(plaintext, context string) (string, error) {
+	if b == nil {
+		return "", errNoSecretKey
+	}
 	nonce := make([]byte, b.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("seal secret: %w", err)
@@ -46,10 +49,16 @@ func (b *secretBox) seal(plaintext, context string) (string, error) {
 	return sealedPrefix + base64.RawStdEncoding.EncodeToString(out), nil
 }
 
+// errNoSecretKey means the database was opened without a secret key.
+var errNoSecretKey = errors.New("no secret key configured (SWITCHBOARD_SECRET_KEY)")
+
 // errSecretKey means a stored secret does not open with the configured key.
 var errSecretKey = errors.New("stored secret does not open with SWITCHBOARD_SECRET_KEY (was the key changed?)")
 
 func (b *secretBox) open(sealed, context string) (string, error) {
+	if b == nil {
+		return "", errNoSecretKey
+	}
 	raw, ok := strings.CutPrefix(sealed, sealedPrefix)
 	if !ok {
 		return "", fmt.Errorf("open secret: unknown format")

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// config is the service's configuration, read from SWITCHBOARD_* variables
+// with the defaults below; flags may override a few of them.
+type config struct {
+	Listen          string        `env:"SWITCHBOARD_LISTEN" envDefault:"127.0.0.1:8080"`
+	DatabaseURL     string        `env:"SWITCHBOARD_DATABASE_URL" envDefault:"switchboard.db"`
+	PublicURL       string        `env:"SWITCHBOARD_PUBLIC_URL"`
+	AdminToken      string        `env:"SWITCHBOARD_ADMIN_TOKEN"`
+	SecretKey       string        `env:"SWITCHBOARD_SECRET_KEY"`
+	TwitterAPIURL   string        `env:"SWITCHBOARD_TWITTER_API_URL" envDefault:"https://api.x.com"`
+	LogFormat       string        `env:"SWITCHBOARD_LOG_FORMAT" envDefault:"text"`
+	LogLevel        string        `env:"SWITCHBOARD_LOG_LEVEL" envDefault:"info"`
+	MaxBodyBytes    int64         `env:"SWITCHBOARD_MAX_BODY_BYTES" envDefault:"1048576"`
+	ShutdownTimeout time.Duration `env:"SWITCHBOARD_SHUTDOWN_TIMEOUT" envDefault:"4s"`
+
+	// Derived by validate.
+	database storage.Location
+	logLevel slog.Level
+	secret   []byte
+}
+
+// loadConfig reads the configuration from env. Errors name the variable.
+func loadConfig(environ map[string]string) (config, error) {
+	var cfg config
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
+		return cfg, explainEnvError(err)
+	}
+	return cfg, nil
+}
+
+// explainEnvError rewrites the library's parse errors, which name Go fields,
+// into ones that name the variable a user set.
+func explainEnvError(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	msgs := make([]string, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			field, _ := reflect.TypeOf(config{}).FieldByName(pe.Name)
+			msgs = append(msgs, fmt.Sprintf("%s: %s", field.Tag.Get("env"), describeKind(pe.Type)))
+			continue
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+func describeKind(t reflect.Type) string {
+	if t == reflect.TypeOf(time.Duration(0)) {
+		return `not a duration (write e.g. "4s", "2m", "1h")`
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return "not a whole number"
+	}
+	return "not a valid " + t.String()
+}
+
+// validate checks every value and derives the parsed forms. The first
+// problem found is returned, naming its variable.
+func (c *config) validate() error {
+	if err := checkListen(c.Listen); err != nil {
+		return fmt.Errorf("SWITCHBOARD_LISTEN: %w", err)
+	}
+	loc, err := storage.ParseURL(c.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)
+	}
+	c.database = loc
+	if c.PublicURL == "" {
+		c.PublicURL = publicURLFromListen(c.Listen)
+	}
+	if err := checkHTTPURL(c.PublicURL); err != nil {
+		return fmt.Errorf("SWITCHBOARD_PUBLIC_URL: %w", err)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if err := checkHTTPURL(c.TwitterAPIURL); err != nil {
+		return fmt.Errorf("SWITCHBOARD_TWITTER_API_URL: %w", err)
+	}
+	c.TwitterAPIURL = strings.TrimRight(c.TwitterAPIURL, "/")
+	if c.SecretKey != "" {
+		key, err := parseSecretKey(c.SecretKey)
+		if err != nil {
+			return fmt.Errorf("SWITCHBOARD_SECRET_KEY: %w", err)
+		}
+		c.secret = key
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return errors.New("SWITCHBOARD_ADMIN_TOKEN: too short; use at least 16 random characters")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("SWITCHBOARD_LOG_FORMAT: %q is not text or json", c.LogFormat)
+	}
+	if err := c.logLevel.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("SWITCHBOARD_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("SWITCHBOARD_MAX_BODY_BYTES: %d is too small; at least 1024", c.MaxBodyBytes)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("SWITCHBOARD_SHUTDOWN_TIMEOUT: must be positive")
+	}
+	return nil
+}
+
+func checkListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no valid port (0–65535)", addr)
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /:") {
+		return fmt.Errorf("%q has no valid host", addr)
+	}
+	return nil
+}
+
+func publicURLFromListen(listen string) string {
+	host, port, _ := net.SplitHostPort(listen)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http:// or https:// URL", raw)
+	}
+	return nil
+}
+
+func parseSecretKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if len(s) != 64 {
+		return nil, fmt.Errorf("must be 64 hex characters (32 bytes), got %d characters; generate one with: openssl rand -hex 32", len(s))
+	}
+	key, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, errors.New("must be 64 hex characters (0-9, a-f); generate one with: openssl rand -hex 32")
+	}
+	return key, nil
+}
+
+// logAttrs describes the effective configuration with every secret masked.
+func (c *config) logAttrs(secretSource string) []any {
+	return []any{
+		slog.String("listen", c.Listen),
+		slog.String("database", string(c.database.Dialect)+" "+c.database.Redacted),
+		slog.String("public_url", c.PublicURL),
+		slog.String("twitter_api_url", c.TwitterAPIURL),
+		slog.String("admin_token", mask(c.AdminToken)),
+		slog.String("secret_key", secretSource),
+		slog.String("log_format", c.LogFormat),
+		slog.String("log_level", c.logLevel.String()),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+	}
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return "(unset)"
+	}
+	return "(set, masked)"
+}

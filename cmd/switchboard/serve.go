@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/engine"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+func newServeCmd(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
+	var listen, databaseURL string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the service",
+		Long: `Run the Switchboard service: migrate the database, then serve the API, the
+Twitter webhook, /healthz, /readyz and /metrics until SIGINT or SIGTERM.
+
+With nothing configured it serves on 127.0.0.1:8080 and keeps its data in
+switchboard.db in the working directory. Set SWITCHBOARD_DATABASE_URL to a
+postgres:// URL (and SWITCHBOARD_SECRET_KEY) for PostgreSQL.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(env)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("listen") {
+				cfg.Listen = listen
+			}
+			if cmd.Flags().Changed("database-url") {
+				cfg.DatabaseURL = databaseURL
+			}
+			if err := cfg.validate(); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), &cfg, stderr)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "", "address to serve on (overrides SWITCHBOARD_LISTEN)")
+	cmd.Flags().StringVar(&databaseURL, "database-url", "", "database URL (overrides SWITCHBOARD_DATABASE_URL)")
+	return cmd
+}
+
+// serve wires the service together and runs it until ctx is cancelled.
+func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	secret, secretSource, err := resolveSecretKey(cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("configuration", cfg.logAttrs(secretSource)...)
+
+	db, err := storage.Open(ctx, storage.Options{URL: cfg.DatabaseURL, SecretKey: secret, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.MigrateUp(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range applied {
+		log.Info("migration applied", "version", m.Version, "name", m.Name, "duration", m.Duration)
+	}
+
+	clock := engine.SystemClock{}
+	generated, err := engine.EnsureAdminKey(ctx, db, clock, cfg.AdminToken)
+	if err != nil {
+		return err
+	}
+	if generated != "" {
+		fmt.Fprintf(stderr, "No admin API key existed, so one was generated. It is shown only this once; keep it safe:\n\n    %s\n\n", generated)
+	}
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler := api.New(api.Options{
+		Logger:       log,
+		Keys:         db,
+		Ready:        db.Ping,
+		Registry:     registry,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Version:      buildVersion(),
+	})
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("SWITCHBOARD_LISTEN: %w", err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return serveHTTP(ctx, log, srv, ln, cfg.ShutdownTimeout)
+}
+
+// serveHTTP serves on ln until ctx is cancelled, then stops accepting,
+// lets in-flight requests finish within timeout, and returns nil.
+func serveHTTP(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, timeout time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "deadline", timeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("in-flight requests did not finish before the deadline; closing them", "error", err)
+		_ = srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
