@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -40,18 +39,6 @@ func bearerToken(header string) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
-}
-
-// requireRole lets through only the named roles; admin always passes.
-func (s *Server) requireRole(roles ...engine.Role) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		key := callerKey(c)
-		if key.Role == engine.RoleAdmin || slices.Contains(roles, key.Role) {
-			c.Next()
-			return
-		}
-		s.abort(c, http.StatusForbidden, "forbidden", "the "+string(key.Role)+" role may not do this", nil)
-	}
 }
 
 func callerKey(c *gin.Context) engine.APIKey {
