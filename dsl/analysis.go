@@ -51,12 +51,45 @@ func (p *Program) Conjuncts() (atoms []Atom, exact bool) {
 // Constant reports whether the rule is always true or always false as
 // written, and which.
 func (p *Program) Constant() (value, ok bool) {
-	switch n := p.node.(type) {
+	return constant(p.node)
+}
+
+// constant finds conditions that are true or false whatever the context:
+// a literal, or && and || short-circuited by one.
+func constant(n ast.Node) (value, ok bool) {
+	switch n := n.(type) {
 	case *ast.BoolNode:
 		return n.Value, true
 	case *ast.ConstantNode:
 		b, ok := n.Value.(bool)
 		return b, ok
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			v, ok := constant(n.Node)
+			return !v, ok
+		}
+	case *ast.BinaryNode:
+		if v, err := build(n); err == nil && v.kind == vBool && !readsAnything(n) {
+			return v.b(&Context{}), true
+		}
+		l, lok := constant(n.Left)
+		r, rok := constant(n.Right)
+		switch n.Operator {
+		case "&&", "and":
+			if (lok && !l) || (rok && !r) {
+				return false, true
+			}
+			if lok && rok {
+				return true, true
+			}
+		case "||", "or":
+			if (lok && l) || (rok && r) {
+				return true, true
+			}
+			if lok && rok {
+				return false, true
+			}
+		}
 	}
 	return false, false
 }
@@ -178,4 +211,15 @@ func constNumber(n ast.Node) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// readsAnything reports whether n reads a name (a field or variable).
+func readsAnything(n ast.Node) bool {
+	return ast.Find(n, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.IdentifierNode, *ast.MemberNode, *ast.PointerNode:
+			return true
+		}
+		return false
+	}) != nil
 }

@@ -1,0 +1,310 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/switchboardhq/switchboard/dsl"
+)
+
+// Warning is a finding of Check: something probably wrong with a rule that
+// does not stop the rule set from being saved or used.
+type Warning struct {
+	RuleID   string
+	RuleName string
+	// Code is one of the Code constants.
+	Code    string
+	Message string
+}
+
+// Warning codes.
+const (
+	// CodeUnreachable: the rule can never be reached, because an earlier
+	// rule always matches or matches whenever this one would.
+	CodeUnreachable = "unreachable"
+	// CodeContradiction: the rule's conditions contradict each other, so it
+	// never matches.
+	CodeContradiction = "contradiction"
+	// CodeAlwaysTrue: the rule matches every conversation.
+	CodeAlwaysTrue = "always-true"
+	// CodeAlwaysFalse: the rule matches no conversation.
+	CodeAlwaysFalse = "always-false"
+	// CodeDuplicate: an earlier rule has the same condition.
+	CodeDuplicate = "duplicate"
+	// CodeDefaultQueue: the rule sends to the default queue, where
+	// conversations no rule matches go anyway.
+	CodeDefaultQueue = "default-queue"
+	// CodeNoQueue: the rule names no queue.
+	CodeNoQueue = "no-queue"
+)
+
+// Check looks for rules that can never match or never be reached, and other
+// likely mistakes, in the enabled rules of spec in position order. Rules whose
+// conditions do not compile are skipped (Compile reports them).
+func Check(spec Spec) []Warning {
+	type seen struct {
+		rule  Rule
+		prog  *dsl.Program
+		atoms []dsl.Atom
+		exact bool
+	}
+	var (
+		earlier  []seen
+		alwaysOn *Rule
+		out      []Warning
+	)
+	warn := func(r Rule, code, format string, args ...any) {
+		out = append(out, Warning{RuleID: r.ID, RuleName: r.Name, Code: code, Message: fmt.Sprintf(format, args...)})
+	}
+	for _, r := range orderedRules(spec.Rules) {
+		if !r.Enabled {
+			continue
+		}
+		if r.QueueID == "" {
+			warn(r, CodeNoQueue, "the rule names no queue")
+		} else if r.QueueID == spec.DefaultQueueID {
+			warn(r, CodeDefaultQueue, "the rule sends to the default queue %q, where conversations no rule matches go anyway", r.QueueID)
+		}
+		p, err := dsl.Compile(r.Condition)
+		if err != nil {
+			continue
+		}
+		atoms, exact := p.Conjuncts()
+		cur := seen{rule: r, prog: p, atoms: atoms, exact: exact}
+		if alwaysOn != nil {
+			warn(r, CodeUnreachable, "the rule is never reached: rule %q before it always matches", alwaysOn.Name)
+			earlier = append(earlier, cur)
+			continue
+		}
+		if v, ok := p.Constant(); ok {
+			if v {
+				warn(r, CodeAlwaysTrue, "the rule always matches, so no rule after it is ever reached")
+				rr := r
+				alwaysOn = &rr
+			} else {
+				warn(r, CodeAlwaysFalse, "the rule never matches")
+			}
+			earlier = append(earlier, cur)
+			continue
+		}
+		if msg, bad := contradiction(atoms); bad {
+			warn(r, CodeContradiction, "the rule never matches: %s", msg)
+			earlier = append(earlier, cur)
+			continue
+		}
+		for _, e := range earlier {
+			same := e.exact && exact && len(atoms) > 0 && implies(atoms, e.atoms) && implies(e.atoms, atoms)
+			if same || e.prog.Normalized() == p.Normalized() {
+				warn(r, CodeDuplicate, "the rule has the same condition as rule %q before it, so it is never reached", e.rule.Name)
+				break
+			}
+			if e.exact && len(e.atoms) > 0 && implies(atoms, e.atoms) {
+				warn(r, CodeUnreachable, "the rule is never reached: whenever it matches, rule %q before it matches too", e.rule.Name)
+				break
+			}
+		}
+		earlier = append(earlier, cur)
+	}
+	return out
+}
+
+// span is a set of whole numbers [lo, hi], for number fields (all of which
+// hold whole numbers), with points excluded by !=.
+type span struct {
+	lo, hi float64
+	not    []float64
+}
+
+func fullSpan() span { return span{lo: math.Inf(-1), hi: math.Inf(1)} }
+
+func (s *span) add(a dsl.Atom) {
+	x := a.Number
+	switch a.Op {
+	case ">":
+		s.lo = math.Max(s.lo, math.Floor(x)+1)
+	case ">=":
+		s.lo = math.Max(s.lo, math.Ceil(x))
+	case "<":
+		s.hi = math.Min(s.hi, math.Ceil(x)-1)
+	case "<=":
+		s.hi = math.Min(s.hi, math.Floor(x))
+	case "==":
+		if x != math.Trunc(x) {
+			s.lo, s.hi = 1, 0
+			return
+		}
+		s.lo, s.hi = math.Max(s.lo, x), math.Min(s.hi, x)
+	case "!=":
+		s.not = append(s.not, x)
+	}
+}
+
+func (s span) empty() bool {
+	if s.lo > s.hi {
+		return true
+	}
+	if s.lo == s.hi && slices.Contains(s.not, s.lo) {
+		return true
+	}
+	return false
+}
+
+// within reports whether every number in s is in t.
+func (s span) within(t span) bool {
+	if s.empty() {
+		return true
+	}
+	if s.lo < t.lo || s.hi > t.hi {
+		return false
+	}
+	for _, x := range t.not {
+		if x >= s.lo && x <= s.hi && !slices.Contains(s.not, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func describeSpan(path string, s span) string {
+	var parts []string
+	if !math.IsInf(s.lo, -1) {
+		parts = append(parts, fmt.Sprintf("at least %v", s.lo))
+	}
+	if !math.IsInf(s.hi, 1) {
+		parts = append(parts, fmt.Sprintf("at most %v", s.hi))
+	}
+	return fmt.Sprintf("%s would have to be %s", path, strings.Join(parts, " and "))
+}
+
+// textSet is the set of values a text field may have: all values but not,
+// or (when finite) only the values in only.
+type textSet struct {
+	finite bool
+	only   []string
+	not    []string
+}
+
+func (t *textSet) add(a dsl.Atom) {
+	switch a.Op {
+	case "==", "in":
+		if !t.finite {
+			t.finite, t.only = true, slices.Clone(a.Text)
+		} else {
+			t.only = slices.DeleteFunc(t.only, func(v string) bool { return !slices.Contains(a.Text, v) })
+		}
+	case "!=", "not in":
+		t.not = append(t.not, a.Text...)
+	}
+	if t.finite {
+		t.only = slices.DeleteFunc(t.only, func(v string) bool { return slices.Contains(t.not, v) })
+	}
+}
+
+// within reports whether every value t allows is allowed by u.
+func (t textSet) within(u textSet) bool {
+	if u.finite {
+		if !t.finite {
+			return false
+		}
+		for _, v := range t.only {
+			if !slices.Contains(u.only, v) {
+				return false
+			}
+		}
+	}
+	for _, v := range u.not {
+		if t.finite {
+			if slices.Contains(t.only, v) {
+				return false
+			}
+		} else if !slices.Contains(t.not, v) {
+			return false
+		}
+	}
+	return true
+}
+
+type fieldFacts struct {
+	kind  dsl.Kind
+	text  textSet
+	num   span
+	bools map[bool]bool
+}
+
+func facts(atoms []dsl.Atom) (map[string]*fieldFacts, []string) {
+	m := make(map[string]*fieldFacts)
+	var order []string
+	for _, a := range atoms {
+		f, ok := m[a.Path]
+		if !ok {
+			f = &fieldFacts{kind: a.Kind, num: fullSpan(), bools: make(map[bool]bool)}
+			m[a.Path] = f
+			order = append(order, a.Path)
+		}
+		switch a.Kind {
+		case dsl.KindText:
+			f.text.add(a)
+		case dsl.KindNumber:
+			f.num.add(a)
+		case dsl.KindBool:
+			f.bools[a.Bool] = true
+		}
+	}
+	return m, order
+}
+
+// contradiction reports whether the atoms cannot all be true at once.
+func contradiction(atoms []dsl.Atom) (string, bool) {
+	m, order := facts(atoms)
+	for _, path := range order {
+		f := m[path]
+		switch f.kind {
+		case dsl.KindText:
+			if f.text.finite && len(f.text.only) == 0 {
+				return fmt.Sprintf("%s cannot have all the values the rule asks for at once; to accept any of them, join the conditions with || instead of &&", path), true
+			}
+		case dsl.KindNumber:
+			if f.num.empty() {
+				return describeSpan(path, f.num) + ", which no number is; to accept either side, join the conditions with || instead of &&", true
+			}
+		case dsl.KindBool:
+			if f.bools[true] && f.bools[false] {
+				return fmt.Sprintf("%s cannot be both true and false", path), true
+			}
+		}
+	}
+	return "", false
+}
+
+// implies reports whether the atoms of a later rule guarantee the atoms of
+// an earlier rule.
+func implies(later, earlier []dsl.Atom) bool {
+	lm, _ := facts(later)
+	em, order := facts(earlier)
+	for _, path := range order {
+		e := em[path]
+		l, ok := lm[path]
+		if !ok {
+			return false
+		}
+		switch e.kind {
+		case dsl.KindText:
+			if !l.text.within(e.text) {
+				return false
+			}
+		case dsl.KindNumber:
+			if !l.num.within(e.num) {
+				return false
+			}
+		case dsl.KindBool:
+			for b := range e.bools {
+				if !l.bools[b] {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}

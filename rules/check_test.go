@@ -1,0 +1,72 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCheck(t *testing.T) {
+	type finding struct{ ID, Code string }
+	tests := []struct {
+		name  string
+		rules []string // conditions, in order; rule i has ID "r<i>"
+		queue []string // optional queues; default "q"
+		want  []finding
+	}{
+		{"clean", []string{`Customer.FollowersCount > 10000`, `Message.Text contains "refund"`}, nil, nil},
+		{"after an always-true rule", []string{`true`, `Hour > 3`}, nil,
+			[]finding{{"r0", CodeAlwaysTrue}, {"r1", CodeUnreachable}}},
+		{"always true after folding", []string{`1 < 2 || Hour > 3`}, nil, []finding{{"r0", CodeAlwaysTrue}}},
+		{"always false", []string{`false && Hour > 3`}, nil, []finding{{"r0", CodeAlwaysFalse}}},
+		{"night shift written with &&", []string{`Hour > 18 && Hour < 9`}, nil, []finding{{"r0", CodeContradiction}}},
+		{"two values at once", []string{`Customer.Language == "en" && Customer.Language == "fr"`}, nil, []finding{{"r0", CodeContradiction}}},
+		{"value outside its list", []string{`Channel.Handle == "a" && Channel.Handle in ["b", "c"]`}, nil, []finding{{"r0", CodeContradiction}}},
+		{"equal and not equal", []string{`Channel.Handle == "a" && Channel.Handle != "a"`}, nil, []finding{{"r0", CodeContradiction}}},
+		{"yes and no", []string{`Customer.Verified && !Customer.Verified`}, nil, []finding{{"r0", CodeContradiction}}},
+		{"whole numbers", []string{`Hour > 9 && Hour < 10`}, nil, []finding{{"r0", CodeContradiction}}},
+		{"possible range", []string{`Hour >= 9 && Hour < 10`}, nil, nil},
+		{"duplicate", []string{`Hour > 9`, `9 < Hour`}, nil, []finding{{"r1", CodeDuplicate}}},
+		{"implied equality", []string{`Channel.Handle == "a"`, `Channel.Handle == "a" && Hour > 3`}, nil, []finding{{"r1", CodeUnreachable}}},
+		{"implied list", []string{`Channel.Handle in ["a", "b", "c"]`, `Channel.Handle in ["a", "b"]`}, nil, []finding{{"r1", CodeUnreachable}}},
+		{"list not implied", []string{`Channel.Handle in ["a", "b"]`, `Channel.Handle in ["a", "d"]`}, nil, nil},
+		{"implied threshold", []string{`Customer.FollowersCount > 1000`, `Customer.FollowersCount >= 5000 && Customer.Verified`}, nil, []finding{{"r1", CodeUnreachable}}},
+		{"threshold the other way", []string{`Customer.FollowersCount > 5000`, `Customer.FollowersCount > 1000`}, nil, nil},
+		{"earlier rule is not a plain conjunction", []string{`Customer.FollowersCount > 1000 && lower(Message.Text) contains "x"`, `Customer.FollowersCount > 5000`}, nil, nil},
+		{"between implies", []string{`between(Hour, 9, 17)`, `Hour == 10`}, nil, []finding{{"r1", CodeUnreachable}}},
+		{"not in implied", []string{`Weekday not in ["Saturday", "Sunday"]`, `Weekday == "Monday"`}, nil, []finding{{"r1", CodeUnreachable}}},
+		{"sends to the default queue", []string{`Hour > 3`}, []string{"default"}, []finding{{"r0", CodeDefaultQueue}}},
+		{"no queue", []string{`Hour > 3`}, []string{""}, []finding{{"r0", CodeNoQueue}}},
+		{"broken rules are skipped", []string{`Hour >`, `Hour > 3`}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := Spec{DefaultQueueID: "default"}
+			for i, c := range tt.rules {
+				q := "q"
+				if i < len(tt.queue) {
+					q = tt.queue[i]
+				}
+				spec.Rules = append(spec.Rules, Rule{ID: "r" + string(rune('0'+i)), Name: "rule " + string(rune('0'+i)), Condition: c, QueueID: q, Enabled: true, Position: i})
+			}
+			var got []finding
+			for _, w := range Check(spec) {
+				if w.Message == "" || w.RuleName == "" {
+					t.Errorf("incomplete warning %+v", w)
+				}
+				got = append(got, finding{w.RuleID, w.Code})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Check (-want +got):\n%s\n%+v", diff, Check(spec))
+			}
+		})
+	}
+}
+
+func TestCheckMessages(t *testing.T) {
+	ws := Check(Spec{Rules: []Rule{{ID: "n", Name: "Night", Condition: `Hour > 18 && Hour < 9`, QueueID: "q", Enabled: true}}})
+	want := "the rule never matches: Hour would have to be at least 19 and at most 8, which no number is; to accept either side, join the conditions with || instead of &&"
+	if len(ws) != 1 || ws[0].Message != want {
+		t.Errorf("Check = %+v\nwant message %q", ws, want)
+	}
+}
