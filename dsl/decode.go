@@ -145,3 +145,7 @@ func jsonWords(v any) string {
 	}
 	return "a value"
 }
+
+func parseTime(s string) (time.Time, error) {
+	return time.Parse(time.RFC3339Nano, s)
+}
