@@ -103,7 +103,8 @@ func TestCheckImport(t *testing.T) {
 	}
 }
 
-// TestImportDirections scans every non-test Go file of the module. Test
+// TestImportDirections scans every non-test Go file of the module, and
+// checks that every package has a doc comment. Test
 // files may wire real dependencies (a test of api runs on a real database),
 // as main does.
 func TestImportDirections(t *testing.T) {
@@ -112,6 +113,7 @@ func TestImportDirections(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := 0
+	documented := map[string]bool{} // package folder → has a package doc comment
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -128,11 +130,17 @@ func TestImportDirections(t *testing.T) {
 		}
 		rel, _ := filepath.Rel(root, path)
 		dir := filepath.ToSlash(filepath.Dir(rel))
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly|parser.ParseComments)
 		if err != nil {
 			return err
 		}
 		files++
+		if _, seen := documented[dir]; !seen {
+			documented[dir] = false
+		}
+		if f.Doc != nil && strings.HasPrefix(f.Doc.Text(), "Package "+f.Name.Name+" ") || f.Name.Name == "main" && f.Doc != nil {
+			documented[dir] = true
+		}
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if why := checkImport(dir, p); why != "" {
@@ -146,5 +154,10 @@ func TestImportDirections(t *testing.T) {
 	}
 	if files < 10 {
 		t.Fatalf("scanned only %d files; is the module root %s?", files, root)
+	}
+	for dir, ok := range documented {
+		if !ok {
+			t.Errorf("package in %s has no package doc comment (\"// Package name ...\")", dir)
+		}
 	}
 }

@@ -151,6 +151,9 @@ func TestServeKeepsDataAcrossRestarts(t *testing.T) {
 					t.Errorf("GET %s = %d %s, want 200", path, code, body)
 				}
 			}
+			if _, metrics := get(t, "http://"+first.addr+"/metrics", ""); !strings.Contains(metrics, "go_goroutines") || !strings.Contains(metrics, `switchboard_http_requests_total{method="GET",route="/readyz",status="200"}`) {
+				t.Errorf("/metrics lacks Go runtime or HTTP request metrics:\n%s", metrics)
+			}
 			if code, _ := get(t, "http://"+first.addr+"/api/v1/me", token); code != 200 {
 				t.Fatalf("the generated token is refused: %d", code)
 			}
