@@ -1,0 +1,214 @@
+// Package rulefile reads a work stream's routing rules and their test cases
+// from a YAML file, and holds the logic of the "switchboard rules" commands:
+// Validate, Test, Explain and Fields each write a report to an io.Writer and
+// return an error when the command should exit with status 1.
+//
+// A rule file looks like this (see testdata/support.yaml):
+//
+//	version: 3
+//	default_queue: general
+//	rules:
+//	  - id: vip
+//	    name: VIP customers
+//	    condition: Customer.FollowersCount > 10000 || hasTag("vip")
+//	    queue: vip
+//	  - id: refunds
+//	    name: Refunds
+//	    when:                 # structured conditions instead of a condition
+//	      any:
+//	        - {attribute: Message.Text, operator: contains, value: refund}
+//	    queue: billing
+//	    enabled: true         # the default
+//	tests:
+//	  - name: big accounts are VIPs
+//	    context: {Customer: {FollowersCount: 25000}}
+//	    expect: {rule: vip}   # or {queue: general}; rule "none" expects no match
+//
+// Errors point at the file's line and column: a condition's compile error is
+// placed where the condition is written.
+package rulefile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/switchboardhq/switchboard/dsl"
+	"github.com/switchboardhq/switchboard/rules"
+)
+
+// ErrFailed is returned, wrapped, when a command ran and reported failures
+// (rules that do not compile, failing test cases): the report has been
+// written and the exit status should be 1.
+var ErrFailed = errors.New("failed")
+
+// File is a parsed rule file.
+type File struct {
+	Version      int    `yaml:"version"`
+	DefaultQueue string `yaml:"default_queue"`
+	Rules        []Rule `yaml:"rules"`
+	Tests        []Case `yaml:"tests"`
+
+	name string
+	ast  *ast.File
+	src  []byte
+}
+
+// Rule is a rule as written in a file: a condition or structured conditions.
+type Rule struct {
+	ID        string     `yaml:"id"`
+	Name      string     `yaml:"name"`
+	Condition string     `yaml:"condition"`
+	When      *dsl.Group `yaml:"when"`
+	Queue     string     `yaml:"queue"`
+	Enabled   *bool      `yaml:"enabled"`
+}
+
+// Case is a test case: a context and what routing it should give.
+type Case struct {
+	Name    string         `yaml:"name"`
+	Context map[string]any `yaml:"context"`
+	Expect  Expect         `yaml:"expect"`
+}
+
+// Expect is the expected outcome of a test case. Rule is a rule id, or
+// "none" for no match; Queue is a queue id. Either or both may be set.
+type Expect struct {
+	Rule  string `yaml:"rule"`
+	Queue string `yaml:"queue"`
+}
+
+// Load reads and parses a rule file.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read rule file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses a rule file's contents; name is used in messages. Unknown
+// keys and wrong types are errors with the file's line and column.
+func Parse(name string, data []byte) (*File, error) {
+	f := &File{name: name, src: data}
+	if err := yaml.UnmarshalWithOptions(data, f, yaml.Strict()); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	}
+	tree, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	}
+	f.ast = tree
+	for i := range f.Rules {
+		r := &f.Rules[i]
+		if r.ID == "" {
+			r.ID = fmt.Sprintf("rule-%d", i+1)
+		}
+		if r.Name == "" {
+			r.Name = r.ID
+		}
+	}
+	return f, nil
+}
+
+// Problem is a rule or test case of a file that cannot be used, placed in
+// the file.
+type Problem struct {
+	Line, Column int
+	Message      string
+	Err          error
+}
+
+// Spec converts the file's rules into a rules.Spec. Rules whose structured
+// conditions do not convert, or that have no condition, are problems.
+func (f *File) Spec() (rules.Spec, []Problem) {
+	spec := rules.Spec{Version: f.Version, DefaultQueueID: f.DefaultQueue}
+	var problems []Problem
+	for i, r := range f.Rules {
+		cond := r.Condition
+		label := fmt.Sprintf("rule %q (%s)", r.ID, r.Name)
+		switch {
+		case r.When != nil && cond != "":
+			line, col := f.position(fmt.Sprintf("$.rules[%d].when", i))
+			problems = append(problems, Problem{Line: line, Column: col, Message: label + ": a rule has either a condition or when, not both"})
+			continue
+		case r.When != nil:
+			src, err := r.When.Expression()
+			if err != nil {
+				var de *dsl.Error
+				line, col := f.position(fmt.Sprintf("$.rules[%d].when", i))
+				if errors.As(err, &de) {
+					line, col = f.position(fmt.Sprintf("$.rules[%d].when.%s", i, de.Path))
+				}
+				if de != nil {
+					de = &dsl.Error{Path: "when." + de.Path, Message: de.Message, Hint: de.Hint}
+					err = de
+				}
+				problems = append(problems, Problem{Line: line, Column: col, Message: label, Err: err})
+				continue
+			}
+			cond = src
+		case strings.TrimSpace(cond) == "":
+			line, col := f.position(fmt.Sprintf("$.rules[%d]", i))
+			problems = append(problems, Problem{Line: line, Column: col, Message: label,
+				Err: &dsl.Error{Message: "the rule has no condition", Hint: "add condition: (an expression) or when: (structured conditions)"}})
+			continue
+		}
+		enabled := r.Enabled == nil || *r.Enabled
+		spec.Rules = append(spec.Rules, rules.Rule{ID: r.ID, Name: r.Name, Condition: cond, QueueID: r.Queue, Enabled: enabled, Position: i})
+	}
+	return spec, problems
+}
+
+// position returns the line and column of the YAML node at a path such as
+// "$.rules[2].condition", or of the closest parent that exists.
+func (f *File) position(path string) (line, col int) {
+	for p := path; p != "" && p != "$"; p = parent(p) {
+		yp, err := yaml.PathString(p)
+		if err != nil {
+			continue
+		}
+		n, err := yp.FilterFile(f.ast)
+		if err != nil || n == nil || n.GetToken() == nil {
+			continue
+		}
+		pos := n.GetToken().Position
+		return pos.Line, pos.Column
+	}
+	return 0, 0
+}
+
+func parent(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i <= 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// conditionPosition places a *dsl.Error of rule i's condition in the file.
+func (f *File) conditionPosition(i int, e *dsl.Error) (line, col int) {
+	line, col = f.position(fmt.Sprintf("$.rules[%d].condition", i))
+	if line == 0 || e.Line == 0 {
+		return line, col
+	}
+	srcLine, _, _ := strings.Cut(e.Snippet, "\n")
+	if strings.TrimSpace(srcLine) == "" {
+		return line, col
+	}
+	lines := strings.Split(string(f.src), "\n")
+	// The condition's line e.Line is on or just after the line of its key
+	// (block scalars start on the next line).
+	start := line - 1 + e.Line - 1
+	for l := start; l >= 0 && l < len(lines) && l <= start+2; l++ {
+		if idx := strings.Index(lines[l], srcLine); idx >= 0 {
+			return l + 1, len([]rune(lines[l][:idx])) + e.Column
+		}
+	}
+	return line, col
+}

@@ -1,0 +1,147 @@
+package rulefile
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	tests := []struct {
+		name   string
+		run    func(*bytes.Buffer) error
+		failed bool
+	}{
+		{"validate-support", func(b *bytes.Buffer) error { return Validate(b, "testdata/support.yaml") }, false},
+		{"test-support", func(b *bytes.Buffer) error { return Test(b, "testdata/support.yaml") }, false},
+		{"explain-support", func(b *bytes.Buffer) error {
+			return Explain(b, "testdata/support.yaml", `{"Customer": {"FollowersCount": 20000, "Tags": ["press"]}, "Message": {"Text": "refund"}}`)
+		}, false},
+		{"explain-support-file", func(b *bytes.Buffer) error {
+			return Explain(b, "testdata/support.yaml", "@testdata/context.json")
+		}, false},
+		{"explain-bad-context", func(b *bytes.Buffer) error {
+			return Explain(b, "testdata/support.yaml", `{"Customer": {"FollowersCount": "many"}}`)
+		}, true},
+		{"validate-broken", func(b *bytes.Buffer) error { return Validate(b, "testdata/broken.yaml") }, true},
+		{"test-broken", func(b *bytes.Buffer) error { return Test(b, "testdata/broken.yaml") }, true},
+		{"explain-broken", func(b *bytes.Buffer) error { return Explain(b, "testdata/broken.yaml", `{}`) }, true},
+		{"validate-failing", func(b *bytes.Buffer) error { return Validate(b, "testdata/failing.yaml") }, false},
+		{"test-failing", func(b *bytes.Buffer) error { return Test(b, "testdata/failing.yaml") }, true},
+		{"fields", func(b *bytes.Buffer) error { return Fields(b) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			err := tt.run(&b)
+			if tt.failed != errors.Is(err, ErrFailed) {
+				t.Errorf("error = %v, want failed = %v", err, tt.failed)
+			}
+			if !tt.failed && err != nil {
+				t.Errorf("error = %v", err)
+			}
+			golden(t, tt.name+".txt", b.String())
+		})
+	}
+}
+
+func TestBrokenFilePointsAtEachMistake(t *testing.T) {
+	var b bytes.Buffer
+	_ = Validate(&b, "testdata/broken.yaml")
+	for _, want := range []string{
+		"testdata/broken.yaml:9:25: rule \"vip\" (VIP customers): Customer has no field FollowerCount\n",
+		"hint: did you mean Customer.FollowersCount?",
+		"testdata/broken.yaml:14:45: rule \"refunds\" (Refunds): this text has no closing quote",
+		`testdata/broken.yaml:19:40: rule "big" (Big accounts): cannot compare Customer.FollowersCount (a number) with "5000" (text)`,
+		`testdata/broken.yaml:29:22: rule "french" (French speakers): when.any[1].attribute: unknown attribute Customer.Langauge`,
+		`testdata/broken.yaml:37:25: rule "dangling" (Dangling operator): the rule ends after &&`,
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output does not contain %q:\n%s", want, b.String())
+		}
+	}
+	// The position is the mistake's place in the file.
+	lines := strings.Split(string(must(os.ReadFile("testdata/broken.yaml"))), "\n")
+	if got := lines[8][24:]; !strings.HasPrefix(got, "FollowerCount") {
+		t.Errorf("9:25 points at %q", got)
+	}
+	if got := lines[36][24:]; !strings.HasPrefix(got, "&&") {
+		t.Errorf("37:25 points at %q", got)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ name, yaml, want string }{
+		{"unknown key", "version: 1\nrules:\n  - id: a\n    conditon: Hour > 3\n", `[4:5] unknown field "conditon"`},
+		{"wrong type", "version: one\n", "[1:10]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("r.yaml", []byte(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "r.yaml: ") {
+				t.Errorf("Parse error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Load("testdata/missing.yaml"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load of a missing file = %v", err)
+	}
+}
+
+func TestSpecFromFile(t *testing.T) {
+	f, err := Load("testdata/support.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, problems := f.Spec()
+	if len(problems) != 0 {
+		t.Fatalf("problems: %+v", problems)
+	}
+	if spec.Version != 3 || spec.DefaultQueueID != "general" || len(spec.Rules) != 5 {
+		t.Fatalf("spec = %+v", spec)
+	}
+	french := spec.Rules[3]
+	if french.Condition != `Customer.Language == "fr" && Channel.Handle in ["Acme Care", "Acme Support"]` || !french.Enabled {
+		t.Errorf("structured rule = %+v", french)
+	}
+	if spec.Rules[4].Enabled {
+		t.Errorf("disabled rule is enabled")
+	}
+}
