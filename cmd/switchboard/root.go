@@ -28,5 +28,6 @@ Run "switchboard serve" to start the service on an embedded SQLite database.`,
 		newMigrateCmd(env, stdout, stderr),
 		newVersionCmd(stdout),
 	)
+	root.AddCommand(newRulesCmd(stdout, stderr))
 	return root
 }
