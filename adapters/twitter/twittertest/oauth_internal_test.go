@@ -10,8 +10,8 @@ import (
 // §10.4 vectors (Twitter's documented examples).
 func TestOAuthSignatureVectors(t *testing.T) {
 	tests := []struct {
-		name, method, url, form string
-		oauth                   map[string]string
+		name, method, url, form           string
+		oauth                             map[string]string
 		consumerSecret, tokenSecret, want string
 	}{
 		{
