@@ -29,5 +29,6 @@ Run "switchboard serve" to start the service on an embedded SQLite database.`,
 		newVersionCmd(stdout),
 	)
 	root.AddCommand(newRulesCmd(stdout, stderr))
+	root.AddCommand(newFakeTwitterCmd(stdout, stderr))
 	return root
 }

@@ -329,6 +329,17 @@ func (s *Server) addAppLocked(a App) *App {
 	return &a
 }
 
+// App returns the application with the consumer key.
+func (s *Server) App(consumerKey string) (App, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.apps[consumerKey]
+	if !ok {
+		return App{}, false
+	}
+	return *a, true
+}
+
 // AddUser adds (or replaces) a user and returns it with its generated
 // fields.
 func (s *Server) AddUser(u User) User {
