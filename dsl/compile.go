@@ -73,6 +73,11 @@ func (p *Program) Source() string { return p.source }
 // virtual machine.
 func (p *Program) Fast() bool { return p.fast != nil }
 
+// Func returns the rule as a Go function on the fast path, or nil when the
+// rule runs on expr's virtual machine. The function allocates nothing and
+// never fails.
+func (p *Program) Func() func(*Context) bool { return p.fast }
+
 // Reads returns the paths of the context fields the rule reads, in catalogue
 // order.
 func (p *Program) Reads() []string {

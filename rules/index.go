@@ -2,6 +2,7 @@ package rules
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/switchboardhq/switchboard/dsl"
@@ -87,31 +88,35 @@ func buildIndex(rules []compiled) *index {
 // index cannot rule out, in rule order.
 func (s *Set) firstIndexed(c *dsl.Context) int {
 	ix := s.index
-	var lists [maxIndexFields + 1][]int32
+	var buckets [maxIndexFields][]int32
 	n := 0
 	for i := range ix.fields {
 		f := &ix.fields[i]
 		if l := f.byValue[f.get(c)]; len(l) > 0 {
-			lists[n] = l
+			buckets[n] = l
 			n++
 		}
 	}
-	if len(ix.rest) > 0 {
-		lists[n] = ix.rest
-		n++
-	}
+	rest := ix.rest
 	for {
-		best := -1
-		var head int32
+		// The next indexed candidate; the scanned rules before it go first.
+		best, head := -1, int32(math.MaxInt32)
 		for k := 0; k < n; k++ {
-			if len(lists[k]) > 0 && (best < 0 || lists[k][0] < head) {
-				best, head = k, lists[k][0]
+			if len(buckets[k]) > 0 && buckets[k][0] < head {
+				best, head = k, buckets[k][0]
+			}
+		}
+		for len(rest) > 0 && rest[0] < head {
+			i := int(rest[0])
+			rest = rest[1:]
+			if s.match(i, c) {
+				return i
 			}
 		}
 		if best < 0 {
 			return -1
 		}
-		lists[best] = lists[best][1:]
+		buckets[best] = buckets[best][1:]
 		if s.match(int(head), c) {
 			return int(head)
 		}

@@ -83,6 +83,7 @@ func (e *CompileError) Unwrap() error { return e.Err }
 type compiled struct {
 	rule Rule
 	prog *dsl.Program
+	fast func(*dsl.Context) bool // nil when the rule runs on expr's VM
 }
 
 // Set is a compiled rule set: the enabled rules of one work stream in order,
@@ -118,7 +119,7 @@ func Compile(spec Spec) (*Set, error) {
 			}
 			programs[r.Condition] = p
 		}
-		s.rules = append(s.rules, compiled{rule: r, prog: p})
+		s.rules = append(s.rules, compiled{rule: r, prog: p, fast: p.Func()})
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("compile rule set version %d: %w", spec.Version, errors.Join(errs...))
@@ -167,13 +168,15 @@ func (s *Set) decision(i int) Decision {
 
 // match evaluates rule i; run-time errors make it not match.
 func (s *Set) match(i int, c *dsl.Context) bool {
-	p := s.rules[i].prog
-	if p.Fast() {
-		ok, _ := p.Eval(c, nil)
-		return ok
+	if f := s.rules[i].fast; f != nil {
+		return f(c)
 	}
+	return s.matchVM(i, c)
+}
+
+func (s *Set) matchVM(i int, c *dsl.Context) bool {
 	r := s.runners.Get().(*dsl.Runner)
-	ok, err := p.EvalVM(c, r)
+	ok, err := s.rules[i].prog.EvalVM(c, r)
 	s.runners.Put(r)
 	return ok && err == nil
 }
