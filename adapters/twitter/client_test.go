@@ -706,3 +706,56 @@ func TestTransportErrorIsRetryable(t *testing.T) {
 		t.Errorf("cancelled call is retryable: %v", err)
 	}
 }
+
+func TestEnsureWebhookAndSubscription(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	c := e.client(t, twitter.DialectV2)
+	tok := e.token(t, e.handle.ID)
+	first, err := c.EnsureWebhook(ctx, nil, e.hook.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.EnsureWebhook(ctx, nil, e.hook.URL())
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("second EnsureWebhook = %+v, %v", again, err)
+	}
+	e.fake.InvalidateWebhook(first.ID)
+	revalidated, err := c.EnsureWebhook(ctx, nil, e.hook.URL())
+	if err != nil || revalidated.ID != first.ID || !revalidated.Valid || !e.fake.Webhooks()[0].Valid {
+		t.Fatalf("EnsureWebhook on an invalid webhook = %+v, %v", revalidated, err)
+	}
+	for range 2 {
+		if err := c.EnsureSubscription(ctx, tok, first.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if subs := e.fake.Webhooks()[0].Subscribers; len(subs) != 1 || subs[0] != e.handle.ID {
+		t.Errorf("subscribers = %v", subs)
+	}
+
+	// Premium: one webhook per environment, never replaced silently.
+	p := e.client(t, twitter.DialectPremium)
+	if _, err := p.EnsureWebhook(ctx, &tok, e.hook.URL()); err != nil {
+		t.Fatal(err)
+	}
+	other := newHook(t, consumerSecret)
+	if _, err := p.EnsureWebhook(ctx, &tok, other.URL()); !errors.Is(err, twitter.ErrEnvironmentTaken) {
+		t.Errorf("EnsureWebhook on a taken environment = %v", err)
+	}
+}
+
+func TestEchoBeforeSendAnswer(t *testing.T) {
+	e := newEnv(t, twittertest.WithEchoBeforeResponse())
+	c := e.client(t, twitter.DialectV2)
+	tok := e.token(t, e.handle.ID)
+	e.subscribe(t, c, tok)
+	sent, err := c.SendDM(context.Background(), tok, twitter.OutgoingDM{RecipientID: e.customer.ID, Text: "quick"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.hook.got() // no WaitDeliveries: the echo came first
+	if len(got) != 1 || got[0].DirectMessages[0].ID != sent[0].ID {
+		t.Errorf("echo before answer: %+v", got)
+	}
+}

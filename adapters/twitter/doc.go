@@ -19,6 +19,11 @@
 //     events, revocations, batches, the X Activity API envelope) and returns
 //     a Delivery of normalized values; errors wrap ErrMalformed (answer 400).
 //
+// AnswerCRC and ReadDelivery do exactly this for a net/http handler, which
+// then only has to find the application's consumer secret, store the raw
+// body or hand the messages to the engine, and answer 200 once they are
+// committed (5xx otherwise, so that Twitter delivers again).
+//
 // A DirectMessage whose sender is the handle it was delivered for
 // (SenderID == ForUserID, see DirectMessage.IsEcho) is an echo of a message
 // the handle sent: Switchboard's own send when its id is one a send returned
@@ -37,7 +42,15 @@
 // sending DMs (v2 by default, v1.1 for the premium dialect; texts longer
 // than MaxTextLength are split) and listing DM events for backfill. Failures
 // are *APIError values that say whether to retry, wait for a rate-limit
-// reset, re-authorize the handle or give up.
+// reset, re-authorize the handle or give up; RetryAt turns one into the time
+// of the next attempt. EnsureWebhook and EnsureSubscription are the
+// idempotent "ensure" steps run after a handle signs on (§11.4).
+//
+// Duplicate sends: neither DM API has an idempotency key and the client
+// never retries by itself. A send that failed without an answer (a transport
+// error) may have been delivered; its echo, delivered to the webhook with the
+// same event id, tells. SendDM returns the parts already accepted when a
+// split text fails midway, so that a retry resends only the rest.
 //
 // Secrets (consumer secret, bearer and access tokens) never appear in
 // errors or in String output.

@@ -209,12 +209,17 @@ func (s *Server) subscribedWebhooksLocked(userID string) []*webhook {
 }
 
 // deliverEchoAsync delivers the echo of a sent DM without blocking the
-// send's answer (the echo may arrive before or after it, as on Twitter).
+// send's answer (the echo may arrive before or after it, as on Twitter), or
+// before the answer with WithEchoBeforeResponse.
 func (s *Server) deliverEchoAsync(d *dm) {
 	s.mu.Lock()
 	posts := s.planDMsLocked([]*dm{d})
 	s.mu.Unlock()
 	if len(posts) == 0 {
+		return
+	}
+	if s.echoFirst {
+		s.deliver(context.Background(), posts)
 		return
 	}
 	s.pending.Add(1)

@@ -150,7 +150,7 @@ func (s *Server) verifyLocked(w http.ResponseWriter, r *http.Request, o *oauthRe
 		return false
 	}
 	ts, err := strconv.ParseInt(o.header["oauth_timestamp"], 10, 64)
-	now := s.now()
+	now := time.Now()
 	if err != nil || now.Sub(time.Unix(ts, 0)).Abs() > maxClockSkew {
 		writeV1Error(w, http.StatusUnauthorized, 135, "Timestamp out of bounds.")
 		return false

@@ -115,7 +115,9 @@ func WithApp(a App) Option { return func(s *Server) { s.addAppLocked(a) } }
 // WithUser adds a user.
 func WithUser(u User) Option { return func(s *Server) { s.addUserLocked(u) } }
 
-// WithClock replaces time.Now (timestamps, windows, token expiry).
+// WithClock replaces time.Now for timestamps, rate-limit windows and
+// request-token expiry. OAuth timestamps are still checked against the real
+// time, as clients sign with it.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // WithWebhookTimeout sets the per-attempt timeout of CRC GETs and deliveries
@@ -145,6 +147,11 @@ func WithRateLimit(endpoint Endpoint, limit int) Option {
 	return func(s *Server) { s.limits[endpoint] = limit }
 }
 
+// WithEchoBeforeResponse delivers the echo of a sent DM before answering
+// the send, to exercise the race of §8 (by default the echo is delivered
+// concurrently with the answer).
+func WithEchoBeforeResponse() Option { return func(s *Server) { s.echoFirst = true } }
+
 // WithLogger logs requests and deliveries (never secrets).
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
@@ -160,6 +167,7 @@ type Server struct {
 	webhookClient   *http.Client
 	retries         []time.Duration
 	strictURLs      bool
+	echoFirst       bool
 	requestTokenTTL time.Duration
 	limits          map[Endpoint]int
 
