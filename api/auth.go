@@ -46,3 +46,6 @@ func callerKey(c *gin.Context) engine.APIKey {
 	key, _ := v.(engine.APIKey)
 	return key
 }
+
+// actor is who the caller is, for the engine's audit log.
+func actor(c *gin.Context) engine.Actor { return engine.ActorOf(callerKey(c)) }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -27,8 +28,10 @@ type Options struct {
 	Registry *prometheus.Registry
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// Version is reported by /healthz.
+	// Version is reported by /healthz and the OpenAPI document.
 	Version string
+	// Service is the engine the handlers call.
+	Service *engine.Service
 }
 
 // Server is Switchboard's HTTP handler.
@@ -36,12 +39,15 @@ type Server struct {
 	router  *gin.Engine
 	log     *slog.Logger
 	keys    engine.KeyStore
+	svc     *engine.Service
 	ready   func(ctx context.Context) error
 	version string
+	routes  []route // every registered endpoint, for the OpenAPI document
+	openAPI []byte
 }
 
 // New builds the router with its middleware and routes.
-func New(opts Options) *Server {
+func New(opts Options) (*Server, error) {
 	// gin keeps its mode in a package variable; release mode stops it from
 	// printing debug banners to stdout.
 	gin.SetMode(gin.ReleaseMode)
@@ -54,7 +60,7 @@ func New(opts Options) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{router: gin.New(), log: opts.Logger, keys: opts.Keys, ready: opts.Ready, version: opts.Version}
+	s := &Server{router: gin.New(), log: opts.Logger, keys: opts.Keys, svc: opts.Service, ready: opts.Ready, version: opts.Version}
 	r := s.router
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
@@ -67,13 +73,27 @@ func New(opts Options) *Server {
 		s.abort(c, http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
 	})
 
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry})))
+	root := &r.RouterGroup
+	s.handle(root, route{Method: "GET", Path: "/healthz", Public: true, Summary: "Liveness: the process is alive", Tag: "probes", Response: healthResponse{}, Status: 200}, s.healthz)
+	s.handle(root, route{Method: "GET", Path: "/readyz", Public: true, Summary: "Readiness: the database answers within a second", Tag: "probes", Response: readyResponse{}, Status: 200}, s.readyz)
+	s.handle(root, route{Method: "GET", Path: "/metrics", Public: true, Summary: "Prometheus metrics", Tag: "probes", Status: 200, ContentType: "text/plain"},
+		gin.WrapH(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry})))
+	s.handle(root, route{Method: "GET", Path: "/openapi.json", Public: true, Summary: "This OpenAPI document", Tag: "probes", Status: 200, ContentType: "application/json"}, s.serveOpenAPI)
 
 	v1 := r.Group("/api/v1", s.authenticate())
-	v1.GET("/me", s.me)
-	return s
+	s.handle(v1, route{Method: "GET", Path: "/me", Summary: "The caller's own API key", Tag: "keys", Roles: everyone, Response: meResponse{}, Status: 200}, s.me)
+	s.queueRoutes(v1)
+	s.workStreamRoutes(v1)
+	s.auditRoutes(v1)
+
+	doc, err := buildOpenAPI(s.routes, opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	if s.openAPI, err = doc.MarshalJSON(); err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	return s, nil
 }
 
 // ServeHTTP serves a request.
@@ -82,8 +102,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 // Routes lists the registered routes.
 func (s *Server) Routes() gin.RoutesInfo { return s.router.Routes() }
 
+type healthResponse struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+}
+
+type readyResponse struct {
+	Status string `json:"status"`
+}
+
 func (s *Server) healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.version})
+	c.JSON(http.StatusOK, healthResponse{Status: "ok", Version: s.version})
 }
 
 // readyTimeout is how long /readyz waits for the database.
@@ -99,7 +128,7 @@ func (s *Server) readyz(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	c.JSON(http.StatusOK, readyResponse{Status: "ready"})
 }
 
 // meResponse describes the caller's own key.

@@ -32,7 +32,11 @@ func newTestServer(t *testing.T, ready func(context.Context) error) *testServer 
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	s := New(Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Keys: db, Ready: ready, MaxBodyBytes: 64, Version: "test"})
+	s, err := New(Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Keys: db, Ready: ready, MaxBodyBytes: 64, Version: "test",
+		Service: engine.NewService(db, engine.SystemClock{}, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &testServer{Server: s, logs: logs, adminToken: token}
 }
 

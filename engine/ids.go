@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"crypto/rand"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -22,9 +21,10 @@ type (
 	AgentID string
 )
 
-// NewID returns a new ULID string for the given time.
+// NewID returns a new ULID string for the given time. IDs made in one
+// process within the same millisecond still sort in the order they were made.
 func NewID(now time.Time) string {
-	return ulid.MustNew(ulid.Timestamp(now), rand.Reader).String()
+	return ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String()
 }
 
 // ValidID reports whether s has the shape of an ID this service generates.

@@ -40,30 +40,28 @@ func toEngineAPIKey(r apiKeyRow) engine.APIKey {
 	return k
 }
 
-var _ engine.KeyStore = (*DB)(nil)
-
 // CreateAPIKey stores a new key; a name already in use is ErrConflict.
-func (db *DB) CreateAPIKey(ctx context.Context, key engine.APIKey) error {
+func (r *repo) CreateAPIKey(ctx context.Context, key engine.APIKey) error {
 	row := toAPIKeyRow(key)
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+	if err := r.g.WithContext(ctx).Create(&row).Error; err != nil {
 		return translate(err, "create API key", "an API key named %q already exists", key.Name)
 	}
 	return nil
 }
 
 // APIKeyByTokenHash returns the unrevoked key with that token hash.
-func (db *DB) APIKeyByTokenHash(ctx context.Context, tokenHash string) (engine.APIKey, error) {
-	return db.findAPIKey(ctx, "token_hash = ?", tokenHash)
+func (r *repo) APIKeyByTokenHash(ctx context.Context, tokenHash string) (engine.APIKey, error) {
+	return r.findAPIKey(ctx, "token_hash = ?", tokenHash)
 }
 
 // APIKeyByName returns the unrevoked key with that name.
-func (db *DB) APIKeyByName(ctx context.Context, name string) (engine.APIKey, error) {
-	return db.findAPIKey(ctx, "name = ?", name)
+func (r *repo) APIKeyByName(ctx context.Context, name string) (engine.APIKey, error) {
+	return r.findAPIKey(ctx, "name = ?", name)
 }
 
-func (db *DB) findAPIKey(ctx context.Context, cond string, arg any) (engine.APIKey, error) {
+func (r *repo) findAPIKey(ctx context.Context, cond string, arg any) (engine.APIKey, error) {
 	var row apiKeyRow
-	err := db.gorm.WithContext(ctx).Where(cond, arg).Where("revoked_at IS NULL").Take(&row).Error
+	err := r.g.WithContext(ctx).Where(cond, arg).Where("revoked_at IS NULL").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return engine.APIKey{}, engine.Errorf(engine.ErrNotFound, "API key not found")
 	}
@@ -74,8 +72,8 @@ func (db *DB) findAPIKey(ctx context.Context, cond string, arg any) (engine.APIK
 }
 
 // SetAPIKeyTokenHash replaces the token hash of a key.
-func (db *DB) SetAPIKeyTokenHash(ctx context.Context, id engine.APIKeyID, tokenHash string) error {
-	res := db.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ?", string(id)).Update("token_hash", tokenHash)
+func (r *repo) SetAPIKeyTokenHash(ctx context.Context, id engine.APIKeyID, tokenHash string) error {
+	res := r.g.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ?", string(id)).Update("token_hash", tokenHash)
 	if res.Error != nil {
 		return fmt.Errorf("update API key token: %w", res.Error)
 	}
@@ -86,9 +84,9 @@ func (db *DB) SetAPIKeyTokenHash(ctx context.Context, id engine.APIKeyID, tokenH
 }
 
 // CountActiveKeys counts unrevoked keys of a role.
-func (db *DB) CountActiveKeys(ctx context.Context, role engine.Role) (int, error) {
+func (r *repo) CountActiveKeys(ctx context.Context, role engine.Role) (int, error) {
 	var n int64
-	if err := db.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("role = ? AND revoked_at IS NULL", string(role)).Count(&n).Error; err != nil {
+	if err := r.g.WithContext(ctx).Model(&apiKeyRow{}).Where("role = ? AND revoked_at IS NULL", string(role)).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count API keys: %w", err)
 	}
 	return int(n), nil

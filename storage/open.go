@@ -95,12 +95,19 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DB is an open Switchboard database.
+// DB is an open Switchboard database. Its repository methods (those of
+// engine.Tx) run outside a transaction; InTx runs them inside one.
 type DB struct {
-	gorm     *gorm.DB
+	repo
 	sql      *sql.DB
 	location Location
-	box      *secretBox
+}
+
+// repo implements engine.Tx over a gorm handle that is either the pool or
+// one transaction.
+type repo struct {
+	g   *gorm.DB
+	box *secretBox
 }
 
 // connectTimeout bounds how long Open waits for an unreachable server.
@@ -165,7 +172,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %s", loc.Dialect, loc.Redacted, redactErr(err, opts.URL))
 	}
-	return &DB{gorm: gdb, sql: sqlDB, location: loc, box: box}, nil
+	return &DB{repo: repo{g: gdb, box: box}, sql: sqlDB, location: loc}, nil
 }
 
 // redactErr renders a driver error on one line, as the network error at its

@@ -388,11 +388,17 @@ func TestMigrateCommands(t *testing.T) {
 			if out := migrate("status"); !strings.Contains(out, "00001_foundation.sql  applied") {
 				t.Errorf("status after up:\n%s", out)
 			}
-			if out := migrate("down"); !strings.Contains(out, "down 00001 00001_foundation.sql") {
-				t.Errorf("down:\n%s", out)
+			if out := migrate("down"); !strings.HasPrefix(out, "down ") || strings.Count(out, "\n") != 1 {
+				t.Errorf("down rolls back one migration; it printed:\n%s", out)
+			}
+			if out := migrate("status"); !strings.Contains(out, "00001_foundation.sql  applied") || !strings.Contains(out, "pending") {
+				t.Errorf("status after one down:\n%s", out)
+			}
+			if out := migrate("down", "--to", "0"); !strings.Contains(out, "down 00001 00001_foundation.sql") {
+				t.Errorf("down --to 0:\n%s", out)
 			}
 			if out := migrate("status"); strings.Contains(out, "applied") {
-				t.Errorf("status after down still shows applied migrations:\n%s", out)
+				t.Errorf("status after down --to 0 still shows applied migrations:\n%s", out)
 			}
 			migrate("up")
 			if out := migrate("up"); !strings.Contains(out, "nothing to do") {

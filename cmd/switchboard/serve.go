@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"time"
+	_ "time/tzdata" // work streams name IANA time zones; carry the database in the binary
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -86,14 +87,18 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := api.New(api.Options{
+	handler, err := api.New(api.Options{
 		Logger:       log,
 		Keys:         db,
+		Service:      engine.NewService(db, clock, log),
 		Ready:        db.Ping,
 		Registry:     registry,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Version:      buildVersion(),
 	})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

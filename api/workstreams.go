@@ -1,0 +1,172 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+type workStreamRequest struct {
+	Name             *string   `json:"name"`
+	Channel          *string   `json:"channel"`
+	Mode             *string   `json:"mode"`
+	DefaultQueueID   *string   `json:"default_queue_id"`
+	Capacity         *int      `json:"capacity"`
+	AssignmentMethod *string   `json:"assignment_method"`
+	OfferTimeout     *duration `json:"offer_timeout"`
+	RequeueAfter     *duration `json:"requeue_after"`
+	StallAfter       *duration `json:"stall_after"`
+	AutoCloseAfter   *duration `json:"auto_close_after"`
+	KeepSameAgent    *bool     `json:"keep_same_agent"`
+	TimeZone         *string   `json:"time_zone"`
+}
+
+func (r workStreamRequest) input() (engine.WorkStreamInput, error) {
+	in := engine.WorkStreamInput{
+		Name: r.Name, Channel: r.Channel, Capacity: r.Capacity, KeepSameAgent: r.KeepSameAgent, TimeZone: r.TimeZone,
+		OfferTimeout: durationPtr(r.OfferTimeout), RequeueAfter: durationPtr(r.RequeueAfter),
+		StallAfter: durationPtr(r.StallAfter), AutoCloseAfter: durationPtr(r.AutoCloseAfter),
+	}
+	if r.Mode != nil {
+		m := engine.Mode(*r.Mode)
+		in.Mode = &m
+	}
+	if r.AssignmentMethod != nil {
+		m := engine.AssignmentMethod(*r.AssignmentMethod)
+		in.AssignmentMethod = &m
+	}
+	if r.DefaultQueueID != nil {
+		if !engine.ValidID(*r.DefaultQueueID) {
+			return in, engine.FieldError("default_queue_id", "%q is not a valid id", *r.DefaultQueueID)
+		}
+		q := engine.QueueID(*r.DefaultQueueID)
+		in.DefaultQueueID = &q
+	}
+	return in, nil
+}
+
+type workStreamResponse struct {
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	Channel          string   `json:"channel"`
+	Mode             string   `json:"mode"`
+	DefaultQueueID   string   `json:"default_queue_id"`
+	Capacity         int      `json:"capacity"`
+	AssignmentMethod string   `json:"assignment_method"`
+	OfferTimeout     duration `json:"offer_timeout"`
+	RequeueAfter     duration `json:"requeue_after"`
+	StallAfter       duration `json:"stall_after"`
+	AutoCloseAfter   duration `json:"auto_close_after"`
+	KeepSameAgent    bool     `json:"keep_same_agent"`
+	TimeZone         string   `json:"time_zone"`
+	CreatedAt        string   `json:"created_at"`
+	UpdatedAt        string   `json:"updated_at"`
+}
+
+func toWorkStreamResponse(w engine.WorkStream) workStreamResponse {
+	return workStreamResponse{
+		ID: string(w.ID), Name: w.Name, Channel: w.Channel, Mode: string(w.Mode), DefaultQueueID: string(w.DefaultQueueID),
+		Capacity: w.Capacity, AssignmentMethod: string(w.AssignmentMethod),
+		OfferTimeout: duration(w.OfferTimeout), RequeueAfter: duration(w.RequeueAfter), StallAfter: duration(w.StallAfter), AutoCloseAfter: duration(w.AutoCloseAfter),
+		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, CreatedAt: timestamp(w.CreatedAt), UpdatedAt: timestamp(w.UpdatedAt),
+	}
+}
+
+func (s *Server) workStreamRoutes(g *gin.RouterGroup) {
+	s.handle(g, route{Method: "POST", Path: "/workstreams", Summary: "Create a work stream", Tag: "workstreams", Roles: analysts,
+		Request: workStreamRequest{}, Response: workStreamResponse{}, Status: http.StatusCreated}, s.createWorkStream)
+	s.handle(g, route{Method: "GET", Path: "/workstreams", Summary: "List work streams", Tag: "workstreams", Roles: analysts,
+		Response: listResponse[workStreamResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listWorkStreams)
+	s.handle(g, route{Method: "GET", Path: "/workstreams/:id", Summary: "Get a work stream", Tag: "workstreams", Roles: analysts,
+		Response: workStreamResponse{}, Status: http.StatusOK}, s.getWorkStream)
+	s.handle(g, route{Method: "PATCH", Path: "/workstreams/:id", Summary: "Change a work stream", Tag: "workstreams", Roles: analysts,
+		Request: workStreamRequest{}, Response: workStreamResponse{}, Status: http.StatusOK}, s.updateWorkStream)
+	s.handle(g, route{Method: "DELETE", Path: "/workstreams/:id", Summary: "Delete a work stream that nothing uses", Tag: "workstreams", Roles: analysts,
+		Status: http.StatusNoContent}, s.deleteWorkStream)
+}
+
+func (s *Server) createWorkStream(c *gin.Context) {
+	var req workStreamRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	in, err := req.input()
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	w, err := s.svc.CreateWorkStream(c.Request.Context(), actor(c), in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toWorkStreamResponse(w))
+}
+
+func (s *Server) listWorkStreams(c *gin.Context) {
+	page, err := pageParams(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	l, err := s.svc.ListWorkStreams(c.Request.Context(), page)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toList(l, toWorkStreamResponse))
+}
+
+func (s *Server) getWorkStream(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	w, err := s.svc.WorkStream(c.Request.Context(), engine.WorkStreamID(id))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toWorkStreamResponse(w))
+}
+
+func (s *Server) updateWorkStream(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req workStreamRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	in, err := req.input()
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	w, err := s.svc.UpdateWorkStream(c.Request.Context(), actor(c), engine.WorkStreamID(id), in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toWorkStreamResponse(w))
+}
+
+func (s *Server) deleteWorkStream(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if err := s.svc.DeleteWorkStream(c.Request.Context(), actor(c), engine.WorkStreamID(id)); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

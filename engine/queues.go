@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Queue is where routed conversations wait for an agent.
+type Queue struct {
+	ID        QueueID
+	Name      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// QueueStore persists queues. Names are unique regardless of case
+// (ErrConflict); deleting a queue that something refers to is ErrConflict.
+type QueueStore interface {
+	CreateQueue(ctx context.Context, q Queue) error
+	Queue(ctx context.Context, id QueueID) (Queue, error)
+	ListQueues(ctx context.Context, p Page) (List[Queue], error)
+	UpdateQueue(ctx context.Context, q Queue) error
+	DeleteQueue(ctx context.Context, id QueueID) error
+}
+
+// QueueInput is what a client sets on a queue.
+type QueueInput struct {
+	Name *string
+}
+
+// checkName validates a resource name: 1–100 characters, not blank.
+func checkName(field, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", FieldError(field, "is required")
+	case utf8.RuneCountInString(name) > 100:
+		return "", FieldError(field, "is longer than 100 characters")
+	}
+	return name, nil
+}
+
+// CreateQueue creates a queue.
+func (s *Service) CreateQueue(ctx context.Context, actor Actor, in QueueInput) (Queue, error) {
+	if in.Name == nil {
+		return Queue{}, FieldError("name", "is required")
+	}
+	name, err := checkName("name", *in.Name)
+	if err != nil {
+		return Queue{}, err
+	}
+	now := s.clock.Now()
+	q := Queue{ID: QueueID(NewID(now)), Name: name, CreatedAt: now, UpdatedAt: now}
+	err = s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		if err := tx.CreateQueue(ctx, q); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "create", Resource: "queue", ResourceID: string(q.ID), Summary: fmt.Sprintf("created queue %q", name)}, nil
+	})
+	return q, err
+}
+
+// Queue returns one queue.
+func (s *Service) Queue(ctx context.Context, id QueueID) (Queue, error) {
+	return s.store.Queue(ctx, id)
+}
+
+// ListQueues lists queues in creation order.
+func (s *Service) ListQueues(ctx context.Context, p Page) (List[Queue], error) {
+	return s.store.ListQueues(ctx, p.normalized())
+}
+
+// UpdateQueue changes the fields set in in.
+func (s *Service) UpdateQueue(ctx context.Context, actor Actor, id QueueID, in QueueInput) (Queue, error) {
+	var q Queue
+	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		var err error
+		if q, err = tx.Queue(ctx, id); err != nil {
+			return AuditEntry{}, err
+		}
+		old := q.Name
+		if in.Name != nil {
+			if q.Name, err = checkName("name", *in.Name); err != nil {
+				return AuditEntry{}, err
+			}
+		}
+		q.UpdatedAt = s.clock.Now()
+		if err := tx.UpdateQueue(ctx, q); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "update", Resource: "queue", ResourceID: string(id), Summary: fmt.Sprintf("renamed queue %q to %q", old, q.Name)}, nil
+	})
+	return q, err
+}
+
+// DeleteQueue deletes a queue that nothing refers to.
+func (s *Service) DeleteQueue(ctx context.Context, actor Actor, id QueueID) error {
+	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		q, err := tx.Queue(ctx, id)
+		if err != nil {
+			return AuditEntry{}, err
+		}
+		if err := tx.DeleteQueue(ctx, id); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "delete", Resource: "queue", ResourceID: string(id), Summary: fmt.Sprintf("deleted queue %q", q.Name)}, nil
+	})
+}

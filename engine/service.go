@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+// Service is the engine's entry point for everything that changes or reads
+// Switchboard's resources. Every write validates its input, changes the store
+// and records an audit entry in one transaction.
+type Service struct {
+	store Store
+	clock Clock
+	log   *slog.Logger
+}
+
+// NewService returns a Service over store. A nil logger discards logs.
+func NewService(store Store, clock Clock, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, clock: clock, log: log}
+}
+
+// Actor is who asks for a change: the API key behind a request.
+type Actor struct {
+	KeyID   APIKeyID
+	Name    string
+	Role    Role
+	AgentID AgentID
+}
+
+// ActorOf returns the actor an API key stands for.
+func ActorOf(k APIKey) Actor {
+	return Actor{KeyID: k.ID, Name: k.Name, Role: k.Role, AgentID: k.AgentID}
+}
+
+// write runs fn in a transaction and appends the audit entry fn describes.
+func (s *Service) write(ctx context.Context, actor Actor, fn func(tx Tx) (AuditEntry, error)) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		entry, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		entry.ID = NewID(now)
+		entry.At = now
+		entry.ActorKeyID = actor.KeyID
+		entry.ActorName = actor.Name
+		if err := tx.AppendAudit(ctx, entry); err != nil {
+			return fmt.Errorf("audit %s %s: %w", entry.Action, entry.Resource, err)
+		}
+		return nil
+	})
+}

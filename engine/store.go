@@ -1,0 +1,23 @@
+package engine
+
+import "context"
+
+// Tx is every read and write the engine makes of its state. The same
+// methods work inside a transaction and outside one.
+type Tx interface {
+	KeyStore
+	AuditStore
+	QueueStore
+	WorkStreamStore
+	AgentStore
+	TwitterStore
+	RuleStore
+	ConversationStore
+}
+
+// Store is the engine's persistent state. InTx runs fn in one transaction:
+// committed when fn returns nil, rolled back (nothing written) otherwise.
+type Store interface {
+	Tx
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+}

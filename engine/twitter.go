@@ -1,0 +1,4 @@
+package engine
+
+// TwitterStore persists Twitter applications and handles; secrets are sealed by the store.
+type TwitterStore interface{}

@@ -1,0 +1,247 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Mode is how a work stream distributes work.
+type Mode string
+
+// Push offers each conversation to an agent; pick leaves it in the queue
+// for agents to take.
+const (
+	ModePush Mode = "push"
+	ModePick Mode = "pick"
+)
+
+// AssignmentMethod chooses among the agents with room for a conversation.
+type AssignmentMethod string
+
+// The assignment methods of push mode.
+const (
+	AssignRoundRobin      AssignmentMethod = "round_robin"
+	AssignHighestCapacity AssignmentMethod = "highest_capacity"
+	AssignMostIdle        AssignmentMethod = "most_idle"
+)
+
+// ChannelTwitter is the only channel a work stream serves today.
+const ChannelTwitter = "twitter"
+
+// WorkStream is the routing and distribution policy of a channel.
+type WorkStream struct {
+	ID               WorkStreamID
+	Name             string
+	Channel          string
+	Mode             Mode
+	DefaultQueueID   QueueID
+	Capacity         int // capacity one conversation takes from an agent
+	AssignmentMethod AssignmentMethod
+	OfferTimeout     time.Duration
+	RequeueAfter     time.Duration
+	StallAfter       time.Duration
+	AutoCloseAfter   time.Duration
+	KeepSameAgent    bool
+	TimeZone         string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Location returns the work stream's time zone.
+func (w WorkStream) Location() *time.Location {
+	loc, err := time.LoadLocation(w.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// WorkStreamStore persists work streams. Names are unique regardless of
+// case; deleting one that something refers to is ErrConflict.
+type WorkStreamStore interface {
+	CreateWorkStream(ctx context.Context, w WorkStream) error
+	WorkStream(ctx context.Context, id WorkStreamID) (WorkStream, error)
+	ListWorkStreams(ctx context.Context, p Page) (List[WorkStream], error)
+	UpdateWorkStream(ctx context.Context, w WorkStream) error
+	DeleteWorkStream(ctx context.Context, id WorkStreamID) error
+}
+
+// WorkStreamInput is what a client sets on a work stream; nil fields keep
+// their current value (or the default, on create).
+type WorkStreamInput struct {
+	Name             *string
+	Channel          *string
+	Mode             *Mode
+	DefaultQueueID   *QueueID
+	Capacity         *int
+	AssignmentMethod *AssignmentMethod
+	OfferTimeout     *time.Duration
+	RequeueAfter     *time.Duration
+	StallAfter       *time.Duration
+	AutoCloseAfter   *time.Duration
+	KeepSameAgent    *bool
+	TimeZone         *string
+}
+
+// DefaultWorkStream holds the defaults of a new work stream.
+func DefaultWorkStream() WorkStream {
+	return WorkStream{
+		Channel:          ChannelTwitter,
+		Mode:             ModePush,
+		Capacity:         1,
+		AssignmentMethod: AssignRoundRobin,
+		OfferTimeout:     2 * time.Minute,
+		RequeueAfter:     15 * time.Minute,
+		StallAfter:       30 * time.Minute,
+		AutoCloseAfter:   72 * time.Hour,
+		KeepSameAgent:    true,
+		TimeZone:         "UTC",
+	}
+}
+
+// MinTimer is the shortest timer a work stream accepts: short enough to
+// watch a requeue happen in a demo.
+const MinTimer = time.Second
+
+// apply sets the fields of in on w and validates the result.
+func (in WorkStreamInput) apply(ctx context.Context, tx Tx, w *WorkStream) error {
+	if in.Name != nil {
+		name, err := checkName("name", *in.Name)
+		if err != nil {
+			return err
+		}
+		w.Name = name
+	}
+	if in.Channel != nil {
+		if *in.Channel != ChannelTwitter {
+			return FieldError("channel", "%q is not a channel; the only channel is %q", *in.Channel, ChannelTwitter)
+		}
+		w.Channel = *in.Channel
+	}
+	if in.Mode != nil {
+		if *in.Mode != ModePush && *in.Mode != ModePick {
+			return FieldError("mode", "%q is neither push nor pick", *in.Mode)
+		}
+		w.Mode = *in.Mode
+	}
+	if in.Capacity != nil {
+		if *in.Capacity < 1 || *in.Capacity > 100 {
+			return FieldError("capacity", "must be between 1 and 100")
+		}
+		w.Capacity = *in.Capacity
+	}
+	if in.AssignmentMethod != nil {
+		switch *in.AssignmentMethod {
+		case AssignRoundRobin, AssignHighestCapacity, AssignMostIdle:
+			w.AssignmentMethod = *in.AssignmentMethod
+		default:
+			return FieldError("assignment_method", "%q is not round_robin, highest_capacity or most_idle", *in.AssignmentMethod)
+		}
+	}
+	for _, t := range []struct {
+		field string
+		in    *time.Duration
+		out   *time.Duration
+	}{
+		{"offer_timeout", in.OfferTimeout, &w.OfferTimeout},
+		{"requeue_after", in.RequeueAfter, &w.RequeueAfter},
+		{"stall_after", in.StallAfter, &w.StallAfter},
+		{"auto_close_after", in.AutoCloseAfter, &w.AutoCloseAfter},
+	} {
+		if t.in == nil {
+			continue
+		}
+		if *t.in < MinTimer {
+			return FieldError(t.field, "must be at least 1s")
+		}
+		*t.out = *t.in
+	}
+	if in.KeepSameAgent != nil {
+		w.KeepSameAgent = *in.KeepSameAgent
+	}
+	if in.TimeZone != nil {
+		if _, err := time.LoadLocation(*in.TimeZone); err != nil || *in.TimeZone == "" || *in.TimeZone == "Local" {
+			return FieldError("time_zone", "%q is not an IANA time zone such as Europe/Berlin or UTC", *in.TimeZone)
+		}
+		w.TimeZone = *in.TimeZone
+	}
+	if in.DefaultQueueID != nil {
+		if _, err := tx.Queue(ctx, *in.DefaultQueueID); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return FieldError("default_queue_id", "no queue has the id %q", *in.DefaultQueueID)
+			}
+			return err
+		}
+		w.DefaultQueueID = *in.DefaultQueueID
+	}
+	if w.Name == "" {
+		return FieldError("name", "is required")
+	}
+	if w.DefaultQueueID == "" {
+		return FieldError("default_queue_id", "is required")
+	}
+	return nil
+}
+
+// CreateWorkStream creates a work stream with defaults for what in leaves out.
+func (s *Service) CreateWorkStream(ctx context.Context, actor Actor, in WorkStreamInput) (WorkStream, error) {
+	now := s.clock.Now()
+	w := DefaultWorkStream()
+	w.ID, w.CreatedAt, w.UpdatedAt = WorkStreamID(NewID(now)), now, now
+	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		if err := in.apply(ctx, tx, &w); err != nil {
+			return AuditEntry{}, err
+		}
+		if err := tx.CreateWorkStream(ctx, w); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "create", Resource: "work_stream", ResourceID: string(w.ID), Summary: fmt.Sprintf("created work stream %q", w.Name)}, nil
+	})
+	return w, err
+}
+
+// WorkStream returns one work stream.
+func (s *Service) WorkStream(ctx context.Context, id WorkStreamID) (WorkStream, error) {
+	return s.store.WorkStream(ctx, id)
+}
+
+// ListWorkStreams lists work streams in creation order.
+func (s *Service) ListWorkStreams(ctx context.Context, p Page) (List[WorkStream], error) {
+	return s.store.ListWorkStreams(ctx, p.normalized())
+}
+
+// UpdateWorkStream changes the fields set in in.
+func (s *Service) UpdateWorkStream(ctx context.Context, actor Actor, id WorkStreamID, in WorkStreamInput) (WorkStream, error) {
+	var w WorkStream
+	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		var err error
+		if w, err = tx.WorkStream(ctx, id); err != nil {
+			return AuditEntry{}, err
+		}
+		if err := in.apply(ctx, tx, &w); err != nil {
+			return AuditEntry{}, err
+		}
+		w.UpdatedAt = s.clock.Now()
+		if err := tx.UpdateWorkStream(ctx, w); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "update", Resource: "work_stream", ResourceID: string(id), Summary: fmt.Sprintf("updated work stream %q", w.Name)}, nil
+	})
+	return w, err
+}
+
+// DeleteWorkStream deletes a work stream that nothing refers to.
+func (s *Service) DeleteWorkStream(ctx context.Context, actor Actor, id WorkStreamID) error {
+	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		w, err := tx.WorkStream(ctx, id)
+		if err != nil {
+			return AuditEntry{}, err
+		}
+		if err := tx.DeleteWorkStream(ctx, id); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "delete", Resource: "work_stream", ResourceID: string(id), Summary: fmt.Sprintf("deleted work stream %q", w.Name)}, nil
+	})
+}

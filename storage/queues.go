@@ -1,0 +1,87 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+type queueRow struct {
+	ID        string `gorm:"primaryKey"`
+	Name      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (queueRow) TableName() string { return "queues" }
+
+func toQueueRow(q engine.Queue) queueRow {
+	return queueRow{ID: string(q.ID), Name: q.Name, CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC()}
+}
+
+func toEngineQueue(r queueRow) engine.Queue {
+	return engine.Queue{ID: engine.QueueID(r.ID), Name: r.Name, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// CreateQueue stores a new queue.
+func (r *repo) CreateQueue(ctx context.Context, q engine.Queue) error {
+	row := toQueueRow(q)
+	if err := r.db(ctx).Create(&row).Error; err != nil {
+		return translate(err, "create queue", "a queue named %q already exists", q.Name)
+	}
+	return nil
+}
+
+// Queue returns one queue.
+func (r *repo) Queue(ctx context.Context, id engine.QueueID) (engine.Queue, error) {
+	var row queueRow
+	err := r.db(ctx).Where("id = ?", string(id)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return engine.Queue{}, engine.Errorf(engine.ErrNotFound, "no queue has the id %q", id)
+	}
+	if err != nil {
+		return engine.Queue{}, fmt.Errorf("get queue: %w", err)
+	}
+	return toEngineQueue(row), nil
+}
+
+// ListQueues lists queues in creation order.
+func (r *repo) ListQueues(ctx context.Context, p engine.Page) (engine.List[engine.Queue], error) {
+	var rows []queueRow
+	if err := paged(r.db(ctx).Model(&queueRow{}), p, false).Find(&rows).Error; err != nil {
+		return engine.List[engine.Queue]{}, fmt.Errorf("list queues: %w", err)
+	}
+	return pageOf(rows, p, toEngineQueue, func(r queueRow) string { return r.ID }), nil
+}
+
+// UpdateQueue saves a changed queue.
+func (r *repo) UpdateQueue(ctx context.Context, q engine.Queue) error {
+	res := r.db(ctx).Model(&queueRow{}).Where("id = ?", string(q.ID)).Updates(map[string]any{"name": q.Name, "updated_at": q.UpdatedAt.UTC()})
+	if res.Error != nil {
+		return translate(res.Error, "update queue", "a queue named %q already exists", q.Name)
+	}
+	if res.RowsAffected == 0 {
+		return engine.Errorf(engine.ErrNotFound, "no queue has the id %q", q.ID)
+	}
+	return nil
+}
+
+// DeleteQueue deletes a queue; one still referred to is ErrConflict.
+func (r *repo) DeleteQueue(ctx context.Context, id engine.QueueID) error {
+	res := r.db(ctx).Where("id = ?", string(id)).Delete(&queueRow{})
+	if res.Error != nil {
+		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
+			return engine.Errorf(engine.ErrConflict, "queue %s is in use (a work stream, rule, agent or conversation refers to it)", id)
+		}
+		return fmt.Errorf("delete queue: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return engine.Errorf(engine.ErrNotFound, "no queue has the id %q", id)
+	}
+	return nil
+}
