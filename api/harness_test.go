@@ -42,7 +42,7 @@ func newHarness(t *testing.T, db *storage.DB) *harness {
 	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := engine.NewService(db, engine.SystemClock{}, log)
+	svc := engine.NewService(db, engine.ServiceOptions{Logger: log, PublicURL: "https://switchboard.example"})
 	srv, err := New(Options{Logger: log, Keys: db, Service: svc, Ready: db.Ping, Version: "test"})
 	if err != nil {
 		t.Fatal(err)

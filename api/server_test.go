@@ -33,7 +33,7 @@ func newTestServer(t *testing.T, ready func(context.Context) error) *testServer 
 	}
 	logs := &bytes.Buffer{}
 	s, err := New(Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Keys: db, Ready: ready, MaxBodyBytes: 64, Version: "test",
-		Service: engine.NewService(db, engine.SystemClock{}, nil)})
+		Service: engine.NewService(db, engine.ServiceOptions{})})
 	if err != nil {
 		t.Fatal(err)
 	}

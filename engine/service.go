@@ -10,17 +10,31 @@ import (
 // Switchboard's resources. Every write validates its input, changes the store
 // and records an audit entry in one transaction.
 type Service struct {
-	store Store
-	clock Clock
-	log   *slog.Logger
+	store     Store
+	clock     Clock
+	log       *slog.Logger
+	publicURL string
 }
 
-// NewService returns a Service over store. A nil logger discards logs.
-func NewService(store Store, clock Clock, log *slog.Logger) *Service {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// ServiceOptions are the dependencies and settings of a Service.
+type ServiceOptions struct {
+	// Clock tells the time; nil means the system clock.
+	Clock Clock
+	// Logger receives the engine's logs; nil discards them.
+	Logger *slog.Logger
+	// PublicURL is the base of the URLs Twitter calls (no trailing slash).
+	PublicURL string
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, opts ServiceOptions) *Service {
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
 	}
-	return &Service{store: store, clock: clock, log: log}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL}
 }
 
 // Actor is who asks for a change: the API key behind a request.

@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	handler, err := api.New(api.Options{
 		Logger:       log,
 		Keys:         db,
-		Service:      engine.NewService(db, clock, log),
+		Service:      engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL}),
 		Ready:        db.Ping,
 		Registry:     registry,
 		MaxBodyBytes: cfg.MaxBodyBytes,
