@@ -559,7 +559,7 @@ func parseTime(f wire.FlexString) (time.Time, error) {
 		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e17 {
 			return time.Time{}, malformed("timestamp %q out of range", s)
 		}
-		return time.UnixMilli(int64(v)).UTC(), nil
+		return time.UnixMilli(int64(math.Round(v))).UTC(), nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, time.RubyDate} {
 		if t, err := time.Parse(layout, s); err == nil {

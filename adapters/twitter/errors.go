@@ -81,6 +81,7 @@ type APIError struct {
 	Err error
 }
 
+// Error describes the failure; it never contains secrets.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("twitter: ")

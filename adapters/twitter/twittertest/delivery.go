@@ -72,7 +72,12 @@ func (s *Server) Deliveries() []Delivery {
 // DMs) in flight are done.
 func (s *Server) WaitDeliveries() { s.pending.Wait() }
 
-// InboundDM is a DM a customer sends to a handle.
+// TwitterWebAppID is the source_app_id of DMs sent from Twitter's own web
+// app: inject a DM from a handle with it to play an agent replying natively.
+const TwitterWebAppID = "3033300"
+
+// InboundDM is a DM a customer sends to a handle — or, From a handle with
+// SourceAppID set, a reply written in another app.
 type InboundDM struct {
 	// From and To are user ids or screen names.
 	From string
@@ -83,6 +88,9 @@ type InboundDM struct {
 	Media *Media
 	// QuickReplyMetadata makes the DM the answer to a quick-reply option.
 	QuickReplyMetadata string
+	// SourceAppID is the app the sender used (e.g. TwitterWebAppID); empty
+	// for customers' DMs, whose payloads usually carry none.
+	SourceAppID string
 }
 
 // Injection is the result of an injection.
@@ -123,7 +131,7 @@ func (s *Server) InjectDMs(ctx context.Context, msgs ...InboundDM) (Injection, e
 			s.mu.Unlock()
 			return Injection{}, fmt.Errorf("fake twitter: inject DM: no text and no media")
 		}
-		stored = append(stored, s.storeLocked(from.ID, to.ID, m.Text, "", m.Media, m.QuickReplyMetadata))
+		stored = append(stored, s.storeLocked(from.ID, to.ID, m.Text, m.SourceAppID, m.Media, m.QuickReplyMetadata))
 	}
 	posts := s.planDMsLocked(stored)
 	ids := make([]string, len(stored))

@@ -379,6 +379,9 @@ func (s *Server) appWireLocked(id string) wire.App {
 			return wire.App{ID: wire.FlexString(a.ID), Name: a.Name, URL: a.URL}
 		}
 	}
+	if id == TwitterWebAppID {
+		return wire.App{ID: wire.FlexString(id), Name: "Twitter Web App", URL: "https://mobile.twitter.com"}
+	}
 	return wire.App{ID: wire.FlexString(id)}
 }
 

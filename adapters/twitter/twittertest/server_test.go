@@ -434,3 +434,19 @@ func TestUnknownPathIs404(t *testing.T) {
 		t.Errorf("status %d", resp.StatusCode)
 	}
 }
+
+// TestNativeReplyEcho: a reply the handle wrote in Twitter's own app is an
+// echo that Switchboard did not send.
+func TestNativeReplyEcho(t *testing.T) {
+	f := newFixture(t)
+	res, err := f.fake.InjectDM(context.Background(), twittertest.InboundDM{From: "AcmeHelp", To: "janedoe",
+		Text: "Answered from the phone", SourceAppID: twittertest.TwitterWebAppID})
+	if err != nil || len(res.Deliveries) != 1 {
+		t.Fatalf("InjectDM = %+v, %v", res, err)
+	}
+	got, _ := f.hook.got()
+	m := got[0].DirectMessages[0]
+	if !m.IsEcho() || m.SentByApp(f.app.ID) || m.SourceApp == nil || m.SourceApp.Name != "Twitter Web App" || m.CustomerID() != f.customer.ID {
+		t.Errorf("native reply = %+v", m)
+	}
+}
