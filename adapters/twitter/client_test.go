@@ -759,3 +759,48 @@ func TestEchoBeforeSendAnswer(t *testing.T) {
 		t.Errorf("echo before answer: %+v", got)
 	}
 }
+
+func TestPremiumWebhookLifecycle(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	c := e.client(t, twitter.DialectPremium)
+	owner := e.token(t, e.handle.ID)
+	wh, err := c.RegisterWebhook(ctx, &owner, e.hook.URL())
+	if err != nil {
+		t.Fatalf("RegisterWebhook: %v", err)
+	}
+	if !wh.Valid || wh.CreatedAt.IsZero() {
+		t.Errorf("webhook = %+v", wh)
+	}
+	// One webhook per environment.
+	other := newHook(t, consumerSecret)
+	_, err = c.RegisterWebhook(ctx, &owner, other.URL())
+	if e := apiErr(t, err); e.Code != twitter.CodeCRCFailed || !strings.Contains(e.Message, "Too many resources") {
+		t.Errorf("second webhook: %v", err)
+	}
+	hooks, err := c.Webhooks(ctx)
+	if err != nil || len(hooks) != 1 || hooks[0].ID != wh.ID {
+		t.Fatalf("Webhooks = %+v, %v", hooks, err)
+	}
+	e.fake.InvalidateWebhook(wh.ID)
+	if err := c.TriggerCRC(ctx, &owner, wh.ID); err != nil {
+		t.Errorf("TriggerCRC: %v", err)
+	}
+	if err := c.TriggerCRC(ctx, nil, wh.ID); !errors.Is(err, twitter.ErrOwnerTokenRequired) {
+		t.Errorf("TriggerCRC without owner = %v", err)
+	}
+	if err := c.DeleteWebhook(ctx, &owner, wh.ID); err != nil {
+		t.Errorf("DeleteWebhook: %v", err)
+	}
+	if hooks, _ := c.Webhooks(ctx); len(hooks) != 0 {
+		t.Errorf("webhooks after delete: %+v", hooks)
+	}
+	// Only the app owner may manage webhooks when the app names one.
+	e.fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret,
+		Environment: "prod", OwnerUserID: e.handle.ID})
+	notOwner := e.token(t, e.customer.ID)
+	_, err = c.RegisterWebhook(ctx, &notOwner, e.hook.URL())
+	if e := apiErr(t, err); e.Code != 261 {
+		t.Errorf("non-owner register: %v", err)
+	}
+}

@@ -561,7 +561,7 @@ func parseTime(f wire.FlexString) (time.Time, error) {
 		}
 		return time.UnixMilli(int64(math.Round(v))).UTC(), nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, time.RubyDate} {
+	for _, layout := range []string{time.RFC3339Nano, time.RubyDate, "2006-01-02 15:04:05 -0700"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}
