@@ -85,6 +85,8 @@ func New(opts Options) (*Server, error) {
 	s.queueRoutes(v1)
 	s.workStreamRoutes(v1)
 	s.auditRoutes(v1)
+	s.agentRoutes(v1)
+	s.keyRoutes(v1)
 
 	doc, err := buildOpenAPI(s.routes, opts.Version)
 	if err != nil {

@@ -62,6 +62,12 @@ type KeyStore interface {
 	SetAPIKeyTokenHash(ctx context.Context, id APIKeyID, tokenHash string) error
 	// CountActiveKeys counts unrevoked keys of a role.
 	CountActiveKeys(ctx context.Context, role Role) (int, error)
+	// APIKey returns a key by id, revoked or not.
+	APIKey(ctx context.Context, id APIKeyID) (APIKey, error)
+	// ListAPIKeys lists keys in creation order, revoked ones included.
+	ListAPIKeys(ctx context.Context, p Page) (List[APIKey], error)
+	// RevokeAPIKey marks a key revoked; it no longer authenticates.
+	RevokeAPIKey(ctx context.Context, id APIKeyID, at time.Time) error
 }
 
 // tokenPrefix marks Switchboard tokens, so a leaked one is recognisable by
@@ -151,4 +157,84 @@ func createBootstrapKey(ctx context.Context, keys KeyStore, clock Clock, hash st
 		return fmt.Errorf("create bootstrap admin key: %w", err)
 	}
 	return nil
+}
+
+// APIKeyInput is what an admin sets on a new key.
+type APIKeyInput struct {
+	Name    string
+	Role    Role
+	AgentID AgentID
+}
+
+// CreateAPIKey creates a key and returns its token, shown this once.
+func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, in APIKeyInput) (APIKey, string, error) {
+	name, err := checkName("name", in.Name)
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	if !in.Role.Valid() {
+		return APIKey{}, "", FieldError("role", "%q is not admin, analyst or agent", in.Role)
+	}
+	if in.Role == RoleAgent && in.AgentID == "" {
+		return APIKey{}, "", FieldError("agent_id", "is required for a key of the agent role")
+	}
+	if in.Role != RoleAgent && in.AgentID != "" {
+		return APIKey{}, "", FieldError("agent_id", "belongs only to keys of the agent role")
+	}
+	token, err := NewToken()
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	now := s.clock.Now()
+	key := APIKey{ID: APIKeyID(NewID(now)), Name: name, Role: in.Role, AgentID: in.AgentID, TokenHash: HashToken(token), CreatedAt: now}
+	err = s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		if in.AgentID != "" {
+			if _, err := tx.Agent(ctx, in.AgentID); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return AuditEntry{}, FieldError("agent_id", "no agent has the id %q", in.AgentID)
+				}
+				return AuditEntry{}, err
+			}
+		}
+		if err := tx.CreateAPIKey(ctx, key); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "create", Resource: "api_key", ResourceID: string(key.ID), Summary: fmt.Sprintf("created %s key %q", key.Role, key.Name)}, nil
+	})
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	return key, token, nil
+}
+
+// ListAPIKeys lists keys in creation order; tokens are never part of them.
+func (s *Service) ListAPIKeys(ctx context.Context, p Page) (List[APIKey], error) {
+	return s.store.ListAPIKeys(ctx, p.normalized())
+}
+
+// RevokeAPIKey revokes a key. The last admin key cannot be revoked, so that
+// the API always has an administrator.
+func (s *Service) RevokeAPIKey(ctx context.Context, actor Actor, id APIKeyID) error {
+	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		key, err := tx.APIKey(ctx, id)
+		if err != nil {
+			return AuditEntry{}, err
+		}
+		if key.RevokedAt != nil {
+			return AuditEntry{}, Errorf(ErrConflict, "API key %q is already revoked", key.Name)
+		}
+		if key.Role == RoleAdmin {
+			n, err := tx.CountActiveKeys(ctx, RoleAdmin)
+			if err != nil {
+				return AuditEntry{}, err
+			}
+			if n <= 1 {
+				return AuditEntry{}, Errorf(ErrConflict, "API key %q is the last admin key; create another admin key first", key.Name)
+			}
+		}
+		if err := tx.RevokeAPIKey(ctx, id, s.clock.Now()); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "revoke", Resource: "api_key", ResourceID: string(id), Summary: fmt.Sprintf("revoked %s key %q", key.Role, key.Name)}, nil
+	})
 }

@@ -91,3 +91,37 @@ func (r *repo) CountActiveKeys(ctx context.Context, role engine.Role) (int, erro
 	}
 	return int(n), nil
 }
+
+// APIKey returns a key by id, revoked or not.
+func (r *repo) APIKey(ctx context.Context, id engine.APIKeyID) (engine.APIKey, error) {
+	var row apiKeyRow
+	err := r.db(ctx).Where("id = ?", string(id)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return engine.APIKey{}, engine.Errorf(engine.ErrNotFound, "no API key has the id %q", id)
+	}
+	if err != nil {
+		return engine.APIKey{}, fmt.Errorf("get API key: %w", err)
+	}
+	return toEngineAPIKey(row), nil
+}
+
+// ListAPIKeys lists keys in creation order, revoked ones included.
+func (r *repo) ListAPIKeys(ctx context.Context, p engine.Page) (engine.List[engine.APIKey], error) {
+	var rows []apiKeyRow
+	if err := paged(r.db(ctx).Model(&apiKeyRow{}), p, false).Find(&rows).Error; err != nil {
+		return engine.List[engine.APIKey]{}, fmt.Errorf("list API keys: %w", err)
+	}
+	return pageOf(rows, p, toEngineAPIKey, func(r apiKeyRow) string { return r.ID }), nil
+}
+
+// RevokeAPIKey marks a key revoked.
+func (r *repo) RevokeAPIKey(ctx context.Context, id engine.APIKeyID, at time.Time) error {
+	res := r.db(ctx).Model(&apiKeyRow{}).Where("id = ? AND revoked_at IS NULL", string(id)).Update("revoked_at", at.UTC())
+	if res.Error != nil {
+		return fmt.Errorf("revoke API key: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return engine.Errorf(engine.ErrNotFound, "no active API key has the id %q", id)
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+type agentRequest struct {
+	Name     *string   `json:"name"`
+	Capacity *int      `json:"capacity"`
+	QueueIDs *[]string `json:"queue_ids"`
+}
+
+func (r agentRequest) input() engine.AgentInput {
+	in := engine.AgentInput{Name: r.Name, Capacity: r.Capacity}
+	if r.QueueIDs != nil {
+		ids := make([]engine.QueueID, 0, len(*r.QueueIDs))
+		for _, id := range *r.QueueIDs {
+			ids = append(ids, engine.QueueID(id))
+		}
+		in.QueueIDs = &ids
+	}
+	return in
+}
+
+type agentResponse struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Capacity   int      `json:"capacity"`
+	QueueIDs   []string `json:"queue_ids"`
+	Presence   string   `json:"presence"`
+	PresenceAt string   `json:"presence_at"`
+	CreatedAt  string   `json:"created_at"`
+	UpdatedAt  string   `json:"updated_at"`
+}
+
+// createdAgentResponse carries the agent's bearer token, shown only here.
+type createdAgentResponse struct {
+	agentResponse
+	Token string `json:"token"`
+}
+
+func toAgentResponse(a engine.Agent) agentResponse {
+	queues := make([]string, 0, len(a.QueueIDs))
+	for _, q := range a.QueueIDs {
+		queues = append(queues, string(q))
+	}
+	return agentResponse{ID: string(a.ID), Name: a.Name, Capacity: a.Capacity, QueueIDs: queues, Presence: string(a.Presence),
+		PresenceAt: timestamp(a.PresenceAt), CreatedAt: timestamp(a.CreatedAt), UpdatedAt: timestamp(a.UpdatedAt)}
+}
+
+type presenceRequest struct {
+	Presence *string `json:"presence"`
+}
+
+func (s *Server) agentRoutes(g *gin.RouterGroup) {
+	s.handle(g, route{Method: "POST", Path: "/agents", Summary: "Create an agent; the answer carries its bearer token, shown once", Tag: "agents", Roles: admins,
+		Request: agentRequest{}, Response: createdAgentResponse{}, Status: http.StatusCreated}, s.createAgent)
+	s.handle(g, route{Method: "GET", Path: "/agents", Summary: "List agents", Tag: "agents", Roles: admins,
+		Response: listResponse[agentResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listAgents)
+	s.handle(g, route{Method: "GET", Path: "/agents/:id", Summary: "Get an agent (an agent may get itself)", Tag: "agents", Roles: everyone,
+		Response: agentResponse{}, Status: http.StatusOK}, s.getAgent)
+	s.handle(g, route{Method: "PATCH", Path: "/agents/:id", Summary: "Change an agent's name, capacity or queues", Tag: "agents", Roles: admins,
+		Request: agentRequest{}, Response: agentResponse{}, Status: http.StatusOK}, s.updateAgent)
+	s.handle(g, route{Method: "PUT", Path: "/agents/:id/presence", Summary: "Set an agent's presence (an agent may set its own)", Tag: "agents", Roles: everyone,
+		Request: presenceRequest{}, Response: agentResponse{}, Status: http.StatusOK}, s.setPresence)
+	s.handle(g, route{Method: "DELETE", Path: "/agents/:id", Summary: "Delete an agent that holds no conversations, revoking its keys", Tag: "agents", Roles: admins,
+		Status: http.StatusNoContent}, s.deleteAgent)
+}
+
+// ownAgent reads the agent id of the path and, for an agent's key, refuses
+// any agent but its own. Analysts have no business with agents' records.
+func (s *Server) ownAgent(c *gin.Context) (engine.AgentID, error) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		return "", err
+	}
+	key := callerKey(c)
+	switch {
+	case key.Role == engine.RoleAdmin:
+	case key.Role == engine.RoleAgent && key.AgentID == engine.AgentID(id):
+	default:
+		return "", engine.Errorf(engine.ErrForbidden, "the %s role may see and change only its own agent", key.Role)
+	}
+	return engine.AgentID(id), nil
+}
+
+func (s *Server) createAgent(c *gin.Context) {
+	var req agentRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, token, err := s.svc.CreateAgent(c.Request.Context(), actor(c), req.input())
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, createdAgentResponse{agentResponse: toAgentResponse(a), Token: token})
+}
+
+func (s *Server) listAgents(c *gin.Context) {
+	page, err := pageParams(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	l, err := s.svc.ListAgents(c.Request.Context(), page)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toList(l, toAgentResponse))
+}
+
+func (s *Server) getAgent(c *gin.Context) {
+	id, err := s.ownAgent(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, err := s.svc.Agent(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toAgentResponse(a))
+}
+
+func (s *Server) updateAgent(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req agentRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, err := s.svc.UpdateAgent(c.Request.Context(), actor(c), engine.AgentID(id), req.input())
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toAgentResponse(a))
+}
+
+func (s *Server) setPresence(c *gin.Context) {
+	id, err := s.ownAgent(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req presenceRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if req.Presence == nil {
+		s.writeError(c, engine.FieldError("presence", "is required: available, busy, away or offline"))
+		return
+	}
+	a, err := s.svc.SetPresence(c.Request.Context(), actor(c), id, engine.Presence(*req.Presence))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toAgentResponse(a))
+}
+
+func (s *Server) deleteAgent(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if err := s.svc.DeleteAgent(c.Request.Context(), actor(c), engine.AgentID(id)); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
