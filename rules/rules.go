@@ -80,6 +80,32 @@ func (e *CompileError) Error() string {
 // Unwrap returns the *dsl.Error.
 func (e *CompileError) Unwrap() error { return e.Err }
 
+// CompileErrors returns the *CompileError values in err (as Compile returns
+// it), one per rule that does not compile, in rule order.
+func CompileErrors(err error) []*CompileError {
+	var out []*CompileError
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		if ce, ok := e.(*CompileError); ok {
+			out = append(out, ce)
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
+
 type compiled struct {
 	rule Rule
 	prog *dsl.Program

@@ -112,6 +112,9 @@ func TestCompileErrorNamesTheRule(t *testing.T) {
 	if !errors.As(err, &de) || de.Line != 1 || de.Column != 10 || !strings.Contains(de.Hint, "Customer.FollowersCount") {
 		t.Fatalf("error does not wrap the positioned *dsl.Error: %v", err)
 	}
+	if ces := CompileErrors(err); len(ces) != 2 || ces[0].RuleID != "r1" || ces[1].RuleID != "r2" {
+		t.Errorf("CompileErrors = %v", ces)
+	}
 	for _, want := range []string{`rule "VIP" (r1)`, `rule "Refunds" (r2)`, "did you mean Customer.FollowersCount?"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
