@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
@@ -197,7 +198,7 @@ func translate(source string, err error) *Error {
 			}
 		} else {
 			message = fmt.Sprintf("unknown field %s", name)
-			hint = suggestField("", name)
+			hint = unknownNameHint(name)
 		}
 	case reMismatch.MatchString(msg):
 		m := reMismatch.FindStringSubmatch(msg)
@@ -210,6 +211,13 @@ func translate(source string, err error) *Error {
 	case reUnexpected.MatchString(msg):
 		m := reUnexpected.FindStringSubmatch(msg)
 		message, hint = unexpected(m[1], m[2])
+		if h := unexpectedHint(source, at, m[2]); h != "" {
+			hint = h
+		}
+	case strings.HasPrefix(msg, "bad number syntax: "):
+		lit := strings.TrimPrefix(msg, "bad number syntax: ")
+		message = fmt.Sprintf("%s is not a number", lit)
+		hint = "numbers are written with digits only, as in 10000 or 2.5; text goes in quotes"
 	case strings.HasPrefix(msg, "error parsing regexp: "):
 		message = "the pattern after matches is not a valid regular expression: " + strings.TrimPrefix(msg, "error parsing regexp: ")
 		hint = `in a pattern, ( ) [ ] . * + ? { } | \ have special meanings; put \\ before one to match it as it is`
@@ -229,6 +237,77 @@ func translate(source string, err error) *Error {
 		message = msg
 	}
 	return newError(source, at, message, hint)
+}
+
+// unknownNameHint explains a name that is not a field: a field written in
+// the wrong case, a word meant as text, or a misspelt field.
+func unknownNameHint(name string) string {
+	switch lower := strings.ToLower(name); {
+	case lower == "true" || lower == "false" || lower == "nil":
+		return fmt.Sprintf("write %s in lower case", lower)
+	case lower == "and" || lower == "or" || lower == "not":
+		return fmt.Sprintf("write %s in lower case, or use %s", lower, map[string]string{"and": "&&", "or": "||", "not": "!"}[lower])
+	}
+	hint := suggestField("", name)
+	r, _ := utf8.DecodeRuneInString(name)
+	if strings.HasPrefix(hint, "did you mean") && strings.Contains(hint, "capital letter") {
+		return hint
+	}
+	if unicode.IsLower(r) || !strings.HasPrefix(hint, "did you mean") {
+		return fmt.Sprintf(`if you meant the text %s, put it in quotes: "%s"; %s`, name, name, lowerFirst(hint))
+	}
+	return hint
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// unexpectedHint looks at what surrounds an unexpected token for the common
+// slips: thousands separators, upper-case operators, => for >=.
+func unexpectedHint(source string, at int, value string) string {
+	runes := []rune(source)
+	prev := func() rune {
+		for i := at - 1; i >= 0; i-- {
+			if runes[i] != ' ' {
+				return runes[i]
+			}
+		}
+		return 0
+	}
+	next := func() rune {
+		if at+1 < len(runes) {
+			return runes[at+1]
+		}
+		return 0
+	}
+	switch {
+	case (value == "," || value == "." || isDigits(value)) && unicode.IsDigit(prev()):
+		return "write numbers without separators, as in 10000"
+	case value == "=" && (next() == '>' || next() == '<'):
+		return fmt.Sprintf("write %c= for %s", next(), map[rune]string{'>': "greater or equal", '<': "less or equal"}[next()])
+	case value == "!" && next() == '=':
+		return "!= needs a value on both sides"
+	}
+	for _, kw := range []string{"and", "or", "not", "in", "contains", "startsWith", "endsWith", "matches"} {
+		if value != kw && strings.EqualFold(value, kw) {
+			return fmt.Sprintf("write %s, in this case", kw)
+		}
+	}
+	return ""
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // isCall reports whether the name ending at rune offset end is followed by
@@ -303,6 +382,25 @@ func mismatch(source string, at int, op, left, right string) (message, hint stri
 		hint = "text is written in quotes, as in \"10\""
 	case lt == "yes/no" || rt == "yes/no":
 		hint = "yes/no fields are compared with true or false, or used on their own: Customer.Verified"
+	case lt == "list of text" && rt == "text":
+		hint = "to look in a list, write \"vip\" in Customer.Tags (or hasTag(\"vip\") for the customer's tags)"
+		if lit, ok := stringOperand(source, at, false); ok {
+			if path, ok := leftField(source, at); ok {
+				hint = fmt.Sprintf("to look in a list, write %q in %s", lit, path)
+				if path == "Customer.Tags" {
+					hint += fmt.Sprintf(", or hasTag(%q)", lit)
+				}
+			}
+		}
+	case op == "in" && lt == "text" && rt == "text":
+		hint = "to look for text inside text, use contains"
+		if lit, ok := stringOperand(source, at, false); ok {
+			if path, ok := leftField(source, at); ok {
+				hint = fmt.Sprintf("to look for text inside text, write %s contains %q; for a list of values, write %s in [%q, ...]", path, lit, path, lit)
+			}
+		}
+	case lt == "time" && rt == "text":
+		hint = `write a time as date("2026-01-31T09:00:00Z"), or compare with another time field such as Now`
 	}
 	return message, hint
 }
@@ -353,6 +451,15 @@ func describeNode(n ast.Node) string {
 		return "nil (nothing)"
 	}
 	return ""
+}
+
+// leftField returns the field on the left of the operation at at.
+func leftField(source string, at int) (string, bool) {
+	b := operands(source, at)
+	if b == nil {
+		return "", false
+	}
+	return fieldPath(b.Left)
 }
 
 // stringOperand returns the text literal on one side of the operation at at.
@@ -483,7 +590,7 @@ func unexpected(kind, value string) (message, hint string) {
 	case kind == "Bracket":
 		return fmt.Sprintf("unexpected %s", value), "check that every ( and [ has its matching ) and ]"
 	case value != "":
-		return fmt.Sprintf("unexpected %s here", value), "two values or two operators may be next to each other; is an operator such as && or == missing?"
+		return fmt.Sprintf("unexpected %s here", value), "is an operator such as && or == missing before it?"
 	}
 	return fmt.Sprintf("unexpected %s", strings.ToLower(kind)), ""
 }

@@ -222,7 +222,17 @@ func suggestField(group, name string) string {
 	// The right name under the wrong parent, or a field without its parent.
 	for _, p := range fieldPaths() {
 		if strings.EqualFold(leaf(p), name) && p != group+"."+name {
+			if !strings.Contains(p, ".") {
+				return fmt.Sprintf("did you mean %s? Field names start with a capital letter", p)
+			}
 			return fmt.Sprintf("did you mean %s? %s is part of %s", p, leaf(p), strings.TrimSuffix(p, "."+leaf(p)))
+		}
+	}
+	if group == "" {
+		for _, g := range groups {
+			if strings.EqualFold(g, name) {
+				return fmt.Sprintf("did you mean %s? Field names start with a capital letter", g)
+			}
 		}
 	}
 	if s := nearest(name, fieldPaths(), leaf); s != "" {
