@@ -268,6 +268,7 @@ func lowerFirst(s string) string {
 // slips: thousands separators, upper-case operators, => for >=.
 func unexpectedHint(source string, at int, value string) string {
 	runes := []rune(source)
+	at = min(max(at, 0), len(runes))
 	prev := func() rune {
 		for i := at - 1; i >= 0; i-- {
 			if runes[i] != ' ' {

@@ -15,12 +15,12 @@ import (
 // mistake. For structured conditions, Path names the condition instead, e.g.
 // "any[2].attribute", and Line and Column are 0.
 type Error struct {
-	Line    int
-	Column  int
-	Path    string
-	Message string
-	Hint    string
-	Snippet string
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+	Snippet string `json:"snippet,omitempty"`
 }
 
 // Error returns the position, the message, the snippet with its caret and the
