@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
@@ -234,5 +235,15 @@ func TestFieldsCatalogue(t *testing.T) {
 		} else if !p.Fast() {
 			t.Errorf("%s: not on the fast path", f.Path)
 		}
+	}
+}
+
+func TestCatalogueMarshalsToJSON(t *testing.T) {
+	data, err := json.Marshal(map[string]any{"fields": Fields(), "functions": Functions(), "operators": Operators()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `{"path":"Customer.FollowersCount","type":"number","description":"how many accounts follow the customer","example":"12000"}`) {
+		t.Errorf("catalogue JSON: %s", data)
 	}
 }

@@ -40,22 +40,24 @@ func (k Kind) String() string {
 // Kind, is set.
 type Field struct {
 	// Path is the field as rules name it, e.g. "Customer.FollowersCount".
-	Path string
+	Path string `json:"path"`
 	// Type is the field's type in analyst words: "text", "number",
 	// "yes/no", "list of text" or "time".
-	Type string
+	Type string `json:"type"`
 	// Kind is the same type as a value.
-	Kind Kind
+	Kind Kind `json:"-"`
 	// Description says what the field means, in one line.
-	Description string
+	Description string `json:"description"`
 	// Example is an example value, written as in a rule.
-	Example string
+	Example string `json:"example"`
 
-	Text   func(*Context) string
-	Number func(*Context) int
-	Bool   func(*Context) bool
-	List   func(*Context) []string
-	Time   func(*Context) time.Time
+	// Text, Number, Bool, List and Time are the typed getters; only the one
+	// matching Kind is set.
+	Text   func(*Context) string    `json:"-"`
+	Number func(*Context) int       `json:"-"`
+	Bool   func(*Context) bool      `json:"-"`
+	List   func(*Context) []string  `json:"-"`
+	Time   func(*Context) time.Time `json:"-"`
 }
 
 // Value returns the field's value in c as a plain Go value (string, int,

@@ -14,9 +14,9 @@ import (
 
 // FunctionDoc documents one function or operator analysts may use.
 type FunctionDoc struct {
-	Name        string
-	Usage       string
-	Description string
+	Name        string `json:"name"`
+	Usage       string `json:"usage"`
+	Description string `json:"description"`
 }
 
 // functionDocs are the operators and functions the catalogue offers; all of

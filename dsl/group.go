@@ -45,11 +45,11 @@ type Condition struct {
 // OperatorDoc documents one operator of structured conditions.
 type OperatorDoc struct {
 	// Name is the canonical name, e.g. "does not contain".
-	Name string
+	Name string `json:"name"`
 	// Types are the attribute types it applies to.
-	Types []string
+	Types []string `json:"types"`
 	// Value says what value it needs, in analyst words ("" when none).
-	Value string
+	Value string `json:"value,omitempty"`
 }
 
 type operator struct {
