@@ -103,6 +103,13 @@ func Validate(w io.Writer, path string) error {
 	for i, r := range f.Rules {
 		index[r.ID] = i
 	}
+	// Test cases that could never pass are errors too.
+	for i := range f.Tests {
+		if err := checkCase(f, i, index); err != nil {
+			fmt.Fprintln(w, err)
+			errs++
+		}
+	}
 	for _, wr := range warnings {
 		line, _ := f.position(fmt.Sprintf("$.rules[%d]", index[wr.RuleID]))
 		fmt.Fprintf(w, "%s:%d: warning: rule %q (%s): %s [%s]\n", f.name, line, wr.RuleID, wr.RuleName, wr.Message, wr.Code)
@@ -182,9 +189,46 @@ func caseContext(f *File, i int) (*dsl.Context, error) {
 		if errors.As(err, &de) && de.Path != "" {
 			line, col = f.position(fmt.Sprintf("$.tests[%d].context.%s", i, de.Path))
 		}
-		return nil, fmt.Errorf("%s:%d:%d: context: %s", f.name, line, col, describe(err))
+		return nil, &placedError{where: fmt.Sprintf("%s:%d:%d", f.name, line, col), text: "context: " + describe(err)}
 	}
 	return c, nil
+}
+
+// placedError is a problem at a place in a rule file.
+type placedError struct {
+	where, text string
+}
+
+func (e *placedError) Error() string { return e.where + ": " + e.text }
+
+// checkCase reports a test case that names a rule the file does not have,
+// expects nothing, or whose context is not valid.
+func checkCase(f *File, i int, index map[string]int) error {
+	tc := f.Tests[i]
+	name := tc.Name
+	if name == "" {
+		name = fmt.Sprintf("case %d", i+1)
+	}
+	if _, err := caseContext(f, i); err != nil {
+		var pe *placedError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("%s: test %q: %s", pe.where, name, pe.text)
+		}
+		return fmt.Errorf("test %q: %w", name, err)
+	}
+	line, col := f.position(fmt.Sprintf("$.tests[%d].expect", i))
+	if _, ok := index[tc.Expect.Rule]; tc.Expect.Rule != "" && tc.Expect.Rule != "none" && !ok {
+		ids := make([]string, 0, len(f.Rules))
+		for _, r := range f.Rules {
+			ids = append(ids, r.ID)
+		}
+		return fmt.Errorf("%s:%d:%d: test %q expects rule %q, which the file does not have (its rules are %s, or none)",
+			f.name, line, col, name, tc.Expect.Rule, strings.Join(ids, ", "))
+	}
+	if tc.Expect.Rule == "" && tc.Expect.Queue == "" {
+		return fmt.Errorf("%s:%d:%d: test %q expects nothing: add expect: {rule: ...} or expect: {queue: ...}", f.name, line, col, name)
+	}
+	return nil
 }
 
 func mismatch(want Expect, d rules.Decision) string {
