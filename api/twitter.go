@@ -1,0 +1,311 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+// twitterApplicationRequest creates or changes a Twitter application. The
+// consumer secret is write-only: no answer contains it.
+type twitterApplicationRequest struct {
+	Name            *string `json:"name"`
+	ConsumerKey     *string `json:"consumer_key"`
+	ConsumerSecret  *string `json:"consumer_secret"`
+	EnvironmentName *string `json:"environment_name"`
+	Dialect         *string `json:"dialect"`
+	Enabled         *bool   `json:"enabled"`
+}
+
+func (r twitterApplicationRequest) input() engine.TwitterApplicationInput {
+	in := engine.TwitterApplicationInput{Name: r.Name, ConsumerKey: r.ConsumerKey, EnvironmentName: r.EnvironmentName, Enabled: r.Enabled}
+	if r.ConsumerSecret != nil {
+		s := engine.Secret(*r.ConsumerSecret)
+		in.ConsumerSecret = &s
+	}
+	if r.Dialect != nil {
+		d := engine.TwitterDialect(*r.Dialect)
+		in.Dialect = &d
+	}
+	return in
+}
+
+type twitterApplicationResponse struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	ConsumerKey     string `json:"consumer_key"`
+	EnvironmentName string `json:"environment_name"`
+	Dialect         string `json:"dialect"`
+	CallbackURL     string `json:"callback_url"`
+	Enabled         bool   `json:"enabled"`
+	CreatedAt       string `json:"created_at"`
+	UpdatedAt       string `json:"updated_at"`
+}
+
+func (s *Server) toTwitterApplicationResponse(a engine.TwitterApplication) twitterApplicationResponse {
+	return twitterApplicationResponse{
+		ID: string(a.ID), Name: a.Name, ConsumerKey: a.ConsumerKey, EnvironmentName: a.EnvironmentName, Dialect: string(a.Dialect),
+		CallbackURL: s.svc.TwitterCallbackURL(a), Enabled: a.Enabled, CreatedAt: timestamp(a.CreatedAt), UpdatedAt: timestamp(a.UpdatedAt),
+	}
+}
+
+// twitterHandleRequest connects a handle. Today only the manual form with
+// tokens from the developer portal is served; the tokens are write-only.
+type twitterHandleRequest struct {
+	Name              *string `json:"name"`
+	WorkStreamID      *string `json:"work_stream_id"`
+	UserID            *string `json:"user_id"`
+	ScreenName        *string `json:"screen_name"`
+	AccessToken       *string `json:"access_token"`
+	AccessTokenSecret *string `json:"access_token_secret"`
+}
+
+// twitterHandleUpdate changes a handle: its name, its work stream, or its
+// token pair (write-only).
+type twitterHandleUpdate struct {
+	Name              *string `json:"name"`
+	WorkStreamID      *string `json:"work_stream_id"`
+	AccessToken       *string `json:"access_token"`
+	AccessTokenSecret *string `json:"access_token_secret"`
+}
+
+func (r twitterHandleRequest) input() (engine.TwitterHandleInput, error) {
+	in := engine.TwitterHandleInput{Name: r.Name, UserID: r.UserID, ScreenName: r.ScreenName,
+		AccessToken: secretPtr(r.AccessToken), AccessTokenSecret: secretPtr(r.AccessTokenSecret)}
+	if r.WorkStreamID != nil {
+		if !engine.ValidID(*r.WorkStreamID) {
+			return in, engine.FieldError("work_stream_id", "%q is not a valid id", *r.WorkStreamID)
+		}
+		w := engine.WorkStreamID(*r.WorkStreamID)
+		in.WorkStreamID = &w
+	}
+	return in, nil
+}
+
+func (r twitterHandleUpdate) input() (engine.TwitterHandleInput, error) {
+	return twitterHandleRequest{Name: r.Name, WorkStreamID: r.WorkStreamID, AccessToken: r.AccessToken, AccessTokenSecret: r.AccessTokenSecret}.input()
+}
+
+func secretPtr(s *string) *engine.Secret {
+	if s == nil {
+		return nil
+	}
+	v := engine.Secret(*s)
+	return &v
+}
+
+type twitterHandleResponse struct {
+	ID            string `json:"id"`
+	ApplicationID string `json:"application_id"`
+	Name          string `json:"name"`
+	WorkStreamID  string `json:"work_stream_id"`
+	UserID        string `json:"user_id"`
+	ScreenName    string `json:"screen_name"`
+	Status        string `json:"status"`
+	StatusReason  string `json:"status_reason"`
+	CreatedAt     string `json:"created_at"`
+	UpdatedAt     string `json:"updated_at"`
+}
+
+func toTwitterHandleResponse(h engine.TwitterHandle) twitterHandleResponse {
+	return twitterHandleResponse{
+		ID: string(h.ID), ApplicationID: string(h.ApplicationID), Name: h.Name, WorkStreamID: string(h.WorkStreamID),
+		UserID: h.UserID, ScreenName: h.ScreenName, Status: string(h.Status), StatusReason: h.StatusReason,
+		CreatedAt: timestamp(h.CreatedAt), UpdatedAt: timestamp(h.UpdatedAt),
+	}
+}
+
+func (s *Server) twitterRoutes(g *gin.RouterGroup) {
+	const tag = "twitter"
+	s.handle(g, route{Method: "POST", Path: "/twitter/applications", Summary: "Add a Twitter application (its consumer secret is write-only)", Tag: tag, Roles: admins,
+		Request: twitterApplicationRequest{}, Response: twitterApplicationResponse{}, Status: http.StatusCreated}, s.createTwitterApplication)
+	s.handle(g, route{Method: "GET", Path: "/twitter/applications", Summary: "List Twitter applications", Tag: tag, Roles: admins,
+		Response: listResponse[twitterApplicationResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listTwitterApplications)
+	s.handle(g, route{Method: "GET", Path: "/twitter/applications/:id", Summary: "Get a Twitter application", Tag: tag, Roles: admins,
+		Response: twitterApplicationResponse{}, Status: http.StatusOK}, s.getTwitterApplication)
+	s.handle(g, route{Method: "PATCH", Path: "/twitter/applications/:id", Summary: "Change a Twitter application or rotate its consumer credentials", Tag: tag, Roles: admins,
+		Request: twitterApplicationRequest{}, Response: twitterApplicationResponse{}, Status: http.StatusOK}, s.updateTwitterApplication)
+	s.handle(g, route{Method: "DELETE", Path: "/twitter/applications/:id", Summary: "Delete a Twitter application without handles", Tag: tag, Roles: admins,
+		Status: http.StatusNoContent}, s.deleteTwitterApplication)
+
+	s.handle(g, route{Method: "POST", Path: "/twitter/applications/:id/handles", Summary: "Connect a handle with tokens from the developer portal (tokens are write-only)", Tag: tag, Roles: admins,
+		Request: twitterHandleRequest{}, Response: twitterHandleResponse{}, Status: http.StatusCreated}, s.createTwitterHandle)
+	s.handle(g, route{Method: "GET", Path: "/twitter/applications/:id/handles", Summary: "List an application's handles", Tag: tag, Roles: admins,
+		Response: listResponse[twitterHandleResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listTwitterHandles)
+	s.handle(g, route{Method: "GET", Path: "/twitter/handles/:handle_id", Summary: "Get a handle", Tag: tag, Roles: admins,
+		Response: twitterHandleResponse{}, Status: http.StatusOK}, s.getTwitterHandle)
+	s.handle(g, route{Method: "PATCH", Path: "/twitter/handles/:handle_id", Summary: "Change a handle or replace its tokens", Tag: tag, Roles: admins,
+		Request: twitterHandleUpdate{}, Response: twitterHandleResponse{}, Status: http.StatusOK}, s.updateTwitterHandle)
+	s.handle(g, route{Method: "DELETE", Path: "/twitter/handles/:handle_id", Summary: "Delete a handle", Tag: tag, Roles: admins,
+		Status: http.StatusNoContent}, s.deleteTwitterHandle)
+}
+
+func (s *Server) createTwitterApplication(c *gin.Context) {
+	var req twitterApplicationRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, err := s.svc.CreateTwitterApplication(c.Request.Context(), actor(c), req.input())
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, s.toTwitterApplicationResponse(a))
+}
+
+func (s *Server) listTwitterApplications(c *gin.Context) {
+	page, err := pageParams(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	l, err := s.svc.ListTwitterApplications(c.Request.Context(), page)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toList(l, s.toTwitterApplicationResponse))
+}
+
+func (s *Server) getTwitterApplication(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, err := s.svc.TwitterApplication(c.Request.Context(), engine.ApplicationID(id))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.toTwitterApplicationResponse(a))
+}
+
+func (s *Server) updateTwitterApplication(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req twitterApplicationRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, err := s.svc.UpdateTwitterApplication(c.Request.Context(), actor(c), engine.ApplicationID(id), req.input())
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.toTwitterApplicationResponse(a))
+}
+
+func (s *Server) deleteTwitterApplication(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if err := s.svc.DeleteTwitterApplication(c.Request.Context(), actor(c), engine.ApplicationID(id)); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) createTwitterHandle(c *gin.Context) {
+	app, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req twitterHandleRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	in, err := req.input()
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	h, err := s.svc.CreateTwitterHandle(c.Request.Context(), actor(c), engine.ApplicationID(app), in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toTwitterHandleResponse(h))
+}
+
+func (s *Server) listTwitterHandles(c *gin.Context) {
+	app, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	page, err := pageParams(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	l, err := s.svc.ListTwitterHandles(c.Request.Context(), engine.ApplicationID(app), page)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toList(l, toTwitterHandleResponse))
+}
+
+func (s *Server) getTwitterHandle(c *gin.Context) {
+	id, err := pathID(c, "handle_id", "handle_id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	h, err := s.svc.TwitterHandle(c.Request.Context(), engine.HandleID(id))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toTwitterHandleResponse(h))
+}
+
+func (s *Server) updateTwitterHandle(c *gin.Context) {
+	id, err := pathID(c, "handle_id", "handle_id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req twitterHandleUpdate
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	in, err := req.input()
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	h, err := s.svc.UpdateTwitterHandle(c.Request.Context(), actor(c), engine.HandleID(id), in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toTwitterHandleResponse(h))
+}
+
+func (s *Server) deleteTwitterHandle(c *gin.Context) {
+	id, err := pathID(c, "handle_id", "handle_id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if err := s.svc.DeleteTwitterHandle(c.Request.Context(), actor(c), engine.HandleID(id)); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
