@@ -43,6 +43,8 @@ func TestCompileErrorsForAnalysts(t *testing.T) {
 			"the rule ends after >, which needs something on its right", "add the value to compare with"},
 		{"dangling operator on a later line", "Customer.Verified &&\n  Hour >", 2, 8,
 			"the rule ends after >, which needs something on its right", "add the value to compare with"},
+		{"misspelt field on a later line", "Hour > 3 &&\n  Mesage.Text contains \"x\"", 2, 3,
+			"unknown field Mesage", "did you mean Message?"},
 		{"unclosed parenthesis", `(Hour > 9 || Hour < 3`, 1, 1,
 			"this ( is never closed", "add the matching )"},
 		{"single equals", `Customer.FollowersCount = 10`, 1, 25,

@@ -98,6 +98,12 @@ func TestBrokenFilePointsAtEachMistake(t *testing.T) {
 	if got := lines[36][24:]; !strings.HasPrefix(got, "&&") {
 		t.Errorf("37:25 points at %q", got)
 	}
+	if !strings.Contains(b.String(), `testdata/broken.yaml:44:9: rule "multi" (Two lines): unknown field Mesage`) {
+		t.Errorf("the second line of a block condition is misplaced:\n%s", b.String())
+	}
+	if got := lines[43][8:]; !strings.HasPrefix(got, "Mesage") {
+		t.Errorf("44:9 points at %q", got)
+	}
 }
 
 func must[T any](v T, err error) T {
