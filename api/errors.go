@@ -44,6 +44,11 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		s.abort(c, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than the limit", nil)
 		return
 	}
+	var ruleErr *engine.RuleError
+	if errors.As(err, &ruleErr) {
+		s.abort(c, http.StatusUnprocessableEntity, "rule_invalid", ruleErr.Error(), ruleErrorDetails(ruleErr))
+		return
+	}
 	var domain *engine.Error
 	if errors.As(err, &domain) {
 		for _, ks := range kindStatus {

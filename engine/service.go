@@ -14,6 +14,7 @@ type Service struct {
 	clock     Clock
 	log       *slog.Logger
 	publicURL string
+	ruleSets  ruleSetCache // compiled rule sets (routingrules.go)
 }
 
 // ServiceOptions are the dependencies and settings of a Service.
