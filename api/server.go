@@ -85,8 +85,10 @@ func New(opts Options) (*Server, error) {
 	s.queueRoutes(v1)
 	s.workStreamRoutes(v1)
 	s.auditRoutes(v1)
+	s.twitterRoutes(v1)
 	s.agentRoutes(v1)
 	s.keyRoutes(v1)
+	s.conversationRoutes(v1)
 
 	doc, err := buildOpenAPI(s.routes, opts.Version)
 	if err != nil {

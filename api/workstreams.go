@@ -21,6 +21,8 @@ type workStreamRequest struct {
 	AutoCloseAfter   *duration `json:"auto_close_after"`
 	KeepSameAgent    *bool     `json:"keep_same_agent"`
 	TimeZone         *string   `json:"time_zone"`
+	ContactMatching  *string   `json:"contact_matching"`
+	CreateContacts   *bool     `json:"create_contacts"`
 }
 
 func (r workStreamRequest) input() (engine.WorkStreamInput, error) {
@@ -37,6 +39,11 @@ func (r workStreamRequest) input() (engine.WorkStreamInput, error) {
 		m := engine.AssignmentMethod(*r.AssignmentMethod)
 		in.AssignmentMethod = &m
 	}
+	if r.ContactMatching != nil {
+		m := engine.ContactMatching(*r.ContactMatching)
+		in.ContactMatching = &m
+	}
+	in.CreateContacts = r.CreateContacts
 	if r.DefaultQueueID != nil {
 		if !engine.ValidID(*r.DefaultQueueID) {
 			return in, engine.FieldError("default_queue_id", "%q is not a valid id", *r.DefaultQueueID)
@@ -61,6 +68,8 @@ type workStreamResponse struct {
 	AutoCloseAfter   duration `json:"auto_close_after"`
 	KeepSameAgent    bool     `json:"keep_same_agent"`
 	TimeZone         string   `json:"time_zone"`
+	ContactMatching  string   `json:"contact_matching"`
+	CreateContacts   bool     `json:"create_contacts"`
 	CreatedAt        string   `json:"created_at"`
 	UpdatedAt        string   `json:"updated_at"`
 }
@@ -70,7 +79,8 @@ func toWorkStreamResponse(w engine.WorkStream) workStreamResponse {
 		ID: string(w.ID), Name: w.Name, Channel: w.Channel, Mode: string(w.Mode), DefaultQueueID: string(w.DefaultQueueID),
 		Capacity: w.Capacity, AssignmentMethod: string(w.AssignmentMethod),
 		OfferTimeout: duration(w.OfferTimeout), RequeueAfter: duration(w.RequeueAfter), StallAfter: duration(w.StallAfter), AutoCloseAfter: duration(w.AutoCloseAfter),
-		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, CreatedAt: timestamp(w.CreatedAt), UpdatedAt: timestamp(w.UpdatedAt),
+		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, ContactMatching: string(w.ContactMatching), CreateContacts: w.CreateContacts,
+		CreatedAt: timestamp(w.CreatedAt), UpdatedAt: timestamp(w.UpdatedAt),
 	}
 }
 

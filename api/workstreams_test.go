@@ -18,7 +18,7 @@ func TestWorkStreams(t *testing.T) {
 		res.decode(t, &w)
 		want := workStreamResponse{ID: w.ID, Name: "Care", Channel: "twitter", Mode: "push", DefaultQueueID: qid, Capacity: 1, AssignmentMethod: "round_robin",
 			OfferTimeout: duration(120e9), RequeueAfter: duration(900e9), StallAfter: duration(1800e9), AutoCloseAfter: duration(72 * 3600e9),
-			KeepSameAgent: true, TimeZone: "UTC", CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+			KeepSameAgent: true, TimeZone: "UTC", ContactMatching: "exact", CreateContacts: true, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 		if w != want {
 			t.Errorf("defaults:\n got %+v\nwant %+v", w, want)
 		}
@@ -46,6 +46,7 @@ func TestWorkStreams(t *testing.T) {
 			{name: "bad duration", method: "POST", path: "/api/v1/workstreams", wantCode: 400, wantField: "offer_timeout", body: `{"name":"A","default_queue_id":"` + qid + `","offer_timeout":"soon"}`},
 			{name: "duration as number", method: "POST", path: "/api/v1/workstreams", wantCode: 400, wantField: "requeue_after", body: `{"name":"A","default_queue_id":"` + qid + `","requeue_after":90}`},
 			{name: "too short timer", method: "POST", path: "/api/v1/workstreams", wantCode: 400, wantField: "stall_after", body: `{"name":"A","default_queue_id":"` + qid + `","stall_after":"500ms"}`},
+			{name: "bad contact matching", method: "POST", path: "/api/v1/workstreams", wantCode: 400, wantField: "contact_matching", body: `{"name":"A","default_queue_id":"` + qid + `","contact_matching":"fuzzy"}`},
 			{name: "bad time zone", method: "POST", path: "/api/v1/workstreams", wantCode: 400, wantField: "time_zone", body: `{"name":"A","default_queue_id":"` + qid + `","time_zone":"Mars/Olympus"}`},
 			{name: "patch one field", method: "PATCH", path: "/api/v1/workstreams/" + w.ID, wantCode: 200, body: `{"default_queue_id":"` + other + `","requeue_after":"1m"}`},
 			{name: "patch bad value", method: "PATCH", path: "/api/v1/workstreams/" + w.ID, wantCode: 400, wantField: "capacity", body: `{"capacity":-1}`},

@@ -1,4 +1,268 @@
 package engine
 
-// ConversationStore persists contacts, conversations, messages and routing decisions.
-type ConversationStore interface{}
+import (
+	"context"
+	"time"
+)
+
+type (
+	// ContactID identifies a contact (a customer record).
+	ContactID string
+	// ConversationID identifies a conversation.
+	ConversationID string
+	// MessageID identifies a message.
+	MessageID string
+)
+
+// Status is where a conversation stands in its lifecycle:
+// open → offered → active ⇄ waiting → wrap_up → closed.
+type Status string
+
+// The conversation states of DESIGN.md.
+const (
+	StatusOpen    Status = "open"    // in a queue, unassigned
+	StatusOffered Status = "offered" // waiting for an agent to accept
+	StatusActive  Status = "active"  // an agent works it
+	StatusWaiting Status = "waiting" // asynchronous pause
+	StatusWrapUp  Status = "wrap_up" // the agent finishes the paperwork
+	StatusClosed  Status = "closed"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusOpen, StatusOffered, StatusActive, StatusWaiting, StatusWrapUp, StatusClosed:
+		return true
+	}
+	return false
+}
+
+// CustomerProfile is what Twitter tells about a customer.
+type CustomerProfile struct {
+	TwitterID        string
+	Name             string
+	ScreenName       string
+	FollowersCount   int
+	FriendsCount     int
+	Verified         bool
+	Protected        bool
+	Language         string
+	Location         string
+	Description      string
+	ProfileImageURL  string
+	AccountCreatedAt time.Time
+}
+
+// Contact is the customer record a Twitter user is matched to.
+type Contact struct {
+	ID      ContactID
+	Profile CustomerProfile
+	Tags    []string
+	// CreatedAt and UpdatedAt are the record's own times.
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Conversation is the asynchronous thread between one customer and one
+// business handle.
+type Conversation struct {
+	ID                    ConversationID
+	ApplicationID         ApplicationID
+	HandleID              HandleID
+	WorkStreamID          WorkStreamID
+	ContactID             ContactID // empty when the customer is not linked to a contact
+	Customer              CustomerProfile
+	TwitterConversationID string
+	Status                Status
+	QueueID               QueueID // the queue it was last routed to
+	AgentID               AgentID // the agent working it
+	OfferedAgentID        AgentID // the agent it is offered to, while offered
+	OfferedAt             *time.Time
+	RequeueCount          int
+	IsReturning           bool
+	PreviousConversations int
+	MessageCount          int
+	RoutedAt              *time.Time
+	LastMessageAt         *time.Time
+	LastCustomerMessageAt *time.Time
+	LastAgentMessageAt    *time.Time
+	StalledAt             *time.Time
+	ClosedAt              *time.Time
+	CloseReason           string
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+// Direction says who wrote a message.
+type Direction string
+
+// Inbound messages come from the customer; outbound ones from the business.
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+)
+
+// DeliveryStatus is how far an outbound message got on its way to Twitter.
+type DeliveryStatus string
+
+// The delivery states of an outbound message.
+const (
+	DeliveryQueued  DeliveryStatus = "queued"
+	DeliverySending DeliveryStatus = "sending"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryFailed  DeliveryStatus = "failed"
+)
+
+// Media is an attachment of a message.
+type Media struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+	ID   string `json:"id,omitempty"`
+}
+
+// Message is one DM of a conversation.
+type Message struct {
+	ID              MessageID
+	ConversationID  ConversationID
+	ApplicationID   ApplicationID
+	Direction       Direction
+	TwitterEventID  string // empty until an outbound message is sent
+	SenderTwitterID string
+	AuthorAgentID   AgentID // the agent who wrote an outbound message
+	Text            string
+	Media           []Media
+	QuickReply      string
+	SentAt          time.Time // Twitter's time for the DM; messages are shown in this order
+	ReceivedAt      time.Time
+	Delivery        DeliveryStatus // outbound only
+	Attempts        int
+	LastError       string
+}
+
+// RoutingReason says why a routing decision was made.
+type RoutingReason string
+
+// Routing reasons recorded in a conversation's history.
+const (
+	ReasonMatched  RoutingReason = "matched"  // a rule matched
+	ReasonDefault  RoutingReason = "default"  // no rule matched: the default queue
+	ReasonError    RoutingReason = "error"    // the rules could not run: the default queue
+	ReasonRequeue  RoutingReason = "requeue"  // the scheduler re-evaluated a waiting conversation
+	ReasonTransfer RoutingReason = "transfer" // an agent transferred it
+)
+
+// RoutingDecision records where a conversation was sent and why.
+type RoutingDecision struct {
+	ID             string
+	ConversationID ConversationID
+	At             time.Time
+	RuleID         string
+	RuleName       string
+	RuleSetVersion int
+	QueueID        QueueID
+	Reason         RoutingReason
+	Error          string
+}
+
+// ConversationFilter narrows a listing; empty fields match everything.
+type ConversationFilter struct {
+	Status       Status
+	QueueID      QueueID
+	AgentID      AgentID // assigned to or offered to
+	WorkStreamID WorkStreamID
+	// CustomerScreenName matches the customer's screen name, ignoring case.
+	CustomerScreenName string
+}
+
+// ConversationStore persists contacts, conversations, messages and routing
+// decisions.
+type ConversationStore interface {
+	CreateContact(ctx context.Context, c Contact) error
+	Contact(ctx context.Context, id ContactID) (Contact, error)
+	ContactByTwitterID(ctx context.Context, twitterID string) (Contact, error)
+	UpdateContact(ctx context.Context, c Contact) error
+
+	// ContactsByName returns the contacts not linked to any Twitter user
+	// whose screen name (field "screen_name") or display name (field
+	// "name") equals name, ignoring case.
+	ContactsByName(ctx context.Context, field, name string) ([]Contact, error)
+
+	CreateConversation(ctx context.Context, c Conversation) error
+	Conversation(ctx context.Context, id ConversationID) (Conversation, error)
+	// ListConversations lists newest first.
+	ListConversations(ctx context.Context, f ConversationFilter, p Page) (List[Conversation], error)
+	UpdateConversation(ctx context.Context, c Conversation) error
+	// ConversationInProgress returns the customer's conversation with a
+	// handle that is not closed, locked until the transaction ends;
+	// ErrNotFound when there is none.
+	ConversationInProgress(ctx context.Context, handle HandleID, customerTwitterID string) (Conversation, error)
+	// CountClosedConversations counts the customer's closed conversations
+	// with a handle.
+	CountClosedConversations(ctx context.Context, handle HandleID, customerTwitterID string) (int, error)
+
+	// AppendMessage stores a message. A message whose (application, Twitter
+	// event id) is stored already is ErrConflict: the duplicate of a delivery.
+	AppendMessage(ctx context.Context, m Message) error
+	// MessageByTwitterEvent returns the message stored for a Twitter event
+	// of an application; ErrNotFound when there is none.
+	MessageByTwitterEvent(ctx context.Context, app ApplicationID, eventID string) (Message, error)
+	// Messages lists a conversation's messages in Twitter's order (sent
+	// time, then id).
+	Messages(ctx context.Context, id ConversationID) ([]Message, error)
+
+	AppendRoutingDecision(ctx context.Context, d RoutingDecision) error
+	// RoutingHistory lists a conversation's decisions, oldest first.
+	RoutingHistory(ctx context.Context, id ConversationID) ([]RoutingDecision, error)
+}
+
+// ConversationDetail is a conversation with everything a person working it
+// needs to see.
+type ConversationDetail struct {
+	Conversation
+	Contact  *Contact
+	Messages []Message
+	Routing  []RoutingDecision
+}
+
+// ListConversations lists conversations, newest first. An agent sees only
+// the conversations offered or assigned to it.
+func (s *Service) ListConversations(ctx context.Context, actor Actor, f ConversationFilter, p Page) (List[Conversation], error) {
+	if actor.Role == RoleAgent {
+		if f.AgentID != "" && f.AgentID != actor.AgentID {
+			return List[Conversation]{}, Errorf(ErrForbidden, "an agent may list only its own conversations")
+		}
+		f.AgentID = actor.AgentID
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return List[Conversation]{}, FieldError("status", "%q is not open, offered, active, waiting, wrap_up or closed", f.Status)
+	}
+	return s.store.ListConversations(ctx, f, p.normalized())
+}
+
+// ConversationDetail returns a conversation with its customer, messages in
+// order and routing history. An agent sees only its own conversations.
+func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id ConversationID) (ConversationDetail, error) {
+	c, err := s.store.Conversation(ctx, id)
+	if err != nil {
+		return ConversationDetail{}, err
+	}
+	if actor.Role == RoleAgent && c.AgentID != actor.AgentID && c.OfferedAgentID != actor.AgentID {
+		// Not found rather than forbidden: an agent learns nothing of others' work.
+		return ConversationDetail{}, Errorf(ErrNotFound, "no conversation has the id %q", id)
+	}
+	d := ConversationDetail{Conversation: c}
+	if c.ContactID != "" {
+		contact, err := s.store.Contact(ctx, c.ContactID)
+		if err != nil {
+			return ConversationDetail{}, err
+		}
+		d.Contact = &contact
+	}
+	if d.Messages, err = s.store.Messages(ctx, id); err != nil {
+		return ConversationDetail{}, err
+	}
+	if d.Routing, err = s.store.RoutingHistory(ctx, id); err != nil {
+		return ConversationDetail{}, err
+	}
+	return d, nil
+}

@@ -27,6 +27,20 @@ const (
 	AssignMostIdle        AssignmentMethod = "most_idle"
 )
 
+// ContactMatching says how a customer without a contact linked to their
+// Twitter user id is matched to a contact by name.
+type ContactMatching string
+
+// Off never matches by name; exact links the one contact (not yet linked to
+// a Twitter user) whose screen name, then display name, equals the
+// customer's, ignoring case; ask links nothing and leaves the choice to the
+// agent.
+const (
+	MatchOff   ContactMatching = "off"
+	MatchExact ContactMatching = "exact"
+	MatchAsk   ContactMatching = "ask"
+)
+
 // ChannelTwitter is the only channel a work stream serves today.
 const ChannelTwitter = "twitter"
 
@@ -45,8 +59,11 @@ type WorkStream struct {
 	AutoCloseAfter   time.Duration
 	KeepSameAgent    bool
 	TimeZone         string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ContactMatching and CreateContacts govern customer identification.
+	ContactMatching ContactMatching
+	CreateContacts  bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Location returns the work stream's time zone.
@@ -83,6 +100,8 @@ type WorkStreamInput struct {
 	AutoCloseAfter   *time.Duration
 	KeepSameAgent    *bool
 	TimeZone         *string
+	ContactMatching  *ContactMatching
+	CreateContacts   *bool
 }
 
 // DefaultWorkStream holds the defaults of a new work stream.
@@ -98,6 +117,8 @@ func DefaultWorkStream() WorkStream {
 		AutoCloseAfter:   72 * time.Hour,
 		KeepSameAgent:    true,
 		TimeZone:         "UTC",
+		ContactMatching:  MatchExact,
+		CreateContacts:   true,
 	}
 }
 
@@ -166,6 +187,17 @@ func (in WorkStreamInput) apply(ctx context.Context, tx Tx, w *WorkStream) error
 			return FieldError("time_zone", "%q is not an IANA time zone such as Europe/Berlin or UTC", *in.TimeZone)
 		}
 		w.TimeZone = *in.TimeZone
+	}
+	if in.ContactMatching != nil {
+		switch *in.ContactMatching {
+		case MatchOff, MatchExact, MatchAsk:
+			w.ContactMatching = *in.ContactMatching
+		default:
+			return FieldError("contact_matching", "%q is not off, exact or ask", *in.ContactMatching)
+		}
+	}
+	if in.CreateContacts != nil {
+		w.CreateContacts = *in.CreateContacts
 	}
 	if in.DefaultQueueID != nil {
 		if _, err := tx.Queue(ctx, *in.DefaultQueueID); err != nil {

@@ -132,6 +132,13 @@ func (r *repo) UpdateAgent(ctx context.Context, a engine.Agent) error {
 // DeleteAgent deletes an agent and revokes its keys; an agent that
 // conversations refer to is ErrConflict.
 func (r *repo) DeleteAgent(ctx context.Context, id engine.AgentID, at time.Time) error {
+	n, err := r.inProgress(ctx, "(agent_id = ? OR offered_agent_id = ?)", string(id), string(id))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return engine.Errorf(engine.ErrConflict, "agent %s holds %d conversations in progress; transfer or close them first", id, n)
+	}
 	res := r.db(ctx).Where("id = ?", string(id)).Delete(&agentRow{})
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
@@ -142,7 +149,7 @@ func (r *repo) DeleteAgent(ctx context.Context, id engine.AgentID, at time.Time)
 	if res.RowsAffected == 0 {
 		return engine.Errorf(engine.ErrNotFound, "no agent has the id %q", id)
 	}
-	err := r.db(ctx).Model(&apiKeyRow{}).Where("agent_id = ? AND revoked_at IS NULL", string(id)).Update("revoked_at", at.UTC()).Error
+	err = r.db(ctx).Model(&apiKeyRow{}).Where("agent_id = ? AND revoked_at IS NULL", string(id)).Update("revoked_at", at.UTC()).Error
 	if err != nil {
 		return fmt.Errorf("revoke the agent's keys: %w", err)
 	}

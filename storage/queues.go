@@ -73,6 +73,13 @@ func (r *repo) UpdateQueue(ctx context.Context, q engine.Queue) error {
 
 // DeleteQueue deletes a queue; one still referred to is ErrConflict.
 func (r *repo) DeleteQueue(ctx context.Context, id engine.QueueID) error {
+	n, err := r.inProgress(ctx, "queue_id = ?", string(id))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return engine.Errorf(engine.ErrConflict, "queue %s holds %d conversations in progress", id, n)
+	}
 	res := r.db(ctx).Where("id = ?", string(id)).Delete(&queueRow{})
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {

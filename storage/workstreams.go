@@ -25,6 +25,8 @@ type workStreamRow struct {
 	AutoCloseAfterMS int64 `gorm:"column:auto_close_after_ms"`
 	KeepSameAgent    bool
 	TimeZone         string
+	ContactMatching  string
+	CreateContacts   bool
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -37,7 +39,8 @@ func toWorkStreamRow(w engine.WorkStream) workStreamRow {
 		Capacity: w.Capacity, AssignmentMethod: string(w.AssignmentMethod),
 		OfferTimeoutMS: w.OfferTimeout.Milliseconds(), RequeueAfterMS: w.RequeueAfter.Milliseconds(),
 		StallAfterMS: w.StallAfter.Milliseconds(), AutoCloseAfterMS: w.AutoCloseAfter.Milliseconds(),
-		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, CreatedAt: w.CreatedAt.UTC(), UpdatedAt: w.UpdatedAt.UTC(),
+		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, ContactMatching: string(w.ContactMatching), CreateContacts: w.CreateContacts,
+		CreatedAt: w.CreatedAt.UTC(), UpdatedAt: w.UpdatedAt.UTC(),
 	}
 }
 
@@ -47,7 +50,8 @@ func toEngineWorkStream(r workStreamRow) engine.WorkStream {
 		ID: engine.WorkStreamID(r.ID), Name: r.Name, Channel: r.Channel, Mode: engine.Mode(r.Mode), DefaultQueueID: engine.QueueID(r.DefaultQueueID),
 		Capacity: r.Capacity, AssignmentMethod: engine.AssignmentMethod(r.AssignmentMethod),
 		OfferTimeout: ms(r.OfferTimeoutMS), RequeueAfter: ms(r.RequeueAfterMS), StallAfter: ms(r.StallAfterMS), AutoCloseAfter: ms(r.AutoCloseAfterMS),
-		KeepSameAgent: r.KeepSameAgent, TimeZone: r.TimeZone, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		KeepSameAgent: r.KeepSameAgent, TimeZone: r.TimeZone, ContactMatching: engine.ContactMatching(r.ContactMatching), CreateContacts: r.CreateContacts,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 }
 

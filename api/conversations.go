@@ -1,0 +1,207 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+type customerResponse struct {
+	TwitterID        string   `json:"twitter_id"`
+	Name             string   `json:"name"`
+	ScreenName       string   `json:"screen_name"`
+	FollowersCount   int      `json:"followers_count"`
+	FriendsCount     int      `json:"friends_count"`
+	Verified         bool     `json:"verified"`
+	Protected        bool     `json:"protected"`
+	Language         string   `json:"language"`
+	Location         string   `json:"location"`
+	Description      string   `json:"description"`
+	ProfileImageURL  string   `json:"profile_image_url"`
+	AccountCreatedAt *string  `json:"account_created_at"`
+	ContactID        *string  `json:"contact_id"`
+	Tags             []string `json:"tags"`
+}
+
+type conversationResponse struct {
+	ID                    string           `json:"id"`
+	Status                string           `json:"status"`
+	QueueID               *string          `json:"queue_id"`
+	AgentID               *string          `json:"agent_id"`
+	OfferedAgentID        *string          `json:"offered_agent_id"`
+	OfferedAt             *string          `json:"offered_at"`
+	WorkStreamID          string           `json:"work_stream_id"`
+	ApplicationID         string           `json:"application_id"`
+	HandleID              string           `json:"handle_id"`
+	Customer              customerResponse `json:"customer"`
+	RequeueCount          int              `json:"requeue_count"`
+	IsReturning           bool             `json:"is_returning"`
+	PreviousConversations int              `json:"previous_conversations"`
+	MessageCount          int              `json:"message_count"`
+	LastMessageAt         *string          `json:"last_message_at"`
+	StalledAt             *string          `json:"stalled_at"`
+	ClosedAt              *string          `json:"closed_at"`
+	CloseReason           string           `json:"close_reason"`
+	CreatedAt             string           `json:"created_at"`
+	UpdatedAt             string           `json:"updated_at"`
+}
+
+type mediaResponse struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
+type messageResponse struct {
+	ID             string          `json:"id"`
+	Direction      string          `json:"direction"`
+	Text           string          `json:"text"`
+	Media          []mediaResponse `json:"media"`
+	QuickReply     string          `json:"quick_reply"`
+	TwitterEventID *string         `json:"twitter_event_id"`
+	AuthorAgentID  *string         `json:"author_agent_id"`
+	SentAt         string          `json:"sent_at"`
+	ReceivedAt     string          `json:"received_at"`
+	Delivery       *string         `json:"delivery_status"`
+	Attempts       int             `json:"attempts"`
+	LastError      string          `json:"last_error"`
+}
+
+type routingResponse struct {
+	At             string  `json:"at"`
+	RuleID         *string `json:"rule_id"`
+	RuleName       string  `json:"rule_name"`
+	RuleSetVersion int     `json:"rule_set_version"`
+	QueueID        string  `json:"queue_id"`
+	Reason         string  `json:"reason"`
+	Error          string  `json:"error"`
+}
+
+type conversationDetailResponse struct {
+	conversationResponse
+	Messages []messageResponse `json:"messages"`
+	Routing  []routingResponse `json:"routing"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func timePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := timestamp(*t)
+	return &s
+}
+
+func toCustomerResponse(c engine.Conversation, contact *engine.Contact) customerResponse {
+	p := c.Customer
+	r := customerResponse{TwitterID: p.TwitterID, Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
+		Verified: p.Verified, Protected: p.Protected, Language: p.Language, Location: p.Location, Description: p.Description,
+		ProfileImageURL: p.ProfileImageURL, ContactID: optional(string(c.ContactID)), Tags: []string{}}
+	if !p.AccountCreatedAt.IsZero() {
+		r.AccountCreatedAt = timePtr(&p.AccountCreatedAt)
+	}
+	if contact != nil {
+		r.Tags = append(r.Tags, contact.Tags...)
+	}
+	return r
+}
+
+func toConversationResponse(c engine.Conversation) conversationResponse {
+	return conversationResponse{
+		ID: string(c.ID), Status: string(c.Status), QueueID: optional(string(c.QueueID)), AgentID: optional(string(c.AgentID)),
+		OfferedAgentID: optional(string(c.OfferedAgentID)), OfferedAt: timePtr(c.OfferedAt),
+		WorkStreamID: string(c.WorkStreamID), ApplicationID: string(c.ApplicationID), HandleID: string(c.HandleID),
+		Customer: toCustomerResponse(c, nil), RequeueCount: c.RequeueCount, IsReturning: c.IsReturning,
+		PreviousConversations: c.PreviousConversations, MessageCount: c.MessageCount, LastMessageAt: timePtr(c.LastMessageAt),
+		StalledAt: timePtr(c.StalledAt), ClosedAt: timePtr(c.ClosedAt), CloseReason: c.CloseReason,
+		CreatedAt: timestamp(c.CreatedAt), UpdatedAt: timestamp(c.UpdatedAt),
+	}
+}
+
+func toMessageResponse(m engine.Message) messageResponse {
+	media := make([]mediaResponse, 0, len(m.Media))
+	for _, x := range m.Media {
+		media = append(media, mediaResponse{Type: x.Type, URL: x.URL})
+	}
+	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, QuickReply: m.QuickReply,
+		TwitterEventID: optional(m.TwitterEventID), AuthorAgentID: optional(string(m.AuthorAgentID)),
+		SentAt: timestamp(m.SentAt), ReceivedAt: timestamp(m.ReceivedAt), Delivery: optional(string(m.Delivery)),
+		Attempts: m.Attempts, LastError: m.LastError}
+}
+
+func toConversationDetailResponse(d engine.ConversationDetail) conversationDetailResponse {
+	r := conversationDetailResponse{conversationResponse: toConversationResponse(d.Conversation),
+		Messages: make([]messageResponse, 0, len(d.Messages)), Routing: make([]routingResponse, 0, len(d.Routing))}
+	r.Customer = toCustomerResponse(d.Conversation, d.Contact)
+	for _, m := range d.Messages {
+		r.Messages = append(r.Messages, toMessageResponse(m))
+	}
+	for _, x := range d.Routing {
+		r.Routing = append(r.Routing, routingResponse{At: timestamp(x.At), RuleID: optional(x.RuleID), RuleName: x.RuleName,
+			RuleSetVersion: x.RuleSetVersion, QueueID: string(x.QueueID), Reason: string(x.Reason), Error: x.Error})
+	}
+	return r
+}
+
+func (s *Server) conversationRoutes(g *gin.RouterGroup) {
+	s.handle(g, route{Method: "GET", Path: "/conversations", Summary: "List conversations, newest first (an agent sees its own)", Tag: "conversations", Roles: everyone,
+		Response: listResponse[conversationResponse]{}, Status: http.StatusOK,
+		Query: append([]queryParam{
+			{"status", "open, offered, active, waiting, wrap_up or closed"},
+			{"queue_id", "only conversations routed to this queue"},
+			{"agent_id", "only conversations assigned or offered to this agent"},
+			{"work_stream_id", "only conversations of this work stream"},
+			{"customer", "only conversations with this customer screen name"},
+		}, pageQuery...)}, s.listConversations)
+	s.handle(g, route{Method: "GET", Path: "/conversations/:id", Summary: "A conversation with its customer, messages in order and routing history", Tag: "conversations", Roles: everyone,
+		Response: conversationDetailResponse{}, Status: http.StatusOK}, s.getConversation)
+}
+
+func (s *Server) listConversations(c *gin.Context) {
+	page, err := pageParams(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	f := engine.ConversationFilter{Status: engine.Status(c.Query("status")), CustomerScreenName: c.Query("customer")}
+	for _, p := range []struct {
+		name string
+		dst  *string
+	}{{"queue_id", (*string)(&f.QueueID)}, {"agent_id", (*string)(&f.AgentID)}, {"work_stream_id", (*string)(&f.WorkStreamID)}} {
+		if v := c.Query(p.name); v != "" {
+			if !engine.ValidID(v) {
+				s.writeError(c, engine.FieldError(p.name, "%q is not a valid id", v))
+				return
+			}
+			*p.dst = v
+		}
+	}
+	l, err := s.svc.ListConversations(c.Request.Context(), actor(c), f, page)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toList(l, toConversationResponse))
+}
+
+func (s *Server) getConversation(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	d, err := s.svc.ConversationDetail(c.Request.Context(), actor(c), engine.ConversationID(id))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toConversationDetailResponse(d))
+}

@@ -1,0 +1,441 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+type contactRow struct {
+	ID               string `gorm:"primaryKey"`
+	TwitterUserID    *string
+	Name             string
+	ScreenName       string
+	FollowersCount   int
+	FriendsCount     int
+	Verified         bool
+	Protected        bool
+	Language         string
+	Location         string
+	Description      string
+	ProfileImageURL  string
+	AccountCreatedAt *time.Time
+	Tags             string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+func (contactRow) TableName() string { return "contacts" }
+
+func toContactRow(c engine.Contact) contactRow {
+	p := c.Profile
+	row := contactRow{ID: string(c.ID), Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
+		Verified: p.Verified, Protected: p.Protected, Language: p.Language, Location: p.Location, Description: p.Description,
+		ProfileImageURL: p.ProfileImageURL, AccountCreatedAt: optionalTime(p.AccountCreatedAt), Tags: jsonText(c.Tags, "[]"),
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+	if p.TwitterID != "" {
+		id := p.TwitterID
+		row.TwitterUserID = &id
+	}
+	return row
+}
+
+func toEngineContact(r contactRow) engine.Contact {
+	c := engine.Contact{ID: engine.ContactID(r.ID), Profile: engine.CustomerProfile{
+		Name: r.Name, ScreenName: r.ScreenName, FollowersCount: r.FollowersCount, FriendsCount: r.FriendsCount,
+		Verified: r.Verified, Protected: r.Protected, Language: r.Language, Location: r.Location, Description: r.Description,
+		ProfileImageURL: r.ProfileImageURL,
+	}, Tags: []string{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.TwitterUserID != nil {
+		c.Profile.TwitterID = *r.TwitterUserID
+	}
+	if r.AccountCreatedAt != nil {
+		c.Profile.AccountCreatedAt = r.AccountCreatedAt.UTC()
+	}
+	_ = json.Unmarshal([]byte(r.Tags), &c.Tags)
+	return c
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func jsonText(v any, empty string) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return empty
+	}
+	return string(b)
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// CreateContact stores a new contact; a Twitter user id already linked to
+// a contact is ErrConflict.
+func (r *repo) CreateContact(ctx context.Context, c engine.Contact) error {
+	row := toContactRow(c)
+	if err := r.db(ctx).Create(&row).Error; err != nil {
+		return translate(err, "create contact", "a contact for Twitter user %s already exists", c.Profile.TwitterID)
+	}
+	return nil
+}
+
+// Contact returns one contact.
+func (r *repo) Contact(ctx context.Context, id engine.ContactID) (engine.Contact, error) {
+	return r.findContact(ctx, "id = ?", string(id))
+}
+
+// ContactByTwitterID returns the contact linked to a Twitter user.
+func (r *repo) ContactByTwitterID(ctx context.Context, twitterID string) (engine.Contact, error) {
+	return r.findContact(ctx, "twitter_user_id = ?", twitterID)
+}
+
+func (r *repo) findContact(ctx context.Context, cond string, arg any) (engine.Contact, error) {
+	var row contactRow
+	err := r.db(ctx).Where(cond, arg).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return engine.Contact{}, engine.Errorf(engine.ErrNotFound, "contact not found")
+	}
+	if err != nil {
+		return engine.Contact{}, fmt.Errorf("get contact: %w", err)
+	}
+	return toEngineContact(row), nil
+}
+
+// ContactsByName returns the contacts not linked to a Twitter user whose
+// screen_name or name equals name, ignoring case.
+func (r *repo) ContactsByName(ctx context.Context, field, name string) ([]engine.Contact, error) {
+	if field != "screen_name" && field != "name" {
+		return nil, fmt.Errorf("contacts by name: unknown field %q", field)
+	}
+	var rows []contactRow
+	err := r.db(ctx).Where("twitter_user_id IS NULL").Where("lower("+field+") = ?", strings.ToLower(strings.TrimPrefix(name, "@"))).
+		Order("id").Limit(10).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("contacts by name: %w", err)
+	}
+	out := make([]engine.Contact, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, toEngineContact(row))
+	}
+	return out, nil
+}
+
+// UpdateContact saves a changed contact.
+func (r *repo) UpdateContact(ctx context.Context, c engine.Contact) error {
+	row := toContactRow(c)
+	res := r.db(ctx).Model(&contactRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "created_at").Updates(&row)
+	if res.Error != nil {
+		return translate(res.Error, "update contact", "a contact for Twitter user %s already exists", c.Profile.TwitterID)
+	}
+	if res.RowsAffected == 0 {
+		return engine.Errorf(engine.ErrNotFound, "no contact has the id %q", c.ID)
+	}
+	return nil
+}
+
+type conversationRow struct {
+	ID                    string `gorm:"primaryKey"`
+	ApplicationID         string
+	HandleID              string
+	WorkStreamID          string
+	ContactID             *string
+	CustomerTwitterID     string
+	CustomerScreenName    string
+	Customer              string
+	TwitterConversationID string
+	Status                string
+	QueueID               *string
+	AgentID               *string
+	OfferedAgentID        *string
+	OfferedAt             *time.Time
+	RequeueCount          int
+	IsReturning           bool
+	PreviousConversations int
+	MessageCount          int
+	RoutedAt              *time.Time
+	LastMessageAt         *time.Time
+	LastCustomerMessageAt *time.Time
+	LastAgentMessageAt    *time.Time
+	StalledAt             *time.Time
+	ClosedAt              *time.Time
+	CloseReason           string
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+func (conversationRow) TableName() string { return "conversations" }
+
+func toConversationRow(c engine.Conversation) conversationRow {
+	return conversationRow{
+		ID: string(c.ID), ApplicationID: string(c.ApplicationID), HandleID: string(c.HandleID), WorkStreamID: string(c.WorkStreamID),
+		ContactID: nullable(string(c.ContactID)), CustomerTwitterID: c.Customer.TwitterID, CustomerScreenName: c.Customer.ScreenName,
+		Customer: jsonText(c.Customer, "{}"), TwitterConversationID: c.TwitterConversationID, Status: string(c.Status),
+		QueueID: nullable(string(c.QueueID)), AgentID: nullable(string(c.AgentID)), OfferedAgentID: nullable(string(c.OfferedAgentID)),
+		OfferedAt: utcPtr(c.OfferedAt), RequeueCount: c.RequeueCount, IsReturning: c.IsReturning, PreviousConversations: c.PreviousConversations,
+		MessageCount: c.MessageCount, RoutedAt: utcPtr(c.RoutedAt), LastMessageAt: utcPtr(c.LastMessageAt),
+		LastCustomerMessageAt: utcPtr(c.LastCustomerMessageAt), LastAgentMessageAt: utcPtr(c.LastAgentMessageAt),
+		StalledAt: utcPtr(c.StalledAt), ClosedAt: utcPtr(c.ClosedAt), CloseReason: c.CloseReason,
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}
+}
+
+func toEngineConversation(r conversationRow) engine.Conversation {
+	c := engine.Conversation{
+		ID: engine.ConversationID(r.ID), ApplicationID: engine.ApplicationID(r.ApplicationID), HandleID: engine.HandleID(r.HandleID),
+		WorkStreamID: engine.WorkStreamID(r.WorkStreamID), ContactID: engine.ContactID(deref(r.ContactID)),
+		TwitterConversationID: r.TwitterConversationID, Status: engine.Status(r.Status),
+		QueueID: engine.QueueID(deref(r.QueueID)), AgentID: engine.AgentID(deref(r.AgentID)), OfferedAgentID: engine.AgentID(deref(r.OfferedAgentID)),
+		OfferedAt: utcPtr(r.OfferedAt), RequeueCount: r.RequeueCount, IsReturning: r.IsReturning, PreviousConversations: r.PreviousConversations,
+		MessageCount: r.MessageCount, RoutedAt: utcPtr(r.RoutedAt), LastMessageAt: utcPtr(r.LastMessageAt),
+		LastCustomerMessageAt: utcPtr(r.LastCustomerMessageAt), LastAgentMessageAt: utcPtr(r.LastAgentMessageAt),
+		StalledAt: utcPtr(r.StalledAt), ClosedAt: utcPtr(r.ClosedAt), CloseReason: r.CloseReason,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	_ = json.Unmarshal([]byte(r.Customer), &c.Customer)
+	c.Customer.TwitterID = r.CustomerTwitterID
+	if !c.Customer.AccountCreatedAt.IsZero() {
+		c.Customer.AccountCreatedAt = c.Customer.AccountCreatedAt.UTC()
+	}
+	return c
+}
+
+// CreateConversation stores a new conversation; a second conversation in
+// progress for the same customer and handle is ErrConflict.
+func (r *repo) CreateConversation(ctx context.Context, c engine.Conversation) error {
+	row := toConversationRow(c)
+	if err := r.db(ctx).Create(&row).Error; err != nil {
+		return translate(err, "create conversation", "customer %s already has a conversation in progress with this handle", c.Customer.TwitterID)
+	}
+	return nil
+}
+
+// Conversation returns one conversation.
+func (r *repo) Conversation(ctx context.Context, id engine.ConversationID) (engine.Conversation, error) {
+	var row conversationRow
+	err := r.db(ctx).Where("id = ?", string(id)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return engine.Conversation{}, engine.Errorf(engine.ErrNotFound, "no conversation has the id %q", id)
+	}
+	if err != nil {
+		return engine.Conversation{}, fmt.Errorf("get conversation: %w", err)
+	}
+	return toEngineConversation(row), nil
+}
+
+// ListConversations lists conversations newest first.
+func (r *repo) ListConversations(ctx context.Context, f engine.ConversationFilter, p engine.Page) (engine.List[engine.Conversation], error) {
+	q := r.db(ctx).Model(&conversationRow{})
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.QueueID != "" {
+		q = q.Where("queue_id = ?", string(f.QueueID))
+	}
+	if f.AgentID != "" {
+		q = q.Where("(agent_id = ? OR offered_agent_id = ?)", string(f.AgentID), string(f.AgentID))
+	}
+	if f.WorkStreamID != "" {
+		q = q.Where("work_stream_id = ?", string(f.WorkStreamID))
+	}
+	if f.CustomerScreenName != "" {
+		q = q.Where("lower(customer_screen_name) = ?", strings.ToLower(strings.TrimPrefix(f.CustomerScreenName, "@")))
+	}
+	var rows []conversationRow
+	if err := paged(q, p, true).Find(&rows).Error; err != nil {
+		return engine.List[engine.Conversation]{}, fmt.Errorf("list conversations: %w", err)
+	}
+	return pageOf(rows, p, toEngineConversation, func(r conversationRow) string { return r.ID }), nil
+}
+
+// ConversationInProgress returns the customer's conversation with a handle
+// that is not closed, locked until the transaction ends: the caller is about
+// to change it. (SQLite drops the FOR UPDATE; its transactions begin
+// IMMEDIATE, so one writer at a time holds everything.)
+func (r *repo) ConversationInProgress(ctx context.Context, handle engine.HandleID, customerTwitterID string) (engine.Conversation, error) {
+	var row conversationRow
+	err := r.db(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("handle_id = ? AND customer_twitter_id = ? AND status <> ?", string(handle), customerTwitterID, string(engine.StatusClosed)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return engine.Conversation{}, engine.Errorf(engine.ErrNotFound, "no conversation in progress")
+	}
+	if err != nil {
+		return engine.Conversation{}, fmt.Errorf("conversation in progress: %w", err)
+	}
+	return toEngineConversation(row), nil
+}
+
+// CountClosedConversations counts the customer's closed conversations with a handle.
+func (r *repo) CountClosedConversations(ctx context.Context, handle engine.HandleID, customerTwitterID string) (int, error) {
+	var n int64
+	err := r.db(ctx).Model(&conversationRow{}).Where("handle_id = ? AND customer_twitter_id = ? AND status = ?", string(handle), customerTwitterID, string(engine.StatusClosed)).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count closed conversations: %w", err)
+	}
+	return int(n), nil
+}
+
+// UpdateConversation saves a changed conversation.
+func (r *repo) UpdateConversation(ctx context.Context, c engine.Conversation) error {
+	row := toConversationRow(c)
+	res := r.db(ctx).Model(&conversationRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "created_at").Updates(&row)
+	if res.Error != nil {
+		return translate(res.Error, "update conversation", "customer %s already has a conversation in progress with this handle", c.Customer.TwitterID)
+	}
+	if res.RowsAffected == 0 {
+		return engine.Errorf(engine.ErrNotFound, "no conversation has the id %q", c.ID)
+	}
+	return nil
+}
+
+type messageRow struct {
+	ID              string `gorm:"primaryKey"`
+	ConversationID  string
+	ApplicationID   string
+	Direction       string
+	TwitterEventID  *string
+	SenderTwitterID string
+	AuthorAgentID   *string
+	Text            string
+	Media           string
+	QuickReply      string
+	SentAt          time.Time
+	ReceivedAt      time.Time
+	DeliveryStatus  string
+	Attempts        int
+	LastError       string
+}
+
+func (messageRow) TableName() string { return "messages" }
+
+func toMessageRow(m engine.Message) messageRow {
+	return messageRow{ID: string(m.ID), ConversationID: string(m.ConversationID), ApplicationID: string(m.ApplicationID),
+		Direction: string(m.Direction), TwitterEventID: nullable(m.TwitterEventID), SenderTwitterID: m.SenderTwitterID,
+		AuthorAgentID: nullable(string(m.AuthorAgentID)), Text: m.Text, Media: jsonText(m.Media, "[]"), QuickReply: m.QuickReply,
+		SentAt: m.SentAt.UTC(), ReceivedAt: m.ReceivedAt.UTC(), DeliveryStatus: string(m.Delivery), Attempts: m.Attempts, LastError: m.LastError}
+}
+
+func toEngineMessage(r messageRow) engine.Message {
+	m := engine.Message{ID: engine.MessageID(r.ID), ConversationID: engine.ConversationID(r.ConversationID), ApplicationID: engine.ApplicationID(r.ApplicationID),
+		Direction: engine.Direction(r.Direction), TwitterEventID: deref(r.TwitterEventID), SenderTwitterID: r.SenderTwitterID,
+		AuthorAgentID: engine.AgentID(deref(r.AuthorAgentID)), Text: r.Text, Media: []engine.Media{}, QuickReply: r.QuickReply,
+		SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus), Attempts: r.Attempts, LastError: r.LastError}
+	_ = json.Unmarshal([]byte(r.Media), &m.Media)
+	return m
+}
+
+// AppendMessage stores a message; a stored (application, event id) is
+// ErrConflict.
+func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
+	row := toMessageRow(m)
+	if err := r.db(ctx).Create(&row).Error; err != nil {
+		return translate(err, "store message", "Twitter event %s is stored already", m.TwitterEventID)
+	}
+	return nil
+}
+
+// MessageByTwitterEvent returns the message stored for an event.
+func (r *repo) MessageByTwitterEvent(ctx context.Context, app engine.ApplicationID, eventID string) (engine.Message, error) {
+	var row messageRow
+	err := r.db(ctx).Where("application_id = ? AND twitter_event_id = ?", string(app), eventID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return engine.Message{}, engine.Errorf(engine.ErrNotFound, "no message for event %s", eventID)
+	}
+	if err != nil {
+		return engine.Message{}, fmt.Errorf("message by event: %w", err)
+	}
+	return toEngineMessage(row), nil
+}
+
+// Messages lists a conversation's messages in Twitter's order.
+func (r *repo) Messages(ctx context.Context, id engine.ConversationID) ([]engine.Message, error) {
+	var rows []messageRow
+	if err := r.db(ctx).Where("conversation_id = ?", string(id)).Order("sent_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	out := make([]engine.Message, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, toEngineMessage(row))
+	}
+	return out, nil
+}
+
+type routingDecisionRow struct {
+	ID             string `gorm:"primaryKey"`
+	ConversationID string
+	At             time.Time
+	RuleID         *string
+	RuleName       string
+	RuleSetVersion int
+	QueueID        string
+	Reason         string
+	Error          string
+}
+
+func (routingDecisionRow) TableName() string { return "routing_decisions" }
+
+// AppendRoutingDecision records a routing decision.
+func (r *repo) AppendRoutingDecision(ctx context.Context, d engine.RoutingDecision) error {
+	row := routingDecisionRow{ID: d.ID, ConversationID: string(d.ConversationID), At: d.At.UTC(), RuleID: nullable(d.RuleID), RuleName: d.RuleName,
+		RuleSetVersion: d.RuleSetVersion, QueueID: string(d.QueueID), Reason: string(d.Reason), Error: d.Error}
+	if err := r.db(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("record routing decision: %w", err)
+	}
+	return nil
+}
+
+// RoutingHistory lists a conversation's routing decisions, oldest first.
+func (r *repo) RoutingHistory(ctx context.Context, id engine.ConversationID) ([]engine.RoutingDecision, error) {
+	var rows []routingDecisionRow
+	if err := r.db(ctx).Where("conversation_id = ?", string(id)).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("routing history: %w", err)
+	}
+	out := make([]engine.RoutingDecision, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, engine.RoutingDecision{ID: row.ID, ConversationID: engine.ConversationID(row.ConversationID), At: row.At.UTC(),
+			RuleID: deref(row.RuleID), RuleName: row.RuleName, RuleSetVersion: row.RuleSetVersion, QueueID: engine.QueueID(row.QueueID),
+			Reason: engine.RoutingReason(row.Reason), Error: row.Error})
+	}
+	return out, nil
+}
+
+// inProgress counts conversations not closed that match cond.
+func (r *repo) inProgress(ctx context.Context, cond string, args ...any) (int64, error) {
+	var n int64
+	err := r.db(ctx).Model(&conversationRow{}).Where("status <> ?", string(engine.StatusClosed)).Where(cond, args...).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count conversations in progress: %w", err)
+	}
+	return n, nil
+}
