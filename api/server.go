@@ -85,6 +85,7 @@ func New(opts Options) (*Server, error) {
 	s.queueRoutes(v1)
 	s.workStreamRoutes(v1)
 	s.auditRoutes(v1)
+	s.ruleRoutes(v1)
 	s.twitterRoutes(v1)
 	s.agentRoutes(v1)
 	s.keyRoutes(v1)
