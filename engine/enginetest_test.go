@@ -1,0 +1,126 @@
+package engine_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/engine"
+	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
+)
+
+// fakeClock is a clock that tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// world is an engine on a real database with one channel set up: a default
+// queue, a work stream and an application with one handle.
+type world struct {
+	t      *testing.T
+	db     *storage.DB
+	svc    *engine.Service
+	clock  *fakeClock
+	admin  engine.Actor
+	queue  engine.Queue
+	ws     engine.WorkStream
+	app    engine.TwitterApplication
+	handle engine.TwitterHandle
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func newWorld(t *testing.T, db *storage.DB, wsIn engine.WorkStreamInput) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{t: t, db: db, clock: newFakeClock(), admin: engine.Actor{Name: "test admin", Role: engine.RoleAdmin}}
+	w.svc = engine.NewService(db, engine.ServiceOptions{Clock: w.clock, PublicURL: "https://sb.example"})
+	var err error
+	if w.queue, err = w.svc.CreateQueue(ctx, w.admin, engine.QueueInput{Name: ptr("General")}); err != nil {
+		t.Fatal(err)
+	}
+	wsIn.Name, wsIn.DefaultQueueID = ptr("Care"), &w.queue.ID
+	if w.ws, err = w.svc.CreateWorkStream(ctx, w.admin, wsIn); err != nil {
+		t.Fatal(err)
+	}
+	if w.app, err = w.svc.CreateTwitterApplication(ctx, w.admin, engine.TwitterApplicationInput{
+		Name: ptr("Acme"), ConsumerKey: ptr("ck"), ConsumerSecret: ptr(engine.Secret("cs"))}); err != nil {
+		t.Fatal(err)
+	}
+	if w.handle, err = w.svc.CreateTwitterHandle(ctx, w.admin, w.app.ID, engine.TwitterHandleInput{
+		Name: ptr("Acme Care"), WorkStreamID: &w.ws.ID, UserID: ptr("1000"), ScreenName: ptr("AcmeCare"),
+		AccessToken: ptr(engine.Secret("at")), AccessTokenSecret: ptr(engine.Secret("ats"))}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// forEachWorld runs fn on SQLite and PostgreSQL.
+func forEachWorld(t *testing.T, wsIn engine.WorkStreamInput, fn func(t *testing.T, w *world)) {
+	t.Helper()
+	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) { fn(t, newWorld(t, db, wsIn)) })
+}
+
+// dm builds an inbound DM of a customer.
+func (w *world) dm(event, customer, text string) engine.InboundMessage {
+	return engine.InboundMessage{
+		ApplicationID: w.app.ID, HandleID: w.handle.ID, EventID: event, SentAt: w.clock.Now(),
+		Customer: engine.CustomerProfile{TwitterID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 10},
+		Text:     text,
+	}
+}
+
+func (w *world) ingest(in engine.InboundMessage) engine.IngestResult {
+	w.t.Helper()
+	res, err := w.svc.Ingest(context.Background(), in)
+	if err != nil {
+		w.t.Fatalf("ingest %s: %v", in.EventID, err)
+	}
+	return res
+}
+
+func (w *world) detail(id engine.ConversationID) engine.ConversationDetail {
+	w.t.Helper()
+	d, err := w.svc.ConversationDetail(context.Background(), w.admin, id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return d
+}
+
+func (w *world) queueNamed(name string) engine.Queue {
+	w.t.Helper()
+	q, err := w.svc.CreateQueue(context.Background(), w.admin, engine.QueueInput{Name: ptr(name)})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return q
+}
+
+func (w *world) rule(name, condition string, q engine.QueueID) engine.Rule {
+	w.t.Helper()
+	ch, err := w.svc.CreateRule(context.Background(), w.admin, w.ws.ID, engine.RuleInput{Name: ptr(name), Condition: ptr(condition), QueueID: &q})
+	if err != nil {
+		w.t.Fatalf("create rule %s: %v", name, err)
+	}
+	return ch.Rule
+}

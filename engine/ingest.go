@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/switchboardhq/switchboard/dsl"
+)
+
+// InboundMessage is a customer's direct message as a channel adapter hands
+// it to the engine, already resolved to an application and handle.
+type InboundMessage struct {
+	ApplicationID         ApplicationID
+	HandleID              HandleID
+	EventID               string // Twitter's DM event id: unique per application
+	TwitterConversationID string
+	SentAt                time.Time // Twitter's created timestamp
+	Customer              CustomerProfile
+	Text                  string
+	Media                 []Media
+	URLs                  []string
+	Hashtags              []string
+	QuickReply            string // the metadata of the quick-reply option chosen
+}
+
+// IngestResult says what Ingest did with a message.
+type IngestResult struct {
+	ConversationID  ConversationID
+	MessageID       MessageID
+	Duplicate       bool // the event was stored before: nothing changed
+	NewConversation bool
+	Routing         *RoutingDecision // set when the message routed its conversation
+	Status          Status
+}
+
+// errDuplicate ends an ingest transaction whose event turned out to be stored.
+var errDuplicate = errors.New("duplicate event")
+
+// Ingest stores an inbound DM exactly once, in one transaction: it drops a
+// redelivered event, identifies the customer's contact, continues the
+// customer's conversation with the handle or starts one, stores the message,
+// and routes a conversation that waits for a queue. Only when Ingest returns
+// nil is the message durably stored; a webhook answers 200 only then.
+func (s *Service) Ingest(ctx context.Context, in InboundMessage) (IngestResult, error) {
+	if err := in.validate(); err != nil {
+		return IngestResult{}, err
+	}
+	var res IngestResult
+	// A conflict on the conversation in progress means another delivery of
+	// the same customer created it concurrently: the second try finds it.
+	for attempt := 0; ; attempt++ {
+		res = IngestResult{}
+		err := s.store.InTx(ctx, func(tx Tx) error { return s.ingest(ctx, tx, in, &res) })
+		switch {
+		case errors.Is(err, errDuplicate):
+			return res, nil
+		case errors.Is(err, ErrConflict) && attempt < 2:
+			continue
+		case err != nil:
+			return IngestResult{}, fmt.Errorf("ingest event %s: %w", in.EventID, err)
+		}
+		return res, nil
+	}
+}
+
+func (in InboundMessage) validate() error {
+	switch {
+	case in.ApplicationID == "":
+		return FieldError("application_id", "is required")
+	case in.HandleID == "":
+		return FieldError("handle_id", "is required")
+	case in.EventID == "":
+		return FieldError("event_id", "is required")
+	case in.Customer.TwitterID == "":
+		return FieldError("customer.twitter_id", "is required")
+	case in.SentAt.IsZero():
+		return FieldError("sent_at", "is required")
+	}
+	return nil
+}
+
+func (s *Service) ingest(ctx context.Context, tx Tx, in InboundMessage, res *IngestResult) error {
+	if m, err := tx.MessageByTwitterEvent(ctx, in.ApplicationID, in.EventID); err == nil {
+		res.Duplicate, res.ConversationID, res.MessageID = true, m.ConversationID, m.ID
+		return errDuplicate
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	handle, err := tx.TwitterHandle(ctx, in.HandleID)
+	if err != nil {
+		return err
+	}
+	if handle.ApplicationID != in.ApplicationID {
+		return Errorf(ErrInvalid, "handle %s does not belong to application %s", in.HandleID, in.ApplicationID)
+	}
+	ws, err := tx.WorkStream(ctx, handle.WorkStreamID)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	contact, known, err := s.identify(ctx, tx, ws, in.Customer, now)
+	if err != nil {
+		return err
+	}
+
+	conv, err := tx.ConversationInProgress(ctx, handle.ID, in.Customer.TwitterID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		previous, err := tx.CountClosedConversations(ctx, handle.ID, in.Customer.TwitterID)
+		if err != nil {
+			return err
+		}
+		conv = Conversation{
+			ID: ConversationID(NewID(now)), ApplicationID: in.ApplicationID, HandleID: handle.ID, WorkStreamID: ws.ID,
+			TwitterConversationID: in.TwitterConversationID, Status: StatusOpen,
+			IsReturning: previous > 0, PreviousConversations: previous, CreatedAt: now,
+		}
+		res.NewConversation = true
+	case err != nil:
+		return err
+	}
+	if contact != nil {
+		conv.ContactID = contact.ID
+	}
+	conv.Customer = in.Customer
+
+	msg := Message{
+		ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: in.ApplicationID, Direction: Inbound,
+		TwitterEventID: in.EventID, SenderTwitterID: in.Customer.TwitterID, Text: in.Text, Media: in.Media,
+		QuickReply: in.QuickReply, SentAt: in.SentAt.UTC(), ReceivedAt: now,
+	}
+	conv.MessageCount++
+	conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.SentAt)
+	conv.LastCustomerMessageAt = laterOf(conv.LastCustomerMessageAt, msg.SentAt)
+	conv.UpdatedAt = now
+	if conv.Status == StatusWaiting {
+		// The customer is back: the conversation needs its agent again.
+		conv.Status = StatusActive
+	}
+	if res.NewConversation {
+		if err := tx.CreateConversation(ctx, conv); err != nil {
+			return err
+		}
+	}
+	if err := tx.AppendMessage(ctx, msg); err != nil {
+		if errors.Is(err, ErrConflict) {
+			// Delivered twice at the same moment: the other delivery won.
+			res.Duplicate = true
+			return errDuplicate
+		}
+		return err
+	}
+	if conv.Status == StatusOpen && conv.QueueID == "" {
+		d, err := s.route(ctx, tx, ws, handle, &conv, contact, known, msg, in, now, ReasonMatched)
+		if err != nil {
+			return err
+		}
+		res.Routing = &d
+	}
+	if err := tx.UpdateConversation(ctx, conv); err != nil {
+		return err
+	}
+	res.ConversationID, res.MessageID, res.Status = conv.ID, msg.ID, conv.Status
+	return nil
+}
+
+func laterOf(current *time.Time, t time.Time) *time.Time {
+	if current != nil && current.After(t) {
+		return current
+	}
+	return &t
+}
+
+// identify finds the customer's contact, as the reference product does: by
+// Twitter user id, else (per the work stream) by screen name and then by
+// display name among contacts not linked to a Twitter user; a profile that
+// changed updates the contact. Without a match a contact is created, unless
+// the work stream leaves such conversations unlinked. known reports whether
+// the contact existed before this message.
+func (s *Service) identify(ctx context.Context, tx Tx, ws WorkStream, p CustomerProfile, now time.Time) (contact *Contact, known bool, err error) {
+	c, err := tx.ContactByTwitterID(ctx, p.TwitterID)
+	switch {
+	case err == nil:
+		if profileChanged(c.Profile, p) {
+			c.Profile, c.UpdatedAt = p, now
+			if err := tx.UpdateContact(ctx, c); err != nil {
+				return nil, false, err
+			}
+		}
+		return &c, true, nil
+	case !errors.Is(err, ErrNotFound):
+		return nil, false, err
+	}
+	if ws.ContactMatching == MatchExact {
+		for _, by := range []struct{ field, value string }{{"screen_name", p.ScreenName}, {"name", p.Name}} {
+			if strings.TrimSpace(by.value) == "" {
+				continue
+			}
+			candidates, err := tx.ContactsByName(ctx, by.field, by.value)
+			if err != nil {
+				return nil, false, err
+			}
+			if len(candidates) == 1 { // an ambiguous name links nothing
+				c := candidates[0]
+				c.Profile, c.UpdatedAt = p, now
+				if err := tx.UpdateContact(ctx, c); err != nil {
+					return nil, false, err
+				}
+				return &c, true, nil
+			}
+		}
+	}
+	if !ws.CreateContacts {
+		return nil, false, nil
+	}
+	c = Contact{ID: ContactID(NewID(now)), Profile: p, Tags: []string{}, CreatedAt: now, UpdatedAt: now}
+	if err := tx.CreateContact(ctx, c); err != nil {
+		return nil, false, err
+	}
+	return &c, false, nil
+}
+
+func profileChanged(old, p CustomerProfile) bool {
+	return old.Name != p.Name || old.ScreenName != p.ScreenName || old.FollowersCount != p.FollowersCount ||
+		old.FriendsCount != p.FriendsCount || old.Verified != p.Verified || old.Protected != p.Protected ||
+		old.Location != p.Location || old.Description != p.Description || old.ProfileImageURL != p.ProfileImageURL ||
+		old.Language != p.Language
+}
+
+// route evaluates the work stream's current rule set for conv, records the
+// decision in its routing history, and puts it in the chosen queue. A rule
+// set that cannot be loaded routes to the default queue with reason error,
+// so that a customer is never left out of every queue.
+func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv *Conversation, contact *Contact, known bool, last Message, in InboundMessage, now time.Time, reason RoutingReason) (RoutingDecision, error) {
+	d := RoutingDecision{ID: NewID(now), ConversationID: conv.ID, At: now, QueueID: ws.DefaultQueueID}
+	set, err := s.CurrentRuleSet(ctx, ws.ID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "routing with the default queue: the rule set does not load", "work_stream_id", ws.ID, "error", err)
+		d.Reason, d.Error = ReasonError, err.Error()
+	} else {
+		ec, err := s.engagementContext(ctx, tx, ws, handle, *conv, contact, known, last, in.URLs, in.Hashtags, now)
+		if err != nil {
+			return RoutingDecision{}, err
+		}
+		decision := set.Route(ec)
+		d.RuleSetVersion, d.QueueID = decision.Version, QueueID(decision.QueueID)
+		d.Reason = ReasonDefault
+		if decision.Rule != nil {
+			d.RuleID, d.RuleName = decision.Rule.ID, decision.Rule.Name
+			d.Reason = ReasonMatched
+		}
+		if reason != ReasonMatched {
+			d.Reason = reason
+		}
+	}
+	if err := tx.AppendRoutingDecision(ctx, d); err != nil {
+		return RoutingDecision{}, err
+	}
+	conv.QueueID, conv.RoutedAt, conv.Status = d.QueueID, &now, StatusOpen
+	return d, nil
+}
+
+// engagementContext builds what a routing rule sees.
+func (s *Service) engagementContext(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv Conversation, contact *Contact, known bool, last Message, urls, hashtags []string, now time.Time) (*dsl.Context, error) {
+	app, err := tx.TwitterApplication(ctx, handle.ApplicationID)
+	if err != nil {
+		return nil, err
+	}
+	p := conv.Customer
+	ec := &dsl.Context{
+		Customer: dsl.Customer{
+			TwitterID: p.TwitterID, Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
+			Verified: p.Verified, Protected: p.Protected, Language: p.Language, Location: p.Location, Description: p.Description,
+			AccountCreatedAt: p.AccountCreatedAt, IsKnownContact: known, Tags: []string{},
+		},
+		Message: dsl.Message{
+			Text: last.Text, Length: utf8.RuneCountInString(last.Text), HasMedia: len(last.Media) > 0,
+			HasURL:   len(urls) > 0 || strings.Contains(last.Text, "http://") || strings.Contains(last.Text, "https://"),
+			Hashtags: hashtags, QuickReply: last.QuickReply,
+		},
+		Channel: dsl.Channel{Kind: ChannelTwitter, Application: app.Name, Handle: handle.Name, HandleScreenName: handle.ScreenName},
+		Conversation: dsl.Conversation{
+			IsNew: conv.MessageCount <= 1, IsReturning: conv.IsReturning, PreviousConversations: conv.PreviousConversations,
+			MessageCount: conv.MessageCount, RequeueCount: conv.RequeueCount, Status: string(conv.Status),
+			WaitMinutes: int(now.Sub(conv.CreatedAt) / time.Minute),
+		},
+	}
+	if ec.Message.Hashtags == nil {
+		ec.Message.Hashtags = []string{}
+	}
+	if len(last.Media) > 0 {
+		ec.Message.MediaType = last.Media[0].Type
+	}
+	if contact != nil {
+		ec.Customer.ContactID = string(contact.ID)
+		ec.Customer.Tags = append(ec.Customer.Tags, contact.Tags...)
+	}
+	if conv.QueueID != "" {
+		q, err := tx.Queue(ctx, conv.QueueID)
+		if err == nil {
+			ec.Conversation.Queue = q.Name
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	ec.SetTime(now, ws.Location())
+	return ec, nil
+}
