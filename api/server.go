@@ -32,6 +32,22 @@ type Options struct {
 	Version string
 	// Service is the engine the handlers call.
 	Service *engine.Service
+	// Mounts are endpoints served by other packages (the Twitter webhook,
+	// the sign-on callback page), wired in by main. They need no token; they
+	// check their callers themselves.
+	Mounts []Mount
+}
+
+// Mount is a plain net/http endpoint served under the router, with the
+// middleware every request passes, and listed in the OpenAPI document.
+type Mount struct {
+	Method  string
+	Path    string // gin syntax, e.g. /webhooks/twitter/:application_id
+	Summary string
+	Tag     string
+	Handler http.Handler
+	// ContentType of the success answer (default application/json).
+	ContentType string
 }
 
 // Server is Switchboard's HTTP handler.
@@ -79,6 +95,14 @@ func New(opts Options) (*Server, error) {
 	s.handle(root, route{Method: "GET", Path: "/metrics", Public: true, Summary: "Prometheus metrics", Tag: "probes", Status: 200, ContentType: "text/plain"},
 		gin.WrapH(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry})))
 	s.handle(root, route{Method: "GET", Path: "/openapi.json", Public: true, Summary: "This OpenAPI document", Tag: "probes", Status: 200, ContentType: "application/json"}, s.serveOpenAPI)
+
+	for _, m := range opts.Mounts {
+		ct := m.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		s.handle(root, route{Method: m.Method, Path: m.Path, Public: true, Summary: m.Summary, Tag: m.Tag, Status: http.StatusOK, ContentType: ct}, gin.WrapH(m.Handler))
+	}
 
 	v1 := r.Group("/api/v1", s.authenticate())
 	s.handle(v1, route{Method: "GET", Path: "/me", Summary: "The caller's own API key", Tag: "keys", Roles: everyone, Response: meResponse{}, Status: 200}, s.me)

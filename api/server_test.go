@@ -181,3 +181,23 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestMountsAreServedAndDocumented(t *testing.T) {
+	db := storagetest.SQLite(t)
+	hook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hook:"+r.URL.Path)
+	})
+	s, err := New(Options{Keys: db, Service: engine.NewService(db, engine.ServiceOptions{}),
+		Mounts: []Mount{{Method: "POST", Path: "/webhooks/twitter/:application_id", Summary: "webhook", Handler: hook, ContentType: "text/plain"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", "/webhooks/twitter/abc", strings.NewReader("{}")))
+	if rec.Code != 200 || rec.Body.String() != "hook:/webhooks/twitter/abc" {
+		t.Errorf("mounted handler answered %d %q", rec.Code, rec.Body)
+	}
+	if !strings.Contains(string(s.openAPI), `"/webhooks/twitter/{application_id}"`) {
+		t.Error("the mounted route is not in the OpenAPI document")
+	}
+}
