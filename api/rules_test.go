@@ -62,7 +62,7 @@ func (f ruleFixture) list(t *testing.T) []ruleResponse {
 	return l.Items
 }
 
-func names(rs []ruleResponse) []string {
+func ruleNames(rs []ruleResponse) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.Name
@@ -300,7 +300,7 @@ func TestRulePositions(t *testing.T) {
 				res.decode(t, &r)
 				ids[r.Name] = r.ID
 			}
-			if got := names(f.list(t)); !equal(got, st.want) {
+			if got := ruleNames(f.list(t)); !equal(got, st.want) {
 				t.Errorf("%s: order = %v, want %v", st.name, got, st.want)
 			}
 		}
@@ -317,10 +317,10 @@ func TestRulePositions(t *testing.T) {
 		}
 		var v versionResponse
 		res.decode(t, &v)
-		if got := names(v.Rules); !equal(got, order) {
+		if got := ruleNames(v.Rules); !equal(got, order) {
 			t.Errorf("reorder answered %v, want %v", got, order)
 		}
-		if got := names(f.list(t)); !equal(got, order) {
+		if got := ruleNames(f.list(t)); !equal(got, order) {
 			t.Errorf("after reorder: %v, want %v", got, order)
 		}
 		dup := []string{ids["C"], ids["C"], ids["B"], ids["D"], ids["A"]}
@@ -622,3 +622,32 @@ func TestRuleWritesAreAudited(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentRuleChanges(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		f := newRuleFixture(t, h)
+		const n = 4
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				in := engine.RuleInput{Name: rulePtr(fmt.Sprintf("R%d", i)), Condition: rulePtr("true"), QueueID: rulePtr(engine.QueueID(f.vipQ)), Position: rulePtr(1)}
+				_, err := h.svc.CreateRule(context.Background(), engine.Actor{Name: "test"}, engine.WorkStreamID(f.ws), in)
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Errorf("concurrent create: %v", err)
+			}
+		}
+		if got := len(f.list(t)); got != n {
+			t.Errorf("%d rules, want %d", got, n)
+		}
+		vs := f.versions(t)
+		if len(vs) != n || vs[0].Number != n || vs[0].RuleCount != n {
+			t.Errorf("versions = %+v, want %d, the last with every rule", vs, n)
+		}
+	})
+}
+
+func rulePtr[T any](v T) *T { return &v }

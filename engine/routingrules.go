@@ -509,7 +509,8 @@ func (s *Service) RuleSetVersion(ctx context.Context, ws WorkStreamID, n int) (R
 
 // RestoreRuleSetVersion makes a new version whose rules equal those of
 // version n: the same ids, names, conditions, queues, states and order.
-// A queue of version n that no longer exists is ErrConflict.
+// A queue of version n that no longer exists is ErrConflict; a condition that
+// no longer compiles (the rule language changed) is a *RuleError.
 func (s *Service) RestoreRuleSetVersion(ctx context.Context, actor Actor, ws WorkStreamID, n int) (RuleSetVersion, error) {
 	v, _, err := s.changeRules(ctx, actor, ws, func(tx Tx, _ []Rule, now time.Time) ([]Rule, AuditEntry, error) {
 		old, err := tx.RuleSetVersion(ctx, ws, n)
@@ -524,6 +525,9 @@ func (s *Service) RestoreRuleSetVersion(ctx context.Context, actor Actor, ws Wor
 			next[i].WorkStreamID = ws
 			next[i].UpdatedAt = now
 		}
+		if err := compileAll(next); err != nil {
+			return nil, AuditEntry{}, err
+		}
 		return next, AuditEntry{Action: "restore", Resource: "rule_set", ResourceID: string(ws),
 			Summary: fmt.Sprintf("restored rule set version %d", n)}, nil
 	})
@@ -537,6 +541,22 @@ func queueExists(ctx context.Context, tx Tx, r Rule, n int) error {
 			return Errorf(ErrConflict, "rule %q of version %d sends to queue %s, which no longer exists", r.Name, n, r.QueueID)
 		}
 		return err
+	}
+	return nil
+}
+
+// compileAll checks that every rule's condition still compiles (the rule
+// language may have changed since a version was saved); the problems are one
+// *RuleError.
+func compileAll(list []Rule) error {
+	var problems []RuleProblem
+	for _, r := range list {
+		if _, err := dsl.Compile(r.Condition); err != nil {
+			problems = append(problems, ruleProblem(r, "condition", err))
+		}
+	}
+	if len(problems) > 0 {
+		return &RuleError{Problems: problems}
 	}
 	return nil
 }
