@@ -171,18 +171,26 @@ func (s *Service) SetPresence(ctx context.Context, actor Actor, id AgentID, p Pr
 		return Agent{}, Errorf(ErrForbidden, "an agent may set only its own presence")
 	}
 	var a Agent
-	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
-		var err error
-		if a, err = tx.Agent(ctx, id); err != nil {
-			return AuditEntry{}, err
-		}
-		old := a.Presence
-		now := s.clock.Now()
-		a.Presence, a.PresenceAt, a.UpdatedAt = p, now, now
-		if err := tx.UpdateAgent(ctx, a); err != nil {
-			return AuditEntry{}, err
-		}
-		return AuditEntry{Action: "presence", Resource: "agent", ResourceID: string(id), Summary: fmt.Sprintf("agent %q went from %s to %s", a.Name, old, p)}, nil
+	err := s.change(ctx, func(tx Tx, fx *effects) error {
+		return s.audited(ctx, tx, actor, func() (AuditEntry, error) {
+			var err error
+			if a, err = tx.Agent(ctx, id); err != nil {
+				return AuditEntry{}, err
+			}
+			old := a.Presence
+			now := s.clock.Now()
+			a.Presence, a.PresenceAt, a.UpdatedAt = p, now, now
+			if err := tx.UpdateAgent(ctx, a); err != nil {
+				return AuditEntry{}, err
+			}
+			if p == PresenceAvailable && old != PresenceAvailable {
+				// Work that waited for someone with room may go to this agent now.
+				if err := s.assignWaiting(ctx, tx, fx, a.QueueIDs, now); err != nil {
+					return AuditEntry{}, err
+				}
+			}
+			return AuditEntry{Action: "presence", Resource: "agent", ResourceID: string(id), Summary: fmt.Sprintf("agent %q went from %s to %s", a.Name, old, p)}, nil
+		})
 	})
 	return a, err
 }

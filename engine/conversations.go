@@ -78,6 +78,9 @@ type Conversation struct {
 	AgentID               AgentID // the agent working it
 	OfferedAgentID        AgentID // the agent it is offered to, while offered
 	OfferedAt             *time.Time
+	// CapacityUnits is the capacity the conversation takes from its agent
+	// while offered or worked (its work stream's capacity at the time).
+	CapacityUnits         int
 	RequeueCount          int
 	IsReturning           bool
 	PreviousConversations int

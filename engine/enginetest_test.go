@@ -124,3 +124,43 @@ func (w *world) rule(name, condition string, q engine.QueueID) engine.Rule {
 	}
 	return ch.Rule
 }
+
+// agent creates an agent in the world's default queue (and others) with a
+// capacity and presence, returning the actor its key stands for.
+func (w *world) agent(name string, capacity int, presence engine.Presence, queues ...engine.QueueID) engine.Actor {
+	w.t.Helper()
+	ctx := context.Background()
+	if len(queues) == 0 {
+		queues = []engine.QueueID{w.queue.ID}
+	}
+	a, _, err := w.svc.CreateAgent(ctx, w.admin, engine.AgentInput{Name: ptr(name), Capacity: ptr(capacity), QueueIDs: &queues})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	actor := engine.Actor{Name: name, Role: engine.RoleAgent, AgentID: a.ID}
+	if presence != engine.PresenceOffline {
+		if _, err := w.svc.SetPresence(ctx, actor, a.ID, presence); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	return actor
+}
+
+func (w *world) conversation(id engine.ConversationID) engine.Conversation {
+	w.t.Helper()
+	c, err := w.db.Conversation(context.Background(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c
+}
+
+// notices returns the kinds of an agent's notifications so far.
+func (w *world) notices(agent engine.Actor) []engine.Notification {
+	w.t.Helper()
+	n, err := w.svc.NotificationsAfter(context.Background(), agent, agent.AgentID, 0, 500)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return n
+}

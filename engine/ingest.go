@@ -54,7 +54,7 @@ func (s *Service) Ingest(ctx context.Context, in InboundMessage) (IngestResult, 
 	// the same customer created it concurrently: the second try finds it.
 	for attempt := 0; ; attempt++ {
 		res = IngestResult{}
-		err := s.store.InTx(ctx, func(tx Tx) error { return s.ingest(ctx, tx, in, &res) })
+		err := s.change(ctx, func(tx Tx, fx *effects) error { return s.ingest(ctx, tx, fx, in, &res) })
 		switch {
 		case errors.Is(err, errDuplicate):
 			return res, nil
@@ -83,7 +83,7 @@ func (in InboundMessage) validate() error {
 	return nil
 }
 
-func (s *Service) ingest(ctx context.Context, tx Tx, in InboundMessage, res *IngestResult) error {
+func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMessage, res *IngestResult) error {
 	if m, err := tx.MessageByTwitterEvent(ctx, in.ApplicationID, in.EventID); err == nil {
 		res.Duplicate, res.ConversationID, res.MessageID = true, m.ConversationID, m.ID
 		return errDuplicate
@@ -137,10 +137,6 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in InboundMessage, res *Ing
 	conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.SentAt)
 	conv.LastCustomerMessageAt = laterOf(conv.LastCustomerMessageAt, msg.SentAt)
 	conv.UpdatedAt = now
-	if conv.Status == StatusWaiting {
-		// The customer is back: the conversation needs its agent again.
-		conv.Status = StatusActive
-	}
 	if res.NewConversation {
 		if err := tx.CreateConversation(ctx, conv); err != nil {
 			return err
@@ -154,18 +150,64 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in InboundMessage, res *Ing
 		}
 		return err
 	}
+	requeue := false
+	if conv.Status == StatusWaiting {
+		// The customer is back. The same agent takes it up again when the
+		// work stream keeps agents and the agent is still at work (it holds
+		// the capacity already); otherwise it is routed afresh.
+		if keep, err := s.keepsAgent(ctx, tx, ws, conv); err != nil {
+			return err
+		} else if keep {
+			conv.Status = StatusActive
+		} else {
+			previous := conv.AgentID
+			conv.Status, conv.AgentID, conv.CapacityUnits, conv.QueueID = StatusOpen, "", 0, ""
+			conv.RequeueCount++
+			requeue = true
+			if err := s.notify(ctx, tx, fx, previous, NoticeStatus, StatusNotice{ConversationID: string(conv.ID), Status: string(StatusOpen), Reason: "requeued: the customer wrote while you were away"}, now); err != nil {
+				return err
+			}
+		}
+	}
 	if conv.Status == StatusOpen && conv.QueueID == "" {
-		d, err := s.route(ctx, tx, ws, handle, &conv, contact, known, msg, in, now, ReasonMatched)
+		reason := ReasonMatched
+		if requeue {
+			reason = ReasonRequeue
+		}
+		d, err := s.route(ctx, tx, ws, handle, &conv, contact, known, msg, in, now, reason)
 		if err != nil {
 			return err
 		}
 		res.Routing = &d
+		if _, err := s.offer(ctx, tx, fx, &conv, ws, &d, now); err != nil {
+			return err
+		}
+	}
+	if conv.AgentID != "" {
+		if err := s.notify(ctx, tx, fx, conv.AgentID, NoticeMessage, messageNotice(msg), now); err != nil {
+			return err
+		}
 	}
 	if err := tx.UpdateConversation(ctx, conv); err != nil {
 		return err
 	}
 	res.ConversationID, res.MessageID, res.Status = conv.ID, msg.ID, conv.Status
 	return nil
+}
+
+// keepsAgent reports whether a waiting conversation goes back to its agent.
+func (s *Service) keepsAgent(ctx context.Context, tx Tx, ws WorkStream, conv Conversation) (bool, error) {
+	if !ws.KeepSameAgent || conv.AgentID == "" {
+		return false, nil
+	}
+	a, err := tx.Agent(ctx, conv.AgentID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return a.Presence != PresenceOffline, nil
 }
 
 func laterOf(current *time.Time, t time.Time) *time.Time {

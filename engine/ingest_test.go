@@ -144,22 +144,6 @@ func TestIngestReturningCustomer(t *testing.T) {
 	})
 }
 
-func TestIngestWaitingConversationBecomesActive(t *testing.T) {
-	forEachWorld(t, engine.WorkStreamInput{}, func(t *testing.T, w *world) {
-		ctx := context.Background()
-		first := w.ingest(w.dm("ev1", "alice", "hi"))
-		c, _ := w.db.Conversation(ctx, first.ConversationID)
-		c.Status = engine.StatusWaiting
-		if err := w.db.UpdateConversation(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		res := w.ingest(w.dm("ev2", "alice", "still there?"))
-		if res.Status != engine.StatusActive || res.ConversationID != first.ConversationID {
-			t.Errorf("a DM on a waiting conversation = %+v; want it active again", res)
-		}
-	})
-}
-
 func TestIngestRoutesByRules(t *testing.T) {
 	forEachWorld(t, engine.WorkStreamInput{}, func(t *testing.T, w *world) {
 		vip := w.queueNamed("VIP")

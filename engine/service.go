@@ -15,6 +15,7 @@ type Service struct {
 	log       *slog.Logger
 	publicURL string
 	ruleSets  ruleSetCache // compiled rule sets (routingrules.go)
+	broker    broker       // wakes agents' notification streams (notifications.go)
 }
 
 // ServiceOptions are the dependencies and settings of a Service.
@@ -54,18 +55,23 @@ func ActorOf(k APIKey) Actor {
 // write runs fn in a transaction and appends the audit entry fn describes.
 func (s *Service) write(ctx context.Context, actor Actor, fn func(tx Tx) (AuditEntry, error)) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		entry, err := fn(tx)
-		if err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		entry.ID = NewID(now)
-		entry.At = now
-		entry.ActorKeyID = actor.KeyID
-		entry.ActorName = actor.Name
-		if err := tx.AppendAudit(ctx, entry); err != nil {
-			return fmt.Errorf("audit %s %s: %w", entry.Action, entry.Resource, err)
-		}
-		return nil
+		return s.audited(ctx, tx, actor, func() (AuditEntry, error) { return fn(tx) })
 	})
+}
+
+// audited runs fn inside tx and appends the audit entry it describes.
+func (s *Service) audited(ctx context.Context, tx Tx, actor Actor, fn func() (AuditEntry, error)) error {
+	entry, err := fn()
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	entry.ID = NewID(now)
+	entry.At = now
+	entry.ActorKeyID = actor.KeyID
+	entry.ActorName = actor.Name
+	if err := tx.AppendAudit(ctx, entry); err != nil {
+		return fmt.Errorf("audit %s %s: %w", entry.Action, entry.Resource, err)
+	}
+	return nil
 }

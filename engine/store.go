@@ -13,6 +13,8 @@ type Tx interface {
 	TwitterStore
 	RuleStore
 	ConversationStore
+	AssignmentStore
+	NotificationStore
 }
 
 // Store is the engine's persistent state. InTx runs fn in one transaction:

@@ -17,8 +17,8 @@ type agentRow struct {
 	Capacity   int
 	Presence   string
 	PresenceAt time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (agentRow) TableName() string { return "agents" }

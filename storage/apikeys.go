@@ -17,7 +17,7 @@ type apiKeyRow struct {
 	Role      string
 	AgentID   *string
 	TokenHash string
-	CreatedAt time.Time
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
 	RevokedAt *time.Time
 }
 

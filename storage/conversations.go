@@ -29,8 +29,8 @@ type contactRow struct {
 	ProfileImageURL  string
 	AccountCreatedAt *time.Time
 	Tags             string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (contactRow) TableName() string { return "contacts" }
@@ -181,6 +181,7 @@ type conversationRow struct {
 	AgentID               *string
 	OfferedAgentID        *string
 	OfferedAt             *time.Time
+	CapacityUnits         int
 	RequeueCount          int
 	IsReturning           bool
 	PreviousConversations int
@@ -192,8 +193,8 @@ type conversationRow struct {
 	StalledAt             *time.Time
 	ClosedAt              *time.Time
 	CloseReason           string
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	CreatedAt             time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt             time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (conversationRow) TableName() string { return "conversations" }
@@ -204,7 +205,7 @@ func toConversationRow(c engine.Conversation) conversationRow {
 		ContactID: nullable(string(c.ContactID)), CustomerTwitterID: c.Customer.TwitterID, CustomerScreenName: c.Customer.ScreenName,
 		Customer: jsonText(c.Customer, "{}"), TwitterConversationID: c.TwitterConversationID, Status: string(c.Status),
 		QueueID: nullable(string(c.QueueID)), AgentID: nullable(string(c.AgentID)), OfferedAgentID: nullable(string(c.OfferedAgentID)),
-		OfferedAt: utcPtr(c.OfferedAt), RequeueCount: c.RequeueCount, IsReturning: c.IsReturning, PreviousConversations: c.PreviousConversations,
+		OfferedAt: utcPtr(c.OfferedAt), CapacityUnits: c.CapacityUnits, RequeueCount: c.RequeueCount, IsReturning: c.IsReturning, PreviousConversations: c.PreviousConversations,
 		MessageCount: c.MessageCount, RoutedAt: utcPtr(c.RoutedAt), LastMessageAt: utcPtr(c.LastMessageAt),
 		LastCustomerMessageAt: utcPtr(c.LastCustomerMessageAt), LastAgentMessageAt: utcPtr(c.LastAgentMessageAt),
 		StalledAt: utcPtr(c.StalledAt), ClosedAt: utcPtr(c.ClosedAt), CloseReason: c.CloseReason,
@@ -218,7 +219,7 @@ func toEngineConversation(r conversationRow) engine.Conversation {
 		WorkStreamID: engine.WorkStreamID(r.WorkStreamID), ContactID: engine.ContactID(deref(r.ContactID)),
 		TwitterConversationID: r.TwitterConversationID, Status: engine.Status(r.Status),
 		QueueID: engine.QueueID(deref(r.QueueID)), AgentID: engine.AgentID(deref(r.AgentID)), OfferedAgentID: engine.AgentID(deref(r.OfferedAgentID)),
-		OfferedAt: utcPtr(r.OfferedAt), RequeueCount: r.RequeueCount, IsReturning: r.IsReturning, PreviousConversations: r.PreviousConversations,
+		OfferedAt: utcPtr(r.OfferedAt), CapacityUnits: r.CapacityUnits, RequeueCount: r.RequeueCount, IsReturning: r.IsReturning, PreviousConversations: r.PreviousConversations,
 		MessageCount: r.MessageCount, RoutedAt: utcPtr(r.RoutedAt), LastMessageAt: utcPtr(r.LastMessageAt),
 		LastCustomerMessageAt: utcPtr(r.LastCustomerMessageAt), LastAgentMessageAt: utcPtr(r.LastAgentMessageAt),
 		StalledAt: utcPtr(r.StalledAt), ClosedAt: utcPtr(r.ClosedAt), CloseReason: r.CloseReason,

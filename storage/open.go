@@ -106,8 +106,9 @@ type DB struct {
 // repo implements engine.Tx over a gorm handle that is either the pool or
 // one transaction.
 type repo struct {
-	g   *gorm.DB
-	box *secretBox
+	g       *gorm.DB
+	box     *secretBox
+	dialect Dialect
 }
 
 // connectTimeout bounds how long Open waits for an unreachable server.
@@ -172,7 +173,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %s", loc.Dialect, loc.Redacted, redactErr(err, opts.URL))
 	}
-	return &DB{repo: repo{g: gdb, box: box}, sql: sqlDB, location: loc}, nil
+	return &DB{repo: repo{g: gdb, box: box, dialect: loc.Dialect}, sql: sqlDB, location: loc}, nil
 }
 
 // redactErr renders a driver error on one line, as the network error at its

@@ -14,8 +14,8 @@ import (
 type queueRow struct {
 	ID        string `gorm:"primaryKey"`
 	Name      string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (queueRow) TableName() string { return "queues" }

@@ -23,8 +23,8 @@ type ruleRow struct {
 	QueueID      string
 	Enabled      bool
 	Position     int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (ruleRow) TableName() string { return "routing_rules" }

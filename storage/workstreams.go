@@ -27,8 +27,8 @@ type workStreamRow struct {
 	TimeZone         string
 	ContactMatching  string
 	CreateContacts   bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (workStreamRow) TableName() string { return "work_streams" }
