@@ -14,8 +14,9 @@ type Service struct {
 	clock     Clock
 	log       *slog.Logger
 	publicURL string
-	ruleSets  ruleSetCache // compiled rule sets (routingrules.go)
-	broker    broker       // wakes agents' notification streams (notifications.go)
+	twitter   TwitterGateway // nil when Twitter is not configured (channel.go)
+	ruleSets  ruleSetCache   // compiled rule sets (routingrules.go)
+	broker    broker         // wakes agents' notification streams (notifications.go)
 }
 
 // ServiceOptions are the dependencies and settings of a Service.
@@ -26,6 +27,9 @@ type ServiceOptions struct {
 	Logger *slog.Logger
 	// PublicURL is the base of the URLs Twitter calls (no trailing slash).
 	PublicURL string
+	// Twitter is the Twitter API (sign-on, subscriptions, sending DMs,
+	// backfill); nil leaves those features unavailable.
+	Twitter TwitterGateway
 }
 
 // NewService returns a Service over store.
@@ -36,7 +40,7 @@ func NewService(store Store, opts ServiceOptions) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL}
+	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter}
 }
 
 // Actor is who asks for a change: the API key behind a request.

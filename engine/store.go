@@ -13,6 +13,7 @@ type Tx interface {
 	TwitterStore
 	RuleStore
 	ConversationStore
+	ChannelStore // the Twitter channel's outbox, sign-ons and health (channel.go)
 	AssignmentStore
 	NotificationStore
 }

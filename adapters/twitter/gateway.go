@@ -1,0 +1,244 @@
+package twitter
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+// Gateway implements engine.TwitterGateway over Client: one Client per
+// application, built from the application's stored credentials and kept
+// while they do not change.
+type Gateway struct {
+	baseURL    string
+	httpClient *http.Client
+	now        func() time.Time
+
+	mu      sync.Mutex
+	clients map[engine.ApplicationID]gatewayClient
+}
+
+type gatewayClient struct {
+	fingerprint [32]byte
+	client      *Client
+}
+
+var _ engine.TwitterGateway = (*Gateway)(nil)
+
+// GatewayOptions configure a Gateway.
+type GatewayOptions struct {
+	// BaseURL is Twitter's API root (SWITCHBOARD_TWITTER_API_URL);
+	// DefaultBaseURL when empty.
+	BaseURL string
+	// HTTPClient makes the calls (default: 30 s timeout).
+	HTTPClient *http.Client
+	// Now is the clock for rate-limit resets the answer did not date.
+	Now func() time.Time
+}
+
+// NewGateway returns a Gateway.
+func NewGateway(opts GatewayOptions) *Gateway {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Gateway{baseURL: opts.BaseURL, httpClient: opts.HTTPClient, now: opts.Now, clients: map[engine.ApplicationID]gatewayClient{}}
+}
+
+// client returns the Client of an application.
+func (g *Gateway) client(app engine.TwitterApplication) (*Client, error) {
+	fp := sha256.Sum256([]byte(app.ConsumerKey + "\x00" + app.ConsumerSecret.Reveal() + "\x00" + string(app.Dialect) + "\x00" + app.EnvironmentName))
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c, ok := g.clients[app.ID]; ok && c.fingerprint == fp {
+		return c.client, nil
+	}
+	d := DialectV2
+	if app.Dialect == engine.DialectPremium {
+		d = DialectPremium
+	}
+	c, err := NewClient(Config{BaseURL: g.baseURL, ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret.Reveal(),
+		Dialect: d, Environment: app.EnvironmentName, HTTPClient: g.httpClient, Now: g.now})
+	if err != nil {
+		return nil, fmt.Errorf("twitter client for application %s: %w", app.ID, err)
+	}
+	g.clients[app.ID] = gatewayClient{fingerprint: fp, client: c}
+	return c, nil
+}
+
+func handleToken(h engine.TwitterHandle) Token {
+	return Token{Token: h.AccessToken.Reveal(), Secret: h.AccessTokenSecret.Reveal()}
+}
+
+// engineError classifies a client error for the engine. Messages of the
+// client's errors carry no secrets.
+func (g *Gateway) engineError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	e := &engine.TwitterError{Op: op, Message: err.Error(), Err: err}
+	if ae, ok := AsAPIError(err); ok {
+		e.Message = ae.Error()
+		e.RateLimited = ae.RateLimited()
+		e.Retryable = !e.RateLimited && (ae.Retryable() || ae.Status == 0)
+		e.NoAnswer = ae.Status == 0
+		e.TokenInvalid = ae.TokenInvalid()
+		e.AppWide = ae.AppWide
+		if e.RateLimited {
+			now := g.now()
+			e.ResetAt = ae.ResetAt
+			if !e.ResetAt.After(now) {
+				e.ResetAt = now.Add(time.Minute)
+			}
+		}
+	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		e.Retryable, e.NoAnswer = true, true
+	}
+	return e
+}
+
+// RequestSignOn obtains a request token and the authorization URL (with
+// force_login, so that the admin picks the business account).
+func (g *Gateway) RequestSignOn(ctx context.Context, app engine.TwitterApplication, callbackURL string) (engine.SignOnRequest, error) {
+	c, err := g.client(app)
+	if err != nil {
+		return engine.SignOnRequest{}, err
+	}
+	rt, err := c.RequestToken(ctx, callbackURL)
+	if err != nil {
+		return engine.SignOnRequest{}, g.engineError("request token", err)
+	}
+	return engine.SignOnRequest{Token: rt.Token, Secret: engine.Secret(rt.Secret),
+		AuthorizationURL: c.AuthorizationURL(rt.Token, AuthorizeOptions{ForceLogin: true})}, nil
+}
+
+// CompleteSignOn exchanges the verifier for the access token and reads the
+// user's id and screen name (from the exchange, else from /2/users/me).
+func (g *Gateway) CompleteSignOn(ctx context.Context, app engine.TwitterApplication, requestToken string, requestSecret engine.Secret, verifier string) (engine.TwitterAccount, error) {
+	c, err := g.client(app)
+	if err != nil {
+		return engine.TwitterAccount{}, err
+	}
+	grant, err := c.AccessToken(ctx, RequestToken{Token: requestToken, Secret: requestSecret.Reveal()}, verifier)
+	if err != nil {
+		return engine.TwitterAccount{}, g.engineError("access token", err)
+	}
+	if grant.UserID == "" || grant.ScreenName == "" {
+		u, err := c.Me(ctx, grant.Token)
+		if err != nil {
+			return engine.TwitterAccount{}, g.engineError("read the signed-on user", err)
+		}
+		grant.UserID, grant.ScreenName = u.ID, u.ScreenName
+	}
+	return engine.TwitterAccount{UserID: grant.UserID, ScreenName: grant.ScreenName,
+		AccessToken: engine.Secret(grant.Token.Token), AccessTokenSecret: engine.Secret(grant.Token.Secret)}, nil
+}
+
+// EnsureWebhook runs Client.EnsureWebhook; the premium dialect manages
+// webhooks with owner's token.
+func (g *Gateway) EnsureWebhook(ctx context.Context, app engine.TwitterApplication, owner engine.TwitterHandle, callbackURL string) (engine.TwitterWebhook, error) {
+	c, err := g.client(app)
+	if err != nil {
+		return engine.TwitterWebhook{}, err
+	}
+	var tok *Token
+	if app.Dialect == engine.DialectPremium && !owner.AccessToken.IsZero() {
+		t := handleToken(owner)
+		tok = &t
+	}
+	h, err := c.EnsureWebhook(ctx, tok, callbackURL)
+	if err != nil {
+		return engine.TwitterWebhook{}, g.engineError("ensure webhook", err)
+	}
+	return engine.TwitterWebhook{ID: h.ID, URL: h.URL, Valid: h.Valid}, nil
+}
+
+// EnsureSubscription runs Client.EnsureSubscription with the handle's token.
+func (g *Gateway) EnsureSubscription(ctx context.Context, app engine.TwitterApplication, handle engine.TwitterHandle, webhookID string) error {
+	c, err := g.client(app)
+	if err != nil {
+		return err
+	}
+	return g.engineError("ensure subscription", c.EnsureSubscription(ctx, handleToken(handle), webhookID))
+}
+
+// SendDM sends the parts of text after the first skipParts, one DM each.
+func (g *Gateway) SendDM(ctx context.Context, app engine.TwitterApplication, handle engine.TwitterHandle, recipientID, text string, skipParts int) ([]string, error) {
+	c, err := g.client(app)
+	if err != nil {
+		return nil, err
+	}
+	parts := SplitText(text, MaxTextLength)
+	if skipParts > len(parts) {
+		skipParts = len(parts)
+	}
+	var ids []string
+	for _, part := range parts[skipParts:] {
+		sent, err := c.SendDM(ctx, handleToken(handle), OutgoingDM{RecipientID: recipientID, Text: part})
+		for _, s := range sent {
+			ids = append(ids, s.ID)
+		}
+		if err != nil {
+			return ids, g.engineError("send direct message", err)
+		}
+	}
+	return ids, nil
+}
+
+// ListDMEvents reads one page of the handle's DM events.
+func (g *Gateway) ListDMEvents(ctx context.Context, app engine.TwitterApplication, handle engine.TwitterHandle, cursor string) (engine.TwitterDMPage, error) {
+	c, err := g.client(app)
+	if err != nil {
+		return engine.TwitterDMPage{}, err
+	}
+	page, err := c.ListDMEvents(ctx, handleToken(handle), ListOptions{ForUserID: handle.UserID, Cursor: cursor})
+	if err != nil {
+		return engine.TwitterDMPage{}, g.engineError("list DM events", err)
+	}
+	out := engine.TwitterDMPage{NextCursor: page.NextCursor, DMs: make([]engine.TwitterDM, 0, len(page.Messages))}
+	for _, m := range page.Messages {
+		out.DMs = append(out.DMs, toEngineDM(m, g.now()))
+	}
+	return out, nil
+}
+
+// toEngineDM normalizes a direct message for the engine.
+func toEngineDM(m DirectMessage, now time.Time) engine.TwitterDM {
+	dm := engine.TwitterDM{
+		EventID: m.ID, TwitterConversationID: m.ConversationID, SentAt: m.CreatedAt.UTC(), SenderID: m.SenderID, RecipientID: m.RecipientID,
+		Echo: m.IsEcho(), SourceAppID: m.SourceAppID, Text: m.DisplayText(), Hashtags: m.Hashtags,
+		Customer: engine.CustomerProfile{TwitterID: m.CustomerID()},
+	}
+	if dm.SentAt.IsZero() {
+		dm.SentAt = now.UTC()
+	}
+	if u := m.Customer(); u != nil {
+		dm.Customer = engine.CustomerProfile{
+			TwitterID: m.CustomerID(), Name: u.Name, ScreenName: u.ScreenName, FollowersCount: int(u.FollowersCount),
+			FriendsCount: int(u.FriendsCount), Verified: u.Verified, Protected: u.Protected, Language: u.Lang, Location: u.Location,
+			Description: u.Description, ProfileImageURL: u.ProfileImageURL, AccountCreatedAt: u.CreatedAt.UTC(),
+		}
+		if u.CreatedAt.IsZero() {
+			dm.Customer.AccountCreatedAt = time.Time{}
+		}
+	}
+	for _, md := range m.Media {
+		url := md.URL
+		if md.VideoURL != "" {
+			url = md.VideoURL
+		}
+		dm.Media = append(dm.Media, engine.Media{Type: md.Type, URL: url, ID: md.ID})
+	}
+	for _, u := range m.URLs {
+		dm.URLs = append(dm.URLs, u.Expanded)
+	}
+	if m.QuickReply != nil {
+		dm.QuickReply = m.QuickReply.Metadata
+	}
+	return dm
+}

@@ -1,0 +1,575 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TwitterGateway is what the engine needs from Twitter: "Sign on to
+// Twitter", the webhook and subscription "ensure" steps, sending DMs and
+// listing recent DM events for backfill. The Twitter adapter implements it
+// over its API client; tests may use a fake. Failures that Twitter answered
+// (or that never got an answer) are *TwitterError values, so that the engine
+// knows whether to retry, wait, disconnect the handle or give up; their
+// messages never contain secrets.
+type TwitterGateway interface {
+	// RequestSignOn obtains a request token whose authorization redirects
+	// to callbackURL, and the authorization page to send the admin to.
+	RequestSignOn(ctx context.Context, app TwitterApplication, callbackURL string) (SignOnRequest, error)
+	// CompleteSignOn exchanges a request token and the callback's verifier
+	// for the handle's access token, and reads who the handle is.
+	CompleteSignOn(ctx context.Context, app TwitterApplication, requestToken string, requestSecret Secret, verifier string) (TwitterAccount, error)
+	// EnsureWebhook makes callbackURL a valid registered webhook of the
+	// application (registering it, or re-validating it, as needed). owner
+	// is the handle whose token manages webhooks where the dialect needs a
+	// user token (premium). It never deletes another webhook.
+	EnsureWebhook(ctx context.Context, app TwitterApplication, owner TwitterHandle, callbackURL string) (TwitterWebhook, error)
+	// EnsureSubscription subscribes the handle to the webhook unless it is.
+	EnsureSubscription(ctx context.Context, app TwitterApplication, handle TwitterHandle, webhookID string) error
+	// SendDM sends text from the handle to recipientID, split into parts
+	// of Twitter's length limit, skipping the first skipParts parts (sent
+	// by an earlier attempt). It returns the event ids of the parts this
+	// call sent, also when it fails midway.
+	SendDM(ctx context.Context, app TwitterApplication, handle TwitterHandle, recipientID, text string, skipParts int) ([]string, error)
+	// ListDMEvents reads one page of the handle's recent DM events, newest
+	// first; cursor "" starts with the newest.
+	ListDMEvents(ctx context.Context, app TwitterApplication, handle TwitterHandle, cursor string) (TwitterDMPage, error)
+}
+
+// SignOnRequest is the start of a sign-on: a request token (its secret
+// kept server-side) and the page where the admin authorizes it.
+type SignOnRequest struct {
+	Token            string
+	Secret           Secret
+	AuthorizationURL string
+}
+
+// TwitterAccount is a completed sign-on: who the handle is, and its tokens.
+type TwitterAccount struct {
+	UserID            string
+	ScreenName        string
+	AccessToken       Secret
+	AccessTokenSecret Secret
+}
+
+// TwitterWebhook is an application's registered webhook.
+type TwitterWebhook struct {
+	ID    string
+	URL   string
+	Valid bool
+}
+
+// TwitterDMPage is one page of DM events, newest first.
+type TwitterDMPage struct {
+	DMs        []TwitterDM
+	NextCursor string // empty on the last page
+}
+
+// TwitterDM is one direct message of a handle, normalized by the adapter:
+// delivered by the webhook or listed by backfill.
+type TwitterDM struct {
+	EventID               string
+	TwitterConversationID string
+	SentAt                time.Time
+	SenderID              string
+	RecipientID           string
+	// Echo is set when the handle itself sent the message: the customer is
+	// then the recipient.
+	Echo bool
+	// SourceAppID is the numeric id of the app the sender used, if known.
+	SourceAppID string
+	// Customer is the other party's profile; at least its TwitterID.
+	Customer   CustomerProfile
+	Text       string
+	Media      []Media
+	URLs       []string
+	Hashtags   []string
+	QuickReply string
+}
+
+// TwitterError is a failed call to Twitter, classified for the engine.
+type TwitterError struct {
+	// Op names the call, e.g. "send direct message".
+	Op string
+	// Message describes the failure without secrets; it is shown to users.
+	Message string
+	// Retryable failures (5xx, over capacity, no answer) are worth another
+	// attempt after a backoff.
+	Retryable bool
+	// RateLimited failures may be retried at ResetAt; AppWide says the
+	// exhausted limit is the application's, not the handle's.
+	RateLimited bool
+	ResetAt     time.Time
+	AppWide     bool
+	// TokenInvalid says the handle's token no longer works: it must sign on
+	// again.
+	TokenInvalid bool
+	// NoAnswer is set when the request got no answer: it may have been
+	// carried out.
+	NoAnswer bool
+	Err      error
+}
+
+// Error returns the message.
+func (e *TwitterError) Error() string {
+	if e.Op == "" {
+		return e.Message
+	}
+	return e.Op + ": " + e.Message
+}
+
+// Unwrap returns the cause.
+func (e *TwitterError) Unwrap() error { return e.Err }
+
+// Permanent reports a failure that retrying will not fix.
+func (e *TwitterError) Permanent() bool { return !e.Retryable && !e.RateLimited }
+
+// AsTwitterError returns the *TwitterError in err's chain.
+func AsTwitterError(err error) (*TwitterError, bool) {
+	var te *TwitterError
+	ok := errors.As(err, &te)
+	return te, ok
+}
+
+// ErrNoTwitter is returned by operations that need Twitter when the service
+// has no TwitterGateway.
+var ErrNoTwitter = Errorf(ErrUnavailable, "Twitter is not configured in this service")
+
+// Subscription states of a handle.
+const (
+	SubscriptionUnknown       = "unknown"
+	SubscriptionSubscribed    = "subscribed"
+	SubscriptionNotSubscribed = "not_subscribed"
+	SubscriptionError         = "error"
+)
+
+// Webhook states of an application.
+const (
+	WebhookUnknown = "unknown"
+	WebhookValid   = "valid"
+	WebhookInvalid = "invalid"
+	WebhookError   = "error"
+)
+
+// HandleHealth is how a handle's channel is doing: when it last received
+// an event, whether it is subscribed to the application's webhook.
+type HandleHealth struct {
+	HandleID HandleID
+	// LastEventAt and LastEventID describe the newest DM event stored for
+	// the handle (received or backfilled).
+	LastEventAt       *time.Time
+	LastEventID       string
+	Subscription      string // one of the Subscription* states
+	SubscriptionError string
+	CheckedAt         *time.Time
+}
+
+// ApplicationHealth is the state of an application's webhook.
+type ApplicationHealth struct {
+	ApplicationID ApplicationID
+	WebhookID     string
+	WebhookURL    string
+	Webhook       string // one of the Webhook* states
+	WebhookError  string
+	// TwitterAppID is the application's numeric id at Twitter
+	// (source_app_id), learnt from the echo of a DM Switchboard sent.
+	TwitterAppID string
+	CheckedAt    *time.Time
+}
+
+// SignOn is a sign-on in progress: the request token Twitter issued for a
+// pending handle, kept until the callback uses it (once) or it expires.
+type SignOn struct {
+	RequestToken  string
+	RequestSecret Secret
+	ApplicationID ApplicationID
+	HandleID      HandleID
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+// OutboxItem is an outbound message claimed for sending.
+type OutboxItem struct {
+	Message
+	HandleID    HandleID
+	RecipientID string
+	// PreviousStatus is the delivery status before the claim: queued, or
+	// sending when an earlier claim's lease ran out (its sender may have
+	// crashed after sending).
+	PreviousStatus DeliveryStatus
+	// SentParts counts the parts of a split text already sent.
+	SentParts int
+}
+
+// DeliveryUpdate is the outcome of a send attempt.
+type DeliveryUpdate struct {
+	ID        MessageID
+	Status    DeliveryStatus
+	Attempts  int
+	LastError string
+	// NextAttemptAt is when a queued message is due.
+	NextAttemptAt time.Time
+	// TwitterEventID is the first part's event id, once sent.
+	TwitterEventID string
+	SentParts      int
+}
+
+// ChannelStore persists the Twitter channel's own state: the outbox columns
+// of outbound messages, the event ids of sent DMs, sign-ons in progress,
+// and the health of handles and applications.
+type ChannelStore interface {
+	// ScheduleOutbound puts a stored outbound message in the outbox, due at
+	// next.
+	ScheduleOutbound(ctx context.Context, id MessageID, handle HandleID, recipientID string, next time.Time) error
+	// ClaimOutbox marks up to n due outbox messages (queued, or sending with
+	// an expired lease, due at or before now) as sending until leaseUntil,
+	// counts an attempt, and returns them. Concurrent claims never return
+	// the same message.
+	ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, n int) ([]OutboxItem, error)
+	// UpdateDelivery records the outcome of a send attempt.
+	UpdateDelivery(ctx context.Context, u DeliveryUpdate) error
+	// OutboxMessage returns an outbound message with its outbox state.
+	OutboxMessage(ctx context.Context, id MessageID) (OutboxItem, error)
+	// DelayOutbox moves the queued messages of a handle (or, with handle
+	// empty, of a whole application) due before until to until, and
+	// returns how many moved.
+	DelayOutbox(ctx context.Context, app ApplicationID, handle HandleID, until time.Time) (int, error)
+	// OutboxDepth counts the outbox messages by delivery status (queued and
+	// sending).
+	OutboxDepth(ctx context.Context) (map[DeliveryStatus]int, error)
+	// RecordSentEvents remembers the event ids of a sent message, so that
+	// their echoes are recognised; ids already recorded are kept.
+	RecordSentEvents(ctx context.Context, app ApplicationID, id MessageID, eventIDs []string) error
+	// SentEventMessage returns the message whose send produced the event;
+	// ErrNotFound when none did.
+	SentEventMessage(ctx context.Context, app ApplicationID, eventID string) (MessageID, error)
+
+	CreateSignOn(ctx context.Context, s SignOn) error
+	// TakeSignOn deletes and returns the sign-on of a request token;
+	// ErrNotFound when there is none (never issued, or used already).
+	TakeSignOn(ctx context.Context, requestToken string) (SignOn, error)
+
+	// HandleHealth returns a handle's health; a handle never checked has
+	// zero values and state unknown.
+	HandleHealth(ctx context.Context, id HandleID) (HandleHealth, error)
+	SaveHandleHealth(ctx context.Context, h HandleHealth) error
+	ApplicationHealth(ctx context.Context, id ApplicationID) (ApplicationHealth, error)
+	SaveApplicationHealth(ctx context.Context, a ApplicationHealth) error
+	// CountInboundSince counts the customer messages a handle received
+	// (sent by Twitter's clock) after since.
+	CountInboundSince(ctx context.Context, handle HandleID, since time.Time) (int, error)
+}
+
+// ReceiveResult says what the engine did with a DM of a handle.
+type ReceiveResult struct {
+	// Action is "ingested", "duplicate", "echo_ours" (Switchboard's own
+	// send, dropped), "echo_recorded" (an agent wrote from Twitter's own
+	// app) or "echo_dropped" (no conversation in progress to record it in).
+	Action         string
+	ConversationID ConversationID
+	MessageID      MessageID
+}
+
+// Receive actions.
+const (
+	ReceivedIngested     = "ingested"
+	ReceivedDuplicate    = "duplicate"
+	ReceivedEchoOurs     = "echo_ours"
+	ReceivedEchoRecorded = "echo_recorded"
+	ReceivedEchoDropped  = "echo_dropped"
+)
+
+// ReceiveTwitterDM takes one DM of a handle, from the webhook or from
+// backfill: a customer's DM is ingested exactly once (Ingest); an echo of
+// the handle's own message is dropped when Switchboard sent it, recorded as
+// an outbound message of the customer's conversation when someone wrote
+// from another app, and never starts a conversation. Returning nil means
+// the outcome is committed.
+func (s *Service) ReceiveTwitterDM(ctx context.Context, handle TwitterHandle, dm TwitterDM) (ReceiveResult, error) {
+	if dm.EventID == "" {
+		return ReceiveResult{}, FieldError("event_id", "is required")
+	}
+	var res ReceiveResult
+	if !dm.Echo {
+		r, err := s.Ingest(ctx, InboundMessage{
+			ApplicationID: handle.ApplicationID, HandleID: handle.ID, EventID: dm.EventID,
+			TwitterConversationID: dm.TwitterConversationID, SentAt: dm.SentAt, Customer: dm.Customer,
+			Text: dm.Text, Media: dm.Media, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
+		})
+		if err != nil {
+			return ReceiveResult{}, err
+		}
+		res = ReceiveResult{Action: ReceivedIngested, ConversationID: r.ConversationID, MessageID: r.MessageID}
+		if r.Duplicate {
+			res.Action = ReceivedDuplicate
+		}
+	} else {
+		var err error
+		if res, err = s.recordEcho(ctx, handle, dm); err != nil {
+			return ReceiveResult{}, fmt.Errorf("record echo %s: %w", dm.EventID, err)
+		}
+	}
+	if err := s.noteHandleEvent(ctx, handle.ID, dm.EventID, dm.SentAt); err != nil {
+		// Health is advisory: the message itself is committed.
+		s.log.WarnContext(ctx, "could not note the handle's last event", "handle_id", handle.ID, "error", err)
+	}
+	return res, nil
+}
+
+// recordEcho handles an echo in one transaction.
+func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm TwitterDM) (ReceiveResult, error) {
+	var res ReceiveResult
+	app := handle.ApplicationID
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if m, err := tx.MessageByTwitterEvent(ctx, app, dm.EventID); err == nil {
+			res = ReceiveResult{Action: ReceivedDuplicate, ConversationID: m.ConversationID, MessageID: m.ID}
+			return nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if id, err := tx.SentEventMessage(ctx, app, dm.EventID); err == nil {
+			res = ReceiveResult{Action: ReceivedEchoOurs, MessageID: id}
+			return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		health, err := tx.ApplicationHealth(ctx, app)
+		if err != nil {
+			return err
+		}
+		if health.TwitterAppID != "" && dm.SourceAppID == health.TwitterAppID {
+			res = ReceiveResult{Action: ReceivedEchoOurs}
+			return nil
+		}
+		customerID := dm.RecipientID
+		conv, err := tx.ConversationInProgress(ctx, handle.ID, customerID)
+		if errors.Is(err, ErrNotFound) {
+			res = ReceiveResult{Action: ReceivedEchoDropped}
+			return nil
+		} else if err != nil {
+			return err
+		}
+		msgs, err := tx.Messages(ctx, conv.ID)
+		if err != nil {
+			return err
+		}
+		// The echo may arrive before the send that caused it has committed
+		// its event ids (§8): a message being sent with this text is ours.
+		text := strings.TrimSpace(dm.Text)
+		for _, m := range msgs {
+			if m.Direction == Outbound && m.Delivery == DeliverySending && text != "" && strings.Contains(m.Text, text) {
+				if err := tx.RecordSentEvents(ctx, app, m.ID, []string{dm.EventID}); err != nil {
+					return err
+				}
+				res = ReceiveResult{Action: ReceivedEchoOurs, ConversationID: conv.ID, MessageID: m.ID}
+				return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+			}
+		}
+		now := s.clock.Now()
+		msg := Message{
+			ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: app, Direction: Outbound,
+			TwitterEventID: dm.EventID, SenderTwitterID: handle.UserID, Text: dm.Text, Media: dm.Media,
+			SentAt: dm.SentAt.UTC(), ReceivedAt: now, Delivery: DeliverySent,
+		}
+		if err := tx.AppendMessage(ctx, msg); err != nil {
+			if errors.Is(err, ErrConflict) {
+				res = ReceiveResult{Action: ReceivedDuplicate, ConversationID: conv.ID}
+				return nil
+			}
+			return err
+		}
+		conv.MessageCount++
+		conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.SentAt)
+		conv.LastAgentMessageAt = laterOf(conv.LastAgentMessageAt, msg.SentAt)
+		conv.UpdatedAt = now
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return err
+		}
+		res = ReceiveResult{Action: ReceivedEchoRecorded, ConversationID: conv.ID, MessageID: msg.ID}
+		return nil
+	})
+	return res, err
+}
+
+// learnAppID remembers the application's numeric Twitter id from the echo
+// of a message Switchboard sent, so that later echoes are recognised by
+// source_app_id even before their send has committed.
+func (s *Service) learnAppID(ctx context.Context, tx Tx, app ApplicationID, sourceAppID string) error {
+	if sourceAppID == "" {
+		return nil
+	}
+	h, err := tx.ApplicationHealth(ctx, app)
+	if err != nil {
+		return err
+	}
+	if h.TwitterAppID == sourceAppID {
+		return nil
+	}
+	h.ApplicationID, h.TwitterAppID = app, sourceAppID
+	return tx.SaveApplicationHealth(ctx, h)
+}
+
+// noteHandleEvent advances the handle's newest event, in one transaction.
+func (s *Service) noteHandleEvent(ctx context.Context, handle HandleID, eventID string, at time.Time) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		h, err := tx.HandleHealth(ctx, handle)
+		if err != nil {
+			return err
+		}
+		if h.LastEventID != "" && !newerEvent(eventID, h.LastEventID) {
+			return nil
+		}
+		at = at.UTC()
+		h.HandleID, h.LastEventID, h.LastEventAt = handle, eventID, &at
+		return tx.SaveHandleHealth(ctx, h)
+	})
+}
+
+// newerEvent compares two snowflake ids.
+func newerEvent(a, b string) bool {
+	x, errA := strconv.ParseUint(a, 10, 64)
+	y, errB := strconv.ParseUint(b, 10, 64)
+	if errA != nil || errB != nil {
+		return a > b
+	}
+	return x > y
+}
+
+// DisconnectTwitterUser marks the handle of app connected as Twitter user
+// userID disconnected, e.g. when the user revoked the application: its
+// token no longer works and its subscription is gone. A user that is no
+// handle of app is ignored.
+func (s *Service) DisconnectTwitterUser(ctx context.Context, app ApplicationID, userID, reason string) error {
+	h, err := s.store.TwitterHandleByUserID(ctx, app, userID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("disconnect Twitter user %s: %w", userID, err)
+	}
+	if err := s.disconnect(ctx, h.ID, reason); err != nil {
+		return fmt.Errorf("disconnect Twitter user %s: %w", userID, err)
+	}
+	return nil
+}
+
+// channelActor is the actor of changes the Twitter channel makes by itself.
+var channelActor = Actor{Name: "twitter channel", Role: RoleAdmin}
+
+// disconnect marks a handle disconnected and its subscription gone, in one
+// transaction.
+func (s *Service) disconnect(ctx context.Context, id HandleID, reason string) error {
+	return s.write(ctx, channelActor, func(tx Tx) (AuditEntry, error) {
+		h, err := tx.TwitterHandle(ctx, id)
+		if err != nil {
+			return AuditEntry{}, err
+		}
+		now := s.clock.Now()
+		h.Status, h.StatusReason, h.UpdatedAt = HandleDisconnected, reason, now
+		if err := tx.UpdateTwitterHandle(ctx, h); err != nil {
+			return AuditEntry{}, err
+		}
+		health, err := tx.HandleHealth(ctx, id)
+		if err != nil {
+			return AuditEntry{}, err
+		}
+		health.HandleID, health.Subscription, health.SubscriptionError, health.CheckedAt = id, SubscriptionNotSubscribed, reason, &now
+		if err := tx.SaveHandleHealth(ctx, health); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "status", Resource: "twitter_handle", ResourceID: string(id),
+			Summary: fmt.Sprintf("handle %q is disconnected: %s", h.Name, reason)}, nil
+	})
+}
+
+// TwitterHandleHealth returns a handle's channel health.
+func (s *Service) TwitterHandleHealth(ctx context.Context, id HandleID) (HandleHealth, error) {
+	h, err := s.store.HandleHealth(ctx, id)
+	if err != nil {
+		return HandleHealth{}, fmt.Errorf("handle health: %w", err)
+	}
+	h.HandleID = id
+	return h, nil
+}
+
+// SilentHandle is an active handle that usually receives DMs and has been
+// silent for longer than the threshold.
+type SilentHandle struct {
+	Handle      TwitterHandle
+	LastEventAt time.Time
+	Usual       int // customer messages in the week before it fell silent
+}
+
+// CheckSilentHandles finds active handles that received at least busyMin
+// customer messages in the week before their last event and none for
+// longer than silentAfter, and logs a warning for each: their webhook or
+// subscription may be broken. Tokens are not part of the answer.
+func (s *Service) CheckSilentHandles(ctx context.Context, silentAfter time.Duration, busyMin int) ([]SilentHandle, error) {
+	now := s.clock.Now()
+	var out []SilentHandle
+	err := s.eachActiveHandle(ctx, func(app TwitterApplication, h TwitterHandle) error {
+		health, err := s.store.HandleHealth(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		if health.LastEventAt == nil || now.Sub(*health.LastEventAt) <= silentAfter {
+			return nil
+		}
+		n, err := s.store.CountInboundSince(ctx, h.ID, health.LastEventAt.Add(-7*24*time.Hour))
+		if err != nil {
+			return err
+		}
+		if n < busyMin {
+			return nil
+		}
+		out = append(out, SilentHandle{Handle: h.withoutSecrets(), LastEventAt: *health.LastEventAt, Usual: n})
+		s.log.WarnContext(ctx, "a usually busy Twitter handle has received nothing for a while: check its webhook and subscription (POST /api/v1/twitter/applications/{id}/verify)",
+			"handle_id", h.ID, "screen_name", h.ScreenName, "application_id", app.ID, "silent_for", now.Sub(*health.LastEventAt).Round(time.Second).String(),
+			"messages_in_week_before", n)
+		return nil
+	})
+	return out, err
+}
+
+// eachActiveHandle calls fn for every active handle of every enabled
+// application, with credentials.
+func (s *Service) eachActiveHandle(ctx context.Context, fn func(app TwitterApplication, h TwitterHandle) error) error {
+	p := Page{Limit: 100}
+	for {
+		apps, err := s.store.ListTwitterApplications(ctx, p)
+		if err != nil {
+			return err
+		}
+		for _, a := range apps.Items {
+			if !a.Enabled {
+				continue
+			}
+			hp := Page{Limit: 100}
+			for {
+				hs, err := s.store.ListTwitterHandles(ctx, a.ID, hp)
+				if err != nil {
+					return err
+				}
+				for _, h := range hs.Items {
+					if h.Status != HandleActive {
+						continue
+					}
+					if err := fn(a, h); err != nil {
+						return err
+					}
+				}
+				if hs.Next == "" {
+					break
+				}
+				hp.After = hs.Next
+			}
+		}
+		if apps.Next == "" {
+			return nil
+		}
+		p.After = apps.Next
+	}
+}

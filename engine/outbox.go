@@ -1,0 +1,376 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxReplyLength bounds an agent's reply, in characters. Twitter takes
+// 10,000 per DM; longer replies are sent as several DMs.
+const MaxReplyLength = 40000
+
+// EnqueueReply stores an agent's reply to conv as an outbound message,
+// delivery queued, in the outbox, inside the caller's transaction tx: the
+// reply and its outbox row commit (or roll back) together. The sender
+// (RunOutbox) picks it up. It does not change conv: the caller updates the
+// conversation's counters (MessageCount, LastMessageAt, LastAgentMessageAt)
+// and saves it. An empty or over-long text is ErrInvalid.
+func (s *Service) EnqueueReply(ctx context.Context, tx Tx, conv Conversation, author AgentID, text string, now time.Time) (Message, error) {
+	if strings.TrimSpace(text) == "" {
+		return Message{}, FieldError("text", "is required")
+	}
+	if n := utf8.RuneCountInString(text); n > MaxReplyLength {
+		return Message{}, FieldError("text", "is %d characters long; the limit is %d", n, MaxReplyLength)
+	}
+	if conv.Customer.TwitterID == "" {
+		return Message{}, Errorf(ErrInvalid, "conversation %s has no customer to reply to", conv.ID)
+	}
+	handle, err := tx.TwitterHandle(ctx, conv.HandleID)
+	if err != nil {
+		return Message{}, fmt.Errorf("enqueue reply: %w", err)
+	}
+	now = now.UTC()
+	m := Message{
+		ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: conv.ApplicationID, Direction: Outbound,
+		SenderTwitterID: handle.UserID, AuthorAgentID: author, Text: text, Media: []Media{},
+		SentAt: now, ReceivedAt: now, Delivery: DeliveryQueued,
+	}
+	if err := tx.AppendMessage(ctx, m); err != nil {
+		return Message{}, fmt.Errorf("enqueue reply: %w", err)
+	}
+	if err := tx.ScheduleOutbound(ctx, m.ID, conv.HandleID, conv.Customer.TwitterID, now); err != nil {
+		return Message{}, fmt.Errorf("enqueue reply: %w", err)
+	}
+	return m, nil
+}
+
+// RetryMessage puts a failed outbound message back in the outbox, due now,
+// with its attempts reset. An agent may retry only messages of the
+// conversations offered or assigned to it.
+func (s *Service) RetryMessage(ctx context.Context, actor Actor, conv ConversationID, id MessageID) (Message, error) {
+	var out Message
+	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		c, err := tx.Conversation(ctx, conv)
+		if err != nil {
+			return AuditEntry{}, err
+		}
+		if actor.Role == RoleAgent && c.AgentID != actor.AgentID && c.OfferedAgentID != actor.AgentID {
+			return AuditEntry{}, Errorf(ErrNotFound, "no conversation has the id %q", conv)
+		}
+		item, err := tx.OutboxMessage(ctx, id)
+		if err != nil {
+			return AuditEntry{}, err
+		}
+		if item.ConversationID != conv || item.Direction != Outbound {
+			return AuditEntry{}, Errorf(ErrNotFound, "conversation %s has no outbound message %q", conv, id)
+		}
+		if item.Delivery != DeliveryFailed {
+			return AuditEntry{}, Errorf(ErrConflict, "message %s is %s; only a failed message can be retried", id, item.Delivery)
+		}
+		now := s.clock.Now()
+		u := DeliveryUpdate{ID: id, Status: DeliveryQueued, NextAttemptAt: now, SentParts: item.SentParts, TwitterEventID: item.TwitterEventID}
+		if err := tx.UpdateDelivery(ctx, u); err != nil {
+			return AuditEntry{}, err
+		}
+		out = item.Message
+		out.Delivery, out.Attempts, out.LastError = DeliveryQueued, 0, ""
+		return AuditEntry{Action: "retry", Resource: "message", ResourceID: string(id),
+			Summary: fmt.Sprintf("queued failed message %s of conversation %s again", id, conv)}, nil
+	})
+	return out, err
+}
+
+// OutboxOptions tune the sender.
+type OutboxOptions struct {
+	// Batch is how many messages one claim takes (default 20).
+	Batch int
+	// Lease is how long a claimed message stays "sending" before another
+	// sender may take it (default 2 min).
+	Lease time.Duration
+	// MaxAttempts bounds the attempts at a message that keeps failing with
+	// retryable errors (default 8); rate limits do not count.
+	MaxAttempts int
+	// Backoff is the wait before retry number attempt (default
+	// DefaultBackoff).
+	Backoff func(attempt int) time.Duration
+	// Interval is how often RunOutbox looks for due messages (default 1 s).
+	Interval time.Duration
+	// Observe, when set, is told the result of each send attempt: "sent",
+	// "retry", "rate_limited", "failed" or "recovered".
+	Observe func(result string)
+}
+
+func (o OutboxOptions) withDefaults() OutboxOptions {
+	if o.Batch <= 0 {
+		o.Batch = 20
+	}
+	if o.Lease <= 0 {
+		o.Lease = 2 * time.Minute
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	if o.Interval <= 0 {
+		o.Interval = time.Second
+	}
+	if o.Observe == nil {
+		o.Observe = func(string) {}
+	}
+	return o
+}
+
+// DefaultBackoff is exponential from 1 s, doubling, capped at 5 min, with
+// jitter in the upper half so that senders do not retry in step.
+func DefaultBackoff(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := 5 * time.Minute
+	if attempt < 10 {
+		d = min(time.Second<<(attempt-1), d)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// Send results reported to OutboxOptions.Observe.
+const (
+	SendSent        = "sent"
+	SendRetry       = "retry"
+	SendRateLimited = "rate_limited"
+	SendFailed      = "failed"
+	SendRecovered   = "recovered" // a re-claimed message found already sent
+)
+
+// OutboxRun counts what one SendDue did.
+type OutboxRun struct {
+	Claimed, Sent, Retried, RateLimited, Failed, Recovered int
+}
+
+// RunOutbox sends due outbox messages until ctx is done, claiming a batch
+// every opts.Interval (at once again after a full batch).
+func (s *Service) RunOutbox(ctx context.Context, opts OutboxOptions) {
+	opts = opts.withDefaults()
+	t := time.NewTicker(opts.Interval)
+	defer t.Stop()
+	for {
+		run, err := s.SendDue(ctx, opts)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "outbox: sending failed", "error", err)
+		}
+		if err == nil && run.Claimed >= opts.Batch {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// SendDue claims one batch of due outbox messages and sends each with its
+// handle's token: sent messages record their Twitter event ids (so their
+// echoes are recognised); 5xx and network errors are retried with backoff
+// up to opts.MaxAttempts; a 429 delays the handle's (or, for an app-wide
+// cap, the application's) queued messages to the rate-limit reset;
+// permanent errors fail the message with the reason, and a refused token
+// disconnects the handle.
+//
+// A message whose lease ran out while "sending" may have been sent by a
+// sender that crashed before recording it: before sending it again, the
+// handle's recent DM events are searched for it, and a match is recorded
+// as sent instead. A duplicate is thus possible only when that search
+// misses (e.g. Twitter's list lags), at most once per lease.
+func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, error) {
+	if s.twitter == nil {
+		return OutboxRun{}, ErrNoTwitter
+	}
+	opts = opts.withDefaults()
+	now := s.clock.Now()
+	var items []OutboxItem
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		items, err = tx.ClaimOutbox(ctx, now, now.Add(opts.Lease), opts.Batch)
+		return err
+	})
+	if err != nil {
+		return OutboxRun{}, fmt.Errorf("claim outbox: %w", err)
+	}
+	run := OutboxRun{Claimed: len(items)}
+	paused := map[string]time.Time{} // handle or application id → until
+	for _, it := range items {
+		result, err := s.sendOne(ctx, opts, it, paused)
+		if err != nil {
+			return run, fmt.Errorf("send message %s: %w", it.ID, err)
+		}
+		opts.Observe(result)
+		switch result {
+		case SendSent:
+			run.Sent++
+		case SendRetry:
+			run.Retried++
+		case SendRateLimited:
+			run.RateLimited++
+		case SendFailed:
+			run.Failed++
+		case SendRecovered:
+			run.Recovered++
+		}
+	}
+	return run, nil
+}
+
+func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem, paused map[string]time.Time) (string, error) {
+	now := s.clock.Now()
+	handle, err := s.store.TwitterHandle(ctx, it.HandleID)
+	if err != nil {
+		return "", err
+	}
+	app, err := s.store.TwitterApplication(ctx, handle.ApplicationID)
+	if err != nil {
+		return "", err
+	}
+	update := DeliveryUpdate{ID: it.ID, Attempts: it.Attempts, SentParts: it.SentParts, TwitterEventID: it.TwitterEventID}
+	for _, key := range []string{string(app.ID), string(handle.ID)} {
+		if until, ok := paused[key]; ok && until.After(now) {
+			update.Status, update.NextAttemptAt, update.Attempts = DeliveryQueued, until, it.Attempts-1
+			return SendRateLimited, s.updateDelivery(ctx, update, nil)
+		}
+	}
+	if handle.Status != HandleActive || handle.AccessToken.IsZero() {
+		update.Status, update.LastError = DeliveryFailed, fmt.Sprintf("the handle @%s is %s: sign on again, then retry the message", handle.ScreenName, handle.Status)
+		return SendFailed, s.updateDelivery(ctx, update, nil)
+	}
+	if it.PreviousStatus == DeliverySending {
+		ids, err := s.findSent(ctx, app, handle, it)
+		if err == nil && len(ids) > 0 {
+			update.Status = DeliverySent
+			if update.TwitterEventID == "" {
+				update.TwitterEventID = ids[0]
+			}
+			update.SentParts += len(ids)
+			return SendRecovered, s.updateDelivery(ctx, update, ids)
+		}
+		// On a failed search, sending again risks one duplicate; not
+		// sending risks losing the reply. Send.
+	}
+	ids, sendErr := s.twitter.SendDM(ctx, app, handle, it.RecipientID, it.Text, it.SentParts)
+	if len(ids) > 0 {
+		if update.TwitterEventID == "" {
+			update.TwitterEventID = ids[0]
+		}
+		update.SentParts += len(ids)
+	}
+	if sendErr == nil {
+		update.Status, update.LastError = DeliverySent, ""
+		return SendSent, s.updateDelivery(ctx, update, ids)
+	}
+	te, ok := AsTwitterError(sendErr)
+	if !ok {
+		te = &TwitterError{Op: "send direct message", Message: "Twitter could not be reached", Retryable: true, NoAnswer: true, Err: sendErr}
+	}
+	update.LastError = te.Error()
+	switch {
+	case te.RateLimited:
+		until := te.ResetAt
+		if !until.After(now) {
+			until = now.Add(time.Minute)
+		}
+		update.Status, update.NextAttemptAt, update.Attempts = DeliveryQueued, until, it.Attempts-1
+		key, scope := string(handle.ID), HandleID(handle.ID)
+		if te.AppWide {
+			key, scope = string(app.ID), ""
+		}
+		paused[key] = until
+		if err := s.updateDelivery(ctx, update, ids); err != nil {
+			return "", err
+		}
+		if _, err := s.store.DelayOutbox(ctx, app.ID, scope, until); err != nil {
+			return "", fmt.Errorf("pause outbox: %w", err)
+		}
+		s.log.WarnContext(ctx, "Twitter rate limit: pausing sends", "application_id", app.ID, "handle_id", scope, "until", until, "app_wide", te.AppWide)
+		return SendRateLimited, nil
+	case te.Retryable && it.Attempts < opts.MaxAttempts:
+		update.Status, update.NextAttemptAt = DeliveryQueued, now.Add(opts.Backoff(it.Attempts))
+		if te.NoAnswer {
+			// The DM may have been delivered: it stays "sending", so that
+			// the next claim looks for it among the handle's DM events
+			// before sending it again.
+			update.Status = DeliverySending
+		}
+		return SendRetry, s.updateDelivery(ctx, update, ids)
+	case te.Retryable:
+		update.Status, update.LastError = DeliveryFailed, fmt.Sprintf("gave up after %d attempts: %s", it.Attempts, te.Error())
+		return SendFailed, s.updateDelivery(ctx, update, ids)
+	default:
+		update.Status = DeliveryFailed
+		if err := s.updateDelivery(ctx, update, ids); err != nil {
+			return "", err
+		}
+		if te.TokenInvalid {
+			if err := s.disconnect(ctx, handle.ID, "Twitter refuses the handle's token (revoked or expired); sign on again"); err != nil {
+				return "", err
+			}
+		}
+		return SendFailed, nil
+	}
+}
+
+// updateDelivery records an attempt's outcome and the event ids it sent,
+// in one transaction.
+func (s *Service) updateDelivery(ctx context.Context, u DeliveryUpdate, sentIDs []string) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if len(sentIDs) > 0 {
+			m, err := tx.OutboxMessage(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			if err := tx.RecordSentEvents(ctx, m.ApplicationID, u.ID, sentIDs); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateDelivery(ctx, u)
+	})
+}
+
+// findSent looks for a message among the handle's newest DM events: sent
+// by the handle to the recipient, not before the message was written, with
+// (a part of) its text. It returns their event ids, oldest first.
+func (s *Service) findSent(ctx context.Context, app TwitterApplication, handle TwitterHandle, it OutboxItem) ([]string, error) {
+	page, err := s.twitter.ListDMEvents(ctx, app, handle, "")
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for i := len(page.DMs) - 1; i >= 0; i-- {
+		dm := page.DMs[i]
+		text := strings.TrimSpace(dm.Text)
+		if dm.SenderID == handle.UserID && dm.RecipientID == it.RecipientID && !dm.SentAt.Before(it.SentAt.Add(-time.Minute)) &&
+			text != "" && strings.Contains(it.Text, text) {
+			if _, err := s.store.SentEventMessage(ctx, app.ID, dm.EventID); err == nil {
+				continue // another message's part
+			} else if !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			ids = append(ids, dm.EventID)
+		}
+	}
+	return ids, nil
+}
+
+// OutboxDepth counts the messages waiting in the outbox, by delivery status.
+func (s *Service) OutboxDepth(ctx context.Context) (map[DeliveryStatus]int, error) {
+	d, err := s.store.OutboxDepth(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("outbox depth: %w", err)
+	}
+	return d, nil
+}
