@@ -199,3 +199,6 @@ func (h *harness) create(path string, body any) string {
 	res.decode(h.t, &out)
 	return out.ID
 }
+
+// storageForHeartbeat opens an SQLite database for tests that need only one.
+func storageForHeartbeat(t *testing.T) *storage.DB { return storagetest.SQLite(t) }

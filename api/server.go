@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,6 +33,8 @@ type Options struct {
 	Version string
 	// Service is the engine the handlers call.
 	Service *engine.Service
+	// Heartbeat is the idle interval of notification streams; 0 means 15s.
+	Heartbeat time.Duration
 	// Mounts are endpoints served by other packages (the Twitter webhook,
 	// the sign-on callback page), wired in by main. They need no token; they
 	// check their callers themselves.
@@ -60,7 +63,17 @@ type Server struct {
 	version string
 	routes  []route // every registered endpoint, for the OpenAPI document
 	openAPI []byte
+	// heartbeat is the idle interval of notification streams; draining
+	// closes when the server shuts down, ending them.
+	heartbeat time.Duration
+	draining  chan struct{}
+	drainOnce sync.Once
 }
+
+// Drain ends the long-lived notification streams, so that a graceful
+// shutdown does not wait for them. Register it with http.Server's
+// RegisterOnShutdown.
+func (s *Server) Drain() { s.drainOnce.Do(func() { close(s.draining) }) }
 
 // New builds the router with its middleware and routes.
 func New(opts Options) (*Server, error) {
@@ -76,7 +89,11 @@ func New(opts Options) (*Server, error) {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{router: gin.New(), log: opts.Logger, keys: opts.Keys, svc: opts.Service, ready: opts.Ready, version: opts.Version}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = defaultHeartbeat
+	}
+	s := &Server{router: gin.New(), log: opts.Logger, keys: opts.Keys, svc: opts.Service, ready: opts.Ready, version: opts.Version,
+		heartbeat: opts.Heartbeat, draining: make(chan struct{})}
 	r := s.router
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
@@ -114,6 +131,8 @@ func New(opts Options) (*Server, error) {
 	s.agentRoutes(v1)
 	s.keyRoutes(v1)
 	s.conversationRoutes(v1)
+	s.workflowRoutes(v1)
+	s.notificationRoutes(v1)
 
 	doc, err := buildOpenAPI(s.routes, opts.Version)
 	if err != nil {

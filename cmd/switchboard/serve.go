@@ -111,6 +111,9 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Agents' notification streams never go idle: end them when shutdown
+	// begins, so that it waits only for ordinary requests.
+	srv.RegisterOnShutdown(handler.Drain)
 	return serveHTTP(ctx, log, srv, ln, cfg.ShutdownTimeout)
 }
 

@@ -1,0 +1,105 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+type closeRequest struct {
+	Reason *string `json:"reason"`
+}
+
+type transferRequest struct {
+	QueueID *string `json:"queue_id"`
+	AgentID *string `json:"agent_id"`
+}
+
+func (s *Server) workflowRoutes(g *gin.RouterGroup) {
+	agents := []engine.Role{engine.RoleAgent}
+	for _, a := range []struct {
+		path    string
+		summary string
+		fn      func(c *gin.Context, id engine.ConversationID) (engine.Conversation, error)
+	}{
+		{"/conversations/:id/accept", "Accept the conversation offered to you, or pick one waiting in your queue", func(c *gin.Context, id engine.ConversationID) (engine.Conversation, error) {
+			return s.svc.Accept(c.Request.Context(), actor(c), id)
+		}},
+		{"/conversations/:id/reject", "Reject the conversation offered to you; it goes to the next agent", func(c *gin.Context, id engine.ConversationID) (engine.Conversation, error) {
+			return s.svc.Reject(c.Request.Context(), actor(c), id)
+		}},
+		{"/conversations/:id/wait", "Pause an active conversation until the customer writes", func(c *gin.Context, id engine.ConversationID) (engine.Conversation, error) {
+			return s.svc.Wait(c.Request.Context(), actor(c), id)
+		}},
+		{"/conversations/:id/end", "End the conversation: wrap-up", func(c *gin.Context, id engine.ConversationID) (engine.Conversation, error) {
+			return s.svc.End(c.Request.Context(), actor(c), id)
+		}},
+	} {
+		s.handle(g, route{Method: "POST", Path: a.path, Summary: a.summary, Tag: "workflow", Roles: agents,
+			Response: conversationResponse{}, Status: http.StatusOK}, s.workflowAction(a.fn))
+	}
+	s.handle(g, route{Method: "POST", Path: "/conversations/:id/close", Summary: "Close the conversation (admins may close any)", Tag: "workflow", Roles: agents,
+		Request: closeRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, s.workflowAction(s.closeAction))
+	s.handle(g, route{Method: "POST", Path: "/conversations/:id/transfer", Summary: "Transfer the conversation to a queue ({queue_id}) or an agent ({agent_id})", Tag: "workflow", Roles: agents,
+		Request: transferRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, s.workflowAction(s.transferAction))
+}
+
+// workflowAction wraps an action on the conversation of the path.
+func (s *Server) workflowAction(fn func(c *gin.Context, id engine.ConversationID) (engine.Conversation, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := pathID(c, "id", "id")
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		conv, err := fn(c, engine.ConversationID(id))
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toConversationResponse(conv))
+	}
+}
+
+// optionalBody decodes a body that may be absent.
+func optionalBody(c *gin.Context, dst any) error {
+	if c.Request.ContentLength == 0 {
+		return nil
+	}
+	return decodeBody(c, dst)
+}
+
+func (s *Server) closeAction(c *gin.Context, id engine.ConversationID) (engine.Conversation, error) {
+	var req closeRequest
+	if err := optionalBody(c, &req); err != nil {
+		return engine.Conversation{}, err
+	}
+	reason := ""
+	if req.Reason != nil {
+		reason = *req.Reason
+	}
+	return s.svc.Close(c.Request.Context(), actor(c), id, reason)
+}
+
+func (s *Server) transferAction(c *gin.Context, id engine.ConversationID) (engine.Conversation, error) {
+	var req transferRequest
+	if err := decodeBody(c, &req); err != nil {
+		return engine.Conversation{}, err
+	}
+	var in engine.TransferInput
+	if req.QueueID != nil {
+		if !engine.ValidID(*req.QueueID) {
+			return engine.Conversation{}, engine.FieldError("queue_id", "%q is not a valid id", *req.QueueID)
+		}
+		in.QueueID = engine.QueueID(*req.QueueID)
+	}
+	if req.AgentID != nil {
+		if !engine.ValidID(*req.AgentID) {
+			return engine.Conversation{}, engine.FieldError("agent_id", "%q is not a valid id", *req.AgentID)
+		}
+		in.AgentID = engine.AgentID(*req.AgentID)
+	}
+	return s.svc.Transfer(c.Request.Context(), actor(c), id, in)
+}
