@@ -12,6 +12,10 @@ type closeRequest struct {
 	Reason *string `json:"reason"`
 }
 
+type replyRequest struct {
+	Text *string `json:"text"`
+}
+
 type transferRequest struct {
 	QueueID *string `json:"queue_id"`
 	AgentID *string `json:"agent_id"`
@@ -42,6 +46,8 @@ func (s *Server) workflowRoutes(g *gin.RouterGroup) {
 	}
 	s.handle(g, route{Method: "POST", Path: "/conversations/:id/close", Summary: "Close the conversation (admins may close any)", Tag: "workflow", Roles: agents,
 		Request: closeRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, s.workflowAction(s.closeAction))
+	s.handle(g, route{Method: "POST", Path: "/conversations/:id/messages", Summary: "Reply to the customer: the message is stored and queued for Twitter (see its delivery_status)", Tag: "workflow", Roles: agents,
+		Request: replyRequest{}, Response: messageResponse{}, Status: http.StatusCreated}, s.reply)
 	s.handle(g, route{Method: "POST", Path: "/conversations/:id/transfer", Summary: "Transfer the conversation to a queue ({queue_id}) or an agent ({agent_id})", Tag: "workflow", Roles: agents,
 		Request: transferRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, s.workflowAction(s.transferAction))
 }
@@ -102,4 +108,27 @@ func (s *Server) transferAction(c *gin.Context, id engine.ConversationID) (engin
 		in.AgentID = engine.AgentID(*req.AgentID)
 	}
 	return s.svc.Transfer(c.Request.Context(), actor(c), id, in)
+}
+
+func (s *Server) reply(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req replyRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if req.Text == nil {
+		s.writeError(c, engine.FieldError("text", "is required"))
+		return
+	}
+	m, err := s.svc.Reply(c.Request.Context(), actor(c), engine.ConversationID(id), *req.Text)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toMessageResponse(m))
 }

@@ -244,3 +244,57 @@ func TestStreamHeartbeatAndDrain(t *testing.T) {
 		t.Fatal("Drain did not end the stream")
 	}
 }
+
+// TestAgentJourney is the agent's side of the channel over real HTTP: a DM
+// arrives, the offer reaches the agent's stream with the customer's name,
+// the agent accepts, replies (queued in the outbox) and closes.
+func TestAgentJourney(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		q, _, handle := seedChannel(t, h)
+		var ada createdAgentResponse
+		h.call("POST", "/api/v1/agents", h.admin, map[string]any{"name": "Ada", "queue_ids": []string{string(q)}}).decode(t, &ada)
+		h.call("PUT", "/api/v1/agents/"+ada.ID+"/presence", ada.Token, `{"presence":"available"}`)
+		srv := newStreamServer(t, h)
+		stream := openStream(t, srv.URL+"/api/v1/agents/"+ada.ID+"/notifications", ada.Token, "")
+
+		in, err := h.svc.Ingest(context.Background(), dm(handle, "ev1", "alice", "my parcel is lost"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := "/api/v1/conversations/" + string(in.ConversationID)
+		if e := stream.next(); e.event != "offer" || !strings.Contains(e.data, `"name":"alice Doe"`) {
+			t.Fatalf("stream = %+v; want the offer naming alice", e)
+		}
+		if res := h.call("POST", conv+"/messages", ada.Token, `{"text":"hello"}`); res.Code != 409 {
+			t.Errorf("replying before accepting = %d, want 409", res.Code)
+		}
+		if res := h.call("POST", conv+"/accept", ada.Token, nil); res.Code != 200 {
+			t.Fatalf("accept = %d %s", res.Code, res.Body)
+		}
+		for _, bad := range []struct {
+			body  string
+			field string
+		}{{`{}`, "text"}, {`{"text":"  "}`, "text"}, {`{"text":5}`, "text"}} {
+			if res := h.call("POST", conv+"/messages", ada.Token, bad.body); res.Code != 400 || res.errorField(t) != bad.field {
+				t.Errorf("reply %s = %d %s, want 400 naming %s", bad.body, res.Code, res.Body, bad.field)
+			}
+		}
+		res := h.call("POST", conv+"/messages", ada.Token, `{"text":"We found it: it arrives tomorrow."}`)
+		if res.Code != 201 {
+			t.Fatalf("reply = %d %s", res.Code, res.Body)
+		}
+		var sent messageResponse
+		res.decode(t, &sent)
+		if sent.Direction != "outbound" || sent.Delivery == nil || *sent.Delivery != "queued" || sent.AuthorAgentID == nil || *sent.AuthorAgentID != ada.ID {
+			t.Errorf("reply = %+v; want an outbound message queued, by Ada", sent)
+		}
+		if res := h.call("POST", conv+"/close", ada.Token, nil); res.Code != 200 {
+			t.Fatalf("close = %d %s", res.Code, res.Body)
+		}
+		var d conversationDetailResponse
+		h.call("GET", conv, h.admin, nil).decode(t, &d)
+		if d.Status != "closed" || len(d.Messages) != 2 || d.Messages[1].Text != "We found it: it arrives tomorrow." || d.MessageCount != 2 {
+			t.Errorf("conversation after the journey = %+v", d)
+		}
+	})
+}
