@@ -174,3 +174,53 @@ func TestDuplicateEventIsRefusedByTheStore(t *testing.T) {
 		}
 	})
 }
+
+func TestRuleTestWithAStoredConversation(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		q, w, handle := seedChannel(t, h)
+		vip := h.create("/api/v1/queues", map[string]any{"name": "VIP"})
+		rule := h.create("/api/v1/workstreams/"+string(w)+"/rules", map[string]any{"name": "Big accounts", "condition": `Customer.FollowersCount > 40 && Message.Text contains "refund"`, "queue_id": vip})
+		in := dm(handle, "ev1", "alice", "I want a refund")
+		res, err := h.svc.Ingest(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := h.create("/api/v1/workstreams", map[string]any{"name": "Other", "default_queue_id": string(q)})
+		path := "/api/v1/workstreams/" + string(w) + "/rules/test"
+		tests := []struct {
+			name      string
+			path      string
+			body      string
+			wantCode  int
+			wantField string
+		}{
+			{"stored conversation", path, `{"conversation_id":"` + string(res.ConversationID) + `"}`, 200, ""},
+			{"both forms", path, `{"conversation_id":"` + string(res.ConversationID) + `","context":{}}`, 400, "conversation_id"},
+			{"unknown conversation", path, `{"conversation_id":"01JZZZZZZZZZZZZZZZZZZZZZZZ"}`, 400, "conversation_id"},
+			{"malformed id", path, `{"conversation_id":"c1"}`, 400, "conversation_id"},
+			{"another work stream's conversation", "/api/v1/workstreams/" + other + "/rules/test", `{"conversation_id":"` + string(res.ConversationID) + `"}`, 400, "conversation_id"},
+			{"neither", path, `{}`, 400, "context"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := h.call("POST", tt.path, h.admin, tt.body)
+				if r.Code != tt.wantCode {
+					t.Fatalf("= %d %s, want %d", r.Code, r.Body, tt.wantCode)
+				}
+				if tt.wantField != "" && r.errorField(t) != tt.wantField {
+					t.Errorf("error names %q, want %q", r.errorField(t), tt.wantField)
+				}
+				if tt.wantCode == 200 {
+					var out struct {
+						MatchedRule *struct{ ID string } `json:"matched_rule"`
+						QueueID     string               `json:"queue_id"`
+					}
+					r.decode(t, &out)
+					if out.MatchedRule == nil || out.MatchedRule.ID != rule || out.QueueID != vip {
+						t.Errorf("the stored conversation matched %+v to %s; want rule %s to %s", out.MatchedRule, out.QueueID, rule, vip)
+					}
+				}
+			})
+		}
+	})
+}

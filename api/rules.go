@@ -165,8 +165,9 @@ type ruleTestRequest struct {
 // ruleTestBody is how the rule test's body is decoded: the context as JSON
 // for dsl.DecodeContext, and each unsaved rule strictly.
 type ruleTestBody struct {
-	Context json.RawMessage   `json:"context"`
-	Rules   []json.RawMessage `json:"rules"`
+	Context        json.RawMessage   `json:"context"`
+	ConversationID *string           `json:"conversation_id"`
+	Rules          []json.RawMessage `json:"rules"`
 }
 
 // matchedRuleResponse is an alias of an unnamed struct so that the OpenAPI
@@ -486,7 +487,7 @@ func (s *Server) testRules(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	ec, err := s.testContext(c, body)
+	ec, err := s.testContext(c, ws, body)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -504,12 +505,31 @@ func (s *Server) testRules(c *gin.Context) {
 	c.JSON(http.StatusOK, toRuleTestResponse(d, trace))
 }
 
-// testContext yields the engagement context a rule test routes: today the
-// request's context JSON. (Rebuilding the context of a stored conversation,
-// {conversation_id}, is one more branch here.)
-func (s *Server) testContext(_ *gin.Context, body ruleTestBody) (*dsl.Context, error) {
-	if body.Context == nil || string(body.Context) == "null" {
-		return nil, engine.FieldError("context", "is required: the engagement context as JSON, e.g. {\"Customer\": {\"FollowersCount\": 12000}}")
+// testContext yields the engagement context a rule test routes: the
+// request's context JSON, or the rebuilt context of a stored conversation
+// of the same work stream.
+func (s *Server) testContext(c *gin.Context, ws engine.WorkStreamID, body ruleTestBody) (*dsl.Context, error) {
+	hasContext := body.Context != nil && string(body.Context) != "null"
+	switch {
+	case hasContext && body.ConversationID != nil:
+		return nil, engine.FieldError("conversation_id", "give either context or conversation_id, not both")
+	case body.ConversationID != nil:
+		if !engine.ValidID(*body.ConversationID) {
+			return nil, engine.FieldError("conversation_id", "%q is not a valid id", *body.ConversationID)
+		}
+		ec, convWS, err := s.svc.EngagementContextOf(c.Request.Context(), engine.ConversationID(*body.ConversationID))
+		if errors.Is(err, engine.ErrNotFound) {
+			return nil, engine.FieldError("conversation_id", "no conversation has the id %q", *body.ConversationID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if convWS != ws {
+			return nil, engine.FieldError("conversation_id", "conversation %s belongs to another work stream", *body.ConversationID)
+		}
+		return ec, nil
+	case !hasContext:
+		return nil, engine.FieldError("context", "is required (or conversation_id): the engagement context as JSON, e.g. {\"Customer\": {\"FollowersCount\": 12000}}")
 	}
 	return decodeEngagementContext(body.Context)
 }
