@@ -76,6 +76,8 @@ func TestConversationsReadSide(t *testing.T) {
 		q, w, handle := seedChannel(t, h)
 		var ada createdAgentResponse
 		h.call("POST", "/api/v1/agents", h.admin, map[string]any{"name": "Ada", "queue_ids": []string{string(q)}}).decode(t, &ada)
+		var eve createdAgentResponse
+		h.call("POST", "/api/v1/agents", h.admin, map[string]any{"name": "Eve"}).decode(t, &eve)
 		mine := seedConversation(t, h, q, w, handle, "alice", engine.StatusActive, engine.AgentID(ada.ID))
 		other := seedConversation(t, h, q, w, handle, "bob", engine.StatusOpen, "")
 
@@ -111,7 +113,8 @@ func TestConversationsReadSide(t *testing.T) {
 			{"by queue", "?queue_id=" + string(q), h.admin, []engine.ConversationID{other.ID, mine.ID}, 200},
 			{"by work stream", "?work_stream_id=" + string(w), h.admin, []engine.ConversationID{other.ID, mine.ID}, 200},
 			{"by customer", "?customer=@Alice", h.admin, []engine.ConversationID{mine.ID}, 200},
-			{"an agent sees its own", "", ada.Token, []engine.ConversationID{mine.ID}, 200},
+			{"an agent sees its own and those waiting in its queues", "", ada.Token, []engine.ConversationID{other.ID, mine.ID}, 200},
+			{"an agent outside the queue sees nothing of others'", "", eve.Token, nil, 200},
 			{"an analyst sees all", "", h.key("analyst", ""), []engine.ConversationID{other.ID, mine.ID}, 200},
 			{"bad status", "?status=lost", h.admin, nil, 400},
 			{"bad queue id", "?queue_id=q", h.admin, nil, 400},
@@ -142,8 +145,11 @@ func TestConversationsReadSide(t *testing.T) {
 				}
 			})
 		}
-		if res := h.call("GET", "/api/v1/conversations/"+string(other.ID), ada.Token, nil); res.Code != http.StatusNotFound {
+		if res := h.call("GET", "/api/v1/conversations/"+string(mine.ID), eve.Token, nil); res.Code != http.StatusNotFound {
 			t.Errorf("an agent reading another's conversation = %d, want 404", res.Code)
+		}
+		if res := h.call("GET", "/api/v1/conversations/"+string(other.ID), ada.Token, nil); res.Code != http.StatusOK {
+			t.Errorf("an agent reading a conversation waiting in its queue = %d, want 200", res.Code)
 		}
 		if res := h.call("GET", "/api/v1/conversations/01JZZZZZZZZZZZZZZZZZZZZZZZ", h.admin, nil); res.Code != http.StatusNotFound {
 			t.Errorf("unknown conversation = %d, want 404", res.Code)

@@ -175,6 +175,11 @@ type ConversationFilter struct {
 	WorkStreamID WorkStreamID
 	// CustomerScreenName matches the customer's screen name, ignoring case.
 	CustomerScreenName string
+	// VisibleTo limits the listing to what an agent may see: the
+	// conversations offered or assigned to it and those waiting in
+	// VisibleQueues (its queues), which it may pick.
+	VisibleTo     AgentID
+	VisibleQueues []QueueID
 }
 
 // ConversationStore persists contacts, conversations, messages and routing
@@ -228,13 +233,18 @@ type ConversationDetail struct {
 }
 
 // ListConversations lists conversations, newest first. An agent sees only
-// the conversations offered or assigned to it.
+// the conversations offered or assigned to it and those waiting in its
+// queues (which, in pick mode, it takes with Accept).
 func (s *Service) ListConversations(ctx context.Context, actor Actor, f ConversationFilter, p Page) (List[Conversation], error) {
 	if actor.Role == RoleAgent {
 		if f.AgentID != "" && f.AgentID != actor.AgentID {
 			return List[Conversation]{}, Errorf(ErrForbidden, "an agent may list only its own conversations")
 		}
-		f.AgentID = actor.AgentID
+		a, err := s.store.Agent(ctx, actor.AgentID)
+		if err != nil {
+			return List[Conversation]{}, err
+		}
+		f.VisibleTo, f.VisibleQueues = a.ID, a.QueueIDs
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return List[Conversation]{}, FieldError("status", "%q is not open, offered, active, waiting, wrap_up or closed", f.Status)
@@ -250,8 +260,14 @@ func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id Conver
 		return ConversationDetail{}, err
 	}
 	if actor.Role == RoleAgent && c.AgentID != actor.AgentID && c.OfferedAgentID != actor.AgentID {
-		// Not found rather than forbidden: an agent learns nothing of others' work.
-		return ConversationDetail{}, Errorf(ErrNotFound, "no conversation has the id %q", id)
+		a, err := s.store.Agent(ctx, actor.AgentID)
+		if err != nil {
+			return ConversationDetail{}, err
+		}
+		if c.Status != StatusOpen || !a.MemberOf(c.QueueID) {
+			// Not found rather than forbidden: an agent learns nothing of others' work.
+			return ConversationDetail{}, Errorf(ErrNotFound, "no conversation has the id %q", id)
+		}
 	}
 	d := ConversationDetail{Conversation: c}
 	if c.ContactID != "" {

@@ -271,6 +271,17 @@ func (r *repo) ListConversations(ctx context.Context, f engine.ConversationFilte
 	if f.WorkStreamID != "" {
 		q = q.Where("work_stream_id = ?", string(f.WorkStreamID))
 	}
+	if f.VisibleTo != "" {
+		queues := make([]string, 0, len(f.VisibleQueues))
+		for _, id := range f.VisibleQueues {
+			queues = append(queues, string(id))
+		}
+		if len(queues) == 0 {
+			queues = append(queues, "") // IN () is not valid SQL; no queue has the empty id
+		}
+		q = q.Where("(agent_id = ? OR offered_agent_id = ? OR (status = ? AND queue_id IN ?))",
+			string(f.VisibleTo), string(f.VisibleTo), string(engine.StatusOpen), queues)
+	}
 	if f.CustomerScreenName != "" {
 		q = q.Where("lower(customer_screen_name) = ?", strings.ToLower(strings.TrimPrefix(f.CustomerScreenName, "@")))
 	}
