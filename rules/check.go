@@ -44,14 +44,20 @@ const (
 // likely mistakes, in the enabled rules of spec in position order. Rules whose
 // conditions do not compile are skipped (Compile reports them).
 func Check(spec Spec) []Warning {
+	// Earlier rules that are exactly a conjunction of atoms, indexed so that
+	// a rule is only compared with the earlier rules it could imply: by one
+	// value of their first field when that field must be one of a few texts,
+	// else by their first field.
 	type seen struct {
 		rule  Rule
-		prog  *dsl.Program
-		atoms []dsl.Atom
+		facts ruleFacts
 		exact bool
 	}
 	var (
 		earlier  []seen
+		byNorm   = make(map[string]int)
+		byText   = make(map[string]map[string][]int)
+		byPath   = make(map[string][]int)
 		alwaysOn *Rule
 		out      []Warning
 	)
@@ -72,10 +78,9 @@ func Check(spec Spec) []Warning {
 			continue
 		}
 		atoms, exact := p.Conjuncts()
-		cur := seen{rule: r, prog: p, atoms: atoms, exact: exact}
+		cur := seen{rule: r, facts: facts(atoms), exact: exact && len(atoms) > 0}
 		if alwaysOn != nil {
 			warn(r, CodeUnreachable, "the rule is never reached: rule %q before it always matches", alwaysOn.Name)
-			earlier = append(earlier, cur)
 			continue
 		}
 		if v, ok := p.Constant(); ok {
@@ -86,26 +91,66 @@ func Check(spec Spec) []Warning {
 			} else {
 				warn(r, CodeAlwaysFalse, "the rule never matches")
 			}
-			earlier = append(earlier, cur)
 			continue
 		}
-		if msg, bad := contradiction(atoms); bad {
+		if msg, bad := contradiction(cur.facts); bad {
 			warn(r, CodeContradiction, "the rule never matches: %s", msg)
-			earlier = append(earlier, cur)
 			continue
 		}
-		for _, e := range earlier {
-			same := e.exact && exact && len(atoms) > 0 && implies(atoms, e.atoms) && implies(e.atoms, atoms)
-			if same || e.prog.Normalized() == p.Normalized() {
-				warn(r, CodeDuplicate, "the rule has the same condition as rule %q before it, so it is never reached", e.rule.Name)
-				break
+
+		// The first earlier rule with the same condition, or that matches
+		// whenever this one does.
+		best, dup := -1, false
+		norm := p.Normalized()
+		if i, ok := byNorm[norm]; ok {
+			best, dup = i, true
+		}
+		consider := func(i int) {
+			if best >= 0 && i >= best {
+				return
 			}
-			if e.exact && len(e.atoms) > 0 && implies(atoms, e.atoms) {
-				warn(r, CodeUnreachable, "the rule is never reached: whenever it matches, rule %q before it matches too", e.rule.Name)
-				break
+			e := &earlier[i]
+			if implies(cur.facts, e.facts) {
+				best, dup = i, cur.exact && implies(e.facts, cur.facts)
 			}
 		}
+		for _, path := range cur.facts.order {
+			f := cur.facts.fields[path]
+			if f.kind == dsl.KindText && f.text.finite && len(f.text.only) > 0 {
+				for _, i := range byText[path][f.text.only[0]] {
+					consider(i)
+				}
+			}
+			for _, i := range byPath[path] {
+				consider(i)
+			}
+		}
+		switch {
+		case best >= 0 && dup:
+			warn(r, CodeDuplicate, "the rule has the same condition as rule %q before it, so it is never reached", earlier[best].rule.Name)
+		case best >= 0:
+			warn(r, CodeUnreachable, "the rule is never reached: whenever it matches, rule %q before it matches too", earlier[best].rule.Name)
+		}
+
+		i := len(earlier)
 		earlier = append(earlier, cur)
+		if _, ok := byNorm[norm]; !ok {
+			byNorm[norm] = i
+		}
+		if !cur.exact {
+			continue
+		}
+		key := cur.facts.order[0]
+		if f := cur.facts.fields[key]; f.kind == dsl.KindText && f.text.finite {
+			if byText[key] == nil {
+				byText[key] = make(map[string][]int)
+			}
+			for _, v := range f.text.only {
+				byText[key][v] = append(byText[key][v], i)
+			}
+		} else {
+			byPath[key] = append(byPath[key], i)
+		}
 	}
 	return out
 }
@@ -233,15 +278,21 @@ type fieldFacts struct {
 	bools map[bool]bool
 }
 
-func facts(atoms []dsl.Atom) (map[string]*fieldFacts, []string) {
-	m := make(map[string]*fieldFacts)
-	var order []string
+// ruleFacts are what a rule's atoms say about each field, in the order the
+// fields first appear.
+type ruleFacts struct {
+	fields map[string]*fieldFacts
+	order  []string
+}
+
+func facts(atoms []dsl.Atom) ruleFacts {
+	rf := ruleFacts{fields: make(map[string]*fieldFacts)}
 	for _, a := range atoms {
-		f, ok := m[a.Path]
+		f, ok := rf.fields[a.Path]
 		if !ok {
 			f = &fieldFacts{kind: a.Kind, num: fullSpan(), bools: make(map[bool]bool)}
-			m[a.Path] = f
-			order = append(order, a.Path)
+			rf.fields[a.Path] = f
+			rf.order = append(rf.order, a.Path)
 		}
 		switch a.Kind {
 		case dsl.KindText:
@@ -252,14 +303,13 @@ func facts(atoms []dsl.Atom) (map[string]*fieldFacts, []string) {
 			f.bools[a.Bool] = true
 		}
 	}
-	return m, order
+	return rf
 }
 
-// contradiction reports whether the atoms cannot all be true at once.
-func contradiction(atoms []dsl.Atom) (string, bool) {
-	m, order := facts(atoms)
-	for _, path := range order {
-		f := m[path]
+// contradiction reports whether the facts cannot all be true at once.
+func contradiction(rf ruleFacts) (string, bool) {
+	for _, path := range rf.order {
+		f := rf.fields[path]
 		switch f.kind {
 		case dsl.KindText:
 			if f.text.finite && len(f.text.only) == 0 {
@@ -278,14 +328,15 @@ func contradiction(atoms []dsl.Atom) (string, bool) {
 	return "", false
 }
 
-// implies reports whether the atoms of a later rule guarantee the atoms of
-// an earlier rule.
-func implies(later, earlier []dsl.Atom) bool {
-	lm, _ := facts(later)
-	em, order := facts(earlier)
-	for _, path := range order {
-		e := em[path]
-		l, ok := lm[path]
+// implies reports whether the facts of a later rule guarantee those of an
+// earlier rule.
+func implies(later, earlier ruleFacts) bool {
+	if len(earlier.order) == 0 {
+		return false
+	}
+	for _, path := range earlier.order {
+		e := earlier.fields[path]
+		l, ok := later.fields[path]
 		if !ok {
 			return false
 		}
