@@ -80,7 +80,7 @@ func (s *Service) offer(ctx context.Context, tx Tx, fx *effects, conv *Conversat
 		return false, nil
 	}
 	candidates, err := tx.CandidateAgents(ctx, conv.QueueID)
-	if err != nil {
+	if err != nil || len(candidates) == 0 {
 		return false, err
 	}
 	since := conv.CreatedAt

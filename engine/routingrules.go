@@ -575,6 +575,12 @@ func (s *Service) CurrentRuleSet(ctx context.Context, ws WorkStreamID) (*rules.S
 	if err != nil {
 		return nil, err
 	}
+	return s.ruleSetOf(ctx, w)
+}
+
+// ruleSetOf is CurrentRuleSet for a work stream already read.
+func (s *Service) ruleSetOf(ctx context.Context, w WorkStream) (*rules.Set, error) {
+	ws := w.ID
 	n, err := s.store.LatestRuleSetVersion(ctx, ws)
 	if err != nil {
 		return nil, err

@@ -318,10 +318,23 @@ func (r *repo) CountClosedConversations(ctx context.Context, handle engine.Handl
 	return int(n), nil
 }
 
+// updateConversationSQL writes every mutable column of a conversation; a
+// plain statement, because it runs for every DM and gorm's struct updates
+// cost more than the database does.
+const updateConversationSQL = `UPDATE conversations SET application_id = ?, handle_id = ?, work_stream_id = ?, contact_id = ?,
+	customer_twitter_id = ?, customer_screen_name = ?, customer = ?, twitter_conversation_id = ?, status = ?, queue_id = ?,
+	agent_id = ?, offered_agent_id = ?, offered_at = ?, capacity_units = ?, requeue_count = ?, is_returning = ?,
+	previous_conversations = ?, message_count = ?, routed_at = ?, last_message_at = ?, last_customer_message_at = ?,
+	last_agent_message_at = ?, stalled_at = ?, closed_at = ?, close_reason = ?, updated_at = ? WHERE id = ?`
+
 // UpdateConversation saves a changed conversation.
 func (r *repo) UpdateConversation(ctx context.Context, c engine.Conversation) error {
 	row := toConversationRow(c)
-	res := r.db(ctx).Model(&conversationRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "created_at").Updates(&row)
+	res := r.db(ctx).Exec(updateConversationSQL, row.ApplicationID, row.HandleID, row.WorkStreamID, row.ContactID,
+		row.CustomerTwitterID, row.CustomerScreenName, row.Customer, row.TwitterConversationID, row.Status, row.QueueID,
+		row.AgentID, row.OfferedAgentID, row.OfferedAt, row.CapacityUnits, row.RequeueCount, row.IsReturning,
+		row.PreviousConversations, row.MessageCount, row.RoutedAt, row.LastMessageAt, row.LastCustomerMessageAt,
+		row.LastAgentMessageAt, row.StalledAt, row.ClosedAt, row.CloseReason, row.UpdatedAt, row.ID)
 	if res.Error != nil {
 		return translate(res.Error, "update conversation", "customer %s already has a conversation in progress with this handle", c.Customer.TwitterID)
 	}

@@ -152,8 +152,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			ParameterizedQueries: true,
 		}),
 		DisableAutomaticPing: true,
-		TranslateError:       true,
-		NowFunc:              func() time.Time { return time.Now().UTC() },
+		// Every write that must be atomic runs in an explicit transaction (InTx).
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s database %s: %w", loc.Dialect, loc.Redacted, err)

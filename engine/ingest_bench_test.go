@@ -1,0 +1,239 @@
+package engine_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of the raw baseline
+
+	"github.com/switchboardhq/switchboard/engine"
+	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
+)
+
+// BenchmarkIngest measures the exactly-once ingest of one DM, on SQLite and
+// PostgreSQL, at 1, 4 and 16 concurrent callers, with new and continuing
+// customers mixed (customer i%pool writes; the pool is half the messages,
+// so about half the DMs start a conversation and half continue one).
+// Beside it, in the same run, "raw" issues the SQL statements of one ingest
+// (dedupe lookup, handle, work stream, contact by Twitter id and by name,
+// conversation in progress FOR UPDATE, closed count, inserts of contact,
+// conversation, message and
+// routing decision, rule-set version, application, queue, candidate agents,
+// conversation update) directly with database/sql in one transaction: no
+// gorm, no rules, no engine. Both report msgs/s; compare them as a ratio.
+//
+//	go test ./engine -run '^$' -bench BenchmarkIngest -benchtime 2000x
+func BenchmarkIngest(b *testing.B) {
+	for _, dbName := range []string{"sqlite", "postgres"} {
+		for _, callers := range []int{1, 4, 16} {
+			for _, path := range []string{"engine", "raw"} {
+				b.Run(fmt.Sprintf("%s/%s/callers=%d", dbName, path, callers), func(b *testing.B) {
+					url := storagetest.SQLiteURL(b)
+					if dbName == "postgres" {
+						url = storagetest.PostgresURL(b)
+					}
+					w := benchWorld(b, url)
+					run := w.ingestBench
+					if path == "raw" {
+						run = rawIngest(b, url, w)
+					}
+					pool := max(b.N/2, 1)
+					var next atomic.Int64
+					var wg sync.WaitGroup
+					errs := make(chan error, callers)
+					b.ResetTimer()
+					for range callers {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for {
+								i := int(next.Add(1)) - 1
+								if i >= b.N {
+									return
+								}
+								if err := run(i, i%pool); err != nil {
+									errs <- err
+									return
+								}
+							}
+						}()
+					}
+					wg.Wait()
+					b.StopTimer()
+					close(errs)
+					for err := range errs {
+						b.Fatal(err)
+					}
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+				})
+			}
+		}
+	}
+}
+
+// benchWorld is a world on a database at url, opened for a benchmark.
+func benchWorld(b *testing.B, url string) *world {
+	b.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, storage.Options{URL: url, SecretKey: storagetest.SecretKey(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	if _, err := db.MigrateUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	t := &testing.T{} // world's helpers report through t only on setup failure
+	w := newWorld(t, db, engine.WorkStreamInput{})
+	if t.Failed() {
+		b.Fatal("setting up the benchmark world failed")
+	}
+	w.rule("VIP", "Customer.FollowersCount > 10000", w.queue.ID)
+	return w
+}
+
+func (w *world) ingestBench(i, customer int) error {
+	in := w.dm("ev"+strconv.Itoa(i), "c"+strconv.Itoa(customer), "where is my order?")
+	_, err := w.svc.Ingest(context.Background(), in)
+	return err
+}
+
+// rawIngest returns the raw baseline: the statements of one ingest over
+// database/sql.
+func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
+	b.Helper()
+	loc, err := storage.ParseURL(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	driver, dsn := "sqlite", loc.DSN
+	if loc.Dialect == storage.Postgres {
+		driver, dsn = "pgx", url
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	pg := loc.Dialect == storage.Postgres
+	lock := ""
+	if pg {
+		lock = " FOR UPDATE"
+	}
+	// rebind turns ? placeholders into PostgreSQL's $n.
+	rebind := func(q string) string {
+		if !pg {
+			return q
+		}
+		var sb strings.Builder
+		n := 0
+		for _, r := range q {
+			if r == '?' {
+				n++
+				sb.WriteString("$" + strconv.Itoa(n))
+				continue
+			}
+			sb.WriteRune(r)
+		}
+		return sb.String()
+	}
+	app, handle, ws, queue := string(w.app.ID), string(w.handle.ID), string(w.ws.ID), string(w.queue.ID)
+	return func(i, customer int) error {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		event, twitterID := "raw-ev"+strconv.Itoa(i), "raw-c"+strconv.Itoa(customer)
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		q := func(query string, args ...any) error {
+			rows, err := tx.QueryContext(ctx, rebind(query), args...)
+			if err != nil {
+				return fmt.Errorf("%s: %w", query, err)
+			}
+			for rows.Next() {
+			}
+			return rows.Close()
+		}
+		exec := func(query string, args ...any) error {
+			if _, err := tx.ExecContext(ctx, rebind(query), args...); err != nil {
+				return fmt.Errorf("%s: %w", query, err)
+			}
+			return nil
+		}
+		steps := []func() error{
+			func() error {
+				return q(`SELECT * FROM messages WHERE application_id = ? AND twitter_event_id = ? LIMIT 1`, app, event)
+			},
+			func() error { return q(`SELECT * FROM twitter_handles WHERE id = ? LIMIT 1`, handle) },
+			func() error { return q(`SELECT * FROM work_streams WHERE id = ? LIMIT 1`, ws) },
+			func() error { return q(`SELECT * FROM contacts WHERE twitter_user_id = ? LIMIT 1`, twitterID) },
+		}
+		for _, s := range steps {
+			if err := s(); err != nil {
+				return err
+			}
+		}
+		var convID string
+		err = tx.QueryRowContext(ctx, rebind(`SELECT id FROM conversations WHERE handle_id = ? AND customer_twitter_id = ? AND status <> 'closed' LIMIT 1`+lock), handle, twitterID).Scan(&convID)
+		isNew := err == sql.ErrNoRows
+		if err != nil && !isNew {
+			return err
+		}
+		if isNew {
+			convID = engine.NewID(now)
+			contactID := engine.NewID(now)
+			for _, field := range []string{"screen_name", "name"} {
+				if err := q(`SELECT * FROM contacts WHERE twitter_user_id IS NULL AND lower(`+field+`) = ? ORDER BY id LIMIT 10`, "c"); err != nil {
+					return err
+				}
+			}
+			if err := q(`SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_twitter_id = ? AND status = 'closed'`, handle, twitterID); err != nil {
+				return err
+			}
+			if err := exec(`INSERT INTO contacts (id, twitter_user_id, name, screen_name, followers_count, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '[]', ?, ?)`,
+				contactID, twitterID, "C Doe", "c", 10, now, now); err != nil {
+				return err
+			}
+			if err := exec(`INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, customer_twitter_id, customer_screen_name, customer, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'c', '{}', 'open', ?, ?)`,
+				convID, app, handle, ws, contactID, twitterID, now, now); err != nil {
+				return err
+			}
+		}
+		if err := exec(`INSERT INTO messages (id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id, text, media, sent_at, received_at) VALUES (?, ?, ?, 'inbound', ?, ?, ?, '[]', ?, ?)`,
+			engine.NewID(now), convID, app, event, twitterID, "where is my order?", now, now); err != nil {
+			return err
+		}
+		if isNew {
+			for _, s := range []func() error{
+				func() error { return q(`SELECT * FROM work_streams WHERE id = ? LIMIT 1`, ws) },
+				func() error { return q(`SELECT MAX(number) FROM rule_set_versions WHERE work_stream_id = ?`, ws) },
+				func() error { return q(`SELECT * FROM twitter_applications WHERE id = ? LIMIT 1`, app) },
+				func() error {
+					return exec(`INSERT INTO routing_decisions (id, conversation_id, at, rule_name, rule_set_version, queue_id, reason) VALUES (?, ?, ?, '', 1, ?, 'default')`,
+						engine.NewID(now), convID, now, queue)
+				},
+				func() error {
+					return q(`SELECT a.* FROM agents a WHERE a.presence = 'available' AND a.id IN (SELECT agent_id FROM agent_queues WHERE queue_id = ?) ORDER BY a.id`+lock, queue)
+				},
+			} {
+				if err := s(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := exec(`UPDATE conversations SET message_count = message_count + 1, last_message_at = ?, updated_at = ? WHERE id = ?`, now, now, convID); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+}
