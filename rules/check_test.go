@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,5 +70,39 @@ func TestCheckMessages(t *testing.T) {
 	want := "the rule never matches: Hour would have to be at least 19 and at most 8, which no number is; to accept either side, join the conditions with || instead of &&"
 	if len(ws) != 1 || ws[0].Message != want {
 		t.Errorf("Check = %+v\nwant message %q", ws, want)
+	}
+}
+
+// TestCheckWarningsAreSound routes random contexts with random rule sets and
+// requires that no rule Check says can never match or be reached ever wins.
+func TestCheckWarningsAreSound(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	never := map[string]bool{CodeUnreachable: true, CodeContradiction: true, CodeAlwaysFalse: true, CodeDuplicate: true}
+	flagged := 0
+	for set := range 300 {
+		spec := Spec{Version: set, DefaultQueueID: "default"}
+		for i := range 2 + r.IntN(25) {
+			spec.Rules = append(spec.Rules, Rule{ID: fmt.Sprint(i), Name: fmt.Sprint("rule ", i), Condition: propCondition(r), QueueID: "q", Enabled: true, Position: i})
+		}
+		dead := make(map[string]string)
+		for _, w := range Check(spec) {
+			if never[w.Code] {
+				dead[w.RuleID] = w.Message
+				flagged++
+			}
+		}
+		s, err := Compile(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 200 {
+			c := propContext(r)
+			if d := s.Route(c); d.Rule != nil && dead[d.Rule.ID] != "" {
+				t.Fatalf("rule %q (%s) matched first, but Check said: %s\ncontext: %+v", d.Rule.Condition, d.Rule.ID, dead[d.Rule.ID], c)
+			}
+		}
+	}
+	if flagged < 100 {
+		t.Fatalf("only %d warnings in 300 sets: the generator is off", flagged)
 	}
 }
