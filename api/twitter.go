@@ -51,8 +51,9 @@ func (s *Server) toTwitterApplicationResponse(a engine.TwitterApplication) twitt
 	}
 }
 
-// twitterHandleRequest connects a handle. Today only the manual form with
-// tokens from the developer portal is served; the tokens are write-only.
+// twitterHandleRequest connects a handle: {name, work_stream_id} starts
+// "Sign on to Twitter"; with user_id, screen_name and the token pair from
+// the developer portal (write-only) the handle is active at once.
 type twitterHandleRequest struct {
 	Name              *string `json:"name"`
 	WorkStreamID      *string `json:"work_stream_id"`
@@ -107,6 +108,11 @@ type twitterHandleResponse struct {
 	StatusReason  string `json:"status_reason"`
 	CreatedAt     string `json:"created_at"`
 	UpdatedAt     string `json:"updated_at"`
+	// AuthorizationURL is where the admin authorizes a sign-on (pending
+	// handles, in the answer that starts it).
+	AuthorizationURL string `json:"authorization_url,omitempty"`
+	// Health is the handle's channel health (when reading one handle).
+	Health *handleHealthResponse `json:"health,omitempty"`
 }
 
 func toTwitterHandleResponse(h engine.TwitterHandle) twitterHandleResponse {
@@ -130,7 +136,7 @@ func (s *Server) twitterRoutes(g *gin.RouterGroup) {
 	s.handle(g, route{Method: "DELETE", Path: "/twitter/applications/:id", Summary: "Delete a Twitter application without handles", Tag: tag, Roles: admins,
 		Status: http.StatusNoContent}, s.deleteTwitterApplication)
 
-	s.handle(g, route{Method: "POST", Path: "/twitter/applications/:id/handles", Summary: "Connect a handle with tokens from the developer portal (tokens are write-only)", Tag: tag, Roles: admins,
+	s.handle(g, route{Method: "POST", Path: "/twitter/applications/:id/handles", Summary: "Connect a handle: {name, work_stream_id} starts Sign on to Twitter (answer: pending, authorization_url); with tokens from the developer portal (write-only) it is active at once", Tag: tag, Roles: admins,
 		Request: twitterHandleRequest{}, Response: twitterHandleResponse{}, Status: http.StatusCreated}, s.createTwitterHandle)
 	s.handle(g, route{Method: "GET", Path: "/twitter/applications/:id/handles", Summary: "List an application's handles", Tag: tag, Roles: admins,
 		Response: listResponse[twitterHandleResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listTwitterHandles)
@@ -140,6 +146,7 @@ func (s *Server) twitterRoutes(g *gin.RouterGroup) {
 		Request: twitterHandleUpdate{}, Response: twitterHandleResponse{}, Status: http.StatusOK}, s.updateTwitterHandle)
 	s.handle(g, route{Method: "DELETE", Path: "/twitter/handles/:handle_id", Summary: "Delete a handle", Tag: tag, Roles: admins,
 		Status: http.StatusNoContent}, s.deleteTwitterHandle)
+	s.twitterChannelRoutes(g)
 }
 
 func (s *Server) createTwitterApplication(c *gin.Context) {
@@ -232,12 +239,32 @@ func (s *Server) createTwitterHandle(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	if req.UserID == nil && req.ScreenName == nil && req.AccessToken == nil && req.AccessTokenSecret == nil {
+		h, authURL, err := s.svc.StartTwitterSignOn(c.Request.Context(), actor(c), engine.ApplicationID(app), in)
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		res := toTwitterHandleResponse(h)
+		res.AuthorizationURL = authURL
+		c.JSON(http.StatusCreated, res)
+		return
+	}
 	h, err := s.svc.CreateTwitterHandle(c.Request.Context(), actor(c), engine.ApplicationID(app), in)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, toTwitterHandleResponse(h))
+	res := toTwitterHandleResponse(h)
+	if s.svc.TwitterConfigured() {
+		// The handle is stored; a failed ensure is recorded in its health
+		// (shown below) and retried by verify.
+		if err := s.svc.EnsureTwitterHandle(c.Request.Context(), h.ID); err != nil {
+			s.log.WarnContext(c.Request.Context(), "ensure after connecting a handle failed", "handle_id", h.ID, "error", err.Error())
+		}
+		res.Health = s.handleHealth(c, h.ID)
+	}
+	c.JSON(http.StatusCreated, res)
 }
 
 func (s *Server) listTwitterHandles(c *gin.Context) {
@@ -270,7 +297,9 @@ func (s *Server) getTwitterHandle(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toTwitterHandleResponse(h))
+	res := toTwitterHandleResponse(h)
+	res.Health = s.handleHealth(c, h.ID)
+	c.JSON(http.StatusOK, res)
 }
 
 func (s *Server) updateTwitterHandle(c *gin.Context) {

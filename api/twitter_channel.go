@@ -1,0 +1,154 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+// handleHealthResponse is a handle's channel health: its subscription to
+// the application's webhook and its newest event.
+type handleHealthResponse struct {
+	Subscription      string  `json:"subscription"`
+	SubscriptionError string  `json:"subscription_error"`
+	LastEventAt       *string `json:"last_event_at"`
+	CheckedAt         *string `json:"checked_at"`
+}
+
+func optionalTimestamp(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := timestamp(*t)
+	return &s
+}
+
+func toHandleHealthResponse(h engine.HandleHealth) *handleHealthResponse {
+	return &handleHealthResponse{Subscription: h.Subscription, SubscriptionError: h.SubscriptionError,
+		LastEventAt: optionalTimestamp(h.LastEventAt), CheckedAt: optionalTimestamp(h.CheckedAt)}
+}
+
+// handleHealth reads a handle's health for an answer; a failure leaves it
+// out (and is logged) rather than failing the request.
+func (s *Server) handleHealth(c *gin.Context, id engine.HandleID) *handleHealthResponse {
+	h, err := s.svc.TwitterHandleHealth(c.Request.Context(), id)
+	if err != nil {
+		s.log.WarnContext(c.Request.Context(), "handle health unavailable", "handle_id", id, "error", err.Error())
+		return nil
+	}
+	return toHandleHealthResponse(h)
+}
+
+// webhookResponse is an application's webhook state.
+type webhookResponse struct {
+	ID        string  `json:"id"`
+	URL       string  `json:"url"`
+	State     string  `json:"state"` // valid, invalid, error, unknown
+	Valid     bool    `json:"valid"`
+	Error     string  `json:"error"`
+	CheckedAt *string `json:"checked_at"`
+}
+
+type verifyHandleResponse struct {
+	twitterHandleResponse
+}
+
+type backfillResponse struct {
+	HandleID string  `json:"handle_id"`
+	Pages    int     `json:"pages"`
+	Listed   int     `json:"listed"`
+	Ingested int     `json:"ingested"`
+	Echoes   int     `json:"echoes"`
+	Known    int     `json:"known"`
+	Complete bool    `json:"complete"`
+	RetryAt  *string `json:"retry_at"`
+	Error    string  `json:"error"`
+}
+
+func toBackfillResponse(r engine.BackfillResult) backfillResponse {
+	return backfillResponse{HandleID: string(r.HandleID), Pages: r.Pages, Listed: r.Listed, Ingested: r.Ingested, Echoes: r.Echoes,
+		Known: r.Known, Complete: r.Complete, RetryAt: optionalTimestamp(r.RetryAt), Error: r.Error}
+}
+
+// verifyResponse reports an application's webhook and each handle's
+// subscription after re-running the checks.
+type verifyResponse struct {
+	ApplicationID string                 `json:"application_id"`
+	Webhook       webhookResponse        `json:"webhook"`
+	Handles       []verifyHandleResponse `json:"handles"`
+	// Backfilled lists the backfills run because the webhook became valid
+	// again.
+	Backfilled []backfillResponse `json:"backfilled"`
+}
+
+func (s *Server) twitterChannelRoutes(g *gin.RouterGroup) {
+	const tag = "twitter"
+	s.handle(g, route{Method: "POST", Path: "/twitter/applications/:id/verify", Summary: "Re-run the webhook and subscription checks; report the webhook's validity and each handle's subscription", Tag: tag, Roles: admins,
+		Response: verifyResponse{}, Status: http.StatusOK}, s.verifyTwitterApplication)
+	s.handle(g, route{Method: "POST", Path: "/twitter/handles/:handle_id/backfill", Summary: "Read the handle's recent DMs from Twitter and store those the webhook missed", Tag: tag, Roles: admins,
+		Response: backfillResponse{}, Status: http.StatusOK}, s.backfillTwitterHandle)
+	s.handle(g, route{Method: "POST", Path: "/conversations/:id/messages/:message_id/retry", Summary: "Queue a failed outbound message again", Tag: "conversations", Roles: []engine.Role{engine.RoleAgent},
+		Response: messageResponse{}, Status: http.StatusOK}, s.retryMessage)
+}
+
+func (s *Server) verifyTwitterApplication(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	v, err := s.svc.VerifyTwitterApplication(c.Request.Context(), engine.ApplicationID(id))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a := v.Application
+	res := verifyResponse{ApplicationID: id, Handles: []verifyHandleResponse{}, Backfilled: []backfillResponse{},
+		Webhook: webhookResponse{ID: a.WebhookID, URL: a.WebhookURL, State: a.Webhook, Valid: a.Webhook == engine.WebhookValid,
+			Error: a.WebhookError, CheckedAt: optionalTimestamp(a.CheckedAt)}}
+	for _, h := range v.Handles {
+		r := toTwitterHandleResponse(h.Handle)
+		r.Health = toHandleHealthResponse(h.Health)
+		res.Handles = append(res.Handles, verifyHandleResponse{r})
+	}
+	for _, b := range v.Backfilled {
+		res.Backfilled = append(res.Backfilled, toBackfillResponse(b))
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) backfillTwitterHandle(c *gin.Context) {
+	id, err := pathID(c, "handle_id", "handle_id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	r, err := s.svc.BackfillTwitterHandle(c.Request.Context(), engine.HandleID(id))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toBackfillResponse(r))
+}
+
+func (s *Server) retryMessage(c *gin.Context) {
+	conv, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	msg, err := pathID(c, "message_id", "message_id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	m, err := s.svc.RetryMessage(c.Request.Context(), actor(c), engine.ConversationID(conv), engine.MessageID(msg))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toMessageResponse(m))
+}
