@@ -49,6 +49,9 @@ func (s *Server) streamNotifications(c *gin.Context) {
 	}
 	wake, unsubscribe := s.svc.Subscribe(id)
 	defer unsubscribe()
+	// The scheduler sets offline an agent whose stream stays gone past a
+	// grace period: record that this one is alive, now and at each heartbeat.
+	s.seeStream(c, id)
 
 	w := c.Writer
 	h := w.Header()
@@ -94,7 +97,16 @@ func (s *Server) streamNotifications(c *gin.Context) {
 				return
 			}
 			w.Flush()
+			s.seeStream(c, id)
 		}
+	}
+}
+
+// seeStream records that an agent's notification stream is connected; a
+// failure is logged, and the stream goes on.
+func (s *Server) seeStream(c *gin.Context, id engine.AgentID) {
+	if err := s.svc.StreamSeen(c.Request.Context(), id); err != nil {
+		s.log.WarnContext(c.Request.Context(), "recording the notification stream failed", "agent_id", id, "error", err)
 	}
 }
 

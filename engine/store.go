@@ -16,6 +16,7 @@ type Tx interface {
 	ChannelStore // the Twitter channel's outbox, sign-ons and health (channel.go)
 	AssignmentStore
 	NotificationStore
+	SweepStore // the scheduler's claims (sweeps.go)
 }
 
 // Store is the engine's persistent state. InTx runs fn in one transaction:

@@ -1,0 +1,222 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+// The scheduler's claims, after riverqueue/river: one statement per batch,
+// a CTE that selects the due rows in due-time order with LIMIT n FOR UPDATE
+// SKIP LOCKED, and an UPDATE … FROM that CTE that marks them and RETURNs
+// them. SQLite runs the same statement without FOR UPDATE SKIP LOCKED: its
+// transactions begin IMMEDIATE and hold the single writer's lock, so no one
+// else holds the rows. The conditions name the states as literals so that
+// both planners match them to the partial indexes of migration 00011.
+
+// dueQuery is a job's due set: the condition (its first parameter the work
+// stream, its second the cutoff, if any) and the due-time order.
+type dueQuery struct {
+	where   string
+	order   string
+	cutoffs bool // the condition takes the cutoff
+}
+
+func dueQueryOf(c engine.DueClaim) (dueQuery, error) {
+	const unanswered = ` AND (last_agent_message_at IS NULL OR last_agent_message_at < last_customer_message_at)`
+	switch c.Job {
+	case engine.DueOfferTimeout:
+		return dueQuery{where: `status = 'offered' AND work_stream_id = ? AND offered_at <= ?`, order: `offered_at, id`, cutoffs: true}, nil
+	case engine.DueRequeue:
+		return dueQuery{where: `status = 'open' AND work_stream_id = ? AND routed_at <= ?`, order: `routed_at, id`, cutoffs: true}, nil
+	case engine.DueStall:
+		return dueQuery{where: `status IN ('active', 'waiting') AND work_stream_id = ? AND last_customer_message_at <= ?` + unanswered +
+			` AND (stalled_at IS NULL OR stalled_at < last_customer_message_at)`, order: `last_customer_message_at, id`, cutoffs: true}, nil
+	case engine.DueStallRequeue:
+		return dueQuery{where: `status IN ('active', 'waiting') AND stalled_at IS NOT NULL AND work_stream_id = ? AND stalled_at <= ?` + unanswered +
+			` AND stalled_at >= last_customer_message_at`, order: `stalled_at, id`, cutoffs: true}, nil
+	case engine.DueAutoClose:
+		return dueQuery{where: `status <> 'closed' AND work_stream_id = ? AND last_message_at <= ?`, order: `last_message_at, id`, cutoffs: true}, nil
+	case engine.DueAgentGone:
+		held := `'active', 'waiting'`
+		if c.KeepWaiting {
+			held = `'active'`
+		}
+		const offline = `(SELECT id FROM agents WHERE presence = 'offline')`
+		return dueQuery{where: `work_stream_id = ? AND (status = 'offered' AND offered_agent_id IN ` + offline +
+			` OR status IN (` + held + `) AND agent_id IN ` + offline + `)`, order: `id`}, nil
+	}
+	return dueQuery{}, fmt.Errorf("claim due conversations: unknown job %q", c.Job)
+}
+
+// claimStatement wraps a selection of ids from table in the claim: lock,
+// mark with set, return the rows.
+func (r *repo) claimStatement(table, selection, set string) string {
+	returning := table + ".*"
+	if r.dialect != Postgres {
+		returning = "*" // SQLite's RETURNING sees only the updated table
+	}
+	return `WITH due AS MATERIALIZED (` + selection + r.forUpdate(true) + `) UPDATE ` + table + ` SET ` + set +
+		` FROM due WHERE ` + table + `.id = due.id RETURNING ` + returning
+}
+
+// DueSelection is the SELECT of a claim without its locking clause, for
+// EXPLAIN in tests and benchmarks. Its parameters are the work stream, the
+// cutoff (for the jobs that have one) and the limit.
+func DueSelection(c engine.DueClaim) (string, error) {
+	q, err := dueQueryOf(c)
+	if err != nil {
+		return "", err
+	}
+	return `SELECT id FROM conversations WHERE ` + q.where + ` ORDER BY ` + q.order + ` LIMIT ?`, nil
+}
+
+// ClaimDue claims a batch of a job's due conversations, in due-time order.
+func (r *repo) ClaimDue(ctx context.Context, c engine.DueClaim) ([]engine.Conversation, error) {
+	q, err := dueQueryOf(c)
+	if err != nil {
+		return nil, err
+	}
+	selection, err := DueSelection(c)
+	if err != nil {
+		return nil, err
+	}
+	args := []any{string(c.WorkStreamID)}
+	if q.cutoffs {
+		args = append(args, c.Before.UTC())
+	}
+	args = append(args, c.Limit, c.Now.UTC())
+	var rows []conversationRow
+	if err := r.db(ctx).Raw(r.claimStatement("conversations", selection, "updated_at = ?"), args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("claim %s conversations: %w", c.Job, err)
+	}
+	out := make([]engine.Conversation, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, toEngineConversation(row))
+	}
+	// RETURNING promises no order: restore the due-time order.
+	key := dueKey(c.Job)
+	slices.SortFunc(out, func(a, b engine.Conversation) int {
+		if c := key(a).Compare(key(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.ID), string(b.ID))
+	})
+	return out, nil
+}
+
+// dueKey returns the due time of a conversation for a job.
+func dueKey(job engine.DueJob) func(engine.Conversation) time.Time {
+	at := func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	}
+	switch job {
+	case engine.DueOfferTimeout:
+		return func(c engine.Conversation) time.Time { return at(c.OfferedAt) }
+	case engine.DueRequeue:
+		return func(c engine.Conversation) time.Time { return at(c.RoutedAt) }
+	case engine.DueStall:
+		return func(c engine.Conversation) time.Time { return at(c.LastCustomerMessageAt) }
+	case engine.DueStallRequeue:
+		return func(c engine.Conversation) time.Time { return at(c.StalledAt) }
+	case engine.DueAutoClose:
+		return func(c engine.Conversation) time.Time { return at(c.LastMessageAt) }
+	}
+	return func(engine.Conversation) time.Time { return time.Time{} }
+}
+
+// ClaimGoneStreams sets offline the agents whose notification stream was
+// last seen before a time, and returns them.
+func (r *repo) ClaimGoneStreams(ctx context.Context, before, now time.Time, limit int) ([]engine.Agent, error) {
+	selection := `SELECT id FROM agents WHERE stream_seen_at IS NOT NULL AND stream_seen_at < ? AND presence <> 'offline' ORDER BY stream_seen_at, id LIMIT ?`
+	q := r.claimStatement("agents", selection, "presence = 'offline', presence_at = ?, updated_at = ?, stream_seen_at = NULL")
+	var rows []agentRow
+	if err := r.db(ctx).Raw(q, before.UTC(), limit, now.UTC(), now.UTC()).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("claim agents whose stream is gone: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(rows))
+	for _, row := range rows {
+		ids = append(ids, row.ID)
+	}
+	queues, err := r.agentQueues(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.Agent, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, toEngineAgent(row, queues[row.ID]))
+	}
+	slices.SortFunc(out, func(a, b engine.Agent) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	return out, nil
+}
+
+// SeeStream records that an agent's notification stream is connected.
+func (r *repo) SeeStream(ctx context.Context, agent engine.AgentID, at time.Time) error {
+	if err := r.db(ctx).Exec(`UPDATE agents SET stream_seen_at = ? WHERE id = ?`, at.UTC(), string(agent)).Error; err != nil {
+		return fmt.Errorf("record the notification stream of agent %s: %w", agent, err)
+	}
+	return nil
+}
+
+// ExplainDue returns the plan the database chooses for a job's due
+// selection (EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), one line
+// per step, so tests and benchmarks can show that an index serves it.
+func (db *DB) ExplainDue(ctx context.Context, c engine.DueClaim) (string, error) {
+	q, err := dueQueryOf(c)
+	if err != nil {
+		return "", err
+	}
+	selection, err := DueSelection(c)
+	if err != nil {
+		return "", err
+	}
+	args := []any{string(c.WorkStreamID)}
+	if q.cutoffs {
+		args = append(args, c.Before.UTC())
+	}
+	args = append(args, max(c.Limit, 1))
+	explain := "EXPLAIN "
+	if db.location.Dialect != Postgres {
+		explain = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := db.g.WithContext(ctx).Raw(explain+selection, args...).Rows()
+	if err != nil {
+		return "", fmt.Errorf("explain %s: %w", c.Job, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", fmt.Errorf("explain %s: %w", c.Job, err)
+	}
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", fmt.Errorf("explain %s: %w", c.Job, err)
+		}
+		switch v := vals[len(vals)-1].(type) { // the plan text is the last column
+		case []byte:
+			lines = append(lines, string(v))
+		default:
+			lines = append(lines, fmt.Sprint(v))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("explain %s: %w", c.Job, err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
