@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -231,6 +232,18 @@ func translate(source string, err error) *Error {
 		hint = `"switchboard rules fields" shows how each function is called`
 	case strings.HasPrefix(msg, "unknown pointer") || strings.HasPrefix(msg, "cannot use pointer accessor"):
 		message = "# can only be used inside any(), all(), none(), filter() or map()"
+	case msg == "integer divide by zero":
+		message = "division by zero"
+	case msg == "invalid char escape":
+		message = `this text has a \ that starts no known escape`
+		hint = `write \\ for a backslash, \" for a quote, \n for a new line`
+	case msg == "expected name":
+		message = "a field name must follow the dot"
+		hint = "as in Customer.FollowersCount"
+	case strings.HasPrefix(msg, "unrecognized character: "):
+		ch := msg[strings.LastIndex(msg, " ")+1:]
+		message = fmt.Sprintf("the character %s cannot be used here", strings.Trim(ch, "'"))
+		hint = "text goes in quotes, as in \"support@acme.com\""
 	case strings.HasPrefix(msg, "non-bool expression"):
 		message = "the condition of if / ?: must be true or false"
 	default:
@@ -357,8 +370,10 @@ func mismatch(source string, at int, op, left, right string) (message, hint stri
 		r = typeWords(right)
 	}
 	switch {
+	case right == "" && (op == "!" || op == "not"):
+		message = fmt.Sprintf("%s needs a condition that is true or false, but got %s", op, l)
 	case right == "":
-		message = fmt.Sprintf("%s cannot be used with %s", op, l)
+		message = fmt.Sprintf("%s needs a number, but got %s", op, l)
 	case comparisons[op]:
 		message = fmt.Sprintf("cannot compare %s with %s", l, r)
 	case op == "&&" || op == "||" || op == "and" || op == "or":
@@ -400,6 +415,10 @@ func mismatch(source string, at int, op, left, right string) (message, hint stri
 				hint = fmt.Sprintf("to look for text inside text, write %s contains %q; for a list of values, write %s in [%q, ...]", path, lit, path, lit)
 			}
 		}
+	case strings.HasPrefix(lt, "a function") || strings.HasPrefix(rt, "a function"):
+		hint = "call a function with parentheses, as in lower(Message.Text)"
+	case op == "%":
+		hint = "% gives the remainder of dividing whole numbers, as in Hour % 2 == 0"
 	case lt == "time" && rt == "text":
 		hint = `write a time as date("2026-01-31T09:00:00Z"), or compare with another time field such as Now`
 	}
@@ -428,11 +447,25 @@ func operands(source string, at int) *ast.BinaryNode {
 // describeOperands describes the two sides of the operation at rune offset
 // at: `Customer.FollowersCount (a number)`, `"10" (text)`.
 func describeOperands(source string, at int, op string) (string, string) {
-	b := operands(source, at)
-	if b == nil {
+	if b := operands(source, at); b != nil {
+		return describeNode(b.Left), describeNode(b.Right)
+	}
+	tree, err := parser.Parse(source)
+	if err != nil {
 		return "", ""
 	}
-	return describeNode(b.Left), describeNode(b.Right)
+	var operand ast.Node
+	ast.Find(tree.Node, func(n ast.Node) bool {
+		if u, ok := n.(*ast.UnaryNode); ok && u.Location().From == at {
+			operand = u.Node
+			return true
+		}
+		return false
+	})
+	if operand == nil {
+		return "", ""
+	}
+	return describeNode(operand), ""
 }
 
 func describeNode(n ast.Node) string {
@@ -440,6 +473,10 @@ func describeNode(n ast.Node) string {
 		return describeField(path)
 	}
 	switch v := n.(type) {
+	case *ast.IdentifierNode:
+		if slices.Contains(knownFunctions(), v.Value) {
+			return fmt.Sprintf("the function %s (a function)", v.Value)
+		}
 	case *ast.StringNode:
 		return fmt.Sprintf("%q (text)", v.Value)
 	case *ast.IntegerNode:
@@ -590,10 +627,27 @@ func unexpected(kind, value string) (message, hint string) {
 		return fmt.Sprintf("unexpected %s", value), fmt.Sprintf("write %s%s for %s", value, value, map[string]string{"&": "and", "|": "or"}[value])
 	case kind == "Bracket":
 		return fmt.Sprintf("unexpected %s", value), "check that every ( and [ has its matching ) and ]"
+	case kind == "String":
+		return fmt.Sprintf("unexpected text %q here", shorten(value)), "is an operator such as == or contains missing before it?"
+	case kind == "Number":
+		return fmt.Sprintf("unexpected number %s here", shorten(value)), "is an operator such as > or == missing before it?"
+	case kind == "Identifier":
+		if s := nearest(value, []string{"contains", "startsWith", "endsWith", "matches", "and", "or", "not", "in"}, identity); s != "" && s != value {
+			return fmt.Sprintf("unexpected %s here", shorten(value)), fmt.Sprintf("did you mean %s?", s)
+		}
+		return fmt.Sprintf("unexpected %s here", shorten(value)), "is an operator such as && or == missing before it?"
 	case value != "":
-		return fmt.Sprintf("unexpected %s here", value), "is an operator such as && or == missing before it?"
+		return fmt.Sprintf("unexpected %s here", shorten(value)), "is an operator such as && or == missing before it?"
 	}
 	return fmt.Sprintf("unexpected %s", strings.ToLower(kind)), ""
+}
+
+// shorten cuts a long token for a message.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 30 {
+		return string(r[:30]) + "…"
+	}
+	return s
 }
 
 // readFields returns the catalogue indices of the fields node reads, sorted.

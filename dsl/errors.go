@@ -133,6 +133,7 @@ var goTypeWords = []struct {
 	re   *regexp.Regexp
 	word string
 }{
+	{regexp.MustCompile(`func\([^()]*\)(?: \([^()]*\)| [\w.\[\]{}*/]+)?`), "a function"},
 	{regexp.MustCompile(`\*?dsl\.Context`), "the context"},
 	{regexp.MustCompile(`\*?dsl\.(Customer|Message|Channel|Conversation)`), "$1"},
 	{regexp.MustCompile(`\[\]interface \{\}|\[\]any\b`), "list"},
