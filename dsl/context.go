@@ -26,52 +26,85 @@ type Context struct {
 // Customer is the Twitter user who wrote the message, and what the contact
 // record knows about them.
 type Customer struct {
-	TwitterID        string
-	Name             string
-	ScreenName       string
-	FollowersCount   int
-	FriendsCount     int
-	Verified         bool
-	Protected        bool
-	Language         string
-	Location         string
-	Description      string
+	// TwitterID is the customer's Twitter user id.
+	TwitterID string
+	// Name is the customer's display name on Twitter.
+	Name string
+	// ScreenName is the customer's @handle, without the @.
+	ScreenName string
+	// FollowersCount: how many accounts follow the customer.
+	FollowersCount int
+	// FriendsCount: how many accounts the customer follows.
+	FriendsCount int
+	// Verified: whether the customer's account is verified.
+	Verified bool
+	// Protected: whether the customer's tweets are protected.
+	Protected bool
+	// Language is the customer's language as an IETF code.
+	Language string
+	// Location is the location the customer gives in their profile.
+	Location string
+	// Description is the customer's profile bio.
+	Description string
+	// AccountCreatedAt: when the customer's Twitter account was created.
 	AccountCreatedAt time.Time
-	IsKnownContact   bool
-	ContactID        string
-	Tags             []string
+	// IsKnownContact: whether the customer matched an existing contact record.
+	IsKnownContact bool
+	// ContactID is the id of the matched contact record, empty if none.
+	ContactID string
+	// Tags are the tags on the customer's contact record.
+	Tags []string
 }
 
 // Message is the direct message being routed.
 type Message struct {
-	Text       string
-	Length     int
-	HasMedia   bool
-	MediaType  string
-	HasURL     bool
-	Hashtags   []string
+	// Text is the text of the direct message.
+	Text string
+	// Length is the length of the message text in characters.
+	Length int
+	// HasMedia: whether the message carries a photo, video or GIF.
+	HasMedia bool
+	// MediaType is the kind of media attached: "photo", "video", "animated_gif" or empty.
+	MediaType string
+	// HasURL: whether the message contains a link.
+	HasURL bool
+	// Hashtags are the hashtags in the message, without the #.
+	Hashtags []string
+	// QuickReply is the metadata of the quick reply option the customer chose, empty if none.
 	QuickReply string
 }
 
 // Channel is where the message arrived: the Twitter application and the
 // business handle.
 type Channel struct {
-	Kind             string
-	Application      string
-	Handle           string
+	// Kind is the channel: always "twitter" here.
+	Kind string
+	// Application is the name of the Twitter application the message came through.
+	Application string
+	// Handle is the name of the business handle the message was sent to.
+	Handle string
+	// HandleScreenName is the @name of the business handle, without the @.
 	HandleScreenName string
 }
 
 // Conversation is the state of the conversation the message belongs to.
 type Conversation struct {
-	IsNew                 bool
-	IsReturning           bool
+	// IsNew: whether this message starts a new conversation.
+	IsNew bool
+	// IsReturning: whether the customer has had a conversation with this handle before.
+	IsReturning bool
+	// PreviousConversations: how many earlier conversations the customer had with this handle.
 	PreviousConversations int
-	MessageCount          int
-	WaitMinutes           int
-	RequeueCount          int
-	Queue                 string
-	Status                string
+	// MessageCount: how many messages the conversation has so far.
+	MessageCount int
+	// WaitMinutes: how many minutes the customer has waited in a queue.
+	WaitMinutes int
+	// RequeueCount: how many times the conversation has been requeued.
+	RequeueCount int
+	// Queue is the name of the queue the conversation is in now, empty if none.
+	Queue string
+	// Status is the conversation's status: "open", "offered", "active", "waiting", "wrap-up" or "closed".
+	Status string
 }
 
 // SetTime sets Now, Hour and Weekday from t as seen in loc (the work

@@ -70,3 +70,16 @@ func TestDecodeContextErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSetTimeUsesTheWorkStreamsZone(t *testing.T) {
+	tokyo := time.FixedZone("JST", 9*3600)
+	var c Context
+	c.SetTime(time.Date(2026, 11, 24, 20, 30, 0, 0, time.UTC), tokyo) // Wednesday 05:30 in Tokyo
+	if c.Hour != 5 || c.Weekday != "Wednesday" || !c.Now.Equal(time.Date(2026, 11, 24, 20, 30, 0, 0, time.UTC)) {
+		t.Errorf("SetTime = %v %d %s", c.Now, c.Hour, c.Weekday)
+	}
+	c.SetTime(time.Date(2026, 11, 24, 20, 30, 0, 0, time.UTC), nil)
+	if c.Hour != 20 || c.Weekday != "Tuesday" {
+		t.Errorf("SetTime in UTC = %d %s", c.Hour, c.Weekday)
+	}
+}
