@@ -81,8 +81,22 @@ type routingResponse struct {
 
 type conversationDetailResponse struct {
 	conversationResponse
-	Messages []messageResponse `json:"messages"`
-	Routing  []routingResponse `json:"routing"`
+	// ContactCandidates are contacts whose name matches the customer's, for
+	// the agent to confirm with POST …/contact (work streams that ask).
+	ContactCandidates []candidateResponse `json:"contact_candidates"`
+	Messages          []messageResponse   `json:"messages"`
+	Routing           []routingResponse   `json:"routing"`
+}
+
+type candidateResponse struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	ScreenName string `json:"screen_name"`
+}
+
+type linkContactRequest struct {
+	ContactID *string `json:"contact_id"`
+	Create    *bool   `json:"create"`
 }
 
 func optional(s string) *string {
@@ -141,6 +155,10 @@ func toConversationDetailResponse(d engine.ConversationDetail) conversationDetai
 	r := conversationDetailResponse{conversationResponse: toConversationResponse(d.Conversation),
 		Messages: make([]messageResponse, 0, len(d.Messages)), Routing: make([]routingResponse, 0, len(d.Routing))}
 	r.Customer = toCustomerResponse(d.Conversation, d.Contact)
+	r.ContactCandidates = make([]candidateResponse, 0, len(d.Candidates))
+	for _, c := range d.Candidates {
+		r.ContactCandidates = append(r.ContactCandidates, candidateResponse{ID: string(c.ID), Name: c.Profile.Name, ScreenName: c.Profile.ScreenName})
+	}
 	for _, m := range d.Messages {
 		r.Messages = append(r.Messages, toMessageResponse(m))
 	}
@@ -163,6 +181,43 @@ func (s *Server) conversationRoutes(g *gin.RouterGroup) {
 		}, pageQuery...)}, s.listConversations)
 	s.handle(g, route{Method: "GET", Path: "/conversations/:id", Summary: "A conversation with its customer, messages in order and routing history", Tag: "conversations", Roles: everyone,
 		Response: conversationDetailResponse{}, Status: http.StatusOK}, s.getConversation)
+	s.handle(g, route{Method: "POST", Path: "/conversations/:id/contact", Summary: "Link the customer to a contact ({contact_id}, e.g. one of contact_candidates) or create one ({create: true})", Tag: "conversations",
+		Roles: []engine.Role{engine.RoleAgent}, Request: linkContactRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, s.linkContact)
+}
+
+func (s *Server) linkContact(c *gin.Context) {
+	id, err := pathID(c, "id", "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req linkContactRequest
+	if err := decodeBody(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	create := req.Create != nil && *req.Create
+	var contact engine.ContactID
+	switch {
+	case req.ContactID != nil && create:
+		s.writeError(c, engine.FieldError("contact_id", "give contact_id or create, not both"))
+		return
+	case req.ContactID != nil:
+		if !engine.ValidID(*req.ContactID) {
+			s.writeError(c, engine.FieldError("contact_id", "%q is not a valid id", *req.ContactID))
+			return
+		}
+		contact = engine.ContactID(*req.ContactID)
+	case !create:
+		s.writeError(c, engine.FieldError("contact_id", "is required (or create: true)"))
+		return
+	}
+	conv, err := s.svc.LinkContact(c.Request.Context(), actor(c), engine.ConversationID(id), contact)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toConversationResponse(conv))
 }
 
 func (s *Server) listConversations(c *gin.Context) {

@@ -230,3 +230,50 @@ func TestRuleTestWithAStoredConversation(t *testing.T) {
 		}
 	})
 }
+
+func TestLinkContactOverHTTP(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		q, w, handle := seedChannel(t, h)
+		linked := seedConversation(t, h, q, w, handle, "alice", engine.StatusOpen, "")
+		unlinked := linked
+		unlinked.ID, unlinked.ContactID = engine.ConversationID(engine.NewID(time.Now())), ""
+		unlinked.Customer.TwitterID, unlinked.Customer.ScreenName = "tw-zed", "zed"
+		if err := h.db.CreateConversation(context.Background(), unlinked); err != nil {
+			t.Fatal(err)
+		}
+		path := func(c engine.Conversation) string { return "/api/v1/conversations/" + string(c.ID) + "/contact" }
+		tests := []struct {
+			name      string
+			path      string
+			token     string
+			body      string
+			wantCode  int
+			wantField string
+		}{
+			{"neither", path(unlinked), h.admin, `{}`, 400, "contact_id"},
+			{"both", path(unlinked), h.admin, `{"contact_id":"01JZZZZZZZZZZZZZZZZZZZZZZZ","create":true}`, 400, "contact_id"},
+			{"malformed", path(unlinked), h.admin, `{"contact_id":"x"}`, 400, "contact_id"},
+			{"unknown contact", path(unlinked), h.admin, `{"contact_id":"01JZZZZZZZZZZZZZZZZZZZZZZZ"}`, 400, "contact_id"},
+			{"an analyst", path(unlinked), h.key("analyst", ""), `{"create":true}`, 403, ""},
+			{"another's contact", path(unlinked), h.admin, `{"contact_id":"` + string(linked.ContactID) + `"}`, 409, ""},
+			{"create", path(unlinked), h.admin, `{"create":true}`, 200, ""},
+			{"already linked", path(linked), h.admin, `{"create":true}`, 409, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				res := h.call("POST", tt.path, tt.token, tt.body)
+				if res.Code != tt.wantCode {
+					t.Fatalf("= %d %s, want %d", res.Code, res.Body, tt.wantCode)
+				}
+				if tt.wantField != "" && res.errorField(t) != tt.wantField {
+					t.Errorf("error names %q, want %q", res.errorField(t), tt.wantField)
+				}
+			})
+		}
+		var d conversationDetailResponse
+		h.call("GET", "/api/v1/conversations/"+string(unlinked.ID), h.admin, nil).decode(t, &d)
+		if d.Customer.ContactID == nil || d.Customer.ScreenName != "zed" {
+			t.Errorf("after create the customer is %+v; want a contact", d.Customer)
+		}
+	})
+}

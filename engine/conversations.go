@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -66,11 +67,14 @@ type Contact struct {
 // Conversation is the asynchronous thread between one customer and one
 // business handle.
 type Conversation struct {
-	ID                    ConversationID
-	ApplicationID         ApplicationID
-	HandleID              HandleID
-	WorkStreamID          WorkStreamID
-	ContactID             ContactID // empty when the customer is not linked to a contact
+	ID            ConversationID
+	ApplicationID ApplicationID
+	HandleID      HandleID
+	WorkStreamID  WorkStreamID
+	ContactID     ContactID // empty when the customer is not linked to a contact
+	// ContactCandidates are contacts whose name matches the customer's, left
+	// for the agent to confirm (work streams that ask); see LinkContact.
+	ContactCandidates     []ContactID
 	Customer              CustomerProfile
 	TwitterConversationID string
 	Status                Status
@@ -227,9 +231,10 @@ type ConversationStore interface {
 // needs to see.
 type ConversationDetail struct {
 	Conversation
-	Contact  *Contact
-	Messages []Message
-	Routing  []RoutingDecision
+	Contact    *Contact
+	Candidates []Contact
+	Messages   []Message
+	Routing    []RoutingDecision
 }
 
 // ListConversations lists conversations, newest first. An agent sees only
@@ -277,6 +282,16 @@ func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id Conver
 		}
 		d.Contact = &contact
 	}
+	for _, cid := range c.ContactCandidates {
+		contact, err := s.store.Contact(ctx, cid)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return ConversationDetail{}, err
+		}
+		d.Candidates = append(d.Candidates, contact)
+	}
 	if d.Messages, err = s.store.Messages(ctx, id); err != nil {
 		return ConversationDetail{}, err
 	}
@@ -284,4 +299,43 @@ func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id Conver
 		return ConversationDetail{}, err
 	}
 	return d, nil
+}
+
+// LinkContact settles who the customer of a conversation is: it links the
+// given contact (which takes the customer's Twitter id and profile), or with
+// an empty id creates a contact from the profile. It is how an agent answers
+// a work stream that asks (ContactCandidates). A contact already linked to
+// another Twitter user is ErrConflict.
+func (s *Service) LinkContact(ctx context.Context, actor Actor, id ConversationID, contact ContactID) (Conversation, error) {
+	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+		if err := mayWork(actor, *c, "link a contact to"); err != nil {
+			return err
+		}
+		if c.ContactID != "" {
+			return Errorf(ErrConflict, "conversation %s is linked to contact %s already", c.ID, c.ContactID)
+		}
+		if contact == "" {
+			ct := Contact{ID: ContactID(NewID(now)), Profile: c.Customer, Tags: []string{}, CreatedAt: now, UpdatedAt: now}
+			if err := tx.CreateContact(ctx, ct); err != nil {
+				return err
+			}
+			c.ContactID, c.ContactCandidates = ct.ID, nil
+			return nil
+		}
+		ct, err := tx.Contact(ctx, contact)
+		if errors.Is(err, ErrNotFound) {
+			return FieldError("contact_id", "no contact has the id %q", contact)
+		} else if err != nil {
+			return err
+		}
+		if ct.Profile.TwitterID != "" && ct.Profile.TwitterID != c.Customer.TwitterID {
+			return Errorf(ErrConflict, "contact %s belongs to another Twitter user", contact)
+		}
+		ct.Profile, ct.UpdatedAt = c.Customer, now
+		if err := tx.UpdateContact(ctx, ct); err != nil {
+			return err
+		}
+		c.ContactID, c.ContactCandidates = ct.ID, nil
+		return nil
+	})
 }

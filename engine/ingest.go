@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -102,7 +103,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 		return err
 	}
 	now := s.clock.Now()
-	contact, known, err := s.identify(ctx, tx, ws, in.Customer, now)
+	contact, known, candidates, err := s.identify(ctx, tx, ws, in.Customer, now)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,9 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 		return err
 	}
 	if contact != nil {
-		conv.ContactID = contact.ID
+		conv.ContactID, conv.ContactCandidates = contact.ID, nil
+	} else if conv.ContactID == "" && len(candidates) > 0 {
+		conv.ContactCandidates = candidates
 	}
 	conv.Customer = in.Customer
 
@@ -220,50 +223,61 @@ func laterOf(current *time.Time, t time.Time) *time.Time {
 // identify finds the customer's contact, as the reference product does: by
 // Twitter user id, else (per the work stream) by screen name and then by
 // display name among contacts not linked to a Twitter user; a profile that
-// changed updates the contact. Without a match a contact is created, unless
-// the work stream leaves such conversations unlinked. known reports whether
-// the contact existed before this message.
-func (s *Service) identify(ctx context.Context, tx Tx, ws WorkStream, p CustomerProfile, now time.Time) (contact *Contact, known bool, err error) {
+// changed updates the contact. Exact matching links the one contact a name
+// matches; asking links none and returns the matches as candidates for the
+// agent. Without a link a contact is created, unless the work stream leaves
+// such conversations unlinked or asks and has candidates. known reports
+// whether the contact existed before this message.
+func (s *Service) identify(ctx context.Context, tx Tx, ws WorkStream, p CustomerProfile, now time.Time) (contact *Contact, known bool, candidates []ContactID, err error) {
 	c, err := tx.ContactByTwitterID(ctx, p.TwitterID)
 	switch {
 	case err == nil:
 		if profileChanged(c.Profile, p) {
 			c.Profile, c.UpdatedAt = p, now
 			if err := tx.UpdateContact(ctx, c); err != nil {
-				return nil, false, err
+				return nil, false, nil, err
 			}
 		}
-		return &c, true, nil
+		return &c, true, nil, nil
 	case !errors.Is(err, ErrNotFound):
-		return nil, false, err
+		return nil, false, nil, err
 	}
-	if ws.ContactMatching == MatchExact {
+	if ws.ContactMatching != MatchOff {
 		for _, by := range []struct{ field, value string }{{"screen_name", p.ScreenName}, {"name", p.Name}} {
 			if strings.TrimSpace(by.value) == "" {
 				continue
 			}
-			candidates, err := tx.ContactsByName(ctx, by.field, by.value)
+			found, err := tx.ContactsByName(ctx, by.field, by.value)
 			if err != nil {
-				return nil, false, err
+				return nil, false, nil, err
 			}
-			if len(candidates) == 1 { // an ambiguous name links nothing
-				c := candidates[0]
+			if ws.ContactMatching == MatchExact && len(found) == 1 { // an ambiguous name links nothing
+				c := found[0]
 				c.Profile, c.UpdatedAt = p, now
 				if err := tx.UpdateContact(ctx, c); err != nil {
-					return nil, false, err
+					return nil, false, nil, err
 				}
-				return &c, true, nil
+				return &c, true, nil, nil
+			}
+			for _, f := range found {
+				if !slices.Contains(candidates, f.ID) {
+					candidates = append(candidates, f.ID)
+				}
 			}
 		}
+		if ws.ContactMatching == MatchAsk && len(candidates) > 0 {
+			return nil, false, candidates, nil
+		}
+		candidates = nil
 	}
 	if !ws.CreateContacts {
-		return nil, false, nil
+		return nil, false, nil, nil
 	}
 	c = Contact{ID: ContactID(NewID(now)), Profile: p, Tags: []string{}, CreatedAt: now, UpdatedAt: now}
 	if err := tx.CreateContact(ctx, c); err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
-	return &c, false, nil
+	return &c, false, nil, nil
 }
 
 func profileChanged(old, p CustomerProfile) bool {

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -72,18 +73,20 @@ func TestIngestContinuesTheConversation(t *testing.T) {
 
 func TestIngestIdentifiesCustomers(t *testing.T) {
 	tests := []struct {
-		name        string
-		ws          engine.WorkStreamInput
-		existing    []engine.CustomerProfile // contacts before the DM
-		wantKnown   bool                     // linked to an existing contact
-		wantContact bool
+		name           string
+		ws             engine.WorkStreamInput
+		existing       []engine.CustomerProfile // contacts before the DM
+		wantKnown      bool                     // linked to an existing contact
+		wantContact    bool
+		wantCandidates int // contacts left for the agent to confirm
 	}{
 		{name: "by Twitter id", existing: []engine.CustomerProfile{{TwitterID: "tw-alice", Name: "Alice Old", ScreenName: "alice_old", FollowersCount: 1}}, wantKnown: true, wantContact: true},
 		{name: "by screen name", existing: []engine.CustomerProfile{{ScreenName: "ALICE"}}, wantKnown: true, wantContact: true},
 		{name: "by display name", existing: []engine.CustomerProfile{{Name: "alice doe"}}, wantKnown: true, wantContact: true},
 		{name: "ambiguous name creates a contact", existing: []engine.CustomerProfile{{ScreenName: "alice"}, {ScreenName: "Alice"}}, wantContact: true},
 		{name: "name matching off", ws: engine.WorkStreamInput{ContactMatching: ptr(engine.MatchOff)}, existing: []engine.CustomerProfile{{ScreenName: "alice"}}, wantContact: true},
-		{name: "ask leaves the choice to the agent", ws: engine.WorkStreamInput{ContactMatching: ptr(engine.MatchAsk)}, existing: []engine.CustomerProfile{{ScreenName: "alice"}}, wantContact: true},
+		{name: "ask leaves the choice to the agent", ws: engine.WorkStreamInput{ContactMatching: ptr(engine.MatchAsk)}, existing: []engine.CustomerProfile{{ScreenName: "alice"}}, wantContact: false, wantCandidates: 1},
+		{name: "ask without a match creates a contact", ws: engine.WorkStreamInput{ContactMatching: ptr(engine.MatchAsk)}, existing: []engine.CustomerProfile{{ScreenName: "bob"}}, wantContact: true},
 		{name: "no contact without a match", ws: engine.WorkStreamInput{CreateContacts: ptr(false)}, wantContact: false},
 		{name: "new contact", wantContact: true},
 	}
@@ -102,6 +105,9 @@ func TestIngestIdentifiesCustomers(t *testing.T) {
 				}
 				res := w.ingest(w.dm("ev1", "alice", "hi"))
 				d := w.detail(res.ConversationID)
+				if len(d.Candidates) != tt.wantCandidates {
+					t.Errorf("%d contact candidates, want %d", len(d.Candidates), tt.wantCandidates)
+				}
 				if (d.Contact != nil) != tt.wantContact {
 					t.Fatalf("contact = %+v, want one: %v", d.Contact, tt.wantContact)
 				}
@@ -218,6 +224,40 @@ func TestIngestConcurrentDeliveries(t *testing.T) {
 			if len(d.Messages) != want || d.MessageCount != want || len(d.Routing) != 1 {
 				t.Errorf("%s: %d messages (count %d), %d routings; want %d, %d, 1", c.Customer.ScreenName, len(d.Messages), d.MessageCount, len(d.Routing), want, want)
 			}
+		}
+	})
+}
+
+func TestAskingWorkStreamLetsTheAgentLinkTheContact(t *testing.T) {
+	forEachWorld(t, engine.WorkStreamInput{ContactMatching: ptr(engine.MatchAsk)}, func(t *testing.T, w *world) {
+		ctx := context.Background()
+		now := w.clock.Now()
+		known := engine.Contact{ID: engine.ContactID(engine.NewID(now)), Profile: engine.CustomerProfile{Name: "Alice Doe", ScreenName: "alice"}, Tags: []string{"vip"}, CreatedAt: now, UpdatedAt: now}
+		if err := w.db.CreateContact(ctx, known); err != nil {
+			t.Fatal(err)
+		}
+		ada := w.agent("Ada", 1, engine.PresenceAvailable)
+		res := w.ingest(w.dm("ev1", "alice", "hi"))
+		if d := w.detail(res.ConversationID); d.ContactID != "" || len(d.Candidates) != 1 || d.Candidates[0].ID != known.ID {
+			t.Fatalf("conversation links %q with candidates %+v; want no link and the known contact as candidate", d.ContactID, d.Candidates)
+		}
+		if _, err := w.svc.Accept(ctx, ada, res.ConversationID); err != nil {
+			t.Fatal(err)
+		}
+		c, err := w.svc.LinkContact(ctx, ada, res.ConversationID, known.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ContactID != known.ID || len(c.ContactCandidates) != 0 {
+			t.Errorf("after linking: contact %q candidates %v", c.ContactID, c.ContactCandidates)
+		}
+		if _, err := w.svc.LinkContact(ctx, ada, res.ConversationID, ""); !errors.Is(err, engine.ErrConflict) {
+			t.Errorf("linking twice = %v, want a conflict", err)
+		}
+		// The contact now carries the customer's Twitter id: the next DM finds it at once.
+		next := w.ingest(w.dm("ev2", "alice", "thanks"))
+		if d := w.detail(next.ConversationID); d.ContactID != known.ID || d.Contact.Profile.TwitterID != "tw-alice" {
+			t.Errorf("next DM linked %q (%+v), want %s with the Twitter id", d.ContactID, d.Contact, known.ID)
 		}
 	})
 }

@@ -172,6 +172,7 @@ type conversationRow struct {
 	HandleID              string
 	WorkStreamID          string
 	ContactID             *string
+	ContactCandidates     string
 	CustomerTwitterID     string
 	CustomerScreenName    string
 	Customer              string
@@ -202,7 +203,8 @@ func (conversationRow) TableName() string { return "conversations" }
 func toConversationRow(c engine.Conversation) conversationRow {
 	return conversationRow{
 		ID: string(c.ID), ApplicationID: string(c.ApplicationID), HandleID: string(c.HandleID), WorkStreamID: string(c.WorkStreamID),
-		ContactID: nullable(string(c.ContactID)), CustomerTwitterID: c.Customer.TwitterID, CustomerScreenName: c.Customer.ScreenName,
+		ContactID: nullable(string(c.ContactID)), ContactCandidates: jsonText(c.ContactCandidates, "[]"),
+		CustomerTwitterID: c.Customer.TwitterID, CustomerScreenName: c.Customer.ScreenName,
 		Customer: jsonText(c.Customer, "{}"), TwitterConversationID: c.TwitterConversationID, Status: string(c.Status),
 		QueueID: nullable(string(c.QueueID)), AgentID: nullable(string(c.AgentID)), OfferedAgentID: nullable(string(c.OfferedAgentID)),
 		OfferedAt: utcPtr(c.OfferedAt), CapacityUnits: c.CapacityUnits, RequeueCount: c.RequeueCount, IsReturning: c.IsReturning, PreviousConversations: c.PreviousConversations,
@@ -226,6 +228,7 @@ func toEngineConversation(r conversationRow) engine.Conversation {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	_ = json.Unmarshal([]byte(r.Customer), &c.Customer)
+	_ = json.Unmarshal([]byte(r.ContactCandidates), &c.ContactCandidates)
 	c.Customer.TwitterID = r.CustomerTwitterID
 	if !c.Customer.AccountCreatedAt.IsZero() {
 		c.Customer.AccountCreatedAt = c.Customer.AccountCreatedAt.UTC()
@@ -321,7 +324,7 @@ func (r *repo) CountClosedConversations(ctx context.Context, handle engine.Handl
 // updateConversationSQL writes every mutable column of a conversation; a
 // plain statement, because it runs for every DM and gorm's struct updates
 // cost more than the database does.
-const updateConversationSQL = `UPDATE conversations SET application_id = ?, handle_id = ?, work_stream_id = ?, contact_id = ?,
+const updateConversationSQL = `UPDATE conversations SET application_id = ?, handle_id = ?, work_stream_id = ?, contact_id = ?, contact_candidates = ?,
 	customer_twitter_id = ?, customer_screen_name = ?, customer = ?, twitter_conversation_id = ?, status = ?, queue_id = ?,
 	agent_id = ?, offered_agent_id = ?, offered_at = ?, capacity_units = ?, requeue_count = ?, is_returning = ?,
 	previous_conversations = ?, message_count = ?, routed_at = ?, last_message_at = ?, last_customer_message_at = ?,
@@ -330,7 +333,7 @@ const updateConversationSQL = `UPDATE conversations SET application_id = ?, hand
 // UpdateConversation saves a changed conversation.
 func (r *repo) UpdateConversation(ctx context.Context, c engine.Conversation) error {
 	row := toConversationRow(c)
-	res := r.db(ctx).Exec(updateConversationSQL, row.ApplicationID, row.HandleID, row.WorkStreamID, row.ContactID,
+	res := r.db(ctx).Exec(updateConversationSQL, row.ApplicationID, row.HandleID, row.WorkStreamID, row.ContactID, row.ContactCandidates,
 		row.CustomerTwitterID, row.CustomerScreenName, row.Customer, row.TwitterConversationID, row.Status, row.QueueID,
 		row.AgentID, row.OfferedAgentID, row.OfferedAt, row.CapacityUnits, row.RequeueCount, row.IsReturning,
 		row.PreviousConversations, row.MessageCount, row.RoutedAt, row.LastMessageAt, row.LastCustomerMessageAt,
