@@ -161,7 +161,10 @@ func TestCompileAndEval(t *testing.T) {
 		{`len(Customer.Tags) == 2 && !Customer.Protected`, true, true},
 		{`Customer.FollowersCount / 1000 >= 20.0`, true, true},
 		{`Customer.Verified ? Hour > 9 : Hour > 20`, true, true},
-		{`any(Customer.Tags, # == "press")`, true, false},
+		{`any(Customer.Tags, # == "press")`, true, true},
+		{`all(Customer.Tags, lower(#) in ["vip", "press"]) && none(Message.Hashtags, # startsWith "spam")`, true, true},
+		{`one(Customer.Tags, # == Customer.ScreenName)`, false, true},
+		{`count(Customer.Tags, # != "") > 1`, true, false},
 		{`Customer.ScreenName + "!" == "ada!"`, true, false},
 	}
 	for _, tt := range tests {

@@ -126,6 +126,9 @@ func build(node ast.Node) (val, error) {
 	case *ast.BinaryNode:
 		return buildBinary(n)
 	case *ast.BuiltinNode:
+		if pred, ok := predicate(n); ok {
+			return buildPredicate(n.Name, n.Arguments[0], pred)
+		}
 		return buildBuiltin(n.Name, n.Arguments)
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
@@ -503,4 +506,217 @@ func constStrings(n ast.Node) ([]string, bool) {
 		}
 	}
 	return nil, false
+}
+
+// predicate returns the predicate of any, all, none, one or count over a
+// list, when the optimizer left the call as written.
+func predicate(n *ast.BuiltinNode) (*ast.PredicateNode, bool) {
+	switch n.Name {
+	case "any", "all", "none", "one", "count":
+	default:
+		return nil, false
+	}
+	if len(n.Arguments) != 2 || n.Map != nil || n.Threshold != nil {
+		return nil, false
+	}
+	p, ok := n.Arguments[1].(*ast.PredicateNode)
+	return p, ok
+}
+
+func buildPredicate(name string, listNode ast.Node, pred *ast.PredicateNode) (val, error) {
+	list, err := build(listNode)
+	if err != nil || list.kind != vList {
+		return val{}, errUnsupported
+	}
+	body, err := buildElem(pred.Node)
+	if err != nil || body.kind != vBool {
+		return val{}, errUnsupported
+	}
+	l, p := list.l, body.b
+	switch name {
+	case "any":
+		return val{kind: vBool, b: func(c *Context) bool {
+			for _, e := range l(c) {
+				if p(c, e) {
+					return true
+				}
+			}
+			return false
+		}}, nil
+	case "all":
+		return val{kind: vBool, b: func(c *Context) bool {
+			for _, e := range l(c) {
+				if !p(c, e) {
+					return false
+				}
+			}
+			return true
+		}}, nil
+	case "none":
+		return val{kind: vBool, b: func(c *Context) bool {
+			for _, e := range l(c) {
+				if p(c, e) {
+					return false
+				}
+			}
+			return true
+		}}, nil
+	case "one":
+		return val{kind: vBool, b: func(c *Context) bool { return countOf(c, l(c), p) == 1 }}, nil
+	default:
+		return val{kind: vInt, i: func(c *Context) int { return countOf(c, l(c), p) }}, nil
+	}
+}
+
+func countOf(c *Context, list []string, p func(*Context, string) bool) int {
+	n := 0
+	for _, e := range list {
+		if p(c, e) {
+			n++
+		}
+	}
+	return n
+}
+
+// elemVal is a sub-expression of a predicate over a list of text: it reads
+// the current element (#) as well as the context.
+type elemVal struct {
+	kind  vkind
+	b     func(*Context, string) bool
+	s     func(*Context, string) string
+	konst bool
+	cs    string
+	set   map[string]struct{}
+}
+
+// buildElem builds the body of a predicate. It covers text and yes/no
+// values: the element, text constants and fields, comparisons, contains,
+// startsWith, endsWith, matches, in, lower, upper, trim, &&, || and !.
+func buildElem(node ast.Node) (elemVal, error) {
+	switch n := node.(type) {
+	case *ast.PointerNode:
+		if n.Name != "" {
+			return elemVal{}, errUnsupported
+		}
+		return elemVal{kind: vString, s: func(_ *Context, e string) string { return e }}, nil
+	case *ast.StringNode:
+		k := n.Value
+		return elemVal{kind: vString, konst: true, cs: k, s: func(*Context, string) string { return k }}, nil
+	case *ast.BoolNode:
+		k := n.Value
+		return elemVal{kind: vBool, b: func(*Context, string) bool { return k }}, nil
+	case *ast.ConstantNode:
+		if set, ok := n.Value.(map[string]struct{}); ok {
+			return elemVal{kind: vStringSet, set: set}, nil
+		}
+		return elemVal{}, errUnsupported
+	case *ast.IdentifierNode, *ast.MemberNode:
+		v, err := build(n)
+		if err != nil {
+			return elemVal{}, err
+		}
+		switch v.kind {
+		case vString:
+			g := v.s
+			return elemVal{kind: vString, s: func(c *Context, _ string) string { return g(c) }}, nil
+		case vBool:
+			g := v.b
+			return elemVal{kind: vBool, b: func(c *Context, _ string) bool { return g(c) }}, nil
+		}
+		return elemVal{}, errUnsupported
+	case *ast.UnaryNode:
+		x, err := buildElem(n.Node)
+		if err != nil || x.kind != vBool || (n.Operator != "!" && n.Operator != "not") {
+			return elemVal{}, errUnsupported
+		}
+		f := x.b
+		return elemVal{kind: vBool, b: func(c *Context, e string) bool { return !f(c, e) }}, nil
+	case *ast.BuiltinNode:
+		if len(n.Arguments) != 1 {
+			return elemVal{}, errUnsupported
+		}
+		x, err := buildElem(n.Arguments[0])
+		if err != nil || x.kind != vString {
+			return elemVal{}, errUnsupported
+		}
+		var fn func(string) string
+		switch n.Name {
+		case "lower":
+			fn = strings.ToLower
+		case "upper":
+			fn = strings.ToUpper
+		case "trim":
+			fn = strings.TrimSpace
+		default:
+			return elemVal{}, errUnsupported
+		}
+		g := x.s
+		return elemVal{kind: vString, s: func(c *Context, e string) string { return fn(g(c, e)) }}, nil
+	case *ast.BinaryNode:
+		return buildElemBinary(n)
+	}
+	return elemVal{}, errUnsupported
+}
+
+func buildElemBinary(n *ast.BinaryNode) (elemVal, error) {
+	l, err := buildElem(n.Left)
+	if err != nil {
+		return elemVal{}, err
+	}
+	r, err := buildElem(n.Right)
+	if err != nil {
+		return elemVal{}, err
+	}
+	boolean := func(f func(*Context, string) bool) (elemVal, error) { return elemVal{kind: vBool, b: f}, nil }
+	switch op := n.Operator; {
+	case (op == "&&" || op == "and") && l.kind == vBool && r.kind == vBool:
+		a, b := l.b, r.b
+		return boolean(func(c *Context, e string) bool { return a(c, e) && b(c, e) })
+	case (op == "||" || op == "or") && l.kind == vBool && r.kind == vBool:
+		a, b := l.b, r.b
+		return boolean(func(c *Context, e string) bool { return a(c, e) || b(c, e) })
+	case (op == "==" || op == "!=") && l.kind == vBool && r.kind == vBool:
+		a, b := l.b, r.b
+		eq := op == "=="
+		return boolean(func(c *Context, e string) bool { return (a(c, e) == b(c, e)) == eq })
+	case l.kind == vString && r.kind == vString && comparisons[op]:
+		a, b := l.s, r.s
+		switch op {
+		case "==":
+			return boolean(func(c *Context, e string) bool { return a(c, e) == b(c, e) })
+		case "!=":
+			return boolean(func(c *Context, e string) bool { return a(c, e) != b(c, e) })
+		case "<":
+			return boolean(func(c *Context, e string) bool { return a(c, e) < b(c, e) })
+		case "<=":
+			return boolean(func(c *Context, e string) bool { return a(c, e) <= b(c, e) })
+		case ">":
+			return boolean(func(c *Context, e string) bool { return a(c, e) > b(c, e) })
+		default:
+			return boolean(func(c *Context, e string) bool { return a(c, e) >= b(c, e) })
+		}
+	case l.kind == vString && r.kind == vString && (op == "contains" || op == "startsWith" || op == "endsWith"):
+		a, b := l.s, r.s
+		var fn func(string, string) bool
+		switch op {
+		case "contains":
+			fn = strings.Contains
+		case "startsWith":
+			fn = strings.HasPrefix
+		default:
+			fn = strings.HasSuffix
+		}
+		return boolean(func(c *Context, e string) bool { return fn(a(c, e), b(c, e)) })
+	case op == "matches" && l.kind == vString && r.konst:
+		re, err := regexp.Compile(r.cs)
+		if err != nil {
+			return elemVal{}, errUnsupported
+		}
+		a := l.s
+		return boolean(func(c *Context, e string) bool { return re.MatchString(a(c, e)) })
+	case op == "in" && l.kind == vString && r.kind == vStringSet:
+		a, set := l.s, r.set
+		return boolean(func(c *Context, e string) bool { _, ok := set[a(c, e)]; return ok })
+	}
+	return elemVal{}, errUnsupported
 }

@@ -69,6 +69,8 @@ func FuzzFastPath(f *testing.F) {
 		`len(Message.Hashtags) * 2.5 >= Conversation.RequeueCount - 1`,
 		`Message.Text matches "(?i)order #?[0-9]+"`,
 		`Customer.Verified ? Hour > 9 : -Hour < -20`,
+		`any(Customer.Tags, lower(#) startsWith "vip") && none(Message.Hashtags, # in ["spam", "ad"])`,
+		`all(["a", "b"], # != Channel.Handle) || one(Customer.Tags, # matches "^p") || count(Message.Hashtags, # == "x") >= 1`,
 	} {
 		f.Add(s, uint64(1))
 	}

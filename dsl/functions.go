@@ -31,6 +31,7 @@ var functionDocs = []FunctionDoc{
 	{"matches", `Message.Text matches "(?i)order #?[0-9]+"`, "the text matches a regular expression; (?i) ignores case"},
 	{"lower, upper, trim", `lower(Message.Text) contains "refund"`, "the text in lower case, upper case, without surrounding spaces"},
 	{"len", "len(Message.Hashtags) > 2", "the length of a text or a list"},
+	{"any, all, none, one", `any(Customer.Tags, # startsWith "vip")`, "whether any, every, no or exactly one item of a list meets a condition; # is the item"},
 	{"hasTag", `hasTag("vip")`, "the customer's contact record has this tag (case does not matter)"},
 	{"textHasAny", `textHasAny(["refund", "chargeback"])`, "the message text contains any of these words (case does not matter)"},
 	{"between", "between(Hour, 9, 17)", "a number lies between two bounds, both included"},

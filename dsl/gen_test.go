@@ -71,7 +71,41 @@ func (g ruleGen) textExpr() string {
 	return g.fieldOf(KindText)
 }
 
+// elemCond writes the body of a predicate over a list of text.
+func (g ruleGen) elemCond(depth int) string {
+	elem := g.pick([]string{"#", "lower(#)", "upper(#)", "trim(#)"})
+	switch g.r.IntN(9) {
+	case 0:
+		return fmt.Sprintf("%s %s %s", elem, g.pick([]string{"==", "!=", "<", ">="}), g.text())
+	case 1:
+		return fmt.Sprintf("%s %s %s", elem, g.pick([]string{"contains", "startsWith", "endsWith"}), g.text())
+	case 2:
+		return fmt.Sprintf("%s %s %s", elem, g.pick([]string{"in", "not in"}), g.textList())
+	case 3:
+		return fmt.Sprintf("%s == %s", elem, g.fieldOf(KindText))
+	case 4:
+		return fmt.Sprintf("%s matches %q", elem, g.pick([]string{"(?i)refund", "^a", "e$"}))
+	case 5:
+		return g.fieldOf(KindBool)
+	case 6:
+		return fmt.Sprintf("%s > 1", elem) // ill-typed
+	case 7:
+		if depth > 0 {
+			return fmt.Sprintf("(%s %s %s)", g.elemCond(depth-1), g.pick([]string{"&&", "||"}), g.elemCond(depth-1))
+		}
+	}
+	return fmt.Sprintf("!(%s == %s)", elem, g.text())
+}
+
 func (g ruleGen) cond(depth int) string {
+	if g.r.IntN(12) == 0 {
+		list := g.pick([]string{g.fieldOf(KindTextList), g.textList()})
+		body := g.elemCond(1)
+		if g.r.IntN(4) == 0 {
+			return fmt.Sprintf("count(%s, %s) %s %d", list, body, g.pick([]string{">", ">=", "=="}), g.r.IntN(3))
+		}
+		return fmt.Sprintf("%s(%s, %s)", g.pick([]string{"any", "all", "none", "one"}), list, body)
+	}
 	n := 14
 	if depth <= 0 {
 		n = 11
