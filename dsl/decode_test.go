@@ -83,3 +83,28 @@ func TestSetTimeUsesTheWorkStreamsZone(t *testing.T) {
 		t.Errorf("SetTime in UTC = %d %s", c.Hour, c.Weekday)
 	}
 }
+
+// FuzzDecodeContext requires DecodeContext never to panic and to fail only
+// with an *Error.
+func FuzzDecodeContext(f *testing.F) {
+	for _, s := range []string{
+		`{"Customer": {"FollowersCount": 12000, "Tags": ["vip"]}, "Hour": 9}`,
+		`{"Customer": {"FollowerCount": 1}}`, `{"Now": "2026-11-24T14:05:00Z"}`, `{"Hour": 1e40}`,
+		`null`, `[]`, `{"Message": null, "Channel": {"Kind": null}}`, `{"Customer": {"Tags": [1]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := DecodeContext(data)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Message == "" {
+				t.Fatalf("DecodeContext error %T: %v", err, err)
+			}
+			return
+		}
+		if c == nil {
+			t.Fatal("no context and no error")
+		}
+	})
+}
