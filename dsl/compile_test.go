@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCompileErrorsForAnalysts(t *testing.T) {
@@ -144,6 +145,8 @@ func TestCompileAndEval(t *testing.T) {
 		Hour:     10,
 		Weekday:  "Tuesday",
 	}
+	c.SetTime(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), nil)
+	c.Customer.AccountCreatedAt = c.Now.Add(-48 * time.Hour)
 	tests := []struct {
 		source string
 		want   bool
@@ -165,6 +168,7 @@ func TestCompileAndEval(t *testing.T) {
 		{`all(Customer.Tags, lower(#) in ["vip", "press"]) && none(Message.Hashtags, # startsWith "spam")`, true, true},
 		{`one(Customer.Tags, # == Customer.ScreenName)`, false, true},
 		{`count(Customer.Tags, # != "") > 1`, true, false},
+		{`Customer.AccountCreatedAt > Now - duration("720h") && Now - Customer.AccountCreatedAt >= duration("1h")`, true, true},
 		{`Customer.ScreenName + "!" == "ada!"`, true, false},
 	}
 	for _, tt := range tests {

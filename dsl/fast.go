@@ -32,6 +32,7 @@ const (
 	vTime
 	vStringSet
 	vIntSet
+	vDuration
 )
 
 // val is a compiled sub-expression: one typed closure, and the constant
@@ -44,9 +45,11 @@ type val struct {
 	s    func(*Context) string
 	l    func(*Context) []string
 	t    func(*Context) time.Time
+	d    func(*Context) time.Duration
 
 	konst bool
 	ci    int
+	cd    time.Duration
 	cf    float64
 	cs    string
 	set   map[string]struct{}
@@ -272,6 +275,8 @@ func compare(op string, l, r val) (func(*Context) bool, error) {
 			return func(c *Context) bool { return a(c) == b(c) }, nil
 		}
 		return func(c *Context) bool { return a(c) != b(c) }, nil
+	case l.kind == vDuration && r.kind == vDuration:
+		return ordered(op, l.d, r.d, r.konst, r.cd), nil
 	case l.kind == vTime && r.kind == vTime:
 		a, b := l.t, r.t
 		switch op {
@@ -327,7 +332,35 @@ func ordered[T cmp.Ordered](op string, a, b func(*Context) T, konst bool, k T) f
 	}
 }
 
+// timeArithmetic mirrors expr's Add and Subtract on times and durations.
+func timeArithmetic(op string, l, r val) (val, error) {
+	switch {
+	case op == "-" && l.kind == vTime && r.kind == vTime:
+		a, b := l.t, r.t
+		return val{kind: vDuration, d: func(c *Context) time.Duration { return a(c).Sub(b(c)) }}, nil
+	case op == "-" && l.kind == vTime && r.kind == vDuration:
+		a, b := l.t, r.d
+		return val{kind: vTime, t: func(c *Context) time.Time { return a(c).Add(-b(c)) }}, nil
+	case op == "+" && l.kind == vTime && r.kind == vDuration:
+		a, b := l.t, r.d
+		return val{kind: vTime, t: func(c *Context) time.Time { return a(c).Add(b(c)) }}, nil
+	case op == "+" && l.kind == vDuration && r.kind == vTime:
+		a, b := l.d, r.t
+		return val{kind: vTime, t: func(c *Context) time.Time { return b(c).Add(a(c)) }}, nil
+	case op == "+" && l.kind == vDuration && r.kind == vDuration:
+		a, b := l.d, r.d
+		return val{kind: vDuration, d: func(c *Context) time.Duration { return a(c) + b(c) }}, nil
+	case op == "-" && l.kind == vDuration && r.kind == vDuration:
+		a, b := l.d, r.d
+		return val{kind: vDuration, d: func(c *Context) time.Duration { return a(c) - b(c) }}, nil
+	}
+	return val{}, errUnsupported
+}
+
 func arithmetic(op string, l, r val) (val, error) {
+	if l.kind == vTime || l.kind == vDuration || r.kind == vTime || r.kind == vDuration {
+		return timeArithmetic(op, l, r)
+	}
 	if !isNum(l) || !isNum(r) {
 		return val{}, errUnsupported
 	}
@@ -450,6 +483,12 @@ func buildBuiltin(name string, args []ast.Node) (val, error) {
 		vals[i] = v
 	}
 	switch {
+	case name == "duration" && len(vals) == 1 && vals[0].kind == vString && vals[0].konst:
+		d, err := time.ParseDuration(vals[0].cs)
+		if err != nil {
+			return val{}, errUnsupported // the VM reports the error at run time
+		}
+		return val{kind: vDuration, konst: true, cd: d, d: func(*Context) time.Duration { return d }}, nil
 	case name == "lower" && len(vals) == 1 && vals[0].kind == vString:
 		x := vals[0]
 		s := x.s

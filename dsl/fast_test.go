@@ -66,6 +66,7 @@ func FuzzFastPath(f *testing.F) {
 		`Customer.Tags[1] == "vip"`,
 		`Customer.FollowersCount / 0 > 1 && Hour % 2 == 0`,
 		`Now > Customer.AccountCreatedAt && Weekday not in ["Saturday", "Sunday"]`,
+		`Now - Customer.AccountCreatedAt > duration("1h") || Customer.AccountCreatedAt + duration("-30m") <= Now - duration("bad")`,
 		`len(Message.Hashtags) * 2.5 >= Conversation.RequeueCount - 1`,
 		`Message.Text matches "(?i)order #?[0-9]+"`,
 		`Customer.Verified ? Hour > 9 : -Hour < -20`,

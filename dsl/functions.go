@@ -32,6 +32,7 @@ var functionDocs = []FunctionDoc{
 	{"lower, upper, trim", `lower(Message.Text) contains "refund"`, "the text in lower case, upper case, without surrounding spaces"},
 	{"len", "len(Message.Hashtags) > 2", "the length of a text or a list"},
 	{"any, all, none, one", `any(Customer.Tags, # startsWith "vip")`, "whether any, every, no or exactly one item of a list meets a condition; # is the item"},
+	{"duration", `Customer.AccountCreatedAt > Now - duration("720h")`, "a length of time: h, m, s (720h is 30 days); times can be compared and shifted by it"},
 	{"hasTag", `hasTag("vip")`, "the customer's contact record has this tag (case does not matter)"},
 	{"textHasAny", `textHasAny(["refund", "chargeback"])`, "the message text contains any of these words (case does not matter)"},
 	{"between", "between(Hour, 9, 17)", "a number lies between two bounds, both included"},

@@ -137,6 +137,15 @@ func (g ruleGen) cond(depth int) string {
 	case 9:
 		return fmt.Sprintf("%s matches %q", g.textExpr(), g.pick([]string{"(?i)refund", "^a", "[0-9]+", "e$"}))
 	case 10:
+		dur := fmt.Sprintf("duration(%q)", g.pick([]string{"1h", "30m", "-2h", "90s", "bad"}))
+		switch g.r.IntN(4) {
+		case 0:
+			return fmt.Sprintf("%s - %s %s %s", g.fieldOf(KindTime), g.fieldOf(KindTime), g.pick(cmps), dur)
+		case 1:
+			return fmt.Sprintf("%s %s %s %s %s", g.fieldOf(KindTime), g.pick(cmps), g.fieldOf(KindTime), g.pick([]string{"+", "-"}), dur)
+		case 2:
+			return fmt.Sprintf("%s + %s %s %s", dur, g.fieldOf(KindTime), g.pick(cmps), g.fieldOf(KindTime))
+		}
 		return fmt.Sprintf("%s %s %s", g.fieldOf(KindTime), g.pick(cmps), g.fieldOf(KindTime))
 	case 11:
 		return fmt.Sprintf("(%s %s %s)", g.cond(depth-1), g.pick([]string{"&&", "||", "and", "or"}), g.cond(depth-1))
