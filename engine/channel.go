@@ -166,6 +166,8 @@ type HandleHealth struct {
 	Subscription      string // one of the Subscription* states
 	SubscriptionError string
 	CheckedAt         *time.Time
+	// PausedUntil holds the handle's sends until its rate limit resets.
+	PausedUntil *time.Time
 }
 
 // ApplicationHealth is the state of an application's webhook.
@@ -179,6 +181,9 @@ type ApplicationHealth struct {
 	// (source_app_id), learnt from the echo of a DM Switchboard sent.
 	TwitterAppID string
 	CheckedAt    *time.Time
+	// PausedUntil holds all the application's sends until an app-wide
+	// rate limit resets.
+	PausedUntil *time.Time
 }
 
 // SignOn is a sign-on in progress: the request token Twitter issued for a
@@ -325,15 +330,15 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 	var res ReceiveResult
 	app := handle.ApplicationID
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		if m, err := tx.MessageByTwitterEvent(ctx, app, dm.EventID); err == nil {
-			res = ReceiveResult{Action: ReceivedDuplicate, ConversationID: m.ConversationID, MessageID: m.ID}
-			return nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
 		if id, err := tx.SentEventMessage(ctx, app, dm.EventID); err == nil {
 			res = ReceiveResult{Action: ReceivedEchoOurs, MessageID: id}
 			return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if m, err := tx.MessageByTwitterEvent(ctx, app, dm.EventID); err == nil {
+			res = ReceiveResult{Action: ReceivedDuplicate, ConversationID: m.ConversationID, MessageID: m.ID}
+			return nil
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -569,6 +574,58 @@ func (s *Service) eachActiveHandle(ctx context.Context, fn func(app TwitterAppli
 		}
 		if apps.Next == "" {
 			return nil
+		}
+		p.After = apps.Next
+	}
+}
+
+// HandleHealthReport is one handle's health with its application's
+// webhook state, for metrics and dashboards. The handle has no tokens.
+type HandleHealthReport struct {
+	Handle      TwitterHandle
+	Health      HandleHealth
+	Application ApplicationHealth
+}
+
+// TwitterChannelHealth reports every handle of every enabled application.
+func (s *Service) TwitterChannelHealth(ctx context.Context) ([]HandleHealthReport, error) {
+	var out []HandleHealthReport
+	p := Page{Limit: 100}
+	for {
+		apps, err := s.store.ListTwitterApplications(ctx, p)
+		if err != nil {
+			return nil, fmt.Errorf("channel health: %w", err)
+		}
+		for _, a := range apps.Items {
+			if !a.Enabled {
+				continue
+			}
+			ah, err := s.store.ApplicationHealth(ctx, a.ID)
+			if err != nil {
+				return nil, fmt.Errorf("channel health: %w", err)
+			}
+			ah.ApplicationID = a.ID
+			hp := Page{Limit: 100}
+			for {
+				hs, err := s.store.ListTwitterHandles(ctx, a.ID, hp)
+				if err != nil {
+					return nil, fmt.Errorf("channel health: %w", err)
+				}
+				for _, h := range hs.Items {
+					hh, err := s.TwitterHandleHealth(ctx, h.ID)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, HandleHealthReport{Handle: h.withoutSecrets(), Health: hh, Application: ah})
+				}
+				if hs.Next == "" {
+					break
+				}
+				hp.After = hs.Next
+			}
+		}
+		if apps.Next == "" {
+			return out, nil
 		}
 		p.After = apps.Next
 	}

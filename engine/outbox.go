@@ -101,7 +101,7 @@ type OutboxOptions struct {
 	// Interval is how often RunOutbox looks for due messages (default 1 s).
 	Interval time.Duration
 	// Observe, when set, is told the result of each send attempt: "sent",
-	// "retry", "rate_limited", "failed" or "recovered".
+	// "retry", "rate_limited", "failed", "recovered" or "paused".
 	Observe func(result string)
 }
 
@@ -147,6 +147,7 @@ const (
 	SendRateLimited = "rate_limited"
 	SendFailed      = "failed"
 	SendRecovered   = "recovered" // a re-claimed message found already sent
+	SendPaused      = "paused"    // held back by a rate-limit pause, not sent
 )
 
 // OutboxRun counts what one SendDue did.
@@ -217,7 +218,7 @@ func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, e
 			run.Sent++
 		case SendRetry:
 			run.Retried++
-		case SendRateLimited:
+		case SendRateLimited, SendPaused:
 			run.RateLimited++
 		case SendFailed:
 			run.Failed++
@@ -239,10 +240,13 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		return "", err
 	}
 	update := DeliveryUpdate{ID: it.ID, Attempts: it.Attempts, SentParts: it.SentParts, TwitterEventID: it.TwitterEventID}
+	if err := s.loadPauses(ctx, app.ID, handle.ID, paused); err != nil {
+		return "", err
+	}
 	for _, key := range []string{string(app.ID), string(handle.ID)} {
 		if until, ok := paused[key]; ok && until.After(now) {
 			update.Status, update.NextAttemptAt, update.Attempts = DeliveryQueued, until, it.Attempts-1
-			return SendRateLimited, s.updateDelivery(ctx, update, nil)
+			return SendPaused, s.updateDelivery(ctx, update, nil)
 		}
 	}
 	if handle.Status != HandleActive || handle.AccessToken.IsZero() {
@@ -293,6 +297,9 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		if err := s.updateDelivery(ctx, update, ids); err != nil {
 			return "", err
 		}
+		if err := s.savePause(ctx, app.ID, scope, until); err != nil {
+			return "", err
+		}
 		if _, err := s.store.DelayOutbox(ctx, app.ID, scope, until); err != nil {
 			return "", fmt.Errorf("pause outbox: %w", err)
 		}
@@ -322,6 +329,53 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		}
 		return SendFailed, nil
 	}
+}
+
+// loadPauses adds the stored rate-limit pauses of an application and a
+// handle to paused (keyed by their ids), once per run.
+func (s *Service) loadPauses(ctx context.Context, app ApplicationID, handle HandleID, paused map[string]time.Time) error {
+	loaded := "loaded:" + string(handle)
+	if _, ok := paused[loaded]; ok {
+		return nil
+	}
+	a, err := s.store.ApplicationHealth(ctx, app)
+	if err != nil {
+		return err
+	}
+	h, err := s.store.HandleHealth(ctx, handle)
+	if err != nil {
+		return err
+	}
+	if a.PausedUntil != nil && a.PausedUntil.After(paused[string(app)]) {
+		paused[string(app)] = *a.PausedUntil
+	}
+	if h.PausedUntil != nil && h.PausedUntil.After(paused[string(handle)]) {
+		paused[string(handle)] = *h.PausedUntil
+	}
+	paused[loaded] = time.Time{}
+	return nil
+}
+
+// savePause stores a rate-limit pause of a handle (or, with handle empty,
+// of the whole application), so that replies written during it wait too.
+func (s *Service) savePause(ctx context.Context, app ApplicationID, handle HandleID, until time.Time) error {
+	until = until.UTC()
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if handle == "" {
+			a, err := tx.ApplicationHealth(ctx, app)
+			if err != nil {
+				return err
+			}
+			a.ApplicationID, a.PausedUntil = app, &until
+			return tx.SaveApplicationHealth(ctx, a)
+		}
+		h, err := tx.HandleHealth(ctx, handle)
+		if err != nil {
+			return err
+		}
+		h.HandleID, h.PausedUntil = handle, &until
+		return tx.SaveHandleHealth(ctx, h)
+	})
 }
 
 // updateDelivery records an attempt's outcome and the event ids it sent,

@@ -311,6 +311,7 @@ type handleHealthRow struct {
 	Subscription      string
 	SubscriptionError string
 	CheckedAt         *time.Time
+	PausedUntil       *time.Time
 }
 
 func (handleHealthRow) TableName() string { return "twitter_handle_health" }
@@ -326,7 +327,7 @@ func (r *repo) HandleHealth(ctx context.Context, id engine.HandleID) (engine.Han
 		return engine.HandleHealth{}, fmt.Errorf("get handle health: %w", err)
 	}
 	return engine.HandleHealth{HandleID: id, LastEventAt: utcPtr(row.LastEventAt), LastEventID: row.LastEventID,
-		Subscription: row.Subscription, SubscriptionError: row.SubscriptionError, CheckedAt: utcPtr(row.CheckedAt)}, nil
+		Subscription: row.Subscription, SubscriptionError: row.SubscriptionError, CheckedAt: utcPtr(row.CheckedAt), PausedUntil: utcPtr(row.PausedUntil)}, nil
 }
 
 // SaveHandleHealth stores a handle's health.
@@ -335,7 +336,7 @@ func (r *repo) SaveHandleHealth(ctx context.Context, h engine.HandleHealth) erro
 		h.Subscription = engine.SubscriptionUnknown
 	}
 	row := handleHealthRow{HandleID: string(h.HandleID), LastEventAt: utcPtr(h.LastEventAt), LastEventID: h.LastEventID,
-		Subscription: h.Subscription, SubscriptionError: h.SubscriptionError, CheckedAt: utcPtr(h.CheckedAt)}
+		Subscription: h.Subscription, SubscriptionError: h.SubscriptionError, CheckedAt: utcPtr(h.CheckedAt), PausedUntil: utcPtr(h.PausedUntil)}
 	if err := r.db(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 		return translate(err, "save handle health", "handle health exists")
 	}
@@ -350,6 +351,7 @@ type applicationHealthRow struct {
 	WebhookError  string
 	TwitterAppID  string
 	CheckedAt     *time.Time
+	PausedUntil   *time.Time
 }
 
 func (applicationHealthRow) TableName() string { return "twitter_application_health" }
@@ -365,7 +367,7 @@ func (r *repo) ApplicationHealth(ctx context.Context, id engine.ApplicationID) (
 		return engine.ApplicationHealth{}, fmt.Errorf("get application health: %w", err)
 	}
 	return engine.ApplicationHealth{ApplicationID: id, WebhookID: row.WebhookID, WebhookURL: row.WebhookURL, Webhook: row.Webhook,
-		WebhookError: row.WebhookError, TwitterAppID: row.TwitterAppID, CheckedAt: utcPtr(row.CheckedAt)}, nil
+		WebhookError: row.WebhookError, TwitterAppID: row.TwitterAppID, CheckedAt: utcPtr(row.CheckedAt), PausedUntil: utcPtr(row.PausedUntil)}, nil
 }
 
 // SaveApplicationHealth stores an application's webhook state.
@@ -374,7 +376,7 @@ func (r *repo) SaveApplicationHealth(ctx context.Context, a engine.ApplicationHe
 		a.Webhook = engine.WebhookUnknown
 	}
 	row := applicationHealthRow{ApplicationID: string(a.ApplicationID), WebhookID: a.WebhookID, WebhookURL: a.WebhookURL, Webhook: a.Webhook,
-		WebhookError: a.WebhookError, TwitterAppID: a.TwitterAppID, CheckedAt: utcPtr(a.CheckedAt)}
+		WebhookError: a.WebhookError, TwitterAppID: a.TwitterAppID, CheckedAt: utcPtr(a.CheckedAt), PausedUntil: utcPtr(a.PausedUntil)}
 	if err := r.db(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 		return translate(err, "save application health", "application health exists")
 	}

@@ -1,6 +1,38 @@
-// Package twitter is Switchboard's Twitter (X) protocol layer: everything
-// that speaks Twitter's wire formats, and nothing that knows Switchboard's
-// database or conversation engine.
+// Package twitter is Switchboard's Twitter (X) channel: the protocol layer
+// that speaks Twitter's wire formats (webhook payloads, signatures, the API
+// client), and the thin glue that connects it to the engine — the webhook
+// handler, the sign-on callback page, the engine's TwitterGateway and the
+// channel's metrics. It never touches the database: the engine does.
+//
+// # Switchboard's channel
+//
+// WebhookHandler serves each application's webhook URL: the CRC with the
+// application's consumer secret; POSTs checked (body cap, signature with
+// hmac.Equal: 401 and nothing stored), parsed (400 when malformed), then
+// every DM routed by for_user_id to its handle and handed to
+// engine.Service.ReceiveTwitterDM — a customer's DM goes through the
+// exactly-once Ingest, an echo is dropped when Switchboard sent it (its
+// event id is stored with the outbound message, or its source_app_id is the
+// application's) and recorded as an outbound message when an agent wrote
+// from Twitter's own app. Typing and read events are dropped (counted in
+// the metrics), revocations disconnect the handle. The answer is 200 only
+// after every DM is committed, 5xx otherwise, so that Twitter delivers
+// again; a redelivery is a no-op answered 200.
+//
+// SignOnHandler is the OAuth callback page of "Sign on to Twitter"; Gateway
+// implements engine.TwitterGateway over Client (one per application).
+//
+// Outbox and duplicate sends: an agent's reply is an outbound message
+// queued in the outbox in the reply's transaction (engine.EnqueueReply);
+// engine.Service.SendDue claims due messages (FOR UPDATE SKIP LOCKED on
+// PostgreSQL), marks them "sending" with a lease, sends, and records
+// "sent" with the event ids. A crash between Twitter accepting a DM and
+// that record leaves the message "sending"; when its lease ends, the next
+// sender first searches the handle's recent DM events (ListDMEvents) for a
+// DM from the handle to the customer with the message's text, and records
+// it as sent instead of sending again. A send that got no answer (a
+// timeout) stays "sending" for the same check. A duplicate is thus possible
+// only when Twitter's list lags behind its send, at most once per lease.
 //
 // # Inbound: webhooks
 //

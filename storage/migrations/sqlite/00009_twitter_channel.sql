@@ -21,7 +21,9 @@ CREATE TABLE twitter_application_health (
     webhook        text NOT NULL DEFAULT 'unknown' CHECK (webhook IN ('unknown', 'valid', 'invalid', 'error')),
     webhook_error  text NOT NULL DEFAULT '',
     twitter_app_id text NOT NULL DEFAULT '',
-    checked_at     datetime
+    checked_at     datetime,
+    -- sends of the whole application wait until then (an app-wide rate limit)
+    paused_until   datetime
 );
 
 CREATE TABLE twitter_handle_health (
@@ -30,7 +32,9 @@ CREATE TABLE twitter_handle_health (
     last_event_id      text NOT NULL DEFAULT '',
     subscription       text NOT NULL DEFAULT 'unknown' CHECK (subscription IN ('unknown', 'subscribed', 'not_subscribed', 'error')),
     subscription_error text NOT NULL DEFAULT '',
-    checked_at         datetime
+    checked_at         datetime,
+    -- sends of the handle wait until then (its rate limit)
+    paused_until       datetime
 );
 
 -- +goose Down

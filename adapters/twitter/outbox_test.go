@@ -1,0 +1,362 @@
+package twitter_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/adapters/twitter"
+	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+// outboxOpts sends with a fixed backoff, so that tests move the clock
+// instead of sleeping.
+var outboxOpts = engine.OutboxOptions{Batch: 10, Lease: time.Minute, MaxAttempts: 3, Backoff: func(int) time.Duration { return time.Minute }}
+
+// conversationWith receives a customer's DM and returns its conversation.
+func (c *channel) conversationWith(customer twittertest.User, handle twittertest.User) engine.Conversation {
+	c.t.Helper()
+	if _, err := c.fake.InjectDM(c.ctx, twittertest.InboundDM{From: customer.ID, To: handle.ID, Text: "hello from " + customer.ScreenName}); err != nil {
+		c.t.Fatal(err)
+	}
+	for _, conv := range c.conversations() {
+		if conv.Customer.TwitterID == customer.ID {
+			return conv
+		}
+	}
+	c.t.Fatalf("no conversation with %s", customer.ScreenName)
+	return engine.Conversation{}
+}
+
+// reply enqueues an agent's reply as the messages endpoint does: in the
+// caller's transaction.
+func (c *channel) reply(conv engine.Conversation, text string) engine.Message {
+	c.t.Helper()
+	var m engine.Message
+	err := c.db.InTx(c.ctx, func(tx engine.Tx) error {
+		var err error
+		m, err = c.svc.EnqueueReply(c.ctx, tx, conv, "", text, c.clock.Now())
+		return err
+	})
+	if err != nil {
+		c.t.Fatalf("enqueue reply: %v", err)
+	}
+	if m.Delivery != engine.DeliveryQueued {
+		c.t.Fatalf("reply is %s, want queued", m.Delivery)
+	}
+	return m
+}
+
+func (c *channel) sendDue() engine.OutboxRun {
+	c.t.Helper()
+	opts := outboxOpts
+	opts.Observe = c.metrics.ObserveSend
+	run, err := c.svc.SendDue(c.ctx, opts)
+	if err != nil {
+		c.t.Fatalf("send due: %v", err)
+	}
+	c.fake.WaitDeliveries()
+	return run
+}
+
+func (c *channel) message(id engine.MessageID) engine.OutboxItem {
+	c.t.Helper()
+	m, err := c.db.OutboxMessage(c.ctx, id)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return m
+}
+
+// sentTo counts the DMs the fake server stored from the handle to a user.
+func (c *channel) sentTo(from, to string) []twittertest.Message {
+	var out []twittertest.Message
+	for _, m := range c.fake.Messages() {
+		if m.SenderID == from && m.RecipientID == to {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func outboundCount(msgs []engine.Message) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Direction == engine.Outbound {
+			n++
+		}
+	}
+	return n
+}
+
+// TestOutboxSends: a reply is sent with the handle's token, records its
+// event id, and its echo is recognised (also one delivered before the send
+// answered); a long reply is split.
+func TestOutboxSends(t *testing.T) {
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		m := c.reply(conv, "We are on it, Jane.")
+		if run := c.sendDue(); run.Sent != 1 {
+			t.Fatalf("run = %+v", run)
+		}
+		got := c.message(m.ID)
+		sent := c.sentTo(c.business.ID, c.customer.ID)
+		if got.Delivery != engine.DeliverySent || got.Attempts != 1 || len(sent) != 1 || got.TwitterEventID != sent[0].ID {
+			t.Fatalf("message %+v, sent %+v", got, sent)
+		}
+		if n := outboundCount(c.messages()); n != 1 {
+			t.Errorf("%d outbound messages after the echo, want 1 (the echo is ours)", n)
+		}
+		if a, err := c.db.ApplicationHealth(c.ctx, c.app.ID); err != nil || a.TwitterAppID != c.fakeApp.ID {
+			t.Errorf("learnt app id %q, want %q (%v)", a.TwitterAppID, c.fakeApp.ID, err)
+		}
+		long := strings.Repeat("word ", 2500) // 12,500 characters: two DMs
+		m = c.reply(conv, long)
+		if run := c.sendDue(); run.Sent != 1 {
+			t.Fatalf("run = %+v", run)
+		}
+		if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.SentParts != 2 {
+			t.Fatalf("long reply: %+v", got)
+		}
+		if sent := c.sentTo(c.business.ID, c.customer.ID); len(sent) != 3 {
+			t.Errorf("%d DMs on Twitter, want 3", len(sent))
+		}
+		if n := outboundCount(c.messages()); n != 2 {
+			t.Errorf("%d outbound messages, want 2", n)
+		}
+		// Nothing left to send.
+		if run := c.sendDue(); run.Claimed != 0 {
+			t.Errorf("second run claimed %d", run.Claimed)
+		}
+	})
+}
+
+// TestOutboxEchoBeforeResponse: Twitter delivers the echo before the send
+// call answers (§8); it is recognised as ours all the same.
+func TestOutboxEchoBeforeResponse(t *testing.T) {
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		m := c.reply(conv, "Echo race")
+		if run := c.sendDue(); run.Sent != 1 {
+			t.Fatalf("run = %+v", run)
+		}
+		if n := outboundCount(c.messages()); n != 1 || c.message(m.ID).Delivery != engine.DeliverySent {
+			t.Fatalf("%d outbound messages, want 1", n)
+		}
+	}, twittertest.WithEchoBeforeResponse())
+}
+
+// TestOutboxRetries: 5xx is retried after the backoff until it works; a
+// failure that persists past MaxAttempts fails the message.
+func TestOutboxRetries(t *testing.T) {
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		m := c.reply(conv, "retry me")
+		c.fake.FailNext(twittertest.EndpointSendDM, twittertest.Fault{Status: 503, Code: 130, Message: "Over capacity", Times: 2})
+		if run := c.sendDue(); run.Retried != 1 {
+			t.Fatalf("first run = %+v", run)
+		}
+		got := c.message(m.ID)
+		if got.Delivery != engine.DeliveryQueued || got.Attempts != 1 || !strings.Contains(got.LastError, "130") {
+			t.Fatalf("after a 503: %+v", got)
+		}
+		if run := c.sendDue(); run.Claimed != 0 {
+			t.Fatalf("retried before the backoff: %+v", run)
+		}
+		c.clock.Advance(time.Minute)
+		if run := c.sendDue(); run.Retried != 1 {
+			t.Fatalf("second run = %+v", run)
+		}
+		c.clock.Advance(time.Minute)
+		if run := c.sendDue(); run.Sent != 1 {
+			t.Fatalf("third run = %+v", run)
+		}
+		if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.Attempts != 3 || got.LastError != "" {
+			t.Fatalf("after recovery: %+v", got)
+		}
+		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
+			t.Errorf("%d DMs sent, want 1", n)
+		}
+
+		m = c.reply(conv, "never works")
+		c.fake.FailNext(twittertest.EndpointSendDM, twittertest.Fault{Status: 500, Code: 131, Message: "Internal error", Times: -1})
+		for range outboxOpts.MaxAttempts {
+			c.sendDue()
+			c.clock.Advance(time.Minute)
+		}
+		c.fake.ClearFaults()
+		if got := c.message(m.ID); got.Delivery != engine.DeliveryFailed || !strings.Contains(got.LastError, "gave up after 3 attempts") {
+			t.Fatalf("persistent 500: %+v", got)
+		}
+	})
+}
+
+// TestOutboxRateLimit: a 429 pauses the handle until the reset the headers
+// give; nothing is sent before it, everything after it.
+func TestOutboxRateLimit(t *testing.T) {
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		first := c.reply(conv, "first")
+		c.clock.Advance(time.Second)
+		second := c.reply(conv, "second")
+		c.fake.FailNext(twittertest.EndpointSendDM, twittertest.Fault{Status: 429, Code: 88, Message: "Rate limit exceeded", ResetIn: 15 * time.Minute})
+		run := c.sendDue()
+		if run.RateLimited != 2 || run.Sent != 0 {
+			t.Fatalf("run = %+v", run)
+		}
+		for _, id := range []engine.MessageID{first.ID, second.ID} {
+			if got := c.message(id); got.Delivery != engine.DeliveryQueued || got.Attempts != 0 {
+				t.Fatalf("after the 429: %+v", got)
+			}
+		}
+		third := c.reply(conv, "third, written during the pause")
+		c.clock.Advance(14 * time.Minute)
+		if run := c.sendDue(); run.Sent != 0 || run.Claimed > 1 {
+			t.Fatalf("sent before the reset: %+v", run)
+		}
+		c.clock.Advance(2 * time.Minute)
+		c.sendDue()
+		for _, id := range []engine.MessageID{first.ID, second.ID, third.ID} {
+			if got := c.message(id); got.Delivery != engine.DeliverySent {
+				t.Errorf("after the reset: %+v", got)
+			}
+		}
+		sent := c.sentTo(c.business.ID, c.customer.ID)
+		if len(sent) != 3 || sent[0].Text != "first" || sent[1].Text != "second" {
+			t.Errorf("sent = %+v", sent)
+		}
+	})
+}
+
+// TestOutboxPermanentFailures: 349 fails the message with the reason (and
+// a retry through the API queues it again); 89 also disconnects the handle.
+func TestOutboxPermanentFailures(t *testing.T) {
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		h := c.connect(c.business)
+		closed := c.fake.AddUser(twittertest.User{ScreenName: "closed", Name: "Closed DMs", ClosedDMs: true})
+		conv := c.conversationWith(closed, c.business)
+		m := c.reply(conv, "can you hear me?")
+		if run := c.sendDue(); run.Failed != 1 {
+			t.Fatalf("run = %+v", run)
+		}
+		got := c.message(m.ID)
+		if got.Delivery != engine.DeliveryFailed || !strings.Contains(got.LastError, "349") {
+			t.Fatalf("after 349: %+v", got)
+		}
+		if _, err := c.svc.RetryMessage(c.ctx, c.admin, conv.ID, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.message(m.ID); got.Delivery != engine.DeliveryQueued || got.Attempts != 0 {
+			t.Fatalf("after retry: %+v", got)
+		}
+		if _, err := c.svc.RetryMessage(c.ctx, c.admin, conv.ID, m.ID); err == nil {
+			t.Error("retrying a queued message succeeded")
+		}
+		c.sendDue()
+
+		conv = c.conversationWith(c.customer, c.business)
+		m = c.reply(conv, "token trouble")
+		c.fake.FailNext(twittertest.EndpointSendDM, twittertest.FaultInvalidToken)
+		if run := c.sendDue(); run.Failed != 1 {
+			t.Fatalf("run = %+v", run)
+		}
+		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.HandleDisconnected {
+			t.Errorf("handle after 89: %+v", hd)
+		}
+		if got := c.message(m.ID); got.Delivery != engine.DeliveryFailed || !strings.Contains(got.LastError, "89") {
+			t.Errorf("after 89: %+v", got)
+		}
+	})
+}
+
+// TestOutboxCrashAfterSend: a sender claimed a message, sent it and died
+// before recording it. When its lease ends, the next sender finds the DM
+// among the handle's events and records it as sent instead of sending it
+// twice.
+func TestOutboxCrashAfterSend(t *testing.T) {
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		h := c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		m := c.reply(conv, "sent just before the crash")
+		var claimed []engine.OutboxItem
+		err := c.db.InTx(c.ctx, func(tx engine.Tx) error {
+			var err error
+			claimed, err = tx.ClaimOutbox(c.ctx, c.clock.Now(), c.clock.Now().Add(outboxOpts.Lease), 10)
+			return err
+		})
+		if err != nil || len(claimed) != 1 {
+			t.Fatalf("claim: %v %+v", err, claimed)
+		}
+		creds, err := c.svc.TwitterHandleCredentials(c.ctx, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := twitter.NewClient(twitter.Config{BaseURL: c.fake.URL, ConsumerKey: consumerKey, ConsumerSecret: consumerSecret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{Drop: true}) // the crashed process got no echo either
+		if _, err := client.SendDM(c.ctx, twitter.Token{Token: creds.AccessToken.Reveal(), Secret: creds.AccessTokenSecret.Reveal()},
+			twitter.OutgoingDM{RecipientID: c.customer.ID, Text: m.Text}); err != nil {
+			t.Fatal(err)
+		}
+		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{})
+		if run := c.sendDue(); run.Claimed != 0 {
+			t.Fatalf("claimed during the lease: %+v", run)
+		}
+		c.clock.Advance(outboxOpts.Lease + time.Second)
+		if run := c.sendDue(); run.Recovered != 1 {
+			t.Fatalf("run = %+v", run)
+		}
+		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
+			t.Errorf("%d DMs on Twitter, want 1", n)
+		}
+		if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
+			t.Errorf("message: %+v", got)
+		}
+	})
+}
+
+// TestOutboxConcurrentSenders: several senders (replicas) claiming at once
+// send every message exactly once.
+func TestOutboxConcurrentSenders(t *testing.T) {
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		const n = 12
+		for i := range n {
+			c.reply(conv, fmt.Sprintf("reply %d", i))
+		}
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				opts := outboxOpts
+				opts.Batch = 3
+				for range 5 {
+					if _, err := c.svc.SendDue(c.ctx, opts); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		c.fake.WaitDeliveries()
+		if got := len(c.sentTo(c.business.ID, c.customer.ID)); got != n {
+			t.Errorf("%d DMs on Twitter, want %d", got, n)
+		}
+		depth, err := c.svc.OutboxDepth(c.ctx)
+		if err != nil || depth[engine.DeliveryQueued] != 0 || depth[engine.DeliverySending] != 0 {
+			t.Errorf("outbox depth %v, %v", depth, err)
+		}
+	})
+}
