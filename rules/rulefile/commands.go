@@ -58,6 +58,9 @@ func compileFile(w io.Writer, path string) (*File, *rules.Set, rules.Spec, int, 
 		if p.Err != nil {
 			text = fmt.Sprintf("%s: %s", p.Message, describe(p.Err))
 		}
+		if p.Err != nil && p.Message == "the file names no default queue" {
+			text = describe(p.Err)
+		}
 		diags = append(diags, diagnostic{p.Line, p.Column, text})
 	}
 	// Compile rule by rule, so that every broken rule is reported with its
@@ -68,7 +71,7 @@ func compileFile(w io.Writer, path string) (*File, *rules.Set, rules.Spec, int, 
 			continue
 		}
 		i := r.Position
-		line, col := f.position(fmt.Sprintf("$.rules[%d]", i))
+		line, col := f.rulePosition(i)
 		var de *dsl.Error
 		if errors.As(err, &de) && f.Rules[i].When == nil {
 			line, col = f.conditionPosition(i, de)
@@ -111,7 +114,7 @@ func Validate(w io.Writer, path string) error {
 		}
 	}
 	for _, wr := range warnings {
-		line, _ := f.position(fmt.Sprintf("$.rules[%d]", index[wr.RuleID]))
+		line, _ := f.rulePosition(index[wr.RuleID])
 		fmt.Fprintf(w, "%s:%d: warning: rule %q (%s): %s [%s]\n", f.name, line, wr.RuleID, wr.RuleName, wr.Message, wr.Code)
 	}
 	fmt.Fprintf(w, "%s: %d rules, %s, %s\n", f.name, len(f.Rules), plural(errs, "error"), plural(len(warnings), "warning"))

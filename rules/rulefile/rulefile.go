@@ -129,7 +129,24 @@ type Problem struct {
 func (f *File) Spec() (rules.Spec, []Problem) {
 	spec := rules.Spec{Version: f.Version, DefaultQueueID: f.DefaultQueue}
 	var problems []Problem
+	if strings.TrimSpace(f.DefaultQueue) == "" {
+		problems = append(problems, Problem{Line: 1, Column: 1, Message: "the file names no default queue",
+			Err: &dsl.Error{Message: "the file names no default queue", Hint: "add default_queue: with the queue for conversations no rule matches"}})
+	}
+	seen := make(map[string]int)
 	for i, r := range f.Rules {
+		if j, dup := seen[r.ID]; dup {
+			line, col := f.position(fmt.Sprintf("$.rules[%d].id", i))
+			problems = append(problems, Problem{Line: line, Column: col, Message: fmt.Sprintf("rule %q (%s)", r.ID, r.Name),
+				Err: &dsl.Error{Message: fmt.Sprintf("rule %d has the same id as rule %d", i+1, j+1), Hint: "give every rule its own id"}})
+			continue
+		}
+		seen[r.ID] = i
+	}
+	for i, r := range f.Rules {
+		if seen[r.ID] != i {
+			continue
+		}
 		cond := r.Condition
 		label := fmt.Sprintf("rule %q (%s)", r.ID, r.Name)
 		switch {
@@ -154,7 +171,7 @@ func (f *File) Spec() (rules.Spec, []Problem) {
 			}
 			cond = src
 		case strings.TrimSpace(cond) == "":
-			line, col := f.position(fmt.Sprintf("$.rules[%d]", i))
+			line, col := f.rulePosition(i)
 			problems = append(problems, Problem{Line: line, Column: col, Message: label,
 				Err: &dsl.Error{Message: "the rule has no condition", Hint: "add condition: (an expression) or when: (structured conditions)"}})
 			continue
@@ -169,18 +186,37 @@ func (f *File) Spec() (rules.Spec, []Problem) {
 // "$.rules[2].condition", or of the closest parent that exists.
 func (f *File) position(path string) (line, col int) {
 	for p := path; p != "" && p != "$"; p = parent(p) {
-		yp, err := yaml.PathString(p)
-		if err != nil {
-			continue
+		if line, col, ok := f.lookup(p); ok {
+			return line, col
 		}
-		n, err := yp.FilterFile(f.ast)
-		if err != nil || n == nil || n.GetToken() == nil {
-			continue
-		}
-		pos := n.GetToken().Position
-		return pos.Line, pos.Column
 	}
 	return 0, 0
+}
+
+// lookup returns the line and column of the YAML node at path, if there is
+// one.
+func (f *File) lookup(path string) (line, col int, ok bool) {
+	yp, err := yaml.PathString(path)
+	if err != nil {
+		return 0, 0, false
+	}
+	n, err := yp.FilterFile(f.ast)
+	if err != nil || n == nil || n.GetToken() == nil {
+		return 0, 0, false
+	}
+	pos := n.GetToken().Position
+	return pos.Line, pos.Column, true
+}
+
+// rulePosition returns the line and column of rule i: where its id or name
+// is written, else the rule itself.
+func (f *File) rulePosition(i int) (line, col int) {
+	for _, key := range []string{"id", "name"} {
+		if line, col, ok := f.lookup(fmt.Sprintf("$.rules[%d].%s", i, key)); ok {
+			return line, col
+		}
+	}
+	return f.position(fmt.Sprintf("$.rules[%d]", i))
 }
 
 func parent(p string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +150,28 @@ func TestSpecFromFile(t *testing.T) {
 	}
 	if spec.Rules[4].Enabled {
 		t.Errorf("disabled rule is enabled")
+	}
+}
+
+func TestSpecProblems(t *testing.T) {
+	f, err := Parse("r.yaml", []byte("rules:\n  - id: a\n    condition: Hour > 3\n    queue: q\n  - id: a\n    condition: Hour > 4\n    queue: q\n  - id: b\n    queue: q\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, problems := f.Spec()
+	var got []string
+	for _, p := range problems {
+		got = append(got, fmt.Sprintf("%d:%d %s: %s", p.Line, p.Column, p.Message, describe(p.Err)))
+	}
+	want := []string{
+		"1:1 the file names no default queue: the file names no default queue\n  hint: add default_queue: with the queue for conversations no rule matches",
+		`5:9 rule "a" (a): rule 2 has the same id as rule 1` + "\n  hint: give every rule its own id",
+		`8:9 rule "b" (b): the rule has no condition` + "\n  hint: add condition: (an expression) or when: (structured conditions)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if len(spec.Rules) != 1 || spec.Rules[0].Condition != "Hour > 3" {
+		t.Errorf("spec rules = %+v", spec.Rules)
 	}
 }
