@@ -338,19 +338,12 @@ func isCall(source string, end int) bool {
 // article: "a number", "text".
 func typeWords(t string) string {
 	switch w := scrub(t); w {
-	case "number", "yes/no value", "list of text", "time", "list", "map", "duration":
-		return withArticle(w)
-	case "yes/no":
-		return "a yes/no value"
-	case "text", "value":
-		if w == "value" {
-			return "a value"
-		}
-		return "text"
 	case "nil":
 		return "nothing (nil)"
 	case "unknown":
 		return "a value of unknown type"
+	case "text", "number", "yes/no", "list of text", "time", "list", "map", "duration", "value":
+		return withArticle(w)
 	default:
 		return w
 	}
@@ -362,7 +355,7 @@ var comparisons = map[string]bool{"==": true, "!=": true, "<": true, "<=": true,
 
 // mismatch explains an operator applied to values of the wrong types.
 func mismatch(source string, at int, op, left, right string) (message, hint string) {
-	l, r := describeOperands(source, at, op)
+	l, r := describeOperands(source, at)
 	if l == "" {
 		l = typeWords(left)
 	}
@@ -387,20 +380,20 @@ func mismatch(source string, at int, op, left, right string) (message, hint stri
 	}
 	lt, rt := scrub(left), scrub(right)
 	switch {
-	case isNumberWord(lt) && rt == "text":
+	case lt == "number" && rt == "text":
 		hint = "numbers are written without quotes"
-		if lit, ok := stringOperand(source, at, false); ok {
+		if lit, ok := stringOperand(source, at); ok {
 			if _, err := strconv.ParseFloat(lit, 64); err == nil {
 				hint = fmt.Sprintf("numbers are written without quotes: %s, not %q", lit, lit)
 			}
 		}
-	case lt == "text" && isNumberWord(rt):
+	case lt == "text" && rt == "number":
 		hint = "text is written in quotes, as in \"10\""
 	case lt == "yes/no" || rt == "yes/no":
 		hint = "yes/no fields are compared with true or false, or used on their own: Customer.Verified"
 	case lt == "list of text" && rt == "text":
 		hint = "to look in a list, write \"vip\" in Customer.Tags (or hasTag(\"vip\") for the customer's tags)"
-		if lit, ok := stringOperand(source, at, false); ok {
+		if lit, ok := stringOperand(source, at); ok {
 			if path, ok := leftField(source, at); ok {
 				hint = fmt.Sprintf("to look in a list, write %q in %s", lit, path)
 				if path == "Customer.Tags" {
@@ -410,7 +403,7 @@ func mismatch(source string, at int, op, left, right string) (message, hint stri
 		}
 	case op == "in" && lt == "text" && rt == "text":
 		hint = "to look for text inside text, use contains"
-		if lit, ok := stringOperand(source, at, false); ok {
+		if lit, ok := stringOperand(source, at); ok {
 			if path, ok := leftField(source, at); ok {
 				hint = fmt.Sprintf("to look for text inside text, write %s contains %q; for a list of values, write %s in [%q, ...]", path, lit, path, lit)
 			}
@@ -424,8 +417,6 @@ func mismatch(source string, at int, op, left, right string) (message, hint stri
 	}
 	return message, hint
 }
-
-func isNumberWord(s string) bool { return s == "number" }
 
 // operands finds the binary operation at rune offset at.
 func operands(source string, at int) *ast.BinaryNode {
@@ -446,7 +437,7 @@ func operands(source string, at int) *ast.BinaryNode {
 
 // describeOperands describes the two sides of the operation at rune offset
 // at: `Customer.FollowersCount (a number)`, `"10" (text)`.
-func describeOperands(source string, at int, op string) (string, string) {
+func describeOperands(source string, at int) (string, string) {
 	if b := operands(source, at); b != nil {
 		return describeNode(b.Left), describeNode(b.Right)
 	}
@@ -500,17 +491,14 @@ func leftField(source string, at int) (string, bool) {
 	return fieldPath(b.Left)
 }
 
-// stringOperand returns the text literal on one side of the operation at at.
-func stringOperand(source string, at int, left bool) (string, bool) {
+// stringOperand returns the text literal on the right of the operation at
+// at.
+func stringOperand(source string, at int) (string, bool) {
 	b := operands(source, at)
 	if b == nil {
 		return "", false
 	}
-	n := b.Right
-	if left {
-		n = b.Left
-	}
-	s, ok := n.(*ast.StringNode)
+	s, ok := b.Right.(*ast.StringNode)
 	if !ok {
 		return "", false
 	}

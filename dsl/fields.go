@@ -229,12 +229,6 @@ func withArticle(typ string) string {
 		return "text"
 	case "yes/no":
 		return "a yes/no value"
-	case "list of text":
-		return "a list of text"
-	case "time":
-		return "a time"
-	case "number":
-		return "a number"
 	}
 	return "a " + typ
 }
