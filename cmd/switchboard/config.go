@@ -31,6 +31,10 @@ type config struct {
 	MaxBodyBytes    int64         `env:"SWITCHBOARD_MAX_BODY_BYTES" envDefault:"1048576"`
 	ShutdownTimeout time.Duration `env:"SWITCHBOARD_SHUTDOWN_TIMEOUT" envDefault:"4s"`
 
+	// The Twitter channel (twitter.go): warn when a usually busy handle has
+	// received nothing for this long.
+	TwitterSilentAfter time.Duration `env:"SWITCHBOARD_TWITTER_SILENT_AFTER" envDefault:"6h"`
+
 	// Derived by validate.
 	database storage.Location
 	logLevel slog.Level
@@ -99,6 +103,9 @@ func (c *config) validate() error {
 		return fmt.Errorf("SWITCHBOARD_TWITTER_API_URL: %w", err)
 	}
 	c.TwitterAPIURL = strings.TrimRight(c.TwitterAPIURL, "/")
+	if c.TwitterSilentAfter <= 0 {
+		return fmt.Errorf("SWITCHBOARD_TWITTER_SILENT_AFTER: must be positive")
+	}
 	if c.SecretKey != "" {
 		key, err := parseSecretKey(c.SecretKey)
 		if err != nil {
@@ -175,6 +182,7 @@ func (c *config) logAttrs(secretSource string) []any {
 		slog.String("database", string(c.database.Dialect)+" "+c.database.Redacted),
 		slog.String("public_url", c.PublicURL),
 		slog.String("twitter_api_url", c.TwitterAPIURL),
+		slog.Duration("twitter_silent_after", c.TwitterSilentAfter),
 		slog.String("admin_token", mask(c.AdminToken)),
 		slog.String("secret_key", secretSource),
 		slog.String("log_format", c.LogFormat),

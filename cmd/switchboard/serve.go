@@ -87,14 +87,17 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	tw := newTwitterChannel(cfg, registry) // the Twitter channel (twitter.go)
+	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL, Twitter: tw.gateway})
 	handler, err := api.New(api.Options{
 		Logger:       log,
 		Keys:         db,
-		Service:      engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL}),
+		Service:      svc,
 		Ready:        db.Ping,
 		Registry:     registry,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Version:      buildVersion(),
+		Mounts:       tw.mounts(svc, log),
 	})
 	if err != nil {
 		return err
@@ -105,6 +108,9 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		return fmt.Errorf("SWITCHBOARD_LISTEN: %w", err)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
+	// The outbox sender, backfill and health checks; stopped after HTTP has
+	// drained, before the database closes.
+	defer tw.start(svc, registry, log, cfg.TwitterSilentAfter)()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboardhq/switchboard/adapters/twitter"
+	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+// Twitter channel background work: how often the webhook and
+// subscriptions are re-checked (re-validating an invalid webhook and
+// backfilling after it), and how busy a handle must have been for its
+// silence to be worth a warning.
+const (
+	twitterCheckEvery = 15 * time.Minute
+	twitterBusyMin    = 5 // customer messages in the week before the silence
+)
+
+// twitterChannel wires the Twitter adapter: the gateway the engine calls,
+// the webhook and sign-on endpoints, the outbox sender, backfill at start
+// and the periodic health checks.
+type twitterChannel struct {
+	gateway *twitter.Gateway
+	metrics *twitter.Metrics
+}
+
+// newTwitterChannel builds the gateway (over SWITCHBOARD_TWITTER_API_URL)
+// and registers the channel's metrics.
+func newTwitterChannel(cfg *config, reg prometheus.Registerer) *twitterChannel {
+	return &twitterChannel{
+		gateway: twitter.NewGateway(twitter.GatewayOptions{BaseURL: cfg.TwitterAPIURL}),
+		metrics: twitter.NewMetrics(reg),
+	}
+}
+
+// mounts are the webhook (GET: CRC, POST: events) and the sign-on callback
+// page, served by the router without a token.
+func (t *twitterChannel) mounts(svc *engine.Service, log *slog.Logger) []api.Mount {
+	webhook := twitter.NewWebhookHandler(svc, log.With("component", "twitter_webhook"), t.metrics)
+	path := engine.WebhookPathPrefix + ":application_id"
+	return []api.Mount{
+		{Method: "GET", Path: path, Summary: "Twitter's challenge-response check (crc_token) for an application's webhook", Tag: "twitter", Handler: webhook},
+		{Method: "POST", Path: path, Summary: "Account Activity events from Twitter, signed with the application's consumer secret", Tag: "twitter", Handler: webhook, ContentType: "text/plain"},
+		{Method: "GET", Path: engine.SignOnCallbackPath, Summary: "Sign on to Twitter: the OAuth callback page", Tag: "twitter",
+			Handler: twitter.NewSignOnHandler(svc, log.With("component", "twitter_sign_on")), ContentType: "text/html"},
+	}
+}
+
+// start runs the outbox sender, a backfill of every active handle, and the
+// periodic checks, until the returned stop is called (it waits for them).
+func (t *twitterChannel) start(svc *engine.Service, reg prometheus.Registerer, log *slog.Logger, silentAfter time.Duration) (stop func()) {
+	twitter.RegisterHealthCollector(reg, svc)
+	log = log.With("component", "twitter")
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		svc.RunOutbox(ctx, engine.OutboxOptions{Observe: t.metrics.ObserveSend})
+	}()
+	go func() {
+		defer wg.Done()
+		// DMs sent while the service was down past Twitter's retries.
+		for _, r := range svc.BackfillAll(ctx) {
+			if r.Ingested > 0 || r.Error != "" {
+				log.Info("backfill at start", "handle_id", r.HandleID, "ingested", r.Ingested, "complete", r.Complete, "error", r.Error)
+			}
+		}
+		tick := time.NewTicker(twitterCheckEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			t.check(ctx, svc, log, silentAfter)
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// check re-verifies every application with handles (re-validating an
+// invalid webhook, which backfills its handles) and warns about handles
+// silent for longer than usual.
+func (t *twitterChannel) check(ctx context.Context, svc *engine.Service, log *slog.Logger, silentAfter time.Duration) {
+	reports, err := svc.TwitterChannelHealth(ctx)
+	if err != nil {
+		log.Warn("channel health check failed", "error", err)
+		return
+	}
+	seen := map[engine.ApplicationID]bool{}
+	for _, r := range reports {
+		if r.Handle.Status != engine.HandleActive || seen[r.Handle.ApplicationID] {
+			continue
+		}
+		seen[r.Handle.ApplicationID] = true
+		if _, err := svc.VerifyTwitterApplication(ctx, r.Handle.ApplicationID); err != nil {
+			log.Warn("verifying a Twitter application failed", "application_id", r.Handle.ApplicationID, "error", err)
+		}
+	}
+	if _, err := svc.CheckSilentHandles(ctx, silentAfter, twitterBusyMin); err != nil {
+		log.Warn("silent-handle check failed", "error", err)
+	}
+}

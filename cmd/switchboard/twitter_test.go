@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
+)
+
+// TestServeWiresTheTwitterChannel runs `switchboard serve` against the fake
+// Twitter server: a handle connected with portal tokens gets the webhook
+// registered (the fake's CRC reaches the served webhook), a DM the fake
+// injects becomes a conversation, and the channel's metrics are served.
+func TestServeWiresTheTwitterChannel(t *testing.T) {
+	fake := twittertest.NewServer()
+	defer fake.Close()
+	app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-serve", ConsumerSecret: "cs-serve-secret"})
+	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme"})
+	customer := fake.AddUser(twittertest.User{ScreenName: "janedoe", Name: "Jane"})
+	tok, err := fake.IssueToken(app.ConsumerKey, business.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	const token = "serve-twitter-admin-token-0123456789"
+	svc := startService(t, []string{
+		"SWITCHBOARD_LISTEN=" + addr, "SWITCHBOARD_PUBLIC_URL=http://" + addr, "SWITCHBOARD_LOG_FORMAT=json",
+		"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "sb.db"), "SWITCHBOARD_ADMIN_TOKEN=" + token,
+		"SWITCHBOARD_TWITTER_API_URL=" + fake.URL, "SWITCHBOARD_SCHEDULER=off",
+	})
+	post := func(path string, body any) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", "http://"+svc.addr+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("POST %s = %d %v", path, res.StatusCode, out)
+		}
+		return out
+	}
+	q := post("/api/v1/queues", map[string]any{"name": "General"})
+	ws := post("/api/v1/workstreams", map[string]any{"name": "Care", "default_queue_id": q["id"]})
+	a := post("/api/v1/twitter/applications", map[string]any{"name": "Acme", "consumer_key": app.ConsumerKey, "consumer_secret": app.ConsumerSecret})
+	h := post("/api/v1/twitter/applications/"+a["id"].(string)+"/handles", map[string]any{"name": "Acme Help", "work_stream_id": ws["id"],
+		"user_id": business.ID, "screen_name": business.ScreenName, "access_token": tok.Token, "access_token_secret": tok.Secret})
+	if health, _ := h["health"].(map[string]any); health["subscription"] != "subscribed" {
+		t.Fatalf("handle = %v", h)
+	}
+	if hooks := fake.Webhooks(); len(hooks) != 1 || !hooks[0].Valid || hooks[0].URL != a["callback_url"] {
+		t.Fatalf("webhooks = %+v, callback %v", hooks, a["callback_url"])
+	}
+	inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: customer.ID, To: business.ID, Text: "hello through serve"})
+	if err != nil || len(inj.Deliveries) != 1 || !inj.Deliveries[0].OK() {
+		t.Fatalf("inject: %+v %v", inj, err)
+	}
+	if code, body := get(t, "http://"+svc.addr+"/api/v1/conversations", token); code != 200 || !strings.Contains(body, "janedoe") {
+		t.Errorf("conversations: %d %s", code, body)
+	}
+	_, metrics := get(t, "http://"+svc.addr+"/metrics", "")
+	for _, m := range []string{`switchboard_twitter_webhook_deliveries_total{result="ok"} 1`, "switchboard_twitter_handle_subscribed", "switchboard_twitter_outbox_messages"} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("metrics lack %s", m)
+		}
+	}
+	for _, secret := range []string{app.ConsumerSecret, tok.Secret, tok.Token} {
+		if strings.Contains(svc.logs.String(), secret) {
+			t.Errorf("the logs show a secret")
+		}
+	}
+}
