@@ -106,7 +106,7 @@ type Runner struct {
 	vm vm.VM
 }
 
-// Eval runs the rule against c: on the fast path when the rule has one,
+// Eval runs the rule against c (not nil): on the fast path when the rule has one,
 // else on expr's virtual machine with r (nil means a fresh machine). A
 // run-time error (say, a list index out of range) is an *Error and the rule
 // does not match.

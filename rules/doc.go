@@ -28,7 +28,8 @@
 //
 // and reduced to the median of the three runs; all engines of a row ran in
 // the same process. The machine is shared, so single figures move by 10-30%
-// between runs (the ratios less). Hand-written means plain Go functions
+// between runs at quiet times (the ratios less), and by 2-3x when other
+// builds run; these figures are from a quiet moment. Hand-written means plain Go functions
 // doing what each rule says, called through func values in a loop.
 //
 // One rule, Customer.FollowersCount > 10000 && Message.Text contains "refund"

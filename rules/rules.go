@@ -179,7 +179,7 @@ func (s *Set) Rules() []Rule {
 
 // Route returns the first rule that matches c, or the default queue. A rule
 // that fails at run time does not match. On rules that run on the fast path
-// Route allocates nothing.
+// Route allocates nothing. c must not be nil.
 func (s *Set) Route(c *dsl.Context) Decision {
 	return s.decision(s.firstIndexed(c))
 }
