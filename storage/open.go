@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -101,6 +102,11 @@ type DB struct {
 	repo
 	sql      *sql.DB
 	location Location
+	// writer serialises this process's transactions on SQLite, whose
+	// database has one writer at a time: waiting here, in line, instead of
+	// in SQLite's busy handler, which is not fair and lets a transaction
+	// starve under load. (PostgreSQL needs no such lock.)
+	writer sync.Mutex
 }
 
 // repo implements engine.Tx over a gorm handle that is either the pool or

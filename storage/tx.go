@@ -14,6 +14,10 @@ var _ engine.Store = (*DB)(nil)
 // otherwise. On SQLite the transaction begins IMMEDIATE (see sqliteDSN), so
 // it holds the single writer's lock from its first statement.
 func (db *DB) InTx(ctx context.Context, fn func(tx engine.Tx) error) error {
+	if db.location.Dialect == SQLite {
+		db.writer.Lock()
+		defer db.writer.Unlock()
+	}
 	return db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect})
 	})
