@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/robfig/cron/v3"
 
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -31,14 +32,22 @@ type config struct {
 	MaxBodyBytes    int64         `env:"SWITCHBOARD_MAX_BODY_BYTES" envDefault:"1048576"`
 	ShutdownTimeout time.Duration `env:"SWITCHBOARD_SHUTDOWN_TIMEOUT" envDefault:"4s"`
 
+	// The scheduler (scheduler.go).
+	Scheduler         string        `env:"SWITCHBOARD_SCHEDULER" envDefault:"on"`
+	ScheduleSweep     string        `env:"SWITCHBOARD_SCHEDULE_SWEEP" envDefault:"@every 5s"`
+	ScheduleAutoClose string        `env:"SWITCHBOARD_SCHEDULE_AUTOCLOSE" envDefault:"@every 1m"`
+	StallRequeueAfter time.Duration `env:"SWITCHBOARD_STALL_REQUEUE_AFTER" envDefault:"0s"`
+	AgentStreamGrace  time.Duration `env:"SWITCHBOARD_AGENT_STREAM_GRACE" envDefault:"2m"`
+
 	// The Twitter channel (twitter.go): warn when a usually busy handle has
 	// received nothing for this long.
 	TwitterSilentAfter time.Duration `env:"SWITCHBOARD_TWITTER_SILENT_AFTER" envDefault:"6h"`
 
 	// Derived by validate.
-	database storage.Location
-	logLevel slog.Level
-	secret   []byte
+	database    storage.Location
+	logLevel    slog.Level
+	secret      []byte
+	schedulerOn bool
 }
 
 // loadConfig reads the configuration from env. Errors name the variable.
@@ -130,6 +139,34 @@ func (c *config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("SWITCHBOARD_SHUTDOWN_TIMEOUT: must be positive")
 	}
+	return c.validateScheduler()
+}
+
+// validateScheduler checks the scheduler's settings; a schedule is a cron
+// spec as robfig/cron reads it (five fields, or @every 5s, @hourly …).
+func (c *config) validateScheduler() error {
+	switch c.Scheduler {
+	case "on", "":
+		c.schedulerOn = true
+	case "off":
+		c.schedulerOn = false
+	default:
+		return fmt.Errorf("SWITCHBOARD_SCHEDULER: %q is not on or off", c.Scheduler)
+	}
+	for _, s := range []struct{ variable, spec string }{
+		{"SWITCHBOARD_SCHEDULE_SWEEP", c.ScheduleSweep},
+		{"SWITCHBOARD_SCHEDULE_AUTOCLOSE", c.ScheduleAutoClose},
+	} {
+		if _, err := cron.ParseStandard(s.spec); err != nil {
+			return fmt.Errorf(`%s: %q is not a cron schedule (write e.g. "@every 5s" or "*/5 * * * *"): %s`, s.variable, s.spec, strings.ReplaceAll(err.Error(), "\n", " "))
+		}
+	}
+	if c.StallRequeueAfter < 0 {
+		return errors.New("SWITCHBOARD_STALL_REQUEUE_AFTER: must not be negative (0 means the work stream's requeue_after)")
+	}
+	if c.AgentStreamGrace < 0 {
+		return errors.New("SWITCHBOARD_AGENT_STREAM_GRACE: must not be negative (0 turns the stream check off)")
+	}
 	return nil
 }
 
@@ -189,6 +226,11 @@ func (c *config) logAttrs(secretSource string) []any {
 		slog.String("log_level", c.logLevel.String()),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("scheduler", c.Scheduler),
+		slog.String("schedule_sweep", c.ScheduleSweep),
+		slog.String("schedule_autoclose", c.ScheduleAutoClose),
+		slog.Duration("stall_requeue_after", c.StallRequeueAfter),
+		slog.Duration("agent_stream_grace", c.AgentStreamGrace),
 	}
 }
 

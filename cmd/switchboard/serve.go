@@ -89,6 +89,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	tw := newTwitterChannel(cfg, registry) // the Twitter channel (twitter.go)
 	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL, Twitter: tw.gateway})
+	defer startScheduler(cfg, svc, clock, log, registry)() // stops after HTTP has drained, before the database closes
 	handler, err := api.New(api.Options{
 		Logger:       log,
 		Keys:         db,

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/engine"
+	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
+)
+
+// apiCall sends a JSON request with a bearer token and decodes the answer.
+func apiCall(t *testing.T, method, url, token string, body any, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s = %d %s", method, url, resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, url, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// TestServeRequeuesAndEscalates is issue 8's "Done when": serve runs the
+// jobs by default; with the sweep every second, a work stream whose
+// requeue_after is 2s and a rule that sends RequeueCount >= 2 to an
+// escalation queue, a DM nobody takes is in the escalation queue within
+// ten seconds, and its routing history shows each requeue.
+func TestServeRequeuesAndEscalates(t *testing.T) {
+	const token = "test-admin-token-0123456789"
+	secret := strings.Repeat("ab", 32)
+	tests := []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "switchboard.db") }},
+		{"postgres", func(t *testing.T) string { return storagetest.PostgresURL(t) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dbURL := tt.url(t)
+			svc := startService(t, []string{"SWITCHBOARD_DATABASE_URL=" + dbURL, "SWITCHBOARD_SECRET_KEY=" + secret,
+				"SWITCHBOARD_ADMIN_TOKEN=" + token, "SWITCHBOARD_LISTEN=127.0.0.1:0", "SWITCHBOARD_LOG_FORMAT=json",
+				"SWITCHBOARD_SCHEDULE_SWEEP=@every 1s", "SWITCHBOARD_TWITTER_API_URL=http://127.0.0.1:1"}) // nothing reaches the internet
+			base := "http://" + svc.addr + "/api/v1"
+			var general, escalation, ws, app, handle struct {
+				ID string `json:"id"`
+			}
+			apiCall(t, "POST", base+"/queues", token, map[string]any{"name": "General"}, &general)
+			apiCall(t, "POST", base+"/queues", token, map[string]any{"name": "Escalation"}, &escalation)
+			apiCall(t, "POST", base+"/workstreams", token, map[string]any{"name": "Care", "channel": "twitter", "mode": "push",
+				"default_queue_id": general.ID, "requeue_after": "2s"}, &ws)
+			apiCall(t, "POST", base+"/workstreams/"+ws.ID+"/rules", token, map[string]any{"name": "Escalate",
+				"condition": "Conversation.RequeueCount >= 2", "queue_id": escalation.ID, "enabled": true}, nil)
+			apiCall(t, "POST", base+"/twitter/applications", token, map[string]any{"name": "Acme", "consumer_key": "ck",
+				"consumer_secret": "cs", "environment_name": "prod"}, &app)
+			apiCall(t, "POST", base+"/twitter/applications/"+app.ID+"/handles", token, map[string]any{"name": "Acme Care",
+				"work_stream_id": ws.ID, "user_id": "1000", "screen_name": "AcmeCare", "access_token": "at", "access_token_secret": "ats"}, &handle)
+
+			// The DM arrives through the engine's ingest on the same database,
+			// as the webhook of this or another replica would store it.
+			ctx := context.Background()
+			key, _ := hex.DecodeString(secret)
+			db, err := storage.Open(ctx, storage.Options{URL: dbURL, SecretKey: key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			res, err := engine.NewService(db, engine.ServiceOptions{}).Ingest(ctx, engine.InboundMessage{
+				ApplicationID: engine.ApplicationID(app.ID), HandleID: engine.HandleID(handle.ID), EventID: "ev1", SentAt: time.Now(),
+				Customer: engine.CustomerProfile{TwitterID: "42", Name: "Alice", ScreenName: "alice"}, Text: "is anyone there?"})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			var conv struct {
+				QueueID string `json:"queue_id"`
+				Routing []struct {
+					QueueID string `json:"queue_id"`
+					Reason  string `json:"reason"`
+				} `json:"routing"`
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				apiCall(t, "GET", base+"/conversations/"+string(res.ConversationID), token, nil, &conv)
+				if conv.QueueID == escalation.ID {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("after ten seconds the conversation is in queue %s (escalation is %s); routing %+v; logs:\n%s",
+						conv.QueueID, escalation.ID, conv.Routing, svc.logs)
+				}
+				time.Sleep(100 * time.Millisecond) // polling the API, bounded by the deadline
+			}
+			var got []string
+			for _, r := range conv.Routing {
+				q := map[string]string{general.ID: "General", escalation.ID: "Escalation"}[r.QueueID]
+				got = append(got, r.Reason+":"+q)
+			}
+			if want := "default:General requeue:General requeue:Escalation"; strings.Join(got, " ") != want {
+				t.Errorf("routing history = %s; want %s", strings.Join(got, " "), want)
+			}
+			if _, metrics := get(t, "http://"+svc.addr+"/metrics", ""); !strings.Contains(metrics, `switchboard_scheduler_changed_total{job="requeue"}`) ||
+				!strings.Contains(metrics, `switchboard_scheduler_run_seconds_count{job="auto_close"}`) && !strings.Contains(metrics, `switchboard_scheduler_run_seconds_count{job="requeue"}`) {
+				t.Errorf("/metrics lacks the scheduler's counts:\n%s", metrics)
+			}
+			if !strings.Contains(svc.logs.String(), `"msg":"scheduler job ran","component":"scheduler","job":"requeue"`) {
+				t.Errorf("the requeue runs were not logged:\n%s", svc.logs)
+			}
+			if err := svc.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(svc.logs.String(), `"msg":"scheduler stopped"`) {
+				t.Errorf("the scheduler did not stop cleanly:\n%s", svc.logs)
+			}
+		})
+	}
+}
+
+func TestSchedulerOffServesOnly(t *testing.T) {
+	svc := startService(t, []string{"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "sb.db"), "SWITCHBOARD_LISTEN=127.0.0.1:0",
+		"SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_SCHEDULER=off"})
+	if !strings.Contains(svc.logs.String(), "scheduler off") || strings.Contains(svc.logs.String(), "scheduler started") {
+		t.Errorf("with SWITCHBOARD_SCHEDULER=off the scheduler ran:\n%s", svc.logs)
+	}
+}
+
+func TestBadScheduleStopsStartUpWithOneLine(t *testing.T) {
+	tests := []struct {
+		name, env, want string
+	}{
+		{"sweep spec", "SWITCHBOARD_SCHEDULE_SWEEP=every 5s", `SWITCHBOARD_SCHEDULE_SWEEP: "every 5s" is not a cron schedule`},
+		{"auto-close spec", "SWITCHBOARD_SCHEDULE_AUTOCLOSE=* * *", `SWITCHBOARD_SCHEDULE_AUTOCLOSE: "* * *" is not a cron schedule`},
+		{"bad @every", "SWITCHBOARD_SCHEDULE_SWEEP=@every soon", `SWITCHBOARD_SCHEDULE_SWEEP: "@every soon" is not a cron schedule`},
+		{"scheduler switch", "SWITCHBOARD_SCHEDULER=maybe", `SWITCHBOARD_SCHEDULER: "maybe" is not on or off`},
+		{"stream grace", "SWITCHBOARD_AGENT_STREAM_GRACE=-1s", "SWITCHBOARD_AGENT_STREAM_GRACE: must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, out := child(t, []string{"SWITCHBOARD_LOG_LEVEL=error", "SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "sb.db"), tt.env}, "serve")
+			if err := cmd.Run(); err == nil {
+				t.Fatalf("serve started with %s; output:\n%s", tt.env, out)
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.want) {
+				t.Errorf("output:\n%s\nwant one line with %q", out, tt.want)
+			}
+		})
+	}
+}
