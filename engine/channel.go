@@ -362,6 +362,15 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 		if err != nil {
 			return err
 		}
+		// The send may have committed since the first look (read committed):
+		// look again after reading the messages, so that a message read as
+		// already sent has its event ids visible here.
+		if id, err := tx.SentEventMessage(ctx, app, dm.EventID); err == nil {
+			res = ReceiveResult{Action: ReceivedEchoOurs, ConversationID: conv.ID, MessageID: id}
+			return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
 		// The echo may arrive before the send that caused it has committed
 		// its event ids (§8): a message being sent with this text is ours.
 		text := strings.TrimSpace(dm.Text)
