@@ -57,17 +57,20 @@ type presenceRequest struct {
 }
 
 func (s *Server) agentRoutes(g *gin.RouterGroup) {
-	s.handle(g, route{Method: "POST", Path: "/agents", Summary: "Create an agent; the answer carries its bearer token, shown once", Tag: "agents", Roles: admins,
-		Request: agentRequest{}, Response: createdAgentResponse{}, Status: http.StatusCreated}, s.createAgent)
-	s.handle(g, route{Method: "GET", Path: "/agents", Summary: "List agents", Tag: "agents", Roles: admins,
-		Response: listResponse[agentResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listAgents)
-	s.handle(g, route{Method: "GET", Path: "/agents/:id", Summary: "Get an agent (an agent may get itself)", Tag: "agents", Roles: everyone,
+	s.route(g, route{Method: "POST", Path: "/agents", Summary: "Create an agent; the answer carries its bearer token, shown once", Tag: "agents", Roles: admins,
+		Request: agentRequest{}, Response: createdAgentResponse{}, Status: http.StatusCreated}, withBody(s.createAgent))
+	s.route(g, route{Method: "GET", Path: "/agents", Summary: "List agents", Tag: "agents", Roles: admins,
+		Response: listResponse[agentResponse]{}, Status: http.StatusOK, Query: pageQuery},
+		listing(func(c *gin.Context, p engine.Page) (engine.List[engine.Agent], error) {
+			return s.svc.ListAgents(c.Request.Context(), p)
+		}, toAgentResponse))
+	s.route(g, route{Method: "GET", Path: "/agents/:id", Summary: "Get an agent (an agent may get itself)", Tag: "agents", Roles: everyone,
 		Response: agentResponse{}, Status: http.StatusOK}, s.getAgent)
-	s.handle(g, route{Method: "PATCH", Path: "/agents/:id", Summary: "Change an agent's name, capacity or queues", Tag: "agents", Roles: admins,
-		Request: agentRequest{}, Response: agentResponse{}, Status: http.StatusOK}, s.updateAgent)
-	s.handle(g, route{Method: "PUT", Path: "/agents/:id/presence", Summary: "Set an agent's presence (an agent may set its own)", Tag: "agents", Roles: everyone,
-		Request: presenceRequest{}, Response: agentResponse{}, Status: http.StatusOK}, s.setPresence)
-	s.handle(g, route{Method: "DELETE", Path: "/agents/:id", Summary: "Delete an agent that holds no conversations, revoking its keys", Tag: "agents", Roles: admins,
+	s.route(g, route{Method: "PATCH", Path: "/agents/:id", Summary: "Change an agent's name, capacity or queues", Tag: "agents", Roles: admins,
+		Request: agentRequest{}, Response: agentResponse{}, Status: http.StatusOK}, withBody(s.updateAgent))
+	s.route(g, route{Method: "PUT", Path: "/agents/:id/presence", Summary: "Set an agent's presence (an agent may set its own)", Tag: "agents", Roles: everyone,
+		Request: presenceRequest{}, Response: agentResponse{}, Status: http.StatusOK}, withBody(s.setPresence))
+	s.route(g, route{Method: "DELETE", Path: "/agents/:id", Summary: "Delete an agent that holds no conversations, revoking its keys", Tag: "agents", Roles: admins,
 		Status: http.StatusNoContent}, s.deleteAgent)
 }
 
@@ -88,99 +91,45 @@ func (s *Server) ownAgent(c *gin.Context) (engine.AgentID, error) {
 	return engine.AgentID(id), nil
 }
 
-func (s *Server) createAgent(c *gin.Context) {
-	var req agentRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
-	}
+func (s *Server) createAgent(c *gin.Context, req agentRequest) (any, error) {
 	a, token, err := s.svc.CreateAgent(c.Request.Context(), actor(c), req.input())
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, createdAgentResponse{agentResponse: toAgentResponse(a), Token: token})
+	return createdAgentResponse{agentResponse: toAgentResponse(a), Token: token}, err
 }
 
-func (s *Server) listAgents(c *gin.Context) {
-	page, err := pageParams(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	l, err := s.svc.ListAgents(c.Request.Context(), page)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(l, toAgentResponse))
-}
-
-func (s *Server) getAgent(c *gin.Context) {
+func (s *Server) getAgent(c *gin.Context) (any, error) {
 	id, err := s.ownAgent(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	a, err := s.svc.Agent(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toAgentResponse(a))
+	return toAgentResponse(a), err
 }
 
-func (s *Server) updateAgent(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) updateAgent(c *gin.Context, req agentRequest) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req agentRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	a, err := s.svc.UpdateAgent(c.Request.Context(), actor(c), engine.AgentID(id), req.input())
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toAgentResponse(a))
+	return toAgentResponse(a), err
 }
 
-func (s *Server) setPresence(c *gin.Context) {
+func (s *Server) setPresence(c *gin.Context, req presenceRequest) (any, error) {
 	id, err := s.ownAgent(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req presenceRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	if req.Presence == nil {
-		s.writeError(c, engine.FieldError("presence", "is required: available, busy, away or offline"))
-		return
+		return nil, engine.FieldError("presence", "is required: available, busy, away or offline")
 	}
 	a, err := s.svc.SetPresence(c.Request.Context(), actor(c), id, engine.Presence(*req.Presence))
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toAgentResponse(a))
+	return toAgentResponse(a), err
 }
 
-func (s *Server) deleteAgent(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) deleteAgent(c *gin.Context) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	if err := s.svc.DeleteAgent(c.Request.Context(), actor(c), engine.AgentID(id)); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	return nil, s.svc.DeleteAgent(c.Request.Context(), actor(c), engine.AgentID(id))
 }

@@ -25,23 +25,11 @@ func toAuditResponse(e engine.AuditEntry) auditResponse {
 }
 
 func (s *Server) auditRoutes(g *gin.RouterGroup) {
-	s.handle(g, route{Method: "GET", Path: "/audit", Summary: "The audit log, newest first: who changed what and when", Tag: "audit", Roles: admins,
+	s.route(g, route{Method: "GET", Path: "/audit", Summary: "The audit log, newest first: who changed what and when", Tag: "audit", Roles: admins,
 		Response: listResponse[auditResponse]{}, Status: http.StatusOK,
 		Query: append([]queryParam{{"resource", "only this kind of resource (queue, work_stream, rule, …)"}, {"resource_id", "only this resource"}, {"actor", "only changes by this API key name"}}, pageQuery...)},
-		s.listAudit)
-}
-
-func (s *Server) listAudit(c *gin.Context) {
-	page, err := pageParams(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	f := engine.AuditFilter{Resource: c.Query("resource"), ResourceID: c.Query("resource_id"), ActorName: c.Query("actor")}
-	l, err := s.svc.ListAudit(c.Request.Context(), f, page)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(l, toAuditResponse))
+		listing(func(c *gin.Context, p engine.Page) (engine.List[engine.AuditEntry], error) {
+			f := engine.AuditFilter{Resource: c.Query("resource"), ResourceID: c.Query("resource_id"), ActorName: c.Query("actor")}
+			return s.svc.ListAudit(c.Request.Context(), f, p)
+		}, toAuditResponse))
 }

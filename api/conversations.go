@@ -170,7 +170,7 @@ func toConversationDetailResponse(d engine.ConversationDetail) conversationDetai
 }
 
 func (s *Server) conversationRoutes(g *gin.RouterGroup) {
-	s.handle(g, route{Method: "GET", Path: "/conversations", Summary: "List conversations, newest first (an agent sees its own)", Tag: "conversations", Roles: everyone,
+	s.route(g, route{Method: "GET", Path: "/conversations", Summary: "List conversations, newest first (an agent sees its own and those waiting in its queues)", Tag: "conversations", Roles: everyone,
 		Response: listResponse[conversationResponse]{}, Status: http.StatusOK,
 		Query: append([]queryParam{
 			{"status", "open, offered, active, waiting, wrap_up or closed"},
@@ -178,54 +178,36 @@ func (s *Server) conversationRoutes(g *gin.RouterGroup) {
 			{"agent_id", "only conversations assigned or offered to this agent"},
 			{"work_stream_id", "only conversations of this work stream"},
 			{"customer", "only conversations with this customer screen name"},
-		}, pageQuery...)}, s.listConversations)
-	s.handle(g, route{Method: "GET", Path: "/conversations/:id", Summary: "A conversation with its customer, messages in order and routing history", Tag: "conversations", Roles: everyone,
+		}, pageQuery...)}, listing(s.listConversations, toConversationResponse))
+	s.route(g, route{Method: "GET", Path: "/conversations/:id", Summary: "A conversation with its customer, messages in order and routing history", Tag: "conversations", Roles: everyone,
 		Response: conversationDetailResponse{}, Status: http.StatusOK}, s.getConversation)
-	s.handle(g, route{Method: "POST", Path: "/conversations/:id/contact", Summary: "Link the customer to a contact ({contact_id}, e.g. one of contact_candidates) or create one ({create: true})", Tag: "conversations",
-		Roles: []engine.Role{engine.RoleAgent}, Request: linkContactRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, s.linkContact)
+	s.route(g, route{Method: "POST", Path: "/conversations/:id/contact", Summary: "Link the customer to a contact ({contact_id}, e.g. one of contact_candidates) or create one ({create: true})", Tag: "conversations",
+		Roles: []engine.Role{engine.RoleAgent}, Request: linkContactRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, withBody(s.linkContact))
 }
 
-func (s *Server) linkContact(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) linkContact(c *gin.Context, req linkContactRequest) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req linkContactRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	create := req.Create != nil && *req.Create
 	var contact engine.ContactID
 	switch {
 	case req.ContactID != nil && create:
-		s.writeError(c, engine.FieldError("contact_id", "give contact_id or create, not both"))
-		return
+		return nil, engine.FieldError("contact_id", "give contact_id or create, not both")
 	case req.ContactID != nil:
 		if !engine.ValidID(*req.ContactID) {
-			s.writeError(c, engine.FieldError("contact_id", "%q is not a valid id", *req.ContactID))
-			return
+			return nil, engine.FieldError("contact_id", "%q is not a valid id", *req.ContactID)
 		}
 		contact = engine.ContactID(*req.ContactID)
 	case !create:
-		s.writeError(c, engine.FieldError("contact_id", "is required (or create: true)"))
-		return
+		return nil, engine.FieldError("contact_id", "is required (or create: true)")
 	}
 	conv, err := s.svc.LinkContact(c.Request.Context(), actor(c), engine.ConversationID(id), contact)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toConversationResponse(conv))
+	return toConversationResponse(conv), err
 }
 
-func (s *Server) listConversations(c *gin.Context) {
-	page, err := pageParams(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
+func (s *Server) listConversations(c *gin.Context, page engine.Page) (engine.List[engine.Conversation], error) {
 	f := engine.ConversationFilter{Status: engine.Status(c.Query("status")), CustomerScreenName: c.Query("customer")}
 	for _, p := range []struct {
 		name string
@@ -233,30 +215,19 @@ func (s *Server) listConversations(c *gin.Context) {
 	}{{"queue_id", (*string)(&f.QueueID)}, {"agent_id", (*string)(&f.AgentID)}, {"work_stream_id", (*string)(&f.WorkStreamID)}} {
 		if v := c.Query(p.name); v != "" {
 			if !engine.ValidID(v) {
-				s.writeError(c, engine.FieldError(p.name, "%q is not a valid id", v))
-				return
+				return engine.List[engine.Conversation]{}, engine.FieldError(p.name, "%q is not a valid id", v)
 			}
 			*p.dst = v
 		}
 	}
-	l, err := s.svc.ListConversations(c.Request.Context(), actor(c), f, page)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(l, toConversationResponse))
+	return s.svc.ListConversations(c.Request.Context(), actor(c), f, page)
 }
 
-func (s *Server) getConversation(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) getConversation(c *gin.Context) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	d, err := s.svc.ConversationDetail(c.Request.Context(), actor(c), engine.ConversationID(id))
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toConversationDetailResponse(d))
+	return toConversationDetailResponse(d), err
 }

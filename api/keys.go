@@ -43,67 +43,40 @@ func toKeyResponse(k engine.APIKey) keyResponse {
 }
 
 func (s *Server) keyRoutes(g *gin.RouterGroup) {
-	s.handle(g, route{Method: "POST", Path: "/keys", Summary: "Create an API key; the answer carries its token, shown once", Tag: "keys", Roles: admins,
-		Request: keyRequest{}, Response: createdKeyResponse{}, Status: http.StatusCreated}, s.createKey)
-	s.handle(g, route{Method: "GET", Path: "/keys", Summary: "List API keys (never their tokens)", Tag: "keys", Roles: admins,
-		Response: listResponse[keyResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listKeys)
-	s.handle(g, route{Method: "DELETE", Path: "/keys/:id", Summary: "Revoke an API key", Tag: "keys", Roles: admins,
+	s.route(g, route{Method: "POST", Path: "/keys", Summary: "Create an API key; the answer carries its token, shown once", Tag: "keys", Roles: admins,
+		Request: keyRequest{}, Response: createdKeyResponse{}, Status: http.StatusCreated}, withBody(s.createKey))
+	s.route(g, route{Method: "GET", Path: "/keys", Summary: "List API keys (never their tokens)", Tag: "keys", Roles: admins,
+		Response: listResponse[keyResponse]{}, Status: http.StatusOK, Query: pageQuery},
+		listing(func(c *gin.Context, p engine.Page) (engine.List[engine.APIKey], error) {
+			return s.svc.ListAPIKeys(c.Request.Context(), p)
+		}, toKeyResponse))
+	s.route(g, route{Method: "DELETE", Path: "/keys/:id", Summary: "Revoke an API key", Tag: "keys", Roles: admins,
 		Status: http.StatusNoContent}, s.revokeKey)
 }
 
-func (s *Server) createKey(c *gin.Context) {
-	var req keyRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
-	}
+func (s *Server) createKey(c *gin.Context, req keyRequest) (any, error) {
 	in := engine.APIKeyInput{}
 	if req.Name != nil {
 		in.Name = *req.Name
 	}
 	if req.Role == nil {
-		s.writeError(c, engine.FieldError("role", "is required: admin, analyst or agent"))
-		return
+		return nil, engine.FieldError("role", "is required: admin, analyst or agent")
 	}
 	in.Role = engine.Role(*req.Role)
 	if req.AgentID != nil {
 		if !engine.ValidID(*req.AgentID) {
-			s.writeError(c, engine.FieldError("agent_id", "%q is not a valid id", *req.AgentID))
-			return
+			return nil, engine.FieldError("agent_id", "%q is not a valid id", *req.AgentID)
 		}
 		in.AgentID = engine.AgentID(*req.AgentID)
 	}
 	k, token, err := s.svc.CreateAPIKey(c.Request.Context(), actor(c), in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, createdKeyResponse{keyResponse: toKeyResponse(k), Token: token})
+	return createdKeyResponse{keyResponse: toKeyResponse(k), Token: token}, err
 }
 
-func (s *Server) listKeys(c *gin.Context) {
-	page, err := pageParams(c)
+func (s *Server) revokeKey(c *gin.Context) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	l, err := s.svc.ListAPIKeys(c.Request.Context(), page)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(l, toKeyResponse))
-}
-
-func (s *Server) revokeKey(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	if err := s.svc.RevokeAPIKey(c.Request.Context(), actor(c), engine.APIKeyID(id)); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	return nil, s.svc.RevokeAPIKey(c.Request.Context(), actor(c), engine.APIKeyID(id))
 }

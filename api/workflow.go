@@ -41,31 +41,26 @@ func (s *Server) workflowRoutes(g *gin.RouterGroup) {
 			return s.svc.End(c.Request.Context(), actor(c), id)
 		}},
 	} {
-		s.handle(g, route{Method: "POST", Path: a.path, Summary: a.summary, Tag: "workflow", Roles: agents,
-			Response: conversationResponse{}, Status: http.StatusOK}, s.workflowAction(a.fn))
+		s.route(g, route{Method: "POST", Path: a.path, Summary: a.summary, Tag: "workflow", Roles: agents,
+			Response: conversationResponse{}, Status: http.StatusOK}, workflowAction(a.fn))
 	}
-	s.handle(g, route{Method: "POST", Path: "/conversations/:id/close", Summary: "Close the conversation (admins may close any)", Tag: "workflow", Roles: agents,
-		Request: closeRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, s.workflowAction(s.closeAction))
-	s.handle(g, route{Method: "POST", Path: "/conversations/:id/messages", Summary: "Reply to the customer: the message is stored and queued for Twitter (see its delivery_status)", Tag: "workflow", Roles: agents,
-		Request: replyRequest{}, Response: messageResponse{}, Status: http.StatusCreated}, s.reply)
-	s.handle(g, route{Method: "POST", Path: "/conversations/:id/transfer", Summary: "Transfer the conversation to a queue ({queue_id}) or an agent ({agent_id})", Tag: "workflow", Roles: agents,
-		Request: transferRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, s.workflowAction(s.transferAction))
+	s.route(g, route{Method: "POST", Path: "/conversations/:id/close", Summary: "Close the conversation (admins may close any)", Tag: "workflow", Roles: agents,
+		Request: closeRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, workflowAction(s.closeAction))
+	s.route(g, route{Method: "POST", Path: "/conversations/:id/messages", Summary: "Reply to the customer: the message is stored and queued for Twitter (see its delivery_status)", Tag: "workflow", Roles: agents,
+		Request: replyRequest{}, Response: messageResponse{}, Status: http.StatusCreated}, withBody(s.reply))
+	s.route(g, route{Method: "POST", Path: "/conversations/:id/transfer", Summary: "Transfer the conversation to a queue ({queue_id}) or an agent ({agent_id})", Tag: "workflow", Roles: agents,
+		Request: transferRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, workflowAction(s.transferAction))
 }
 
-// workflowAction wraps an action on the conversation of the path.
-func (s *Server) workflowAction(fn func(c *gin.Context, id engine.ConversationID) (engine.Conversation, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, err := pathID(c, "id", "id")
+// workflowAction runs an action on the conversation of the path.
+func workflowAction(fn func(c *gin.Context, id engine.ConversationID) (engine.Conversation, error)) endpoint {
+	return func(c *gin.Context) (any, error) {
+		id, err := idParam(c)
 		if err != nil {
-			s.writeError(c, err)
-			return
+			return nil, err
 		}
 		conv, err := fn(c, engine.ConversationID(id))
-		if err != nil {
-			s.writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toConversationResponse(conv))
+		return toConversationResponse(conv), err
 	}
 }
 
@@ -110,25 +105,14 @@ func (s *Server) transferAction(c *gin.Context, id engine.ConversationID) (engin
 	return s.svc.Transfer(c.Request.Context(), actor(c), id, in)
 }
 
-func (s *Server) reply(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) reply(c *gin.Context, req replyRequest) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req replyRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	if req.Text == nil {
-		s.writeError(c, engine.FieldError("text", "is required"))
-		return
+		return nil, engine.FieldError("text", "is required")
 	}
 	m, err := s.svc.Reply(c.Request.Context(), actor(c), engine.ConversationID(id), *req.Text)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toMessageResponse(m))
+	return toMessageResponse(m), err
 }

@@ -85,98 +85,56 @@ func toWorkStreamResponse(w engine.WorkStream) workStreamResponse {
 }
 
 func (s *Server) workStreamRoutes(g *gin.RouterGroup) {
-	s.handle(g, route{Method: "POST", Path: "/workstreams", Summary: "Create a work stream", Tag: "workstreams", Roles: analysts,
-		Request: workStreamRequest{}, Response: workStreamResponse{}, Status: http.StatusCreated}, s.createWorkStream)
-	s.handle(g, route{Method: "GET", Path: "/workstreams", Summary: "List work streams", Tag: "workstreams", Roles: analysts,
-		Response: listResponse[workStreamResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listWorkStreams)
-	s.handle(g, route{Method: "GET", Path: "/workstreams/:id", Summary: "Get a work stream", Tag: "workstreams", Roles: analysts,
+	s.route(g, route{Method: "POST", Path: "/workstreams", Summary: "Create a work stream", Tag: "workstreams", Roles: analysts,
+		Request: workStreamRequest{}, Response: workStreamResponse{}, Status: http.StatusCreated}, withBody(s.createWorkStream))
+	s.route(g, route{Method: "GET", Path: "/workstreams", Summary: "List work streams", Tag: "workstreams", Roles: analysts,
+		Response: listResponse[workStreamResponse]{}, Status: http.StatusOK, Query: pageQuery},
+		listing(func(c *gin.Context, p engine.Page) (engine.List[engine.WorkStream], error) {
+			return s.svc.ListWorkStreams(c.Request.Context(), p)
+		}, toWorkStreamResponse))
+	s.route(g, route{Method: "GET", Path: "/workstreams/:id", Summary: "Get a work stream", Tag: "workstreams", Roles: analysts,
 		Response: workStreamResponse{}, Status: http.StatusOK}, s.getWorkStream)
-	s.handle(g, route{Method: "PATCH", Path: "/workstreams/:id", Summary: "Change a work stream", Tag: "workstreams", Roles: analysts,
-		Request: workStreamRequest{}, Response: workStreamResponse{}, Status: http.StatusOK}, s.updateWorkStream)
-	s.handle(g, route{Method: "DELETE", Path: "/workstreams/:id", Summary: "Delete a work stream that nothing uses", Tag: "workstreams", Roles: analysts,
+	s.route(g, route{Method: "PATCH", Path: "/workstreams/:id", Summary: "Change a work stream", Tag: "workstreams", Roles: analysts,
+		Request: workStreamRequest{}, Response: workStreamResponse{}, Status: http.StatusOK}, withBody(s.updateWorkStream))
+	s.route(g, route{Method: "DELETE", Path: "/workstreams/:id", Summary: "Delete a work stream that nothing uses", Tag: "workstreams", Roles: analysts,
 		Status: http.StatusNoContent}, s.deleteWorkStream)
 }
 
-func (s *Server) createWorkStream(c *gin.Context) {
-	var req workStreamRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
-	}
+func (s *Server) createWorkStream(c *gin.Context, req workStreamRequest) (any, error) {
 	in, err := req.input()
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	w, err := s.svc.CreateWorkStream(c.Request.Context(), actor(c), in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toWorkStreamResponse(w))
+	return toWorkStreamResponse(w), err
 }
 
-func (s *Server) listWorkStreams(c *gin.Context) {
-	page, err := pageParams(c)
+func (s *Server) getWorkStream(c *gin.Context) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	l, err := s.svc.ListWorkStreams(c.Request.Context(), page)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(l, toWorkStreamResponse))
-}
-
-func (s *Server) getWorkStream(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
-	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	w, err := s.svc.WorkStream(c.Request.Context(), engine.WorkStreamID(id))
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toWorkStreamResponse(w))
+	return toWorkStreamResponse(w), err
 }
 
-func (s *Server) updateWorkStream(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) updateWorkStream(c *gin.Context, req workStreamRequest) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req workStreamRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	in, err := req.input()
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	w, err := s.svc.UpdateWorkStream(c.Request.Context(), actor(c), engine.WorkStreamID(id), in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toWorkStreamResponse(w))
+	return toWorkStreamResponse(w), err
 }
 
-func (s *Server) deleteWorkStream(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) deleteWorkStream(c *gin.Context) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	if err := s.svc.DeleteWorkStream(c.Request.Context(), actor(c), engine.WorkStreamID(id)); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	return nil, s.svc.DeleteWorkStream(c.Request.Context(), actor(c), engine.WorkStreamID(id))
 }
