@@ -84,13 +84,9 @@ func (r *repo) agentQueues(ctx context.Context, ids []string) (map[string][]engi
 
 // Agent returns one agent with its queues.
 func (r *repo) Agent(ctx context.Context, id engine.AgentID) (engine.Agent, error) {
-	var row agentRow
-	err := r.db(ctx).Where("id = ?", string(id)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.Agent{}, engine.Errorf(engine.ErrNotFound, "no agent has the id %q", id)
-	}
+	row, err := take[agentRow](r.db(ctx).Where("id = ?", string(id)), "get agent", "no agent has the id %q", id)
 	if err != nil {
-		return engine.Agent{}, fmt.Errorf("get agent: %w", err)
+		return engine.Agent{}, err
 	}
 	queues, err := r.agentQueues(ctx, []string{row.ID})
 	if err != nil {

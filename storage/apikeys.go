@@ -2,11 +2,8 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/switchboardhq/switchboard/engine"
 )
@@ -60,13 +57,9 @@ func (r *repo) APIKeyByName(ctx context.Context, name string) (engine.APIKey, er
 }
 
 func (r *repo) findAPIKey(ctx context.Context, cond string, arg any) (engine.APIKey, error) {
-	var row apiKeyRow
-	err := r.g.WithContext(ctx).Where(cond, arg).Where("revoked_at IS NULL").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.APIKey{}, engine.Errorf(engine.ErrNotFound, "API key not found")
-	}
+	row, err := take[apiKeyRow](r.g.WithContext(ctx).Where(cond, arg).Where("revoked_at IS NULL"), "find API key", "API key not found")
 	if err != nil {
-		return engine.APIKey{}, fmt.Errorf("find API key: %w", err)
+		return engine.APIKey{}, err
 	}
 	return toEngineAPIKey(row), nil
 }
@@ -94,13 +87,9 @@ func (r *repo) CountActiveKeys(ctx context.Context, role engine.Role) (int, erro
 
 // APIKey returns a key by id, revoked or not.
 func (r *repo) APIKey(ctx context.Context, id engine.APIKeyID) (engine.APIKey, error) {
-	var row apiKeyRow
-	err := r.db(ctx).Where("id = ?", string(id)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.APIKey{}, engine.Errorf(engine.ErrNotFound, "no API key has the id %q", id)
-	}
+	row, err := take[apiKeyRow](r.db(ctx).Where("id = ?", string(id)), "get API key", "no API key has the id %q", id)
 	if err != nil {
-		return engine.APIKey{}, fmt.Errorf("get API key: %w", err)
+		return engine.APIKey{}, err
 	}
 	return toEngineAPIKey(row), nil
 }

@@ -2,11 +2,8 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/switchboardhq/switchboard/engine"
 )
@@ -136,13 +133,9 @@ func (r *repo) CreateOffer(ctx context.Context, o engine.Offer) error {
 
 // PendingOffer returns the conversation's pending offer.
 func (r *repo) PendingOffer(ctx context.Context, conv engine.ConversationID) (engine.Offer, error) {
-	var row offerRow
-	err := r.db(ctx).Where("conversation_id = ? AND outcome = ?", string(conv), string(engine.OfferPending)).Order("offered_at DESC").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.Offer{}, engine.Errorf(engine.ErrNotFound, "conversation %s has no pending offer", conv)
-	}
+	row, err := take[offerRow](r.db(ctx).Where("conversation_id = ? AND outcome = ?", string(conv), string(engine.OfferPending)).Order("offered_at DESC"), "pending offer", "conversation %s has no pending offer", conv)
 	if err != nil {
-		return engine.Offer{}, fmt.Errorf("pending offer: %w", err)
+		return engine.Offer{}, err
 	}
 	return engine.Offer{ID: row.ID, ConversationID: engine.ConversationID(row.ConversationID), AgentID: engine.AgentID(row.AgentID),
 		OfferedAt: row.OfferedAt.UTC(), Outcome: engine.OfferOutcome(row.Outcome), DecidedAt: utcPtr(row.DecidedAt)}, nil

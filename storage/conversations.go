@@ -3,12 +3,10 @@ package storage
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/switchboardhq/switchboard/engine"
@@ -123,13 +121,9 @@ func (r *repo) ContactByTwitterID(ctx context.Context, twitterID string) (engine
 }
 
 func (r *repo) findContact(ctx context.Context, cond string, arg any) (engine.Contact, error) {
-	var row contactRow
-	err := r.db(ctx).Where(cond, arg).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.Contact{}, engine.Errorf(engine.ErrNotFound, "contact not found")
-	}
+	row, err := take[contactRow](r.db(ctx).Where(cond, arg), "get contact", "contact not found")
 	if err != nil {
-		return engine.Contact{}, fmt.Errorf("get contact: %w", err)
+		return engine.Contact{}, err
 	}
 	return toEngineContact(row), nil
 }
@@ -248,13 +242,9 @@ func (r *repo) CreateConversation(ctx context.Context, c engine.Conversation) er
 
 // Conversation returns one conversation.
 func (r *repo) Conversation(ctx context.Context, id engine.ConversationID) (engine.Conversation, error) {
-	var row conversationRow
-	err := r.db(ctx).Where("id = ?", string(id)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.Conversation{}, engine.Errorf(engine.ErrNotFound, "no conversation has the id %q", id)
-	}
+	row, err := take[conversationRow](r.db(ctx).Where("id = ?", string(id)), "get conversation", "no conversation has the id %q", id)
 	if err != nil {
-		return engine.Conversation{}, fmt.Errorf("get conversation: %w", err)
+		return engine.Conversation{}, err
 	}
 	return toEngineConversation(row), nil
 }
@@ -300,13 +290,9 @@ func (r *repo) ListConversations(ctx context.Context, f engine.ConversationFilte
 // to change it. (SQLite drops the FOR UPDATE; its transactions begin
 // IMMEDIATE, so one writer at a time holds everything.)
 func (r *repo) ConversationInProgress(ctx context.Context, handle engine.HandleID, customerTwitterID string) (engine.Conversation, error) {
-	var row conversationRow
-	err := r.db(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("handle_id = ? AND customer_twitter_id = ? AND status <> ?", string(handle), customerTwitterID, string(engine.StatusClosed)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.Conversation{}, engine.Errorf(engine.ErrNotFound, "no conversation in progress")
-	}
+	row, err := take[conversationRow](r.db(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("handle_id = ? AND customer_twitter_id = ? AND status <> ?", string(handle), customerTwitterID, string(engine.StatusClosed)), "conversation in progress", "no conversation in progress")
 	if err != nil {
-		return engine.Conversation{}, fmt.Errorf("conversation in progress: %w", err)
+		return engine.Conversation{}, err
 	}
 	return toEngineConversation(row), nil
 }
@@ -395,13 +381,9 @@ func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 
 // MessageByTwitterEvent returns the message stored for an event.
 func (r *repo) MessageByTwitterEvent(ctx context.Context, app engine.ApplicationID, eventID string) (engine.Message, error) {
-	var row messageRow
-	err := r.db(ctx).Where("application_id = ? AND twitter_event_id = ?", string(app), eventID).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.Message{}, engine.Errorf(engine.ErrNotFound, "no message for event %s", eventID)
-	}
+	row, err := take[messageRow](r.db(ctx).Where("application_id = ? AND twitter_event_id = ?", string(app), eventID), "message by event", "no message for event %s", eventID)
 	if err != nil {
-		return engine.Message{}, fmt.Errorf("message by event: %w", err)
+		return engine.Message{}, err
 	}
 	return toEngineMessage(row), nil
 }

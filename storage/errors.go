@@ -24,3 +24,17 @@ func translate(err error, op string, conflictFormat string, args ...any) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// take loads the one row q selects. No row is an engine.ErrNotFound with
+// the message notFound formats; any other failure is wrapped with op.
+func take[R any](q *gorm.DB, op string, notFound string, args ...any) (R, error) {
+	var row R
+	err := q.Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row, engine.Errorf(engine.ErrNotFound, notFound, args...)
+	}
+	if err != nil {
+		return row, fmt.Errorf("%s: %w", op, err)
+	}
+	return row, nil
+}

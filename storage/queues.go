@@ -39,13 +39,9 @@ func (r *repo) CreateQueue(ctx context.Context, q engine.Queue) error {
 
 // Queue returns one queue.
 func (r *repo) Queue(ctx context.Context, id engine.QueueID) (engine.Queue, error) {
-	var row queueRow
-	err := r.db(ctx).Where("id = ?", string(id)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.Queue{}, engine.Errorf(engine.ErrNotFound, "no queue has the id %q", id)
-	}
+	row, err := take[queueRow](r.db(ctx).Where("id = ?", string(id)), "get queue", "no queue has the id %q", id)
 	if err != nil {
-		return engine.Queue{}, fmt.Errorf("get queue: %w", err)
+		return engine.Queue{}, err
 	}
 	return toEngineQueue(row), nil
 }

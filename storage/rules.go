@@ -139,13 +139,9 @@ func (r *repo) Rules(ctx context.Context, ws engine.WorkStreamID) ([]engine.Rule
 
 // Rule returns one rule of a work stream.
 func (r *repo) Rule(ctx context.Context, ws engine.WorkStreamID, id engine.RuleID) (engine.Rule, error) {
-	var row ruleRow
-	err := r.db(ctx).Where("id = ? AND work_stream_id = ?", string(id), string(ws)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.Rule{}, engine.Errorf(engine.ErrNotFound, "work stream %s has no rule with the id %q", ws, id)
-	}
+	row, err := take[ruleRow](r.db(ctx).Where("id = ? AND work_stream_id = ?", string(id), string(ws)), "get rule", "work stream %s has no rule with the id %q", ws, id)
 	if err != nil {
-		return engine.Rule{}, fmt.Errorf("get rule: %w", err)
+		return engine.Rule{}, err
 	}
 	return toEngineRule(row)
 }

@@ -66,13 +66,9 @@ func (r *repo) CreateWorkStream(ctx context.Context, w engine.WorkStream) error 
 
 // WorkStream returns one work stream.
 func (r *repo) WorkStream(ctx context.Context, id engine.WorkStreamID) (engine.WorkStream, error) {
-	var row workStreamRow
-	err := r.db(ctx).Where("id = ?", string(id)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.WorkStream{}, engine.Errorf(engine.ErrNotFound, "no work stream has the id %q", id)
-	}
+	row, err := take[workStreamRow](r.db(ctx).Where("id = ?", string(id)), "get work stream", "no work stream has the id %q", id)
 	if err != nil {
-		return engine.WorkStream{}, fmt.Errorf("get work stream: %w", err)
+		return engine.WorkStream{}, err
 	}
 	return toEngineWorkStream(row), nil
 }
