@@ -24,6 +24,7 @@ func deliveryOf(forUser string, m twittertest.Message) []byte {
 // of the same events races the backfill; a replayed backfill stores
 // nothing more.
 func TestBackfill(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		h := c.connect(c.business)
 		if _, err := c.fake.InjectDM(c.ctx, twittertest.InboundDM{From: c.customer.ID, To: c.business.ID, Text: "before the outage"}); err != nil {
@@ -109,6 +110,7 @@ func TestBackfill(t *testing.T) {
 // TestBackfillRateLimited: a 429 on the list stops the backfill with the
 // time it may continue, and no error.
 func TestBackfillRateLimited(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		h := c.connect(c.business)
 		c.fake.FailNext(twittertest.EndpointListDMEvents, twittertest.Fault{Status: 429, Code: 88, Message: "Rate limit exceeded", ResetIn: 15 * time.Minute})
@@ -122,6 +124,7 @@ func TestBackfillRateLimited(t *testing.T) {
 // TestSilentHandle: a handle that usually receives DMs and falls silent is
 // reported and logged.
 func TestSilentHandle(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
 		for i := range 3 {

@@ -17,6 +17,7 @@ import (
 // TestWebhookCRC runs the reference's CRC vectors through the real handler,
 // each with an application whose consumer secret is the vector's key.
 func TestWebhookCRC(t *testing.T) {
+	t.Parallel()
 	c := newChannel(t, storagetest.SQLite(t), engine.DialectV2)
 	vectors := []struct{ secret, token, want string }{
 		{"test", `{"test_number":1,"test_string":"two"}`, "sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI="},
@@ -73,6 +74,7 @@ func TestWebhookCRC(t *testing.T) {
 // TestWebhookSignatures: a POST without a valid signature is refused with
 // 401 and stores nothing.
 func TestWebhookSignatures(t *testing.T) {
+	t.Parallel()
 	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) {
 		c := newChannel(t, db, engine.DialectV2)
 		c.handleFor("4337869213", "Harris")
@@ -110,6 +112,7 @@ func TestWebhookSignatures(t *testing.T) {
 // handler, signed, and checks what is stored: customer DMs once each,
 // echoes and typing/read events nothing, revocations disconnect.
 func TestWebhookSamples(t *testing.T) {
+	t.Parallel()
 	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) {
 		c := newChannel(t, db, engine.DialectV2)
 		c.handleFor("4337869213", "Harris")
@@ -215,6 +218,7 @@ func TestWebhookSamples(t *testing.T) {
 // HTTP: a customer's DM once (also when delivered twice), an agent's reply
 // written in Twitter's own app recorded as outbound, typing ignored.
 func TestWebhookFromFakeTwitter(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
 		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{Duplicate: true})

@@ -15,6 +15,7 @@ import (
 // TestMetrics: deliveries by result, signature failures, sends by result,
 // rate-limit pauses, outbox depth and handle health are exported.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	c := newChannel(t, storagetest.SQLite(t), engine.DialectV2)
 	twitter.RegisterHealthCollector(c.reg, c.svc)
 	c.connect(c.business)

@@ -96,6 +96,7 @@ func outboundCount(msgs []engine.Message) int {
 // event id, and its echo is recognised (also one delivered before the send
 // answered); a long reply is split.
 func TestOutboxSends(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
 		conv := c.conversationWith(c.customer, c.business)
@@ -138,6 +139,7 @@ func TestOutboxSends(t *testing.T) {
 // TestOutboxEchoBeforeResponse: Twitter delivers the echo before the send
 // call answers (§8); it is recognised as ours all the same.
 func TestOutboxEchoBeforeResponse(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
 		conv := c.conversationWith(c.customer, c.business)
@@ -154,6 +156,7 @@ func TestOutboxEchoBeforeResponse(t *testing.T) {
 // TestOutboxRetries: 5xx is retried after the backoff until it works; a
 // failure that persists past MaxAttempts fails the message.
 func TestOutboxRetries(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
 		conv := c.conversationWith(c.customer, c.business)
@@ -200,6 +203,7 @@ func TestOutboxRetries(t *testing.T) {
 // TestOutboxRateLimit: a 429 pauses the handle until the reset the headers
 // give; nothing is sent before it, everything after it.
 func TestOutboxRateLimit(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
 		conv := c.conversationWith(c.customer, c.business)
@@ -238,6 +242,7 @@ func TestOutboxRateLimit(t *testing.T) {
 // TestOutboxPermanentFailures: 349 fails the message with the reason (and
 // a retry through the API queues it again); 89 also disconnects the handle.
 func TestOutboxPermanentFailures(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		h := c.connect(c.business)
 		closed := c.fake.AddUser(twittertest.User{ScreenName: "closed", Name: "Closed DMs", ClosedDMs: true})
@@ -281,6 +286,7 @@ func TestOutboxPermanentFailures(t *testing.T) {
 // among the handle's events and records it as sent instead of sending it
 // twice.
 func TestOutboxCrashAfterSend(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		h := c.connect(c.business)
 		conv := c.conversationWith(c.customer, c.business)
@@ -327,6 +333,7 @@ func TestOutboxCrashAfterSend(t *testing.T) {
 // TestOutboxConcurrentSenders: several senders (replicas) claiming at once
 // send every message exactly once.
 func TestOutboxConcurrentSenders(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
 		conv := c.conversationWith(c.customer, c.business)

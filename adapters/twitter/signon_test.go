@@ -70,6 +70,7 @@ func page(t testing.TB, u string) (int, string) {
 // authorization, a request token expired at Twitter, one expired here, and
 // a replayed callback.
 func TestSignOnCallback(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.fake.AuthorizeAs(c.business.ID)
 		h, authURL := c.startSignOn("Acme Help")
@@ -154,6 +155,7 @@ func mustQuery(t testing.TB, raw, key string) string {
 // TestEnsureIdempotent: ensuring and verifying again registers no second
 // webhook and no second subscription; verify re-validates an invalid one.
 func TestEnsureIdempotent(t *testing.T) {
+	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		h := c.connect(c.business)
 		for range 3 {
@@ -187,6 +189,7 @@ func TestEnsureIdempotent(t *testing.T) {
 // TestEnsureNeverDeletesAnotherWebhook: a premium environment that already
 // has another system's webhook is reported, never deleted.
 func TestEnsureNeverDeletesAnotherWebhook(t *testing.T) {
+	t.Parallel()
 	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) {
 		c := newChannel(t, db, engine.DialectPremium)
 		// Another system registered the environment's webhook.
@@ -230,6 +233,7 @@ func TestEnsureNeverDeletesAnotherWebhook(t *testing.T) {
 // TestPremiumSignOnAndDelivery: the premium dialect, with its environment
 // name, registers, subscribes and receives.
 func TestPremiumSignOnAndDelivery(t *testing.T) {
+	t.Parallel()
 	c := newChannel(t, storagetest.SQLite(t), engine.DialectPremium)
 	c.fake.AuthorizeAs(c.business.ID)
 	_, authURL := c.startSignOn("Acme Help")
@@ -251,6 +255,7 @@ func TestPremiumSignOnAndDelivery(t *testing.T) {
 // the callback page, on the complete router, then receives a DM the fake
 // server injects; everything over real HTTP.
 func TestEndToEndOverHTTP(t *testing.T) {
+	t.Parallel()
 	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) {
 		ctx := t.Context()
 		logs := &syncBuffer{}
