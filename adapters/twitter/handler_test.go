@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
@@ -232,6 +233,7 @@ func TestWebhookFromFakeTwitter(t *testing.T) {
 			}
 		}
 		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{})
+		c.clock.Advance(time.Second) // Twitter's timestamps order the messages
 		if _, err := c.fake.InjectTyping(c.ctx, c.customer.ID, c.business.ID); err != nil {
 			t.Fatal(err)
 		}
