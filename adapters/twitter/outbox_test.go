@@ -10,6 +10,7 @@ import (
 	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
 	"github.com/switchboardhq/switchboard/engine"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 // outboxOpts sends with a fixed backoff, so that tests move the clock
@@ -366,4 +367,53 @@ func TestOutboxConcurrentSenders(t *testing.T) {
 			t.Errorf("outbox depth %v, %v", depth, err)
 		}
 	})
+}
+
+// TestOutboxAppWideRateLimit: a 429 of the application's 24-hour cap
+// pauses every handle of the application until the reset.
+func TestOutboxAppWideRateLimit(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		sales := c.fake.AddUser(twittertest.User{ScreenName: "AcmeSales", Name: "Acme Sales"})
+		c.connect(sales)
+		bob := c.fake.AddUser(twittertest.User{ScreenName: "bob", Name: "Bob"})
+		first := c.reply(c.conversationWith(c.customer, c.business), "from support")
+		c.clock.Advance(time.Second)
+		second := c.reply(c.conversationWith(bob, sales), "from sales")
+		c.fake.FailNext(twittertest.EndpointSendDM, twittertest.Fault{Status: 429, Code: 88, Message: "Rate limit exceeded", ResetIn: time.Hour, AppDayCap: true})
+		if run := c.sendDue(); run.RateLimited != 2 || run.Sent != 0 {
+			t.Fatalf("run = %+v", run)
+		}
+		c.clock.Advance(30 * time.Minute)
+		third := c.reply(c.conversationWith(bob, sales), "written during the pause")
+		if run := c.sendDue(); run.Sent != 0 {
+			t.Fatalf("sent during the application's pause: %+v", run)
+		}
+		c.clock.Advance(31 * time.Minute)
+		c.sendDue()
+		for _, id := range []engine.MessageID{first.ID, second.ID, third.ID} {
+			if got := c.message(id); got.Delivery != engine.DeliverySent {
+				t.Errorf("after the reset: %+v", got)
+			}
+		}
+	})
+}
+
+// TestOutboxPremiumDialect sends through the v1.1 endpoint of the premium
+// dialect and recognises the echo.
+func TestOutboxPremiumDialect(t *testing.T) {
+	t.Parallel()
+	c := newChannel(t, storagetest.SQLite(t), engine.DialectPremium)
+	c.connect(c.business)
+	m := c.reply(c.conversationWith(c.customer, c.business), "premium reply")
+	if run := c.sendDue(); run.Sent != 1 {
+		t.Fatalf("run = %+v", run)
+	}
+	if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
+		t.Fatalf("message = %+v", got)
+	}
+	if n := outboundCount(c.messages()); n != 1 {
+		t.Errorf("%d outbound messages, want 1", n)
+	}
 }
