@@ -293,7 +293,7 @@ func profileChanged(old, p CustomerProfile) bool {
 // so that a customer is never left out of every queue.
 func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv *Conversation, contact *Contact, known bool, last Message, in InboundMessage, now time.Time, reason RoutingReason) (RoutingDecision, error) {
 	d := RoutingDecision{ID: NewID(now), ConversationID: conv.ID, At: now, QueueID: ws.DefaultQueueID}
-	set, err := s.ruleSetOf(ctx, ws)
+	set, err := s.ruleSetOf(ctx, s.ruleStoreFor(tx), ws)
 	if err != nil {
 		s.log.ErrorContext(ctx, "routing with the default queue: the rule set does not load", "work_stream_id", ws.ID, "error", err)
 		d.Reason, d.Error = ReasonError, err.Error()

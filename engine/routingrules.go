@@ -575,13 +575,14 @@ func (s *Service) CurrentRuleSet(ctx context.Context, ws WorkStreamID) (*rules.S
 	if err != nil {
 		return nil, err
 	}
-	return s.ruleSetOf(ctx, w)
+	return s.ruleSetOf(ctx, s.store, w)
 }
 
-// ruleSetOf is CurrentRuleSet for a work stream already read.
-func (s *Service) ruleSetOf(ctx context.Context, w WorkStream) (*rules.Set, error) {
+// ruleSetOf is CurrentRuleSet for a work stream already read, with the
+// versions read from rs.
+func (s *Service) ruleSetOf(ctx context.Context, rs RuleStore, w WorkStream) (*rules.Set, error) {
 	ws := w.ID
-	n, err := s.store.LatestRuleSetVersion(ctx, ws)
+	n, err := rs.LatestRuleSetVersion(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -590,7 +591,7 @@ func (s *Service) ruleSetOf(ctx context.Context, w WorkStream) (*rules.Set, erro
 	}
 	var list []Rule
 	if n > 0 {
-		v, err := s.store.RuleSetVersion(ctx, ws, n)
+		v, err := rs.RuleSetVersion(ctx, ws, n)
 		if err != nil {
 			return nil, err
 		}

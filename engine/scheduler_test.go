@@ -362,3 +362,36 @@ func TestDueQueriesUseIndexesOnSQLite(t *testing.T) {
 		}
 	})
 }
+
+func TestRequeueRespectsCapacityWithinABatch(t *testing.T) {
+	forEachWorld(t, engine.WorkStreamInput{RequeueAfter: ptr(time.Minute)}, func(t *testing.T, w *world) {
+		ctx := context.Background()
+		second := w.queueNamed("Second line")
+		w.rule("Second line", "Conversation.RequeueCount >= 1", second.ID)
+		ada := w.agent("Ada", 2, engine.PresenceAvailable, second.ID)
+		var ids []engine.ConversationID
+		for _, c := range []string{"alice", "bob", "carol"} {
+			ids = append(ids, w.ingest(w.dm("ev-"+c, c, "hello")).ConversationID)
+		}
+		w.clock.Advance(time.Minute)
+		if stats := w.must(w.svc.RequeueWaiting(ctx, w.clock.Now(), 10)); stats.Changed != 3 {
+			t.Fatalf("requeue: %+v; want 3", stats)
+		}
+		offered := 0
+		for _, id := range ids {
+			c := w.conversation(id)
+			if c.QueueID != second.ID || c.RequeueCount != 1 {
+				t.Errorf("conversation %s: queue %s, count %d; want the second line, 1", id, c.QueueID, c.RequeueCount)
+			}
+			if c.Status == engine.StatusOffered && c.OfferedAgentID == ada.AgentID {
+				offered++
+			}
+		}
+		if offered != 2 {
+			t.Errorf("%d conversations offered to Ada, whose capacity is 2", offered)
+		}
+		if d := w.detail(ids[0]); len(d.Routing) != 2 || d.Routing[1].Reason != engine.ReasonRequeue {
+			t.Errorf("routing history %+v; want the first routing and one requeue", d.Routing)
+		}
+	})
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm/clause"
+
 	"github.com/switchboardhq/switchboard/engine"
 )
 
@@ -164,6 +166,74 @@ func (r *repo) ClaimGoneStreams(ctx context.Context, before, now time.Time, limi
 func (r *repo) SeeStream(ctx context.Context, agent engine.AgentID, at time.Time) error {
 	if err := r.db(ctx).Exec(`UPDATE agents SET stream_seen_at = ? WHERE id = ?`, at.UTC(), string(agent)).Error; err != nil {
 		return fmt.Errorf("record the notification stream of agent %s: %w", agent, err)
+	}
+	return nil
+}
+
+// LastInboundMessages returns the latest inbound message of each of the
+// conversations, in one query.
+func (r *repo) LastInboundMessages(ctx context.Context, ids []engine.ConversationID) (map[engine.ConversationID]engine.Message, error) {
+	out := make(map[engine.ConversationID]engine.Message, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	keys := make([]string, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, string(id))
+	}
+	var rows []messageRow
+	err := r.db(ctx).Raw(`SELECT m.* FROM messages m WHERE m.conversation_id IN ? AND m.direction = 'inbound'
+		AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.conversation_id = m.conversation_id AND n.direction = 'inbound'
+			AND (n.sent_at > m.sent_at OR n.sent_at = m.sent_at AND n.id > m.id))`, keys).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("latest customer messages: %w", err)
+	}
+	for _, row := range rows {
+		out[engine.ConversationID(row.ConversationID)] = toEngineMessage(row)
+	}
+	return out, nil
+}
+
+// AppendRoutingDecisions records routing decisions in one statement.
+func (r *repo) AppendRoutingDecisions(ctx context.Context, ds []engine.RoutingDecision) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	rows := make([]routingDecisionRow, 0, len(ds))
+	for _, d := range ds {
+		rows = append(rows, routingDecisionRow{ID: d.ID, ConversationID: string(d.ConversationID), At: d.At.UTC(), RuleID: nullable(d.RuleID),
+			RuleName: d.RuleName, RuleSetVersion: d.RuleSetVersion, QueueID: string(d.QueueID), Reason: string(d.Reason), Error: d.Error})
+	}
+	if err := r.db(ctx).Create(&rows).Error; err != nil {
+		return fmt.Errorf("record %d routing decisions: %w", len(ds), err)
+	}
+	return nil
+}
+
+// SaveConversations saves changed conversations: on PostgreSQL in one
+// INSERT … ON CONFLICT (id) DO UPDATE of every column (the rows exist and
+// the caller holds their locks, so every row takes the update path); on
+// SQLite, whose upsert would also trip over the in-progress unique index,
+// one UPDATE each.
+func (r *repo) SaveConversations(ctx context.Context, cs []engine.Conversation) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	if r.dialect != Postgres {
+		for _, c := range cs {
+			if err := r.UpdateConversation(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rows := make([]conversationRow, 0, len(cs))
+	for _, c := range cs {
+		rows = append(rows, toConversationRow(c))
+	}
+	err := r.db(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}).Create(&rows).Error
+	if err != nil {
+		return translate(err, "save conversations", "a customer already has a conversation in progress with this handle")
 	}
 	return nil
 }
