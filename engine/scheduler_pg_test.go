@@ -88,14 +88,20 @@ func TestTwoSchedulersRequeueOnce(t *testing.T) {
 	ctx := context.Background()
 	w.seed(t, 5*due, due, due)
 
-	// The due query is an index range scan, not a scan of the table.
-	plan, err := w.db.ExplainDue(ctx, engine.DueClaim{Job: engine.DueRequeue, WorkStreamID: w.ws.ID, Before: w.clock.Now().Add(-5 * time.Minute), Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("EXPLAIN of the requeue claim's selection:\n%s", plan)
-	if !strings.Contains(plan, "conversations_requeue_due_idx") || strings.Contains(plan, "Seq Scan") {
-		t.Errorf("the requeue due query does not use its index:\n%s", plan)
+	// Each due query is a range scan of its index, not a scan of the table.
+	for job, index := range map[engine.DueJob]string{
+		engine.DueOfferTimeout: "conversations_offer_due_idx", engine.DueRequeue: "conversations_requeue_due_idx",
+		engine.DueStall: "conversations_stall_due_idx", engine.DueStallRequeue: "conversations_stalled_due_idx",
+		engine.DueAutoClose: "conversations_inactive_due_idx",
+	} {
+		plan, err := w.db.ExplainDue(ctx, engine.DueClaim{Job: job, WorkStreamID: w.ws.ID, Before: w.clock.Now().Add(-5 * time.Minute), Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("EXPLAIN of the %s claim's selection:\n%s", job, plan)
+		if !strings.Contains(plan, index) || strings.Contains(plan, "Seq Scan") {
+			t.Errorf("the %s due query does not use %s:\n%s", job, index, plan)
+		}
 	}
 
 	// Two replicas: two Services, each on its own connection pool.
@@ -118,7 +124,7 @@ func TestTwoSchedulersRequeueOnce(t *testing.T) {
 		t.Errorf("the two schedulers requeued %d conversations together; want %d", got, due)
 	}
 	var conversations, decisions, maxPer int
-	err = w.sql.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(n), 0), coalesce(max(n), 0) FROM
+	err := w.sql.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(n), 0), coalesce(max(n), 0) FROM
 		(SELECT conversation_id, count(*) AS n FROM routing_decisions WHERE reason = 'requeue' GROUP BY conversation_id) AS per`).
 		Scan(&conversations, &decisions, &maxPer)
 	if err != nil {
