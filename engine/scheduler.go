@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,9 +18,11 @@ import (
 // LOCKED on PostgreSQL), acts on them with the same functions the agents'
 // workflow uses, and commits the batch with its notifications, then claims
 // the next until a batch comes back short. Two schedulers on one database
-// therefore never act on one conversation for the same due time, and a run
-// that fails leaves its uncommitted batch, and everything after it, to the
-// next run. cmd/switchboard calls the jobs on cron schedules.
+// therefore never act on one conversation for the same due time; a process
+// that dies mid-run leaves its uncommitted batch, and everything after it,
+// to the next run; and a batch that fails is retried row by row, so that a
+// conversation the job cannot handle holds up no other. cmd/switchboard
+// calls the jobs on cron schedules.
 //
 // Benchmark: BenchmarkRequeueSweep (scheduler_bench_test.go), PostgreSQL
 // 15 on the 2-core development machine while other test suites ran on it
@@ -73,6 +76,11 @@ type actFunc func(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Con
 
 // sweep runs one job over every work stream: claim gives a work stream's
 // claim (ok false skips the work stream), act handles each conversation.
+//
+// A batch whose transaction fails (a conversation the job cannot handle)
+// is rolled back and retried one conversation per transaction, so that one
+// bad row holds up no other; the conversations that still fail stay due,
+// are logged, and make the run return an error after it has done the rest.
 func (s *Service) sweep(ctx context.Context, job DueJob, now time.Time, batch int, claim func(WorkStream) (DueClaim, bool), act actFunc) (SweepStats, error) {
 	var stats SweepStats
 	if batch <= 0 {
@@ -82,6 +90,8 @@ func (s *Service) sweep(ctx context.Context, job DueJob, now time.Time, batch in
 	if err != nil {
 		return stats, fmt.Errorf("%s sweep: %w", job, err)
 	}
+	var failed int
+	var firstErr error
 	for _, ws := range streams {
 		c, ok := claim(ws)
 		if !ok {
@@ -89,31 +99,32 @@ func (s *Service) sweep(ctx context.Context, job DueJob, now time.Time, batch in
 		}
 		c.Job, c.WorkStreamID, c.Now, c.Limit = job, ws.ID, now, batch
 		for range maxBatchesPerRun {
-			var got SweepStats
-			err := s.change(ctx, func(inner Tx, fx *effects) error {
-				got = SweepStats{}
-				due, err := inner.ClaimDue(ctx, c)
-				if err != nil {
-					return err
-				}
-				got.Examined = len(due)
-				tx, err := s.newBatchTx(ctx, inner, ws, due, job == DueRequeue)
-				if err != nil {
-					return err
-				}
-				for i := range due {
-					changed, err := act(ctx, tx, fx, ws, &due[i], now)
-					if err != nil {
-						return fmt.Errorf("conversation %s: %w", due[i].ID, err)
-					}
-					if changed {
-						got.Changed++
-					}
-				}
-				return tx.flush(ctx)
-			})
-			if err != nil {
+			got, claimed, err := s.sweepBatch(ctx, c, ws, act)
+			if err != nil && len(claimed) == 0 {
 				return stats, fmt.Errorf("%s sweep of work stream %s: %w", job, ws.ID, err)
+			}
+			if err != nil {
+				s.log.WarnContext(ctx, "a scheduler batch failed; retrying its conversations one by one", "job", job, "work_stream_id", ws.ID, "error", err)
+				got = SweepStats{Examined: len(claimed)}
+				for _, id := range claimed {
+					one := c
+					one.IDs, one.Limit = []ConversationID{id}, 1
+					g, _, err := s.sweepBatch(ctx, one, ws, act)
+					if ctx.Err() != nil {
+						return stats, fmt.Errorf("%s sweep of work stream %s: %w", job, ws.ID, ctx.Err())
+					}
+					if err != nil {
+						failed++
+						firstErr = cmp.Or(firstErr, err)
+						s.log.ErrorContext(ctx, "the scheduler cannot handle a conversation; it stays due", "job", job, "conversation_id", id, "error", err)
+						continue
+					}
+					got.Changed += g.Changed
+				}
+				if got.Changed == 0 { // nothing but failures: leave them to the next run
+					stats.add(got)
+					break
+				}
 			}
 			stats.add(got)
 			if got.Examined < batch {
@@ -121,7 +132,43 @@ func (s *Service) sweep(ctx context.Context, job DueJob, now time.Time, batch in
 			}
 		}
 	}
+	if failed > 0 {
+		return stats, fmt.Errorf("%s sweep: %d conversations failed and stay due; the first: %w", job, failed, firstErr)
+	}
 	return stats, nil
+}
+
+// sweepBatch claims one batch and acts on it in one transaction. It returns
+// the ids it claimed, also when the transaction failed after the claim.
+func (s *Service) sweepBatch(ctx context.Context, c DueClaim, ws WorkStream, act actFunc) (SweepStats, []ConversationID, error) {
+	var got SweepStats
+	var claimed []ConversationID
+	err := s.change(ctx, func(inner Tx, fx *effects) error {
+		got, claimed = SweepStats{}, nil
+		due, err := inner.ClaimDue(ctx, c)
+		if err != nil {
+			return err
+		}
+		got.Examined = len(due)
+		for _, d := range due {
+			claimed = append(claimed, d.ID)
+		}
+		tx, err := s.newBatchTx(ctx, inner, ws, due, c.Job == DueRequeue)
+		if err != nil {
+			return err
+		}
+		for i := range due {
+			changed, err := act(ctx, tx, fx, ws, &due[i], c.Now)
+			if err != nil {
+				return fmt.Errorf("conversation %s: %w", due[i].ID, err)
+			}
+			if changed {
+				got.Changed++
+			}
+		}
+		return tx.flush(ctx)
+	})
+	return got, claimed, err
 }
 
 // allWorkStreams lists every work stream.

@@ -145,3 +145,36 @@ func TestTwoSchedulersRequeueOnce(t *testing.T) {
 		t.Errorf("a third run: %+v, %v; want nothing due", s, err)
 	}
 }
+
+func TestBadConversationHoldsUpNoOther(t *testing.T) {
+	w := newPGWorld(t, engine.WorkStreamInput{RequeueAfter: ptr(5 * time.Minute)})
+	ctx := context.Background()
+	w.seed(t, 5, 5, 0)
+	// A conversation whose handle is gone cannot be routed again.
+	for _, q := range []string{
+		`ALTER TABLE conversations DROP CONSTRAINT conversations_handle_id_fkey`,
+		`UPDATE conversations SET handle_id = 'gone' WHERE id = 'seed00000002'`,
+	} {
+		if _, err := w.sql.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats, err := w.svc.RequeueWaiting(ctx, w.clock.Now(), 10)
+	if err == nil || !strings.Contains(err.Error(), "1 conversations failed") {
+		t.Errorf("error = %v; want one failed conversation reported", err)
+	}
+	if stats.Examined != 5 || stats.Changed != 4 {
+		t.Errorf("stats = %+v; want 5 examined, the 4 good ones requeued", stats)
+	}
+	var requeued int
+	if err := w.sql.QueryRowContext(ctx, `SELECT count(*) FROM conversations WHERE requeue_count = 1`).Scan(&requeued); err != nil {
+		t.Fatal(err)
+	}
+	if requeued != 4 {
+		t.Errorf("%d conversations requeued; want 4", requeued)
+	}
+	// The bad one stays due and fails alone the next time.
+	if stats, err := w.svc.RequeueWaiting(ctx, w.clock.Now(), 10); err == nil || stats.Examined != 1 || stats.Changed != 0 {
+		t.Errorf("second run: %+v, %v; want the bad conversation alone, failing", stats, err)
+	}
+}

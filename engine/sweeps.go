@@ -42,6 +42,9 @@ type DueClaim struct {
 	// KeepWaiting leaves, for DueAgentGone, the waiting conversations with
 	// their agent (the work stream keeps the same agent).
 	KeepWaiting bool
+	// IDs, when set, restricts the claim to these conversations (still
+	// only those due): the scheduler retries a failed batch row by row.
+	IDs []ConversationID
 }
 
 // SweepStore claims the scheduler's work. A claim is one statement that
@@ -50,8 +53,8 @@ type DueClaim struct {
 // and marks them updated at Now, returning them. The rows stay locked until
 // the transaction ends: the job acts on them and commits, after which they
 // are no longer due, so two schedulers never act on one conversation for
-// the same due time, and a batch whose transaction fails comes back whole
-// to the next run.
+// the same due time, and a batch whose transaction fails is claimable again
+// at once, whole.
 type SweepStore interface {
 	// ClaimDue claims a batch of a job's due conversations.
 	ClaimDue(ctx context.Context, c DueClaim) ([]Conversation, error)

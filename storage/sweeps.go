@@ -83,14 +83,19 @@ func (r *repo) ClaimDue(ctx context.Context, c engine.DueClaim) ([]engine.Conver
 	if err != nil {
 		return nil, err
 	}
-	selection, err := DueSelection(c)
-	if err != nil {
-		return nil, err
-	}
 	args := []any{string(c.WorkStreamID)}
 	if q.cutoffs {
 		args = append(args, c.Before.UTC())
 	}
+	if len(c.IDs) > 0 {
+		q.where += ` AND id IN ?`
+		ids := make([]string, 0, len(c.IDs))
+		for _, id := range c.IDs {
+			ids = append(ids, string(id))
+		}
+		args = append(args, ids)
+	}
+	selection := `SELECT id FROM conversations WHERE ` + q.where + ` ORDER BY ` + q.order + ` LIMIT ?`
 	args = append(args, c.Limit, c.Now.UTC())
 	var rows []conversationRow
 	if err := r.db(ctx).Raw(r.claimStatement("conversations", selection, "updated_at = ?"), args...).Scan(&rows).Error; err != nil {
