@@ -261,27 +261,27 @@ func ruleErrorDetails(e *engine.RuleError) []any {
 
 func (s *Server) ruleRoutes(g *gin.RouterGroup) {
 	const tag = "rules"
-	s.handle(g, route{Method: "POST", Path: "/workstreams/:id/rules", Summary: "Add a routing rule (a new rule-set version)", Tag: tag, Roles: analysts,
-		Request: ruleRequest{}, Response: savedRuleResponse{}, Status: http.StatusCreated}, s.createRule)
-	s.handle(g, route{Method: "GET", Path: "/workstreams/:id/rules", Summary: "List a work stream's rules in evaluation order", Tag: tag, Roles: analysts,
+	s.route(g, route{Method: "POST", Path: "/workstreams/:id/rules", Summary: "Add a routing rule (a new rule-set version)", Tag: tag, Roles: analysts,
+		Request: ruleRequest{}, Response: savedRuleResponse{}, Status: http.StatusCreated}, withBody(s.createRule))
+	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules", Summary: "List a work stream's rules in evaluation order", Tag: tag, Roles: analysts,
 		Response: listResponse[ruleResponse]{}, Status: http.StatusOK}, s.listRules)
-	s.handle(g, route{Method: "PUT", Path: "/workstreams/:id/rules/order", Summary: "Reorder all rules (a new rule-set version)", Tag: tag, Roles: analysts,
-		Request: reorderRequest{}, Response: versionResponse{}, Status: http.StatusOK}, s.reorderRules)
-	s.handle(g, route{Method: "GET", Path: "/workstreams/:id/rules/versions", Summary: "List rule-set versions, newest first", Tag: tag, Roles: analysts,
-		Response: listResponse[versionSummaryResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listRuleVersions)
-	s.handle(g, route{Method: "GET", Path: "/workstreams/:id/rules/versions/:n", Summary: "Get a rule-set version with its rules", Tag: tag, Roles: analysts,
+	s.route(g, route{Method: "PUT", Path: "/workstreams/:id/rules/order", Summary: "Reorder all rules (a new rule-set version)", Tag: tag, Roles: analysts,
+		Request: reorderRequest{}, Response: versionResponse{}, Status: http.StatusOK}, withBody(s.reorderRules))
+	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules/versions", Summary: "List rule-set versions, newest first", Tag: tag, Roles: analysts,
+		Response: listResponse[versionSummaryResponse]{}, Status: http.StatusOK, Query: pageQuery}, listing(s.listRuleVersions, toVersionSummary))
+	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules/versions/:n", Summary: "Get a rule-set version with its rules", Tag: tag, Roles: analysts,
 		Response: versionResponse{}, Status: http.StatusOK}, s.getRuleVersion)
-	s.handle(g, route{Method: "POST", Path: "/workstreams/:id/rules/versions/:n/restore", Summary: "Make a new rule-set version equal to version n", Tag: tag, Roles: analysts,
+	s.route(g, route{Method: "POST", Path: "/workstreams/:id/rules/versions/:n/restore", Summary: "Make a new rule-set version equal to version n", Tag: tag, Roles: analysts,
 		Response: versionResponse{}, Status: http.StatusCreated}, s.restoreRuleVersion)
-	s.handle(g, route{Method: "POST", Path: "/workstreams/:id/rules/test", Summary: "Route an example context and explain the decision", Tag: tag, Roles: analysts,
-		Request: ruleTestRequest{}, Response: ruleTestResponse{}, Status: http.StatusOK}, s.testRules)
-	s.handle(g, route{Method: "GET", Path: "/workstreams/:id/rules/:rule_id", Summary: "Get a rule", Tag: tag, Roles: analysts,
+	s.route(g, route{Method: "POST", Path: "/workstreams/:id/rules/test", Summary: "Route an example context and explain the decision", Tag: tag, Roles: analysts,
+		Request: ruleTestRequest{}, Response: ruleTestResponse{}, Status: http.StatusOK}, withBody(s.testRules))
+	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules/:rule_id", Summary: "Get a rule", Tag: tag, Roles: analysts,
 		Response: ruleResponse{}, Status: http.StatusOK}, s.getRule)
-	s.handle(g, route{Method: "PATCH", Path: "/workstreams/:id/rules/:rule_id", Summary: "Change, enable, disable or move a rule (a new rule-set version)", Tag: tag, Roles: analysts,
-		Request: ruleRequest{}, Response: savedRuleResponse{}, Status: http.StatusOK}, s.updateRule)
-	s.handle(g, route{Method: "DELETE", Path: "/workstreams/:id/rules/:rule_id", Summary: "Delete a rule (a new rule-set version)", Tag: tag, Roles: analysts,
+	s.route(g, route{Method: "PATCH", Path: "/workstreams/:id/rules/:rule_id", Summary: "Change, enable, disable or move a rule (a new rule-set version)", Tag: tag, Roles: analysts,
+		Request: ruleRequest{}, Response: savedRuleResponse{}, Status: http.StatusOK}, withBody(s.updateRule))
+	s.route(g, route{Method: "DELETE", Path: "/workstreams/:id/rules/:rule_id", Summary: "Delete a rule (a new rule-set version)", Tag: tag, Roles: analysts,
 		Status: http.StatusNoContent}, s.deleteRule)
-	s.handle(g, route{Method: "GET", Path: "/rules/fields", Summary: "The rule language's catalogue: fields, operators, functions", Tag: tag, Roles: everyone,
+	s.route(g, route{Method: "GET", Path: "/rules/fields", Summary: "The rule language's catalogue: fields, operators, functions", Tag: tag, Roles: everyone,
 		Response: fieldsResponse{}, Status: http.StatusOK}, s.ruleFields)
 }
 
@@ -314,195 +314,119 @@ func versionParams(c *gin.Context) (engine.WorkStreamID, int, error) {
 	return ws, n, nil
 }
 
-// ruleInput decodes a rule request body.
-func ruleInput(c *gin.Context) (engine.RuleInput, error) {
-	var req ruleRequest
-	if err := decodeBody(c, &req); err != nil {
-		return engine.RuleInput{}, err
-	}
-	return req.input("")
-}
-
-func (s *Server) createRule(c *gin.Context) {
+func (s *Server) createRule(c *gin.Context, req ruleRequest) (any, error) {
 	ws, err := workStreamParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	in, err := ruleInput(c)
+	in, err := req.input("")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	ch, err := s.svc.CreateRule(c.Request.Context(), actor(c), ws, in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toSavedRuleResponse(ch))
+	return toSavedRuleResponse(ch), err
 }
 
-func (s *Server) listRules(c *gin.Context) {
+func (s *Server) listRules(c *gin.Context) (any, error) {
 	ws, err := workStreamParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	list, err := s.svc.Rules(c.Request.Context(), ws)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(engine.List[engine.Rule]{Items: list}, toRuleResponse))
+	return toList(engine.List[engine.Rule]{Items: list}, toRuleResponse), err
 }
 
-func (s *Server) getRule(c *gin.Context) {
+func (s *Server) getRule(c *gin.Context) (any, error) {
 	ws, id, err := ruleParams(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	r, err := s.svc.Rule(c.Request.Context(), ws, id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toRuleResponse(r))
+	return toRuleResponse(r), err
 }
 
-func (s *Server) updateRule(c *gin.Context) {
+func (s *Server) updateRule(c *gin.Context, req ruleRequest) (any, error) {
 	ws, id, err := ruleParams(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	in, err := ruleInput(c)
+	in, err := req.input("")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	ch, err := s.svc.UpdateRule(c.Request.Context(), actor(c), ws, id, in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toSavedRuleResponse(ch))
+	return toSavedRuleResponse(ch), err
 }
 
-func (s *Server) deleteRule(c *gin.Context) {
+func (s *Server) deleteRule(c *gin.Context) (any, error) {
 	ws, id, err := ruleParams(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	if _, err := s.svc.DeleteRule(c.Request.Context(), actor(c), ws, id); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	_, err = s.svc.DeleteRule(c.Request.Context(), actor(c), ws, id)
+	return nil, err
 }
 
-func (s *Server) reorderRules(c *gin.Context) {
+func (s *Server) reorderRules(c *gin.Context, req reorderRequest) (any, error) {
 	ws, err := workStreamParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req reorderRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	if req.RuleIDs == nil {
-		s.writeError(c, engine.FieldError("rule_ids", "is required"))
-		return
+		return nil, engine.FieldError("rule_ids", "is required")
 	}
 	ids := make([]engine.RuleID, len(req.RuleIDs))
 	for i, id := range req.RuleIDs {
 		ids[i] = engine.RuleID(id)
 	}
 	v, err := s.svc.ReorderRules(c.Request.Context(), actor(c), ws, ids)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toVersionResponse(v))
+	return toVersionResponse(v), err
 }
 
-func (s *Server) listRuleVersions(c *gin.Context) {
+func (s *Server) listRuleVersions(c *gin.Context, page engine.Page) (engine.List[engine.RuleSetVersion], error) {
 	ws, err := workStreamParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return engine.List[engine.RuleSetVersion]{}, err
 	}
-	page, err := pageParams(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	l, err := s.svc.RuleSetVersions(c.Request.Context(), ws, page)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(l, toVersionSummary))
+	return s.svc.RuleSetVersions(c.Request.Context(), ws, page)
 }
 
-func (s *Server) getRuleVersion(c *gin.Context) {
+func (s *Server) getRuleVersion(c *gin.Context) (any, error) {
 	ws, n, err := versionParams(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	v, err := s.svc.RuleSetVersion(c.Request.Context(), ws, n)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toVersionResponse(v))
+	return toVersionResponse(v), err
 }
 
-func (s *Server) restoreRuleVersion(c *gin.Context) {
+func (s *Server) restoreRuleVersion(c *gin.Context) (any, error) {
 	ws, n, err := versionParams(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	v, err := s.svc.RestoreRuleSetVersion(c.Request.Context(), actor(c), ws, n)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toVersionResponse(v))
+	return toVersionResponse(v), err
 }
 
-func (s *Server) testRules(c *gin.Context) {
+func (s *Server) testRules(c *gin.Context, body ruleTestBody) (any, error) {
 	ws, err := workStreamParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var body ruleTestBody
-	if err := decodeBody(c, &body); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	ec, err := s.testContext(c, ws, body)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	unsaved, err := body.unsaved()
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	d, trace, err := s.svc.TestRules(c.Request.Context(), ws, ec, unsaved)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, toRuleTestResponse(d, trace))
+	return toRuleTestResponse(d, trace), nil
 }
 
 // testContext yields the engagement context a rule test routes: the
@@ -588,7 +512,7 @@ func prefixField(err error, prefix string) error {
 	return engine.FieldError(prefix+d.Field, "%s", d.Message)
 }
 
-func (s *Server) ruleFields(c *gin.Context) {
+func (s *Server) ruleFields(*gin.Context) (any, error) {
 	var out fieldsResponse
 	for _, f := range dsl.Fields() {
 		out.Fields = append(out.Fields, fieldDoc{Path: f.Path, Type: f.Type, Description: f.Description, Example: f.Example})
@@ -599,5 +523,5 @@ func (s *Server) ruleFields(c *gin.Context) {
 	for _, f := range dsl.Functions() {
 		out.Functions = append(out.Functions, functionDoc{Name: f.Name, Usage: f.Usage, Description: f.Description})
 	}
-	c.JSON(http.StatusOK, out)
+	return out, nil
 }
