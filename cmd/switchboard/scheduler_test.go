@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/switchboardhq/switchboard/engine"
 	"github.com/switchboardhq/switchboard/storage"
@@ -176,5 +179,66 @@ func TestBadScheduleStopsStartUpWithOneLine(t *testing.T) {
 				t.Errorf("output:\n%s\nwant one line with %q", out, tt.want)
 			}
 		})
+	}
+}
+
+func TestSchedulerRunsAreLoggedAndCounted(t *testing.T) {
+	cfg, err := loadConfig(map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	reg := prometheus.NewRegistry()
+	s, err := newScheduler(&cfg, nil, engine.SystemClock{}, newTestLogger(logs), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.runOne(job{"demo", func(context.Context, time.Time) (engine.SweepStats, error) {
+		return engine.SweepStats{Examined: 3, Changed: 2}, nil
+	}})
+	s.runOne(job{"demo", func(context.Context, time.Time) (engine.SweepStats, error) {
+		return engine.SweepStats{Examined: 1}, errors.New("database gone")
+	}})
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			key := f.GetName()
+			for _, l := range m.GetLabel() {
+				key += "," + l.GetName() + "=" + l.GetValue()
+			}
+			switch {
+			case m.GetCounter() != nil:
+				got[key] = m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				got[key] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	for key, want := range map[string]float64{
+		"switchboard_scheduler_examined_total,job=demo":          4,
+		"switchboard_scheduler_changed_total,job=demo":           2,
+		"switchboard_scheduler_runs_total,job=demo,result=ok":    1,
+		"switchboard_scheduler_runs_total,job=demo,result=error": 1,
+		"switchboard_scheduler_run_seconds,job=demo":             2,
+	} {
+		if got[key] != want {
+			t.Errorf("%s = %v; want %v", key, got[key], want)
+		}
+	}
+	if out := logs.String(); !strings.Contains(out, `"msg":"scheduler job ran"`) || !strings.Contains(out, `"examined":3`) ||
+		!strings.Contains(out, `"error":"database gone"`) {
+		t.Errorf("logs lack the runs:\n%s", out)
+	}
+	s.cron.Start()
+	s.stop()
+	if !strings.Contains(logs.String(), "scheduler stopped") {
+		t.Errorf("stop did not log:\n%s", logs)
 	}
 }
