@@ -338,6 +338,11 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 		}
 		if m, err := tx.MessageByTwitterEvent(ctx, app, dm.EventID); err == nil {
 			res = ReceiveResult{Action: ReceivedDuplicate, ConversationID: m.ConversationID, MessageID: m.ID}
+			if _, err := tx.SentEventMessage(ctx, app, dm.EventID); err == nil {
+				// The send committed between the two looks: ours.
+				res.Action = ReceivedEchoOurs
+				return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+			}
 			return nil
 		} else if !errors.Is(err, ErrNotFound) {
 			return err

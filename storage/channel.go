@@ -79,7 +79,9 @@ type claimed struct {
 }
 
 // ClaimOutbox takes up to n due outbox messages for one sender: they become
-// "sending" until leaseUntil, with one more attempt counted.
+// "sending" until leaseUntil, with one more attempt counted. They come in
+// due order, then in the order they were written (sent_at), so that replies
+// held back together (a rate-limit pause) go out in the agent's order.
 //
 // On PostgreSQL this is one statement, as river claims jobs: a CTE selects
 // the due rows in due order with FOR UPDATE SKIP LOCKED, so concurrent
@@ -99,7 +101,7 @@ func (r *repo) ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, n int
 		err := db.Raw(`WITH due AS (
     SELECT id, delivery_status AS previous_status FROM messages
     WHERE `+dueCondition+`
-    ORDER BY next_attempt_at, id
+    ORDER BY next_attempt_at, sent_at, id
     LIMIT ?
     FOR UPDATE SKIP LOCKED
 )
@@ -111,7 +113,7 @@ RETURNING m.id, due.previous_status`, now.UTC(), n, leaseUntil.UTC()).Scan(&got)
 		}
 	} else {
 		// The single writer: see the doc comment.
-		err := db.Raw(`SELECT id, delivery_status AS previous_status FROM messages WHERE `+dueCondition+` ORDER BY next_attempt_at, id LIMIT ?`,
+		err := db.Raw(`SELECT id, delivery_status AS previous_status FROM messages WHERE `+dueCondition+` ORDER BY next_attempt_at, sent_at, id LIMIT ?`,
 			now.UTC(), n).Scan(&got).Error
 		if err != nil {
 			return nil, fmt.Errorf("claim outbox: %w", err)
@@ -137,7 +139,7 @@ RETURNING m.id, due.previous_status`, now.UTC(), n, leaseUntil.UTC()).Scan(&got)
 		ids[i], prev[c.ID] = c.ID, c.PreviousStatus
 	}
 	var rows []outboxRow
-	if err := db.Select(outboxColumns).Where("id IN ?", ids).Order("next_attempt_at, id").Find(&rows).Error; err != nil {
+	if err := db.Select(outboxColumns).Where("id IN ?", ids).Order("next_attempt_at, sent_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
 	out := make([]engine.OutboxItem, 0, len(rows))

@@ -221,6 +221,7 @@ func TestOutboxRateLimit(t *testing.T) {
 				t.Fatalf("after the 429: %+v", got)
 			}
 		}
+		c.clock.Advance(time.Second)
 		third := c.reply(conv, "third, written during the pause")
 		c.clock.Advance(14 * time.Minute)
 		if run := c.sendDue(); run.Sent != 0 || run.Claimed > 1 {
@@ -234,7 +235,7 @@ func TestOutboxRateLimit(t *testing.T) {
 			}
 		}
 		sent := c.sentTo(c.business.ID, c.customer.ID)
-		if len(sent) != 3 || sent[0].Text != "first" || sent[1].Text != "second" {
+		if len(sent) != 3 || sent[0].Text != "first" || sent[1].Text != "second" || sent[2].Text != "third, written during the pause" {
 			t.Errorf("sent = %+v", sent)
 		}
 	})

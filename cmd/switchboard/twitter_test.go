@@ -133,3 +133,73 @@ func TestServeWiresTheTwitterChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestServeBackfillsAtStart: a DM sent while Switchboard was down (Twitter's
+// delivery failed and was not retried) is stored when it starts again.
+func TestServeBackfillsAtStart(t *testing.T) {
+	fake := twittertest.NewServer()
+	defer fake.Close()
+	app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-backfill", ConsumerSecret: "cs-backfill-secret"})
+	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme"})
+	customer := fake.AddUser(twittertest.User{ScreenName: "janedoe", Name: "Jane"})
+	tok, err := fake.IssueToken(app.ConsumerKey, business.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	const token = "serve-backfill-admin-token-0123456789"
+	env := []string{
+		"SWITCHBOARD_LISTEN=" + addr, "SWITCHBOARD_PUBLIC_URL=http://" + addr, "SWITCHBOARD_LOG_FORMAT=json",
+		"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "sb.db"), "SWITCHBOARD_ADMIN_TOKEN=" + token,
+		"SWITCHBOARD_TWITTER_API_URL=" + fake.URL, "SWITCHBOARD_SCHEDULER=off",
+	}
+	svc := startService(t, env)
+	post := func(path string, body any) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", "http://"+svc.addr+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("POST %s = %d %v", path, res.StatusCode, out)
+		}
+		return out
+	}
+	q := post("/api/v1/queues", map[string]any{"name": "General"})
+	ws := post("/api/v1/workstreams", map[string]any{"name": "Care", "default_queue_id": q["id"]})
+	a := post("/api/v1/twitter/applications", map[string]any{"name": "Acme", "consumer_key": app.ConsumerKey, "consumer_secret": app.ConsumerSecret})
+	post("/api/v1/twitter/applications/"+a["id"].(string)+"/handles", map[string]any{"name": "Acme Help", "work_stream_id": ws["id"],
+		"user_id": business.ID, "screen_name": business.ScreenName, "access_token": tok.Token, "access_token_secret": tok.Secret})
+	if err := svc.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Down: Twitter's delivery fails.
+	inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: customer.ID, To: business.ID, Text: "anyone there?"})
+	if err != nil || len(inj.Deliveries) != 1 || inj.Deliveries[0].OK() {
+		t.Fatalf("inject while down: %+v %v", inj, err)
+	}
+	svc = startService(t, env)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body := get(t, "http://"+svc.addr+"/api/v1/conversations", token)
+		if strings.Contains(body, "janedoe") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the DM sent while down was not backfilled: %s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
