@@ -88,6 +88,8 @@ func (s *Server) twitterChannelRoutes(g *gin.RouterGroup) {
 	const tag = "twitter"
 	s.handle(g, route{Method: "POST", Path: "/twitter/applications/:id/verify", Summary: "Re-run the webhook and subscription checks; report the webhook's validity and each handle's subscription", Tag: tag, Roles: admins,
 		Response: verifyResponse{}, Status: http.StatusOK}, s.verifyTwitterApplication)
+	s.handle(g, route{Method: "POST", Path: "/twitter/handles/:handle_id/sign-on", Summary: "Sign the handle on to Twitter again (e.g. after its access was revoked): answers the authorization URL", Tag: tag, Roles: admins,
+		Response: twitterHandleResponse{}, Status: http.StatusOK}, s.signOnAgain)
 	s.handle(g, route{Method: "POST", Path: "/twitter/handles/:handle_id/backfill", Summary: "Read the handle's recent DMs from Twitter and store those the webhook missed", Tag: tag, Roles: admins,
 		Response: backfillResponse{}, Status: http.StatusOK}, s.backfillTwitterHandle)
 	s.handle(g, route{Method: "POST", Path: "/conversations/:id/messages/:message_id/retry", Summary: "Queue a failed outbound message again", Tag: "conversations", Roles: []engine.Role{engine.RoleAgent},
@@ -151,4 +153,20 @@ func (s *Server) retryMessage(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toMessageResponse(m))
+}
+
+func (s *Server) signOnAgain(c *gin.Context) {
+	id, err := pathID(c, "handle_id", "handle_id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	h, authURL, err := s.svc.SignOnAgain(c.Request.Context(), actor(c), engine.HandleID(id))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	res := toTwitterHandleResponse(h)
+	res.AuthorizationURL = authURL
+	c.JSON(http.StatusOK, res)
 }

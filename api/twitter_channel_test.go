@@ -67,6 +67,9 @@ func TestRetryFailedMessage(t *testing.T) {
 		if r := h.call("POST", "/api/v1/twitter/applications/"+app.ID+"/verify", h.admin, nil); r.Code != http.StatusServiceUnavailable {
 			t.Errorf("verify without Twitter = %d %s", r.Code, r.Body)
 		}
+		if r := h.call("POST", "/api/v1/twitter/handles/"+handle+"/sign-on", h.admin, nil); r.Code != http.StatusServiceUnavailable {
+			t.Errorf("sign-on again without Twitter = %d %s", r.Code, r.Body)
+		}
 		if r := h.call("POST", "/api/v1/twitter/handles/"+handle+"/backfill", h.admin, nil); r.Code != http.StatusServiceUnavailable {
 			t.Errorf("backfill without Twitter = %d %s", r.Code, r.Body)
 		}

@@ -72,6 +72,45 @@ func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID App
 	return h.withoutSecrets(), req.AuthorizationURL, nil
 }
 
+// SignOnAgain starts a new "Sign on to Twitter" for an existing handle,
+// e.g. one disconnected because its access was revoked: the handle keeps
+// its status until the callback finishes, which replaces its tokens (and
+// refuses another Twitter account than the handle's). It returns the handle
+// (without tokens) and the authorization URL.
+func (s *Service) SignOnAgain(ctx context.Context, actor Actor, id HandleID) (TwitterHandle, string, error) {
+	if s.twitter == nil {
+		return TwitterHandle{}, "", ErrNoTwitter
+	}
+	h, err := s.store.TwitterHandle(ctx, id)
+	if err != nil {
+		return TwitterHandle{}, "", err
+	}
+	app, err := s.store.TwitterApplication(ctx, h.ApplicationID)
+	if err != nil {
+		return TwitterHandle{}, "", err
+	}
+	if !app.Enabled {
+		return TwitterHandle{}, "", Errorf(ErrConflict, "Twitter application %q is disabled; enable it before signing on", app.Name)
+	}
+	req, err := s.twitter.RequestSignOn(ctx, app, s.TwitterSignOnCallbackURL())
+	if err != nil {
+		return TwitterHandle{}, "", twitterUnavailable("start the sign-on to Twitter", err)
+	}
+	now := s.clock.Now()
+	err = s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		so := SignOn{RequestToken: req.Token, RequestSecret: req.Secret, ApplicationID: app.ID, HandleID: h.ID, CreatedAt: now, ExpiresAt: now.Add(SignOnTTL)}
+		if err := tx.CreateSignOn(ctx, so); err != nil {
+			return AuditEntry{}, err
+		}
+		return AuditEntry{Action: "sign_on", Resource: "twitter_handle", ResourceID: string(h.ID),
+			Summary: fmt.Sprintf("started signing on handle %q to Twitter again", h.Name)}, nil
+	})
+	if err != nil {
+		return TwitterHandle{}, "", err
+	}
+	return h.withoutSecrets(), req.AuthorizationURL, nil
+}
+
 // twitterUnavailable turns a gateway failure into an error for API
 // clients: the reason Twitter gave, never a secret.
 func twitterUnavailable(op string, err error) error {
@@ -166,6 +205,10 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 		if h, err = tx.TwitterHandle(ctx, so.HandleID); err != nil {
 			return AuditEntry{}, err
 		}
+		if h.UserID != "" && h.UserID != acct.UserID {
+			return AuditEntry{}, Errorf(ErrConflict, "You signed on as @%s, but this handle is @%s. Sign on with @%s, or add @%s as a new handle",
+				acct.ScreenName, h.ScreenName, h.ScreenName, acct.ScreenName)
+		}
 		h.UserID, h.ScreenName = acct.UserID, strings.TrimPrefix(acct.ScreenName, "@")
 		h.AccessToken, h.AccessTokenSecret = acct.AccessToken, acct.AccessTokenSecret
 		h.Status, h.StatusReason, h.UpdatedAt = HandleActive, "", s.clock.Now()
@@ -181,7 +224,7 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 	if err != nil {
 		var de *Error
 		if errors.As(err, &de) && errors.Is(de.Kind, ErrConflict) {
-			return fail(de.Message+".", "the Twitter account is already connected as another handle")
+			return fail(de.Message+".", "the sign-on used a Twitter account that does not fit this handle")
 		}
 		return SignOnOutcome{}, fmt.Errorf("finish sign-on: %w", err)
 	}

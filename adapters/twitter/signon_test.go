@@ -135,6 +135,35 @@ func TestSignOnCallback(t *testing.T) {
 			t.Errorf("late handle: %+v", h)
 		}
 
+		// Revoked on Twitter: disconnected; signing on again reconnects
+		// the same handle; another account is refused.
+		if _, err := c.fake.RevokeAccess(c.ctx, consumerKey, c.business.ID); err != nil {
+			t.Fatal(err)
+		}
+		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.HandleDisconnected {
+			t.Fatalf("after revocation: %+v", hd)
+		}
+		c.fake.AuthorizeAs(other.ID)
+		if _, authURL, err := c.svc.SignOnAgain(c.ctx, c.admin, h.ID); err != nil {
+			t.Fatal(err)
+		} else if status, body = page(t, c.authorize(authURL)); status != 400 || !strings.Contains(body, "this handle is @AcmeHelp") {
+			t.Errorf("sign-on again as another account: %d %s", status, body)
+		}
+		c.fake.AuthorizeAs(c.business.ID)
+		_, authURL, err = c.svc.SignOnAgain(c.ctx, c.admin, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, body = page(t, c.authorize(authURL)); status != 200 || !strings.Contains(body, "@AcmeHelp") {
+			t.Fatalf("sign-on again: %d %s", status, body)
+		}
+		if hd, _ := c.svc.TwitterHandleHealth(c.ctx, h.ID); hd.Subscription != engine.SubscriptionSubscribed {
+			t.Errorf("health after signing on again: %+v", hd)
+		}
+		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.HandleActive || hd.StatusReason != "" {
+			t.Errorf("after signing on again: %+v", hd)
+		}
+
 		// An incomplete link.
 		if status, _ := page(t, c.srv.URL+engine.SignOnCallbackPath+"?oauth_token=x"); status != 400 {
 			t.Errorf("incomplete callback: %d", status)
