@@ -141,7 +141,17 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 	conv.LastCustomerMessageAt = laterOf(conv.LastCustomerMessageAt, msg.SentAt)
 	conv.UpdatedAt = now
 	if res.NewConversation {
+		// A new conversation is routed before it is stored, so that it is
+		// written once, with its queue.
+		d, err := s.decide(ctx, tx, ws, handle, &conv, contact, known, msg, in, now, ReasonMatched)
+		if err != nil {
+			return err
+		}
+		res.Routing = &d
 		if err := tx.CreateConversation(ctx, conv); err != nil {
+			return err
+		}
+		if err := tx.AppendRoutingDecision(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -152,6 +162,19 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 			return errDuplicate
 		}
 		return err
+	}
+	if res.NewConversation {
+		offered, err := s.offer(ctx, tx, fx, &conv, ws, res.Routing, now)
+		if err != nil {
+			return err
+		}
+		if offered {
+			if err := tx.UpdateConversation(ctx, conv); err != nil {
+				return err
+			}
+		}
+		res.ConversationID, res.MessageID, res.Status = conv.ID, msg.ID, conv.Status
+		return nil
 	}
 	requeue := false
 	if conv.Status == StatusWaiting {
@@ -292,6 +315,20 @@ func profileChanged(old, p CustomerProfile) bool {
 // set that cannot be loaded routes to the default queue with reason error,
 // so that a customer is never left out of every queue.
 func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv *Conversation, contact *Contact, known bool, last Message, in InboundMessage, now time.Time, reason RoutingReason) (RoutingDecision, error) {
+	d, err := s.decide(ctx, tx, ws, handle, conv, contact, known, last, in, now, reason)
+	if err != nil {
+		return RoutingDecision{}, err
+	}
+	if err := tx.AppendRoutingDecision(ctx, d); err != nil {
+		return RoutingDecision{}, err
+	}
+	return d, nil
+}
+
+// decide is route without recording the decision: it evaluates the rules
+// and puts conv in the chosen queue. The caller appends d to the routing
+// history once the conversation is stored.
+func (s *Service) decide(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv *Conversation, contact *Contact, known bool, last Message, in InboundMessage, now time.Time, reason RoutingReason) (RoutingDecision, error) {
 	d := RoutingDecision{ID: NewID(now), ConversationID: conv.ID, At: now, QueueID: ws.DefaultQueueID}
 	set, err := s.ruleSetOf(ctx, s.ruleStoreFor(tx), ws)
 	if err != nil {
@@ -312,9 +349,6 @@ func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, handle Twitte
 		if reason != ReasonMatched {
 			d.Reason = reason
 		}
-	}
-	if err := tx.AppendRoutingDecision(ctx, d); err != nil {
-		return RoutingDecision{}, err
 	}
 	conv.QueueID, conv.RoutedAt, conv.Status = d.QueueID, &now, StatusOpen
 	return d, nil
