@@ -18,25 +18,25 @@ package engine
 // BenchmarkIngest (engine/ingest_bench_test.go) ingests DMs, new and
 // continuing customers mixed, beside a raw baseline in the same run: the
 // same SQL statements issued directly with database/sql (no gorm, no rules,
-// no engine). On the 2-core development machine, quiet (load average 1.5),
+// no engine). On the 2-core development machine, quiet (load average 2),
 //
-//	SWITCHBOARD_TEST_DATABASE_URL=postgres://... go test ./engine -run '^$' -bench BenchmarkIngest -benchtime 2000x
+//	SWITCHBOARD_TEST_DATABASE_URL=postgres://... go test ./engine -run '^$' -bench BenchmarkIngest -benchtime 3000x
 //
 // gave, in msgs/s, engine / raw:
 //
 //	          1 caller           4 callers          16 callers
-//	SQLite    1011/1856 (54%)    1021/1502 (68%)    999/1432 (70%)
-//	Postgres   401/471 (85%)      917/1151 (80%)    1011/1267 (80%)
+//	SQLite    1374/2018 (68%)    1285/1831 (70%)    1342/1509 (89%)
+//	Postgres   463/510 (91%)     1193/1261 (95%)    1291/1299 (99%)
 //
-// The target, 70% of the baseline at 4 callers, is met on PostgreSQL and
-// missed by two points on SQLite. What closed most of the gap: a new
-// conversation is routed before it is inserted (one write, not two), the
-// ingest's inserts and the conversation update are plain statements, and
-// the rule set is found without reading the work stream again. What is left
-// is gorm's cost on the remaining reads (the handle, the work stream, the
-// contact, the conversation in progress), which plain statements would take
-// away the same way. gorm's PrepareStmt is off: it made PostgreSQL slower
-// (it re-prepares inside every transaction; pgx caches statements already)
-// and does not help SQLite, whose pure-Go driver parses a statement at
-// every execution, prepared or not (a quarter of the CPU, in the raw
-// baseline too).
+// and three more runs of SQLite at 4 callers gave a median of 1358/1778
+// (76%). The target, 70% of the baseline at 4 callers, is met on both. What
+// closed the gap: a new conversation is routed before it is inserted (one
+// write, not two); the ingest's inserts, the conversation update and its
+// hot reads (dedupe, work stream, contact, conversation in progress, closed
+// count, rule-set version) are plain statements on the transaction's
+// connection instead of gorm's query building; the rule set is found
+// without reading the work stream again. gorm's PrepareStmt is off: it made
+// PostgreSQL slower (it re-prepares inside every transaction; pgx caches
+// statements already) and does not help SQLite, whose pure-Go driver parses
+// a statement at every execution, prepared or not (a quarter of the CPU, in
+// the raw baseline too).

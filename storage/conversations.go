@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm/clause"
-
 	"github.com/switchboardhq/switchboard/engine"
 )
 
@@ -125,7 +123,21 @@ func (r *repo) Contact(ctx context.Context, id engine.ContactID) (engine.Contact
 
 // ContactByTwitterID returns the contact linked to a Twitter user.
 func (r *repo) ContactByTwitterID(ctx context.Context, twitterID string) (engine.Contact, error) {
-	return r.findContact(ctx, "twitter_user_id = ?", twitterID)
+	var row contactRow
+	err := r.rawRow(ctx, `SELECT `+contactColumns+` FROM contacts WHERE twitter_user_id = ?`, twitterID).Scan(row.fields()...)
+	if err != nil {
+		return engine.Contact{}, rawNotFound(err, "get contact", "contact not found")
+	}
+	return toEngineContact(row), nil
+}
+
+// contactColumns are the columns fields scans, in its order.
+const contactColumns = `id, twitter_user_id, name, screen_name, followers_count, friends_count, verified, protected, language,
+	location, description, profile_image_url, account_created_at, tags, created_at, updated_at`
+
+func (r *contactRow) fields() []any {
+	return []any{&r.ID, &r.TwitterUserID, &r.Name, &r.ScreenName, &r.FollowersCount, &r.FriendsCount, &r.Verified, &r.Protected, &r.Language,
+		&r.Location, &r.Description, &r.ProfileImageURL, &r.AccountCreatedAt, &r.Tags, &r.CreatedAt, &r.UpdatedAt}
 }
 
 func (r *repo) findContact(ctx context.Context, cond string, arg any) (engine.Contact, error) {
@@ -142,15 +154,22 @@ func (r *repo) ContactsByName(ctx context.Context, field, name string) ([]engine
 	if field != "screen_name" && field != "name" {
 		return nil, fmt.Errorf("contacts by name: unknown field %q", field)
 	}
-	var rows []contactRow
-	err := r.db(ctx).Where("twitter_user_id IS NULL").Where("lower("+field+") = ?", strings.ToLower(strings.TrimPrefix(name, "@"))).
-		Order("id").Limit(10).Find(&rows).Error
+	rows, err := r.g.Statement.ConnPool.QueryContext(ctx, r.bind(`SELECT `+contactColumns+` FROM contacts
+		WHERE twitter_user_id IS NULL AND lower(`+field+`) = ? ORDER BY id LIMIT 10`), strings.ToLower(strings.TrimPrefix(name, "@")))
 	if err != nil {
 		return nil, fmt.Errorf("contacts by name: %w", err)
 	}
-	out := make([]engine.Contact, 0, len(rows))
-	for _, row := range rows {
+	defer rows.Close()
+	var out []engine.Contact
+	for rows.Next() {
+		var row contactRow
+		if err := rows.Scan(row.fields()...); err != nil {
+			return nil, fmt.Errorf("contacts by name: %w", err)
+		}
 		out = append(out, toEngineContact(row))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contacts by name: %w", err)
 	}
 	return out, nil
 }
@@ -307,17 +326,33 @@ func (r *repo) ListConversations(ctx context.Context, f engine.ConversationFilte
 // to change it. (SQLite drops the FOR UPDATE; its transactions begin
 // IMMEDIATE, so one writer at a time holds everything.)
 func (r *repo) ConversationInProgress(ctx context.Context, handle engine.HandleID, customerTwitterID string) (engine.Conversation, error) {
-	row, err := take[conversationRow](r.db(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("handle_id = ? AND customer_twitter_id = ? AND status <> ?", string(handle), customerTwitterID, string(engine.StatusClosed)), "conversation in progress", "no conversation in progress")
+	var row conversationRow
+	err := r.rawRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE handle_id = ? AND customer_twitter_id = ? AND status <> ?`+r.forUpdate(false),
+		string(handle), customerTwitterID, string(engine.StatusClosed)).Scan(row.fields()...)
 	if err != nil {
-		return engine.Conversation{}, err
+		return engine.Conversation{}, rawNotFound(err, "conversation in progress", "no conversation in progress")
 	}
 	return toEngineConversation(row), nil
+}
+
+// conversationColumns are the columns fields scans, in its order.
+const conversationColumns = `id, application_id, handle_id, work_stream_id, contact_id, contact_candidates, customer_twitter_id,
+	customer_screen_name, customer, twitter_conversation_id, status, queue_id, agent_id, offered_agent_id, offered_at, capacity_units,
+	requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at, last_customer_message_at,
+	last_agent_message_at, stalled_at, closed_at, close_reason, created_at, updated_at`
+
+func (r *conversationRow) fields() []any {
+	return []any{&r.ID, &r.ApplicationID, &r.HandleID, &r.WorkStreamID, &r.ContactID, &r.ContactCandidates, &r.CustomerTwitterID,
+		&r.CustomerScreenName, &r.Customer, &r.TwitterConversationID, &r.Status, &r.QueueID, &r.AgentID, &r.OfferedAgentID, &r.OfferedAt, &r.CapacityUnits,
+		&r.RequeueCount, &r.IsReturning, &r.PreviousConversations, &r.MessageCount, &r.RoutedAt, &r.LastMessageAt, &r.LastCustomerMessageAt,
+		&r.LastAgentMessageAt, &r.StalledAt, &r.ClosedAt, &r.CloseReason, &r.CreatedAt, &r.UpdatedAt}
 }
 
 // CountClosedConversations counts the customer's closed conversations with a handle.
 func (r *repo) CountClosedConversations(ctx context.Context, handle engine.HandleID, customerTwitterID string) (int, error) {
 	var n int64
-	err := r.db(ctx).Model(&conversationRow{}).Where("handle_id = ? AND customer_twitter_id = ? AND status = ?", string(handle), customerTwitterID, string(engine.StatusClosed)).Count(&n).Error
+	err := r.rawRow(ctx, `SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_twitter_id = ? AND status = ?`,
+		string(handle), customerTwitterID, string(engine.StatusClosed)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count closed conversations: %w", err)
 	}
@@ -403,9 +438,14 @@ func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 
 // MessageByTwitterEvent returns the message stored for an event.
 func (r *repo) MessageByTwitterEvent(ctx context.Context, app engine.ApplicationID, eventID string) (engine.Message, error) {
-	row, err := take[messageRow](r.db(ctx).Where("application_id = ? AND twitter_event_id = ?", string(app), eventID), "message by event", "no message for event %s", eventID)
+	var row messageRow
+	err := r.rawRow(ctx, `SELECT id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id, author_agent_id,
+		text, media, quick_reply, sent_at, received_at, delivery_status, attempts, last_error
+		FROM messages WHERE application_id = ? AND twitter_event_id = ?`, string(app), eventID).Scan(&row.ID, &row.ConversationID,
+		&row.ApplicationID, &row.Direction, &row.TwitterEventID, &row.SenderTwitterID, &row.AuthorAgentID, &row.Text, &row.Media,
+		&row.QuickReply, &row.SentAt, &row.ReceivedAt, &row.DeliveryStatus, &row.Attempts, &row.LastError)
 	if err != nil {
-		return engine.Message{}, err
+		return engine.Message{}, rawNotFound(err, "message by event", "no message for event %s", eventID)
 	}
 	return toEngineMessage(row), nil
 }

@@ -110,7 +110,7 @@ func (r *repo) LockRuleSet(ctx context.Context, ws engine.WorkStreamID) (int, er
 // rule-set version, 0 when it has none.
 func (r *repo) LatestRuleSetVersion(ctx context.Context, ws engine.WorkStreamID) (int, error) {
 	var n *int
-	err := r.db(ctx).Model(&ruleSetVersionRow{}).Select("MAX(number)").Where("work_stream_id = ?", string(ws)).Scan(&n).Error
+	err := r.rawRow(ctx, `SELECT MAX(number) FROM rule_set_versions WHERE work_stream_id = ?`, string(ws)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("latest rule set version of work stream %s: %w", ws, err)
 	}

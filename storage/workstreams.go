@@ -66,9 +66,14 @@ func (r *repo) CreateWorkStream(ctx context.Context, w engine.WorkStream) error 
 
 // WorkStream returns one work stream.
 func (r *repo) WorkStream(ctx context.Context, id engine.WorkStreamID) (engine.WorkStream, error) {
-	row, err := take[workStreamRow](r.db(ctx).Where("id = ?", string(id)), "get work stream", "no work stream has the id %q", id)
+	var row workStreamRow
+	err := r.rawRow(ctx, `SELECT id, name, channel, mode, default_queue_id, capacity, assignment_method, offer_timeout_ms, requeue_after_ms,
+		stall_after_ms, auto_close_after_ms, keep_same_agent, time_zone, contact_matching, create_contacts, created_at, updated_at
+		FROM work_streams WHERE id = ?`, string(id)).Scan(&row.ID, &row.Name, &row.Channel, &row.Mode, &row.DefaultQueueID, &row.Capacity,
+		&row.AssignmentMethod, &row.OfferTimeoutMS, &row.RequeueAfterMS, &row.StallAfterMS, &row.AutoCloseAfterMS, &row.KeepSameAgent,
+		&row.TimeZone, &row.ContactMatching, &row.CreateContacts, &row.CreatedAt, &row.UpdatedAt)
 	if err != nil {
-		return engine.WorkStream{}, err
+		return engine.WorkStream{}, rawNotFound(err, "get work stream", "no work stream has the id %q", id)
 	}
 	return toEngineWorkStream(row), nil
 }
