@@ -227,8 +227,24 @@ func TestWorkflowPermissions(t *testing.T) {
 		if _, err := w.svc.Close(ctx, analyst, res.ConversationID, ""); !errors.Is(err, engine.ErrForbidden) {
 			t.Errorf("an analyst closing = %v, want forbidden", err)
 		}
+		if _, err := w.svc.Wait(ctx, w.admin, res.ConversationID); err != nil {
+			t.Errorf("an admin pausing: %v", err)
+		}
 		if _, err := w.svc.Close(ctx, w.admin, res.ConversationID, "spam"); err != nil {
 			t.Errorf("an admin closing: %v", err)
+		}
+		var told []string
+		for _, n := range w.notices(ada) {
+			if n.Kind == engine.NoticeStatus {
+				var st engine.StatusNotice
+				if err := json.Unmarshal(n.Payload, &st); err != nil {
+					t.Fatal(err)
+				}
+				told = append(told, st.Status)
+			}
+		}
+		if len(told) != 2 || told[0] != "waiting" || told[1] != "closed" {
+			t.Errorf("Ada was told of %v, want [waiting closed]: an admin changed her conversation", told)
 		}
 	})
 }

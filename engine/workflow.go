@@ -69,6 +69,15 @@ func mayWork(actor Actor, c Conversation, a Action) error {
 	return Errorf(ErrForbidden, "the %s role may not %s conversations", actor.Role, a)
 }
 
+// tellAgent tells the agent working a conversation that someone else (an
+// admin) changed its state; an agent's own moves need no notice.
+func (s *Service) tellAgent(ctx context.Context, tx Tx, fx *effects, actor Actor, agent AgentID, c Conversation, reason string, now time.Time) error {
+	if agent == "" || agent == actor.AgentID {
+		return nil
+	}
+	return s.notify(ctx, tx, fx, agent, NoticeStatus, StatusNotice{ConversationID: string(c.ID), Status: string(c.Status), Reason: reason}, now)
+}
+
 // act runs a workflow action on a locked conversation and saves it.
 func (s *Service) act(ctx context.Context, id ConversationID, fn func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error) (Conversation, error) {
 	var out Conversation
@@ -189,7 +198,7 @@ func (s *Service) Wait(ctx context.Context, actor Actor, id ConversationID) (Con
 			return err
 		}
 		c.Status = StatusWaiting
-		return nil
+		return s.tellAgent(ctx, tx, fx, actor, c.AgentID, *c, "paused by "+actor.Name, now)
 	})
 }
 
@@ -203,7 +212,7 @@ func (s *Service) End(ctx context.Context, actor Actor, id ConversationID) (Conv
 			return err
 		}
 		c.Status = StatusWrapUp
-		return nil
+		return s.tellAgent(ctx, tx, fx, actor, c.AgentID, *c, "ended by "+actor.Name, now)
 	})
 }
 
@@ -224,7 +233,11 @@ func (s *Service) Close(ctx context.Context, actor Actor, id ConversationID, rea
 		if actor.Role != RoleAdmin && (c.Status == StatusOpen || c.Status == StatusOffered) {
 			return Errorf(ErrConflict, "cannot close conversation %s: it is %s; reject the offer instead", c.ID, c.Status)
 		}
-		return s.closeConversation(ctx, tx, fx, c, reason, now)
+		agent := c.AgentID
+		if err := s.closeConversation(ctx, tx, fx, c, reason, now); err != nil {
+			return err
+		}
+		return s.tellAgent(ctx, tx, fx, actor, agent, *c, "closed by "+actor.Name, now)
 	})
 }
 
