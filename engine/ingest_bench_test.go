@@ -146,7 +146,19 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 		return sb.String()
 	}
 	app, handle, ws, queue := string(w.app.ID), string(w.handle.ID), string(w.ws.ID), string(w.queue.ID)
-	return func(i, customer int) error {
+	var once func(i, customer int) error
+	// Like the engine, try again when a concurrent delivery of the same new
+	// customer won the race to create its contact or conversation.
+	retrying := func(i, customer int) error {
+		var err error
+		for range 3 {
+			if err = once(i, customer); err == nil {
+				return nil
+			}
+		}
+		return err
+	}
+	once = func(i, customer int) error {
 		ctx := context.Background()
 		now := time.Now().UTC()
 		event, twitterID := "raw-ev"+strconv.Itoa(i), "raw-c"+strconv.Itoa(customer)
@@ -236,4 +248,5 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 		}
 		return tx.Commit()
 	}
+	return retrying
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // Dialect is the kind of database behind a DB.
@@ -150,13 +149,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	gdb, err := gorm.Open(dialector, &gorm.Config{
-		Logger: logger.NewSlogLogger(log.With("component", "storage"), logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			// Values are never logged: they may be sealed secrets or token hashes.
-			ParameterizedQueries: true,
-		}),
+		Logger:               gormLogger{log: log.With("component", "storage"), slow: 500 * time.Millisecond},
 		DisableAutomaticPing: true,
 		// Every write that must be atomic runs in an explicit transaction (InTx).
 		SkipDefaultTransaction: true,
