@@ -341,6 +341,14 @@ const conversationColumns = `id, application_id, handle_id, work_stream_id, cont
 	requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at, last_customer_message_at,
 	last_agent_message_at, stalled_at, closed_at, close_reason, created_at, updated_at`
 
+// values are the row's values in conversationColumns' order.
+func (r conversationRow) values() []any {
+	return []any{r.ID, r.ApplicationID, r.HandleID, r.WorkStreamID, r.ContactID, r.ContactCandidates, r.CustomerTwitterID,
+		r.CustomerScreenName, r.Customer, r.TwitterConversationID, r.Status, r.QueueID, r.AgentID, r.OfferedAgentID, r.OfferedAt, r.CapacityUnits,
+		r.RequeueCount, r.IsReturning, r.PreviousConversations, r.MessageCount, r.RoutedAt, r.LastMessageAt, r.LastCustomerMessageAt,
+		r.LastAgentMessageAt, r.StalledAt, r.ClosedAt, r.CloseReason, r.CreatedAt, r.UpdatedAt}
+}
+
 func (r *conversationRow) fields() []any {
 	return []any{&r.ID, &r.ApplicationID, &r.HandleID, &r.WorkStreamID, &r.ContactID, &r.ContactCandidates, &r.CustomerTwitterID,
 		&r.CustomerScreenName, &r.Customer, &r.TwitterConversationID, &r.Status, &r.QueueID, &r.AgentID, &r.OfferedAgentID, &r.OfferedAt, &r.CapacityUnits,

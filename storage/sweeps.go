@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm/clause"
-
 	"github.com/switchboardhq/switchboard/engine"
 )
 
@@ -204,12 +202,13 @@ func (r *repo) AppendRoutingDecisions(ctx context.Context, ds []engine.RoutingDe
 	if len(ds) == 0 {
 		return nil
 	}
-	rows := make([]routingDecisionRow, 0, len(ds))
+	args := make([]any, 0, len(ds)*9)
 	for _, d := range ds {
-		rows = append(rows, routingDecisionRow{ID: d.ID, ConversationID: string(d.ConversationID), At: d.At.UTC(), RuleID: nullable(d.RuleID),
-			RuleName: d.RuleName, RuleSetVersion: d.RuleSetVersion, QueueID: string(d.QueueID), Reason: string(d.Reason), Error: d.Error})
+		args = append(args, d.ID, string(d.ConversationID), d.At.UTC(), nullable(d.RuleID), d.RuleName, d.RuleSetVersion, string(d.QueueID), string(d.Reason), d.Error)
 	}
-	if err := r.db(ctx).Create(&rows).Error; err != nil {
+	q := `INSERT INTO routing_decisions (id, conversation_id, at, rule_id, rule_name, rule_set_version, queue_id, reason, error) VALUES ` +
+		rowsOf(len(ds), 9)
+	if err := r.db(ctx).Exec(q, args...).Error; err != nil {
 		return fmt.Errorf("record %d routing decisions: %w", len(ds), err)
 	}
 	return nil
@@ -232,11 +231,13 @@ func (r *repo) SaveConversations(ctx context.Context, cs []engine.Conversation) 
 		}
 		return nil
 	}
-	rows := make([]conversationRow, 0, len(cs))
+	args := make([]any, 0, len(cs)*29)
 	for _, c := range cs {
-		rows = append(rows, toConversationRow(c))
+		args = append(args, toConversationRow(c).values()...)
 	}
-	err := r.db(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}).Create(&rows).Error
+	q := `INSERT INTO conversations (` + conversationColumns + `) VALUES ` + rowsOf(len(cs), 29) +
+		` ON CONFLICT (id) DO UPDATE SET ` + conversationUpsertSet
+	err := r.db(ctx).Exec(q, args...).Error
 	if err != nil {
 		return translate(err, "save conversations", "a customer already has a conversation in progress with this handle")
 	}
@@ -295,3 +296,25 @@ func (db *DB) ExplainDue(ctx context.Context, c engine.DueClaim) (string, error)
 	}
 	return strings.Join(lines, "\n"), nil
 }
+
+// rowsOf writes n rows of m placeholders for a multi-row VALUES list.
+func rowsOf(n, m int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", m), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// conversationUpsertSet sets every column of conversationColumns but the
+// id and the creation time from the proposed row.
+const conversationUpsertSet = `application_id = EXCLUDED.application_id, handle_id = EXCLUDED.handle_id,
+	work_stream_id = EXCLUDED.work_stream_id, contact_id = EXCLUDED.contact_id,
+	contact_candidates = EXCLUDED.contact_candidates, customer_twitter_id = EXCLUDED.customer_twitter_id,
+	customer_screen_name = EXCLUDED.customer_screen_name, customer = EXCLUDED.customer,
+	twitter_conversation_id = EXCLUDED.twitter_conversation_id, status = EXCLUDED.status,
+	queue_id = EXCLUDED.queue_id, agent_id = EXCLUDED.agent_id, offered_agent_id = EXCLUDED.offered_agent_id,
+	offered_at = EXCLUDED.offered_at, capacity_units = EXCLUDED.capacity_units,
+	requeue_count = EXCLUDED.requeue_count, is_returning = EXCLUDED.is_returning,
+	previous_conversations = EXCLUDED.previous_conversations, message_count = EXCLUDED.message_count,
+	routed_at = EXCLUDED.routed_at, last_message_at = EXCLUDED.last_message_at,
+	last_customer_message_at = EXCLUDED.last_customer_message_at,
+	last_agent_message_at = EXCLUDED.last_agent_message_at, stalled_at = EXCLUDED.stalled_at,
+	closed_at = EXCLUDED.closed_at, close_reason = EXCLUDED.close_reason, updated_at = EXCLUDED.updated_at`
