@@ -25,29 +25,32 @@ import (
 // calls the jobs on cron schedules.
 //
 // Benchmark: BenchmarkRequeueSweep (scheduler_bench_test.go), PostgreSQL
-// 15 on the 2-core development machine while other test suites ran on it
-// (load average about 7), 100,000 conversations of which 1,000 are due,
-// batches of 100; three runs of -benchtime 5x, time per operation:
+// 15 on the 2-core development machine, quiet (load average about 2),
+// 100,000 conversations of which 1,000 are due, batches of 100; runs of
+// -benchtime 5x, time per operation:
 //
 //	SWITCHBOARD_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
 //	  go test ./engine -run '^$' -bench RequeueSweep -benchtime 5x -v
 //
-//	find_due   (the due selection, 1,000 rows)     0.81–0.99 ms  Index Only Scan using conversations_requeue_due_idx
-//	full_scan  (the same rows, index scans off)    26–40 ms      Parallel Seq Scan on conversations, then Sort
-//	bare_sql   (claim + mark in 10 statements)     62–176 ms
-//	sweep      (RequeueWaiting: claim, rules,      313–565 ms
+//	find_due   (the due selection, 1,000 rows)     0.53–0.66 ms  Index Only Scan using conversations_requeue_due_idx
+//	full_scan  (the same rows, index scans off)    18 ms         Parallel Seq Scan on conversations, then Sort
+//	bare_sql   (claim + mark in 10 statements)     45–56 ms (median 55)
+//	sweep      (RequeueWaiting: claim, rules,      142–170 ms (median 150)
 //	            decision, offer, save)
 //
-// Ratios: finding the due rows costs 1/32 to 1/40 of the table scan (target
+// Ratios: finding the due rows costs 1/28 to 1/34 of the table scan (target
 // met: an index range scan in due order, no sort); the whole sweep takes
-// 0.31–0.57 s (target under 1 s: met); the sweep is 2.4x, 3.2x and 5.1x the
-// bare SQL of the same run (target within 3x: NOT reliably met; the
-// figures swing with the machine's load). Per batch the sweep issues about
-// nine statements (claim, latest customer messages, rule-set version,
-// handle, application and queue, one candidate-agents look per queue, the
-// conversations saved in one upsert, the decisions in one INSERT); the rest
-// is rule evaluation and gorm's per-row work. Before the batching in batchTx it took about 1 s, 12x the
-// bare SQL.
+// 0.15 s (target under 1 s: met); the sweep is 2.7x the bare SQL of the
+// same run by the medians, 2.6x to 3.8x run by run (target within 3x: met by
+// the median, not by every run). Per batch the sweep issues about nine
+// statements (claim, latest customer messages, rule-set version, handle,
+// application and queue, one candidate-agents look per queue, the
+// conversations saved in one upsert, the decisions in one INSERT), the two
+// large ones written as plain multi-row SQL on the transaction's
+// connection; the rest is rule evaluation. Before the batching in batchTx it
+// took about 1 s, 12x the bare SQL; before gorm stopped formatting every
+// statement for its logger and the batch writes bypassed its struct
+// machinery, 4.3x.
 
 // SweepStats says what one run of a job did.
 type SweepStats struct {

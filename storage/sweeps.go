@@ -208,7 +208,7 @@ func (r *repo) AppendRoutingDecisions(ctx context.Context, ds []engine.RoutingDe
 	}
 	q := `INSERT INTO routing_decisions (id, conversation_id, at, rule_id, rule_name, rule_set_version, queue_id, reason, error) VALUES ` +
 		rowsOf(len(ds), 9)
-	if err := r.db(ctx).Exec(q, args...).Error; err != nil {
+	if err := r.rawExec(ctx, q, args...); err != nil {
 		return fmt.Errorf("record %d routing decisions: %w", len(ds), err)
 	}
 	return nil
@@ -237,7 +237,7 @@ func (r *repo) SaveConversations(ctx context.Context, cs []engine.Conversation) 
 	}
 	q := `INSERT INTO conversations (` + conversationColumns + `) VALUES ` + rowsOf(len(cs), 29) +
 		` ON CONFLICT (id) DO UPDATE SET ` + conversationUpsertSet
-	err := r.db(ctx).Exec(q, args...).Error
+	err := r.rawExec(ctx, q, args...)
 	if err != nil {
 		return translate(err, "save conversations", "a customer already has a conversation in progress with this handle")
 	}

@@ -78,3 +78,17 @@ func rawNotFound(err error, op string, notFound string, args ...any) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// rawExec runs a statement with database/sql on r's connection, without
+// gorm's placeholder parsing (a large multi-row statement has thousands),
+// and translates the error as gorm would (unique and foreign key
+// violations become gorm's sentinel errors).
+func (r *repo) rawExec(ctx context.Context, query string, args ...any) error {
+	_, err := r.g.Statement.ConnPool.ExecContext(ctx, r.bind(query), args...)
+	if err != nil {
+		if t, ok := r.g.Dialector.(gorm.ErrorTranslator); ok {
+			return t.Translate(err)
+		}
+	}
+	return err
+}
