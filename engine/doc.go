@@ -25,11 +25,11 @@ package engine
 // gave, in msgs/s, engine / raw:
 //
 //	          1 caller           4 callers          16 callers
-//	SQLite    1374/2018 (68%)    1285/1831 (70%)    1342/1509 (89%)
-//	Postgres   463/510 (91%)     1193/1261 (95%)    1291/1299 (99%)
+//	SQLite    1341/2090 (64%)    1360/1616 (84%)    1425/1532 (93%)
+//	Postgres   524/536 (98%)     1279/1307 (98%)    1296/1406 (92%)
 //
-// and three more runs of SQLite at 4 callers gave a median of 1358/1778
-// (76%). The target, 70% of the baseline at 4 callers, is met on both. What
+// (earlier runs of SQLite at 4 callers, before storage's own gorm logger
+// stopped formatting every statement, gave a median of 76%). The target, 70% of the baseline at 4 callers, is met on both. What
 // closed the gap: a new conversation is routed before it is inserted (one
 // write, not two); the ingest's inserts, the conversation update and its
 // hot reads (dedupe, work stream, contact, conversation in progress, closed
