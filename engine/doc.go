@@ -29,8 +29,10 @@ package engine
 //	Postgres   524/536 (98%)     1279/1307 (98%)    1296/1406 (92%)
 //
 // (earlier runs of SQLite at 4 callers, before storage's own gorm logger
-// stopped formatting every statement, gave a median of 76%). The target, 70% of the baseline at 4 callers, is met on both. What
-// closed the gap: a new conversation is routed before it is inserted (one
+// stopped formatting every statement, gave a median of 76%). The target,
+// 70% of the baseline at 4 callers, is met on both. What closed the gap: a
+// logger that formats a statement only when it logs one; a new
+// conversation is routed before it is inserted (one
 // write, not two); the ingest's inserts, the conversation update and its
 // hot reads (dedupe, work stream, contact, conversation in progress, closed
 // count, rule-set version) are plain statements on the transaction's
