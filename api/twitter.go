@@ -125,135 +125,90 @@ func toTwitterHandleResponse(h engine.TwitterHandle) twitterHandleResponse {
 
 func (s *Server) twitterRoutes(g *gin.RouterGroup) {
 	const tag = "twitter"
-	s.handle(g, route{Method: "POST", Path: "/twitter/applications", Summary: "Add a Twitter application (its consumer secret is write-only)", Tag: tag, Roles: admins,
-		Request: twitterApplicationRequest{}, Response: twitterApplicationResponse{}, Status: http.StatusCreated}, s.createTwitterApplication)
-	s.handle(g, route{Method: "GET", Path: "/twitter/applications", Summary: "List Twitter applications", Tag: tag, Roles: admins,
-		Response: listResponse[twitterApplicationResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listTwitterApplications)
-	s.handle(g, route{Method: "GET", Path: "/twitter/applications/:id", Summary: "Get a Twitter application", Tag: tag, Roles: admins,
+	s.route(g, route{Method: "POST", Path: "/twitter/applications", Summary: "Add a Twitter application (its consumer secret is write-only)", Tag: tag, Roles: admins,
+		Request: twitterApplicationRequest{}, Response: twitterApplicationResponse{}, Status: http.StatusCreated}, withBody(s.createTwitterApplication))
+	s.route(g, route{Method: "GET", Path: "/twitter/applications", Summary: "List Twitter applications", Tag: tag, Roles: admins,
+		Response: listResponse[twitterApplicationResponse]{}, Status: http.StatusOK, Query: pageQuery}, listing(func(c *gin.Context, p engine.Page) (engine.List[engine.TwitterApplication], error) {
+		return s.svc.ListTwitterApplications(c.Request.Context(), p)
+	}, s.toTwitterApplicationResponse))
+	s.route(g, route{Method: "GET", Path: "/twitter/applications/:id", Summary: "Get a Twitter application", Tag: tag, Roles: admins,
 		Response: twitterApplicationResponse{}, Status: http.StatusOK}, s.getTwitterApplication)
-	s.handle(g, route{Method: "PATCH", Path: "/twitter/applications/:id", Summary: "Change a Twitter application or rotate its consumer credentials", Tag: tag, Roles: admins,
-		Request: twitterApplicationRequest{}, Response: twitterApplicationResponse{}, Status: http.StatusOK}, s.updateTwitterApplication)
-	s.handle(g, route{Method: "DELETE", Path: "/twitter/applications/:id", Summary: "Delete a Twitter application without handles", Tag: tag, Roles: admins,
+	s.route(g, route{Method: "PATCH", Path: "/twitter/applications/:id", Summary: "Change a Twitter application or rotate its consumer credentials", Tag: tag, Roles: admins,
+		Request: twitterApplicationRequest{}, Response: twitterApplicationResponse{}, Status: http.StatusOK}, withBody(s.updateTwitterApplication))
+	s.route(g, route{Method: "DELETE", Path: "/twitter/applications/:id", Summary: "Delete a Twitter application without handles", Tag: tag, Roles: admins,
 		Status: http.StatusNoContent}, s.deleteTwitterApplication)
 
-	s.handle(g, route{Method: "POST", Path: "/twitter/applications/:id/handles", Summary: "Connect a handle: {name, work_stream_id} starts Sign on to Twitter (answer: pending, authorization_url); with tokens from the developer portal (write-only) it is active at once", Tag: tag, Roles: admins,
-		Request: twitterHandleRequest{}, Response: twitterHandleResponse{}, Status: http.StatusCreated}, s.createTwitterHandle)
-	s.handle(g, route{Method: "GET", Path: "/twitter/applications/:id/handles", Summary: "List an application's handles", Tag: tag, Roles: admins,
-		Response: listResponse[twitterHandleResponse]{}, Status: http.StatusOK, Query: pageQuery}, s.listTwitterHandles)
-	s.handle(g, route{Method: "GET", Path: "/twitter/handles/:handle_id", Summary: "Get a handle", Tag: tag, Roles: admins,
+	s.route(g, route{Method: "POST", Path: "/twitter/applications/:id/handles", Summary: "Connect a handle: {name, work_stream_id} starts Sign on to Twitter (answer: pending, authorization_url); with tokens from the developer portal (write-only) it is active at once", Tag: tag, Roles: admins,
+		Request: twitterHandleRequest{}, Response: twitterHandleResponse{}, Status: http.StatusCreated}, withBody(s.createTwitterHandle))
+	s.route(g, route{Method: "GET", Path: "/twitter/applications/:id/handles", Summary: "List an application's handles", Tag: tag, Roles: admins,
+		Response: listResponse[twitterHandleResponse]{}, Status: http.StatusOK, Query: pageQuery}, listing(s.listTwitterHandles, toTwitterHandleResponse))
+	s.route(g, route{Method: "GET", Path: "/twitter/handles/:handle_id", Summary: "Get a handle", Tag: tag, Roles: admins,
 		Response: twitterHandleResponse{}, Status: http.StatusOK}, s.getTwitterHandle)
-	s.handle(g, route{Method: "PATCH", Path: "/twitter/handles/:handle_id", Summary: "Change a handle or replace its tokens", Tag: tag, Roles: admins,
-		Request: twitterHandleUpdate{}, Response: twitterHandleResponse{}, Status: http.StatusOK}, s.updateTwitterHandle)
-	s.handle(g, route{Method: "DELETE", Path: "/twitter/handles/:handle_id", Summary: "Delete a handle", Tag: tag, Roles: admins,
+	s.route(g, route{Method: "PATCH", Path: "/twitter/handles/:handle_id", Summary: "Change a handle or replace its tokens", Tag: tag, Roles: admins,
+		Request: twitterHandleUpdate{}, Response: twitterHandleResponse{}, Status: http.StatusOK}, withBody(s.updateTwitterHandle))
+	s.route(g, route{Method: "DELETE", Path: "/twitter/handles/:handle_id", Summary: "Delete a handle", Tag: tag, Roles: admins,
 		Status: http.StatusNoContent}, s.deleteTwitterHandle)
 	s.twitterChannelRoutes(g)
 }
 
-func (s *Server) createTwitterApplication(c *gin.Context) {
-	var req twitterApplicationRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
-	}
+// handleParam reads the handle id of the path.
+func handleParam(c *gin.Context) (engine.HandleID, error) {
+	id, err := pathID(c, "handle_id", "handle_id")
+	return engine.HandleID(id), err
+}
+
+func (s *Server) createTwitterApplication(c *gin.Context, req twitterApplicationRequest) (any, error) {
 	a, err := s.svc.CreateTwitterApplication(c.Request.Context(), actor(c), req.input())
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, s.toTwitterApplicationResponse(a))
+	return s.toTwitterApplicationResponse(a), err
 }
 
-func (s *Server) listTwitterApplications(c *gin.Context) {
-	page, err := pageParams(c)
+func (s *Server) getTwitterApplication(c *gin.Context) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	l, err := s.svc.ListTwitterApplications(c.Request.Context(), page)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(l, s.toTwitterApplicationResponse))
-}
-
-func (s *Server) getTwitterApplication(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
-	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	a, err := s.svc.TwitterApplication(c.Request.Context(), engine.ApplicationID(id))
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, s.toTwitterApplicationResponse(a))
+	return s.toTwitterApplicationResponse(a), err
 }
 
-func (s *Server) updateTwitterApplication(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) updateTwitterApplication(c *gin.Context, req twitterApplicationRequest) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req twitterApplicationRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	a, err := s.svc.UpdateTwitterApplication(c.Request.Context(), actor(c), engine.ApplicationID(id), req.input())
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, s.toTwitterApplicationResponse(a))
+	return s.toTwitterApplicationResponse(a), err
 }
 
-func (s *Server) deleteTwitterApplication(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) deleteTwitterApplication(c *gin.Context) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	if err := s.svc.DeleteTwitterApplication(c.Request.Context(), actor(c), engine.ApplicationID(id)); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	return nil, s.svc.DeleteTwitterApplication(c.Request.Context(), actor(c), engine.ApplicationID(id))
 }
 
-func (s *Server) createTwitterHandle(c *gin.Context) {
-	app, err := pathID(c, "id", "id")
+func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (any, error) {
+	app, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req twitterHandleRequest
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	in, err := req.input()
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	if req.UserID == nil && req.ScreenName == nil && req.AccessToken == nil && req.AccessTokenSecret == nil {
 		h, authURL, err := s.svc.StartTwitterSignOn(c.Request.Context(), actor(c), engine.ApplicationID(app), in)
 		if err != nil {
-			s.writeError(c, err)
-			return
+			return nil, err
 		}
 		res := toTwitterHandleResponse(h)
 		res.AuthorizationURL = authURL
-		c.JSON(http.StatusCreated, res)
-		return
+		return res, nil
 	}
 	h, err := s.svc.CreateTwitterHandle(c.Request.Context(), actor(c), engine.ApplicationID(app), in)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	res := toTwitterHandleResponse(h)
 	if s.svc.TwitterConfigured() {
@@ -264,77 +219,48 @@ func (s *Server) createTwitterHandle(c *gin.Context) {
 		}
 		res.Health = s.handleHealth(c, h.ID)
 	}
-	c.JSON(http.StatusCreated, res)
+	return res, nil
 }
 
-func (s *Server) listTwitterHandles(c *gin.Context) {
-	app, err := pathID(c, "id", "id")
+func (s *Server) listTwitterHandles(c *gin.Context, page engine.Page) (engine.List[engine.TwitterHandle], error) {
+	app, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return engine.List[engine.TwitterHandle]{}, err
 	}
-	page, err := pageParams(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	l, err := s.svc.ListTwitterHandles(c.Request.Context(), engine.ApplicationID(app), page)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toList(l, toTwitterHandleResponse))
+	return s.svc.ListTwitterHandles(c.Request.Context(), engine.ApplicationID(app), page)
 }
 
-func (s *Server) getTwitterHandle(c *gin.Context) {
-	id, err := pathID(c, "handle_id", "handle_id")
+func (s *Server) getTwitterHandle(c *gin.Context) (any, error) {
+	id, err := handleParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	h, err := s.svc.TwitterHandle(c.Request.Context(), engine.HandleID(id))
+	h, err := s.svc.TwitterHandle(c.Request.Context(), id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	res := toTwitterHandleResponse(h)
 	res.Health = s.handleHealth(c, h.ID)
-	c.JSON(http.StatusOK, res)
+	return res, nil
 }
 
-func (s *Server) updateTwitterHandle(c *gin.Context) {
-	id, err := pathID(c, "handle_id", "handle_id")
+func (s *Server) updateTwitterHandle(c *gin.Context, req twitterHandleUpdate) (any, error) {
+	id, err := handleParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var req twitterHandleUpdate
-	if err := decodeBody(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	in, err := req.input()
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	h, err := s.svc.UpdateTwitterHandle(c.Request.Context(), actor(c), engine.HandleID(id), in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toTwitterHandleResponse(h))
+	h, err := s.svc.UpdateTwitterHandle(c.Request.Context(), actor(c), id, in)
+	return toTwitterHandleResponse(h), err
 }
 
-func (s *Server) deleteTwitterHandle(c *gin.Context) {
-	id, err := pathID(c, "handle_id", "handle_id")
+func (s *Server) deleteTwitterHandle(c *gin.Context) (any, error) {
+	id, err := handleParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	if err := s.svc.DeleteTwitterHandle(c.Request.Context(), actor(c), engine.HandleID(id)); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	return nil, s.svc.DeleteTwitterHandle(c.Request.Context(), actor(c), id)
 }

@@ -86,26 +86,24 @@ type verifyResponse struct {
 
 func (s *Server) twitterChannelRoutes(g *gin.RouterGroup) {
 	const tag = "twitter"
-	s.handle(g, route{Method: "POST", Path: "/twitter/applications/:id/verify", Summary: "Re-run the webhook and subscription checks; report the webhook's validity and each handle's subscription", Tag: tag, Roles: admins,
+	s.route(g, route{Method: "POST", Path: "/twitter/applications/:id/verify", Summary: "Re-run the webhook and subscription checks; report the webhook's validity and each handle's subscription", Tag: tag, Roles: admins,
 		Response: verifyResponse{}, Status: http.StatusOK}, s.verifyTwitterApplication)
-	s.handle(g, route{Method: "POST", Path: "/twitter/handles/:handle_id/sign-on", Summary: "Sign the handle on to Twitter again (e.g. after its access was revoked): answers the authorization URL", Tag: tag, Roles: admins,
+	s.route(g, route{Method: "POST", Path: "/twitter/handles/:handle_id/sign-on", Summary: "Sign the handle on to Twitter again (e.g. after its access was revoked): answers the authorization URL", Tag: tag, Roles: admins,
 		Response: twitterHandleResponse{}, Status: http.StatusOK}, s.signOnAgain)
-	s.handle(g, route{Method: "POST", Path: "/twitter/handles/:handle_id/backfill", Summary: "Read the handle's recent DMs from Twitter and store those the webhook missed", Tag: tag, Roles: admins,
+	s.route(g, route{Method: "POST", Path: "/twitter/handles/:handle_id/backfill", Summary: "Read the handle's recent DMs from Twitter and store those the webhook missed", Tag: tag, Roles: admins,
 		Response: backfillResponse{}, Status: http.StatusOK}, s.backfillTwitterHandle)
-	s.handle(g, route{Method: "POST", Path: "/conversations/:id/messages/:message_id/retry", Summary: "Queue a failed outbound message again", Tag: "conversations", Roles: []engine.Role{engine.RoleAgent},
+	s.route(g, route{Method: "POST", Path: "/conversations/:id/messages/:message_id/retry", Summary: "Queue a failed outbound message again", Tag: "conversations", Roles: []engine.Role{engine.RoleAgent},
 		Response: messageResponse{}, Status: http.StatusOK}, s.retryMessage)
 }
 
-func (s *Server) verifyTwitterApplication(c *gin.Context) {
-	id, err := pathID(c, "id", "id")
+func (s *Server) verifyTwitterApplication(c *gin.Context) (any, error) {
+	id, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	v, err := s.svc.VerifyTwitterApplication(c.Request.Context(), engine.ApplicationID(id))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	a := v.Application
 	res := verifyResponse{ApplicationID: id, Handles: []verifyHandleResponse{}, Backfilled: []backfillResponse{},
@@ -119,54 +117,41 @@ func (s *Server) verifyTwitterApplication(c *gin.Context) {
 	for _, b := range v.Backfilled {
 		res.Backfilled = append(res.Backfilled, toBackfillResponse(b))
 	}
-	c.JSON(http.StatusOK, res)
+	return res, nil
 }
 
-func (s *Server) backfillTwitterHandle(c *gin.Context) {
-	id, err := pathID(c, "handle_id", "handle_id")
+func (s *Server) backfillTwitterHandle(c *gin.Context) (any, error) {
+	id, err := handleParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	r, err := s.svc.BackfillTwitterHandle(c.Request.Context(), engine.HandleID(id))
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toBackfillResponse(r))
+	r, err := s.svc.BackfillTwitterHandle(c.Request.Context(), id)
+	return toBackfillResponse(r), err
 }
 
-func (s *Server) retryMessage(c *gin.Context) {
-	conv, err := pathID(c, "id", "id")
+func (s *Server) retryMessage(c *gin.Context) (any, error) {
+	conv, err := idParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	msg, err := pathID(c, "message_id", "message_id")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	m, err := s.svc.RetryMessage(c.Request.Context(), actor(c), engine.ConversationID(conv), engine.MessageID(msg))
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toMessageResponse(m))
+	return toMessageResponse(m), err
 }
 
-func (s *Server) signOnAgain(c *gin.Context) {
-	id, err := pathID(c, "handle_id", "handle_id")
+func (s *Server) signOnAgain(c *gin.Context) (any, error) {
+	id, err := handleParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
-	h, authURL, err := s.svc.SignOnAgain(c.Request.Context(), actor(c), engine.HandleID(id))
+	h, authURL, err := s.svc.SignOnAgain(c.Request.Context(), actor(c), id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return nil, err
 	}
 	res := toTwitterHandleResponse(h)
 	res.AuthorizationURL = authURL
-	c.JSON(http.StatusOK, res)
+	return res, nil
 }
