@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -40,25 +39,11 @@ func TestAgentJourneyThroughTheWebhook(t *testing.T) {
 }
 
 func journey(t *testing.T, dbEnv []string) {
-	fake := twittertest.NewServer()
-	defer fake.Close()
-	app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-journey", ConsumerSecret: "cs-journey-secret"})
-	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme"})
+	fake := newFakeChannel(t, "journey")
+	app, business, tok := fake.app, fake.business, fake.tok
 	customer := fake.AddUser(twittertest.User{ScreenName: "bigfan", Name: "Big Fan", FollowersCount: 50000})
-	tok, err := fake.IssueToken(app.ConsumerKey, business.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
 	const admin = "journey-admin-token-0123456789"
-	svc := startService(t, append(dbEnv,
-		"SWITCHBOARD_LISTEN="+addr, "SWITCHBOARD_PUBLIC_URL=http://"+addr, "SWITCHBOARD_LOG_FORMAT=json",
-		"SWITCHBOARD_ADMIN_TOKEN="+admin, "SWITCHBOARD_TWITTER_API_URL="+fake.URL, "SWITCHBOARD_SCHEDULER=off"))
+	svc := startService(t, fake.serviceEnv(t, append(dbEnv, "SWITCHBOARD_ADMIN_TOKEN="+admin, "SWITCHBOARD_SCHEDULER=off")...))
 	base := "http://" + svc.addr + "/api/v1"
 	call := func(method, path, token string, body any, want int) map[string]any {
 		t.Helper()

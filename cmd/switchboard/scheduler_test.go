@@ -74,24 +74,10 @@ func TestServeRequeuesAndEscalates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := twittertest.NewServer()
-			defer fake.Close()
-			app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-sched", ConsumerSecret: "cs-sched-secret"})
-			business := fake.AddUser(twittertest.User{ScreenName: "AcmeCare", Name: "Acme"})
+			fake := newFakeChannel(t, "sched")
+			app, business, tok := fake.app, fake.business, fake.tok
 			customer := fake.AddUser(twittertest.User{ScreenName: "alice", Name: "Alice"})
-			tok, err := fake.IssueToken(app.ConsumerKey, business.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := netListen() // a free port, so that the public URL is known before start
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			_ = ln.Close()
-			svc := startService(t, append(tt.env(t), "SWITCHBOARD_ADMIN_TOKEN="+token, "SWITCHBOARD_LISTEN="+addr,
-				"SWITCHBOARD_PUBLIC_URL=http://"+addr, "SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_TWITTER_API_URL="+fake.URL,
-				"SWITCHBOARD_SCHEDULE_SWEEP=@every 1s"))
+			svc := startService(t, fake.serviceEnv(t, append(tt.env(t), "SWITCHBOARD_ADMIN_TOKEN="+token, "SWITCHBOARD_SCHEDULE_SWEEP=@every 1s")...))
 			base := "http://" + svc.addr + "/api/v1"
 			var general, escalation, ws, twApp, handle struct {
 				ID string `json:"id"`

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -19,27 +18,12 @@ import (
 // injects becomes a conversation offered to an agent, whose reply the
 // outbox sender delivers, and the channel's metrics are served.
 func TestServeWiresTheTwitterChannel(t *testing.T) {
-	fake := twittertest.NewServer()
-	defer fake.Close()
-	app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-serve", ConsumerSecret: "cs-serve-secret"})
-	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme"})
+	fake := newFakeChannel(t, "serve")
+	app, business, tok := fake.app, fake.business, fake.tok
 	customer := fake.AddUser(twittertest.User{ScreenName: "janedoe", Name: "Jane"})
-	tok, err := fake.IssueToken(app.ConsumerKey, business.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
 	const token = "serve-twitter-admin-token-0123456789"
-	svc := startService(t, []string{
-		"SWITCHBOARD_LISTEN=" + addr, "SWITCHBOARD_PUBLIC_URL=http://" + addr, "SWITCHBOARD_LOG_FORMAT=json",
-		"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "sb.db"), "SWITCHBOARD_ADMIN_TOKEN=" + token,
-		"SWITCHBOARD_TWITTER_API_URL=" + fake.URL, "SWITCHBOARD_SCHEDULER=off",
-	})
+	svc := startService(t, fake.serviceEnv(t, "SWITCHBOARD_DATABASE_URL="+filepath.Join(t.TempDir(), "sb.db"), "SWITCHBOARD_ADMIN_TOKEN="+token,
+		"SWITCHBOARD_SCHEDULER=off"))
 	do := func(method, path, tok string, body any, want int) map[string]any {
 		t.Helper()
 		b, _ := json.Marshal(body)
@@ -137,27 +121,12 @@ func TestServeWiresTheTwitterChannel(t *testing.T) {
 // TestServeBackfillsAtStart: a DM sent while Switchboard was down (Twitter's
 // delivery failed and was not retried) is stored when it starts again.
 func TestServeBackfillsAtStart(t *testing.T) {
-	fake := twittertest.NewServer()
-	defer fake.Close()
-	app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-backfill", ConsumerSecret: "cs-backfill-secret"})
-	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme"})
+	fake := newFakeChannel(t, "backfill")
+	app, business, tok := fake.app, fake.business, fake.tok
 	customer := fake.AddUser(twittertest.User{ScreenName: "janedoe", Name: "Jane"})
-	tok, err := fake.IssueToken(app.ConsumerKey, business.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
 	const token = "serve-backfill-admin-token-0123456789"
-	env := []string{
-		"SWITCHBOARD_LISTEN=" + addr, "SWITCHBOARD_PUBLIC_URL=http://" + addr, "SWITCHBOARD_LOG_FORMAT=json",
-		"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "sb.db"), "SWITCHBOARD_ADMIN_TOKEN=" + token,
-		"SWITCHBOARD_TWITTER_API_URL=" + fake.URL, "SWITCHBOARD_SCHEDULER=off",
-	}
+	env := fake.serviceEnv(t, "SWITCHBOARD_DATABASE_URL="+filepath.Join(t.TempDir(), "sb.db"), "SWITCHBOARD_ADMIN_TOKEN="+token,
+		"SWITCHBOARD_SCHEDULER=off")
 	svc := startService(t, env)
 	post := func(path string, body any) map[string]any {
 		t.Helper()
