@@ -37,6 +37,17 @@ rolls back the latest one (or down to a version with --to), status lists them.`,
 		}
 		return storage.Open(ctx, storage.Options{URL: cfg.DatabaseURL, Logger: newLogger(&cfg, stderr)})
 	}
+	// withDB runs fn on the configured database and closes it.
+	withDB := func(fn func(c *cobra.Command, db *storage.DB) error) func(*cobra.Command, []string) error {
+		return func(c *cobra.Command, _ []string) error {
+			db, err := openDB(c.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return fn(c, db)
+		}
+	}
 	printResults := func(results []storage.MigrationResult) {
 		if len(results) == 0 {
 			fmt.Fprintln(stdout, "nothing to do")
@@ -50,28 +61,18 @@ rolls back the latest one (or down to a version with --to), status lists them.`,
 		Use:   "up",
 		Short: "Apply every pending migration",
 		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			db, err := openDB(c.Context(), c)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withDB(func(c *cobra.Command, db *storage.DB) error {
 			res, err := db.MigrateUp(c.Context())
 			printResults(res)
 			return err
-		},
+		}),
 	}
 	var to int64
 	down := &cobra.Command{
 		Use:   "down",
 		Short: "Roll back the latest migration (or down to --to VERSION)",
 		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			db, err := openDB(c.Context(), c)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withDB(func(c *cobra.Command, db *storage.DB) error {
 			target := int64(-1)
 			if c.Flags().Changed("to") {
 				if to < 0 {
@@ -82,19 +83,14 @@ rolls back the latest one (or down to a version with --to), status lists them.`,
 			res, err := db.MigrateDown(c.Context(), target)
 			printResults(res)
 			return err
-		},
+		}),
 	}
 	down.Flags().Int64Var(&to, "to", 0, "roll back every migration above this version (0: all)")
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "List the migrations and whether each is applied",
 		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			db, err := openDB(c.Context(), c)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withDB(func(c *cobra.Command, db *storage.DB) error {
 			st, err := db.MigrationStatus(c.Context())
 			if err != nil {
 				return err
@@ -109,7 +105,7 @@ rolls back the latest one (or down to a version with --to), status lists them.`,
 				fmt.Fprintf(w, "%05d\t%s\t%s\t%s\n", m.Version, m.Name, state, at)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(up, down, status)
 	return cmd
