@@ -30,5 +30,6 @@ Run "switchboard serve" to start the service on an embedded SQLite database.`,
 	)
 	root.AddCommand(newRulesCmd(stdout, stderr))
 	root.AddCommand(newFakeTwitterCmd(stdout, stderr))
+	root.AddCommand(newDemoCmd(stdout, stderr))
 	return root
 }
