@@ -118,6 +118,9 @@ type demoWorld struct {
 	queueNames map[string]string // queue id → name
 	queueOrder []string          // queue names in the order shown
 	agents     []demoAgent
+	// closed caches the closed conversations, which change no more, so
+	// that each summary reads only the others' details.
+	closed map[string]demoConversation
 }
 
 // demoAgent is a simulated agent.
@@ -125,6 +128,7 @@ type demoAgent struct {
 	id, name, token string
 	rejectEvery     int           // reject every n-th offer (0: never)
 	awayFor         time.Duration // stay away this long before becoming available
+	availableFor    time.Duration // then available this long before going away again (0: for good)
 }
 
 func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
@@ -203,6 +207,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 	api := &demoClient{base: cfg.PublicURL, http: &http.Client{Timeout: 10 * time.Second}}
 	if err := api.waitReady(ctx, serveDone); err != nil {
 		_ = stopService()
+		if ctx.Err() != nil {
+			return nil // interrupted while starting
+		}
 		return err
 	}
 	fmt.Fprintf(stdout, "Switchboard demo: the service runs on a temporary SQLite database in %s\n", dir)
@@ -216,6 +223,10 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 	world, err := setUpDemo(ctx, api, adminToken, consumerKey, consumerSecret, stdout)
 	if err != nil {
 		_ = stopService()
+		if ctx.Err() != nil {
+			fmt.Fprintln(stdout, "Demo stopped while setting up.")
+			return nil
+		}
 		return err
 	}
 
@@ -279,7 +290,7 @@ func demoToken() string {
 // setUpDemo creates the queues, the work stream and its rules, the Twitter
 // application, the handle (signed on through OAuth) and the agents.
 func setUpDemo(ctx context.Context, api *demoClient, admin, consumerKey, consumerSecret string, stdout io.Writer) (*demoWorld, error) {
-	w := &demoWorld{api: api, adminToken: admin, queueNames: map[string]string{}}
+	w := &demoWorld{api: api, adminToken: admin, queueNames: map[string]string{}, closed: map[string]demoConversation{}}
 	var idOf struct {
 		ID string `json:"id"`
 	}
@@ -342,11 +353,12 @@ func setUpDemo(ctx context.Context, api *demoClient, admin, consumerKey, consume
 		queues      []string
 		rejectEvery int
 		awayFor     time.Duration
+		availFor    time.Duration
 		note        string
 	}{
-		{"Ann", []string{"General", "Billing"}, 0, 0, ""},
-		{"Ben", []string{"VIP", "General"}, 4, 0, "rejects every 4th offer"},
-		{"Cat", []string{"Escalations", "VIP"}, 0, 15 * time.Second, "away for the first 15s"},
+		{"Ann", []string{"General", "Billing"}, 0, 0, 0, ""},
+		{"Ben", []string{"General", "Escalations"}, 4, 0, 0, "rejects every 4th offer"},
+		{"Cat", []string{"VIP", "Escalations"}, 0, 15 * time.Second, 30 * time.Second, "away 15s and available 30s in turn: VIP customers wait, are requeued, escalated"},
 	} {
 		ids := make([]string, len(a.queues))
 		for i, q := range a.queues {
@@ -359,7 +371,7 @@ func setUpDemo(ctx context.Context, api *demoClient, admin, consumerKey, consume
 		if err := api.do(ctx, "POST", "/agents", admin, map[string]any{"name": a.name, "capacity": 2, "queue_ids": ids}, &agent); err != nil {
 			return nil, fmt.Errorf("demo: create agent %s: %w", a.name, err)
 		}
-		w.agents = append(w.agents, demoAgent{id: agent.ID, name: a.name, token: agent.Token, rejectEvery: a.rejectEvery, awayFor: a.awayFor})
+		w.agents = append(w.agents, demoAgent{id: agent.ID, name: a.name, token: agent.Token, rejectEvery: a.rejectEvery, awayFor: a.awayFor, availableFor: a.availFor})
 		fmt.Fprintf(stdout, "  %-4s %-22s %s\n", a.name, strings.Join(a.queues, ", "), a.note)
 	}
 	return w, nil
@@ -391,7 +403,7 @@ func runDemoCustomers(ctx context.Context, fake *twittertest.Server, business tw
 	}
 }
 
-// runDemoAgent plays one agent: away for a while if so set, then available;
+// runDemoAgent plays one agent: available, or away and available in turn;
 // it accepts offers from its notification stream (rejecting some), replies,
 // and ends and closes each conversation a moment later.
 func runDemoAgent(ctx context.Context, api *demoClient, a demoAgent, counts *demoCounters) {
@@ -402,19 +414,27 @@ func runDemoAgent(ctx context.Context, api *demoClient, a demoAgent, counts *dem
 	}
 	if a.awayFor > 0 {
 		presence("away")
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(a.awayFor):
-		}
 	}
 	events, err := api.stream(ctx, "/agents/"+a.id+"/notifications", a.token)
 	if err != nil {
 		counts.fail(ctx, fmt.Errorf("agent %s: %w", a.name, err))
 		return
 	}
-	presence("available")
 	var work sync.WaitGroup
+	if a.awayFor > 0 {
+		// Away for awayFor, then available for availableFor, and so on.
+		work.Go(func() {
+			for demoSleep(ctx, a.awayFor) {
+				presence("available")
+				if a.availableFor <= 0 || !demoSleep(ctx, a.availableFor) {
+					return
+				}
+				presence("away")
+			}
+		})
+	} else {
+		presence("available")
+	}
 	defer work.Wait()
 	offers := 0
 	for ev := range events {
@@ -451,7 +471,7 @@ func runDemoAgent(ctx context.Context, api *demoClient, a demoAgent, counts *dem
 // demoHandle is an agent's work on an accepted conversation: a reply after
 // a moment, then end and close.
 func demoHandle(ctx context.Context, api *demoClient, a demoAgent, conv string, counts *demoCounters) {
-	if !demoSleep(ctx, 500*time.Millisecond) {
+	if !demoSleep(ctx, time.Second) {
 		return
 	}
 	reply := fmt.Sprintf("Hi, %s here from Acme. Sorry about that, let me sort it out for you.", a.name)
@@ -460,7 +480,7 @@ func demoHandle(ctx context.Context, api *demoClient, a demoAgent, conv string, 
 		return
 	}
 	counts.replies.Add(1)
-	if !demoSleep(ctx, 1500*time.Millisecond) {
+	if !demoSleep(ctx, 3*time.Second) {
 		return
 	}
 	for _, step := range []string{"end", "close"} {
@@ -580,9 +600,16 @@ func (w *demoWorld) conversations(ctx context.Context) ([]demoConversation, erro
 			return out, fmt.Errorf("list conversations: %w", err)
 		}
 		for _, it := range page.Items {
+			if d, ok := w.closed[it.ID]; ok {
+				out = append(out, d)
+				continue
+			}
 			var d demoConversation
 			if err := w.api.do(ctx, "GET", "/conversations/"+it.ID, w.adminToken, nil, &d); err != nil {
 				return out, fmt.Errorf("read conversation %s: %w", it.ID, err)
+			}
+			if d.Status == "closed" {
+				w.closed[d.ID] = d
 			}
 			out = append(out, d)
 		}
