@@ -553,9 +553,10 @@ func printDemoSummary(ctx context.Context, w io.Writer, world *demoWorld, fake *
 	if final {
 		label = "Final:"
 	}
-	fmt.Fprintf(w, "%s DMs in %d · conversations %d (%s) · offers %d · accepted %d · rejected %d · replies %d, sent to Twitter %d · closed %d · requeues %d\n",
-		label, c.dms.Load(), len(convs), demoCounts(byStatus, []string{"open", "offered", "active", "waiting", "wrap_up", "closed"}),
-		c.offers.Load(), c.accepted.Load(), c.rejected.Load(), c.replies.Load(), sent, c.closed.Load(), requeues)
+	fmt.Fprintf(w, "%s DMs in %d · conversations %d: %s · requeues %d\n",
+		label, c.dms.Load(), len(convs), demoCounts(byStatus, []string{"open", "offered", "active", "waiting", "wrap_up", "closed"}), requeues)
+	fmt.Fprintf(w, "       agents:           offers %d · accepted %d · rejected %d · replies %d, sent to Twitter %d · closed %d\n",
+		c.offers.Load(), c.accepted.Load(), c.rejected.Load(), c.replies.Load(), sent, c.closed.Load())
 	fmt.Fprintf(w, "       routed to queues: %s\n", demoCounts(byQueue, world.queueOrder))
 	rules := make([]string, 0, len(byRule))
 	for r := range byRule {
