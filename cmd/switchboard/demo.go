@@ -59,7 +59,7 @@ that the API can be explored while the demo runs. Ctrl-C stops it.`,
 			if o.duration < 0 || o.every <= 0 || o.pace <= 0 {
 				return errors.New("demo: --duration must not be negative; --every and --pace must be positive")
 			}
-			return runDemo(cmd.Context(), o, stdout, stderr)
+			return runDemo(cmd.Context(), o, stdout)
 		},
 	}
 	cmd.SetOut(stdout)
@@ -131,7 +131,9 @@ type demoAgent struct {
 	availableFor    time.Duration // then available this long before going away again (0: for good)
 }
 
-func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
+// runDemo runs the demo until o.duration passes or ctx is cancelled,
+// printing to stdout; the service and the fake log to a file.
+func runDemo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 	dir, err := os.MkdirTemp("", "switchboard-demo-")
 	if err != nil {
 		return fmt.Errorf("demo: temporary directory: %w", err)
