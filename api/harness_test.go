@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -153,7 +154,7 @@ func (h *harness) validate(req *http.Request, rec *httptest.ResponseRecorder) {
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
 	}
 	if rec.Code < 300 && rec.Code != http.StatusNoContent {
-		if _, ok := route.Operation.Responses.Map()[itoa(rec.Code)]; !ok {
+		if _, ok := route.Operation.Responses.Map()[strconv.Itoa(rec.Code)]; !ok {
 			h.t.Errorf("%s %s answered %d, which the OpenAPI document does not list", req.Method, req.URL.Path, rec.Code)
 		}
 	}
@@ -163,11 +164,6 @@ func (h *harness) validate(req *http.Request, rec *httptest.ResponseRecorder) {
 	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
 		h.t.Errorf("%s %s answer does not match the OpenAPI document: %v\n%s", req.Method, req.URL.Path, err, rec.Body.String())
 	}
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // key creates an API key with a role (and agent, for agent keys) and
@@ -199,6 +195,3 @@ func (h *harness) create(path string, body any) string {
 	res.decode(h.t, &out)
 	return out.ID
 }
-
-// storageForHeartbeat opens an SQLite database for tests that need only one.
-func storageForHeartbeat(t *testing.T) *storage.DB { return storagetest.SQLite(t) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -300,7 +301,7 @@ func TestRulePositions(t *testing.T) {
 				res.decode(t, &r)
 				ids[r.Name] = r.ID
 			}
-			if got := ruleNames(f.list(t)); !equal(got, st.want) {
+			if got := ruleNames(f.list(t)); !slices.Equal(got, st.want) {
 				t.Errorf("%s: order = %v, want %v", st.name, got, st.want)
 			}
 		}
@@ -317,10 +318,10 @@ func TestRulePositions(t *testing.T) {
 		}
 		var v versionResponse
 		res.decode(t, &v)
-		if got := ruleNames(v.Rules); !equal(got, order) {
+		if got := ruleNames(v.Rules); !slices.Equal(got, order) {
 			t.Errorf("reorder answered %v, want %v", got, order)
 		}
-		if got := ruleNames(f.list(t)); !equal(got, order) {
+		if got := ruleNames(f.list(t)); !slices.Equal(got, order) {
 			t.Errorf("after reorder: %v, want %v", got, order)
 		}
 		dup := []string{ids["C"], ids["C"], ids["B"], ids["D"], ids["A"]}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -296,7 +297,7 @@ func TestTwitterHandles(t *testing.T) {
 		for _, e := range audit.Items {
 			actions = append(actions, e.Action)
 		}
-		if w := []string{"delete", "update", "status", "update", "update", "create"}; !equal(actions, w) {
+		if w := []string{"delete", "update", "status", "update", "update", "create"}; !slices.Equal(actions, w) {
 			t.Errorf("audit of the handle, newest first = %v, want %v", actions, w)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/engine"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 // dm is a customer's DM to the seeded handle.
@@ -222,7 +223,7 @@ func TestNotificationStream(t *testing.T) {
 }
 
 func TestStreamHeartbeatAndDrain(t *testing.T) {
-	h := newHarness(t, storageForHeartbeat(t))
+	h := newHarness(t, storagetest.SQLite(t))
 	h.srv.heartbeat = 20 * time.Millisecond
 	var ada createdAgentResponse
 	h.call("POST", "/api/v1/agents", h.admin, map[string]any{"name": "Ada"}).decode(t, &ada)

@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -22,7 +24,7 @@ func TestWorkStreams(t *testing.T) {
 		if w != want {
 			t.Errorf("defaults:\n got %+v\nwant %+v", w, want)
 		}
-		if string(res.Body) == "" || !contains(res.Body, `"offer_timeout":"2m"`) || !contains(res.Body, `"auto_close_after":"72h"`) {
+		if !strings.Contains(string(res.Body), `"offer_timeout":"2m"`) || !strings.Contains(string(res.Body), `"auto_close_after":"72h"`) {
 			t.Errorf("durations are not Go duration strings: %s", res.Body)
 		}
 
@@ -93,34 +95,11 @@ func TestWritesAreAudited(t *testing.T) {
 			}
 			got = append(got, e.Action)
 		}
-		if want := []string{"delete", "update", "create"}; !equal(got, want) {
+		if want := []string{"delete", "update", "create"}; !slices.Equal(got, want) {
 			t.Errorf("audit actions newest first = %v, want %v", got, want)
 		}
 		if res := h.call("GET", "/api/v1/audit", h.key("analyst", ""), nil); res.Code != http.StatusForbidden {
 			t.Errorf("analyst reading the audit log = %d, want 403", res.Code)
 		}
 	})
-}
-
-func contains(b []byte, s string) bool { return len(s) == 0 || stringIndex(string(b), s) >= 0 }
-
-func stringIndex(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
