@@ -54,8 +54,22 @@ postgres:// URL (and SWITCHBOARD_SECRET_KEY) for PostgreSQL.`,
 	return cmd
 }
 
-// serve wires the service together and runs it until ctx is cancelled.
+// serve wires the service together on the system clock and runs it until
+// ctx is cancelled.
 func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
+	return serveWith(ctx, cfg, stderr, serveDeps{clock: engine.SystemClock{}})
+}
+
+// serveDeps are what serve takes from outside the configuration: the clock
+// the engine and the scheduler tell the time by (tests move it forward to
+// reach timers measured in minutes).
+type serveDeps struct {
+	clock engine.Clock
+}
+
+// serveWith wires the service together with deps and runs it until ctx is
+// cancelled.
+func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDeps) error {
 	log := newLogger(cfg, stderr)
 	secret, secretSource, err := resolveSecretKey(cfg)
 	if err != nil {
@@ -76,7 +90,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		log.Info("migration applied", "version", m.Version, "name", m.Name, "duration", m.Duration)
 	}
 
-	clock := engine.SystemClock{}
+	clock := deps.clock
 	generated, err := engine.EnsureAdminKey(ctx, db, clock, cfg.AdminToken)
 	if err != nil {
 		return err
