@@ -214,6 +214,9 @@ func (s *Server) handleSendDM(w http.ResponseWriter, r *http.Request) {
 	id := strconv.FormatInt(d.id, 10)
 	s.mu.Unlock()
 	s.deliverEchoAsync(d)
+	if !s.waitHold(r.Context()) {
+		return
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{
 		"dm_conversation_id": conversationID(sender.ID, recipient.ID), "dm_event_id": id}})
 }
@@ -259,6 +262,9 @@ func (s *Server) handleSendDMv1(w http.ResponseWriter, r *http.Request) {
 	ev := s.dmEventLocked(d)
 	s.mu.Unlock()
 	s.deliverEchoAsync(d)
+	if !s.waitHold(r.Context()) {
+		return
+	}
 	ev.MessageCreate.SourceAppID = "" // not returned on POST
 	writeJSON(w, http.StatusOK, wire.NewDMResponse{Event: ev})
 }

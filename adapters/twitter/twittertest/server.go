@@ -22,7 +22,8 @@
 //   - rate-limit headers on every answer, 429 with code 88 when a window is
 //     used up, and the 24-hour headers on DM sends;
 //   - fault knobs: failing the next calls of an endpoint (5xx, 349, 150, 89,
-//     …) and duplicated, reordered, batched, dropped or tampered deliveries;
+//     …), holding DM sends unanswered after storing them (HoldSends), and
+//     duplicated, reordered, batched, dropped or tampered deliveries;
 //   - an injection API that delivers a customer's DM (or typing, read,
 //     revocation events, or raw bodies) to the registered webhooks, signed
 //     with the app's consumer secret, and records what each webhook
@@ -187,6 +188,8 @@ type Server struct {
 	crcs      []CRCCheck
 	authAs    string
 	denyNext  bool
+	hold      chan struct{} // closed by ReleaseSends; nil when sends are not held
+	held      int
 
 	pending sync.WaitGroup
 	httpSrv *httptest.Server
