@@ -409,8 +409,14 @@ func (s *Service) findSent(ctx context.Context, app TwitterApplication, handle T
 		text := strings.TrimSpace(dm.Text)
 		if dm.SenderID == handle.UserID && dm.RecipientID == it.RecipientID && !dm.SentAt.Before(it.SentAt.Add(-time.Minute)) &&
 			text != "" && strings.Contains(it.Text, text) {
-			if _, err := s.store.SentEventMessage(ctx, app.ID, dm.EventID); err == nil {
-				continue // another message's part
+			if owner, err := s.store.SentEventMessage(ctx, app.ID, dm.EventID); err == nil {
+				// Its echo, arriving while it was being sent, may have tied
+				// the event to this message; otherwise it is another
+				// message's part.
+				if owner == it.ID {
+					ids = append(ids, dm.EventID)
+				}
+				continue
 			} else if !errors.Is(err, ErrNotFound) {
 				return nil, err
 			}

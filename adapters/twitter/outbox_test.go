@@ -1,6 +1,7 @@
 package twitter_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -322,6 +323,47 @@ func TestOutboxCrashAfterSend(t *testing.T) {
 		c.clock.Advance(outboxOpts.Lease + time.Second)
 		if run := c.sendDue(); run.Recovered != 1 {
 			t.Fatalf("run = %+v", run)
+		}
+		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
+			t.Errorf("%d DMs on Twitter, want 1", n)
+		}
+		if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
+			t.Errorf("message: %+v", got)
+		}
+	})
+}
+
+// TestOutboxCrashAfterSendWhoseEchoArrived: the sender dies after Twitter
+// stored the DM and delivered its echo, before the answer; the echo tied
+// the event to the message being sent. After the lease the message is
+// found on Twitter and recorded as sent, not sent again.
+func TestOutboxCrashAfterSendWhoseEchoArrived(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		m := c.reply(conv, "sent, echoed, answer lost")
+		c.fake.HoldSends()
+		ctx, crash := context.WithCancel(c.ctx)
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.svc.SendDue(ctx, outboxOpts)
+			done <- err
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for c.fake.HeldSends() != 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("the send never reached Twitter")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		c.fake.WaitDeliveries() // the echo reached the webhook
+		crash()
+		<-done
+		c.fake.ReleaseSends()
+		c.clock.Advance(outboxOpts.Lease + time.Second)
+		if run := c.sendDue(); run.Recovered != 1 || run.Sent != 0 {
+			t.Fatalf("run = %+v; want the message recovered, not sent again", run)
 		}
 		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
 			t.Errorf("%d DMs on Twitter, want 1", n)
