@@ -42,6 +42,11 @@ type config struct {
 	// The Twitter channel (twitter.go): warn when a usually busy handle has
 	// received nothing for this long.
 	TwitterSilentAfter time.Duration `env:"SWITCHBOARD_TWITTER_SILENT_AFTER" envDefault:"6h"`
+	// How long a reply claimed by a sender stays "sending" before another
+	// sender (or this one, after a crash) looks it up on Twitter and sends
+	// it again. Shorter brings replies back sooner after a crash; it must
+	// exceed a batch's sends, or replicas may send a reply twice.
+	OutboxLease time.Duration `env:"SWITCHBOARD_OUTBOX_LEASE" envDefault:"2m"`
 
 	// Derived by validate.
 	database    storage.Location
@@ -114,6 +119,9 @@ func (c *config) validate() error {
 	c.TwitterAPIURL = strings.TrimRight(c.TwitterAPIURL, "/")
 	if c.TwitterSilentAfter <= 0 {
 		return fmt.Errorf("SWITCHBOARD_TWITTER_SILENT_AFTER: must be positive")
+	}
+	if c.OutboxLease <= 0 {
+		return fmt.Errorf("SWITCHBOARD_OUTBOX_LEASE: must be positive")
 	}
 	if c.SecretKey != "" {
 		key, err := parseSecretKey(c.SecretKey)

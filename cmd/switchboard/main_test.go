@@ -330,6 +330,7 @@ func TestBadConfigurationExitsWithOneClearLine(t *testing.T) {
 		{name: "bad log level", env: []string{"SWITCHBOARD_LOG_LEVEL=loud"}, want: `SWITCHBOARD_LOG_LEVEL: "loud" is not debug, info, warn or error`},
 		{name: "bad log format", env: []string{"SWITCHBOARD_LOG_FORMAT=xml"}, want: "SWITCHBOARD_LOG_FORMAT"},
 		{name: "bad duration", env: []string{"SWITCHBOARD_SHUTDOWN_TIMEOUT=soon"}, want: "SWITCHBOARD_SHUTDOWN_TIMEOUT: not a duration"},
+		{name: "outbox lease not positive", env: []string{"SWITCHBOARD_OUTBOX_LEASE=0s"}, want: "SWITCHBOARD_OUTBOX_LEASE: must be positive"},
 		{name: "bad number", env: []string{"SWITCHBOARD_MAX_BODY_BYTES=lots"}, want: "SWITCHBOARD_MAX_BODY_BYTES: not a whole number"},
 		{name: "bad public URL", env: []string{"SWITCHBOARD_PUBLIC_URL=ftp://x"}, want: "SWITCHBOARD_PUBLIC_URL"},
 		{name: "short admin token", env: []string{"SWITCHBOARD_ADMIN_TOKEN=hunter2"}, want: "SWITCHBOARD_ADMIN_TOKEN: too short", secrets: []string{"hunter2"}},

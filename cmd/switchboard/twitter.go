@@ -26,16 +26,18 @@ const (
 // the webhook and sign-on endpoints, the outbox sender, backfill at start
 // and the periodic health checks.
 type twitterChannel struct {
-	gateway *twitter.Gateway
-	metrics *twitter.Metrics
+	gateway     *twitter.Gateway
+	metrics     *twitter.Metrics
+	outboxLease time.Duration
 }
 
 // newTwitterChannel builds the gateway (over SWITCHBOARD_TWITTER_API_URL)
 // and registers the channel's metrics.
 func newTwitterChannel(cfg *config, reg prometheus.Registerer) *twitterChannel {
 	return &twitterChannel{
-		gateway: twitter.NewGateway(twitter.GatewayOptions{BaseURL: cfg.TwitterAPIURL}),
-		metrics: twitter.NewMetrics(reg),
+		gateway:     twitter.NewGateway(twitter.GatewayOptions{BaseURL: cfg.TwitterAPIURL}),
+		metrics:     twitter.NewMetrics(reg),
+		outboxLease: cfg.OutboxLease,
 	}
 }
 
@@ -62,7 +64,7 @@ func (t *twitterChannel) start(svc *engine.Service, reg prometheus.Registerer, l
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		svc.RunOutbox(ctx, engine.OutboxOptions{Observe: t.metrics.ObserveSend})
+		svc.RunOutbox(ctx, engine.OutboxOptions{Lease: t.outboxLease, Observe: t.metrics.ObserveSend})
 	}()
 	go func() {
 		defer wg.Done()
