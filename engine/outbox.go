@@ -207,8 +207,9 @@ func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, e
 	}
 	run := OutboxRun{Claimed: len(items)}
 	paused := map[string]time.Time{} // handle or application id → until
+	searches := map[HandleID]*sentSearch{}
 	for _, it := range items {
-		result, err := s.sendOne(ctx, opts, it, paused)
+		result, err := s.sendOne(ctx, opts, it, paused, searches)
 		if err != nil {
 			return run, fmt.Errorf("send message %s: %w", it.ID, err)
 		}
@@ -229,7 +230,7 @@ func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, e
 	return run, nil
 }
 
-func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem, paused map[string]time.Time) (string, error) {
+func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem, paused map[string]time.Time, searches map[HandleID]*sentSearch) (string, error) {
 	now := s.clock.Now()
 	handle, err := s.store.TwitterHandle(ctx, it.HandleID)
 	if err != nil {
@@ -254,7 +255,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		return SendFailed, s.updateDelivery(ctx, update, nil)
 	}
 	if it.PreviousStatus == DeliverySending {
-		ids, err := s.findSent(ctx, app, handle, it)
+		ids, err := s.findSent(ctx, app, handle, it, searches)
 		if err == nil && len(ids) > 0 {
 			update.Status = DeliverySent
 			if update.TwitterEventID == "" {
@@ -395,19 +396,45 @@ func (s *Service) updateDelivery(ctx context.Context, u DeliveryUpdate, sentIDs 
 	})
 }
 
-// findSent looks for a message among the handle's newest DM events: sent
-// by the handle to the recipient, not before the message was written, with
-// (a part of) its text. It returns their event ids, oldest first.
-func (s *Service) findSent(ctx context.Context, app TwitterApplication, handle TwitterHandle, it OutboxItem) ([]string, error) {
-	page, err := s.twitter.ListDMEvents(ctx, app, handle, "")
-	if err != nil {
-		return nil, err
+// maxSentSearchPages bounds how far back one run pages through a handle's
+// DM events looking for messages a crashed sender may have sent.
+const maxSentSearchPages = 10
+
+// sentSearch is a handle's DM events read so far in one SendDue run,
+// newest first, shared by the messages of the batch that need a look.
+type sentSearch struct {
+	dms    []TwitterDM
+	cursor string
+	pages  int
+	done   bool // no older page
+}
+
+// findSent looks for a message among the handle's DM events: sent by the
+// handle to the recipient, not before the message was written, with (a
+// part of) its text. It pages back until the events are older than the
+// message, as a busy handle's newest page may be all customers' DMs. It
+// returns their event ids, oldest first.
+func (s *Service) findSent(ctx context.Context, app TwitterApplication, handle TwitterHandle, it OutboxItem, searches map[HandleID]*sentSearch) ([]string, error) {
+	ss := searches[handle.ID]
+	if ss == nil {
+		ss = &sentSearch{}
+		searches[handle.ID] = ss
+	}
+	since := it.SentAt.Add(-time.Minute)
+	for !ss.done && ss.pages < maxSentSearchPages && (len(ss.dms) == 0 || !ss.dms[len(ss.dms)-1].SentAt.Before(since)) {
+		page, err := s.twitter.ListDMEvents(ctx, app, handle, ss.cursor)
+		if err != nil {
+			return nil, err
+		}
+		ss.pages++
+		ss.dms = append(ss.dms, page.DMs...)
+		ss.cursor, ss.done = page.NextCursor, page.NextCursor == ""
 	}
 	var ids []string
-	for i := len(page.DMs) - 1; i >= 0; i-- {
-		dm := page.DMs[i]
+	for i := len(ss.dms) - 1; i >= 0; i-- {
+		dm := ss.dms[i]
 		text := strings.TrimSpace(dm.Text)
-		if dm.SenderID == handle.UserID && dm.RecipientID == it.RecipientID && !dm.SentAt.Before(it.SentAt.Add(-time.Minute)) &&
+		if dm.SenderID == handle.UserID && dm.RecipientID == it.RecipientID && !dm.SentAt.Before(since) &&
 			text != "" && strings.Contains(it.Text, text) {
 			if owner, err := s.store.SentEventMessage(ctx, app.ID, dm.EventID); err == nil {
 				// Its echo, arriving while it was being sent, may have tied

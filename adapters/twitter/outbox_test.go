@@ -374,6 +374,68 @@ func TestOutboxCrashAfterSendWhoseEchoArrived(t *testing.T) {
 	})
 }
 
+// TestOutboxCrashAfterSendOnABusyHandle: after the crashed send, more
+// customers' DMs than fit on a page of the handle's DM events arrived; the
+// lookup pages back to the reply instead of sending it again.
+func TestOutboxCrashAfterSendOnABusyHandle(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		h := c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		m := c.reply(conv, "sent before a rush")
+		if run := c.claimAndSendElsewhere(h, m); len(run) != 1 {
+			t.Fatalf("claimed %d", len(run))
+		}
+		others := make([]twittertest.InboundDM, 150)
+		for i := range others {
+			u := c.fake.AddUser(twittertest.User{ScreenName: fmt.Sprintf("rush%03d", i)})
+			others[i] = twittertest.InboundDM{From: u.ID, To: c.business.ID, Text: "me too"}
+		}
+		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{Drop: true}) // stored on Twitter only
+		if _, err := c.fake.InjectDMs(c.ctx, others...); err != nil {
+			t.Fatal(err)
+		}
+		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{})
+		c.clock.Advance(outboxOpts.Lease + time.Second)
+		if run := c.sendDue(); run.Recovered != 1 || run.Sent != 0 {
+			t.Fatalf("run = %+v; want the message recovered, not sent again", run)
+		}
+		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
+			t.Errorf("%d DMs on Twitter, want 1", n)
+		}
+	})
+}
+
+// claimAndSendElsewhere plays a sender that claims the due messages, sends
+// m to Twitter (its echo lost too) and dies before recording anything.
+func (c *channel) claimAndSendElsewhere(h engine.TwitterHandle, m engine.Message) []engine.OutboxItem {
+	c.t.Helper()
+	var claimed []engine.OutboxItem
+	err := c.db.InTx(c.ctx, func(tx engine.Tx) error {
+		var err error
+		claimed, err = tx.ClaimOutbox(c.ctx, c.clock.Now(), c.clock.Now().Add(outboxOpts.Lease), 10)
+		return err
+	})
+	if err != nil {
+		c.t.Fatalf("claim: %v", err)
+	}
+	creds, err := c.svc.TwitterHandleCredentials(c.ctx, h.ID)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	client, err := twitter.NewClient(twitter.Config{BaseURL: c.fake.URL, ConsumerKey: consumerKey, ConsumerSecret: consumerSecret})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{Drop: true})
+	defer c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{})
+	if _, err := client.SendDM(c.ctx, twitter.Token{Token: creds.AccessToken.Reveal(), Secret: creds.AccessTokenSecret.Reveal()},
+		twitter.OutgoingDM{RecipientID: c.customer.ID, Text: m.Text}); err != nil {
+		c.t.Fatal(err)
+	}
+	return claimed
+}
+
 // TestOutboxConcurrentSenders: several senders (replicas) claiming at once
 // send every message exactly once.
 func TestOutboxConcurrentSenders(t *testing.T) {
