@@ -188,8 +188,9 @@ func (s *Service) RunOutbox(ctx context.Context, opts OutboxOptions) {
 // A message whose lease ran out while "sending" may have been sent by a
 // sender that crashed before recording it: before sending it again, the
 // handle's recent DM events are searched for it, and a match is recorded
-// as sent instead. A duplicate is thus possible only when that search
-// misses (e.g. Twitter's list lags), at most once per lease.
+// as sent instead; a search refused by a rate limit is tried again after
+// the reset. A duplicate is thus possible only when that search misses or
+// fails otherwise (e.g. Twitter's list lags), at most once per lease.
 func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, error) {
 	if s.twitter == nil {
 		return OutboxRun{}, ErrNoTwitter
@@ -264,8 +265,18 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 			update.SentParts += len(ids)
 			return SendRecovered, s.updateDelivery(ctx, update, ids)
 		}
-		// On a failed search, sending again risks one duplicate; not
-		// sending risks losing the reply. Send.
+		if te, ok := AsTwitterError(err); ok && te.RateLimited {
+			// The search is refused only for a while: look again after the
+			// reset rather than risk a duplicate the customer would see.
+			until := te.ResetAt
+			if !until.After(now) {
+				until = now.Add(time.Minute)
+			}
+			update.Status, update.NextAttemptAt, update.Attempts = DeliverySending, until, it.Attempts-1
+			return SendPaused, s.updateDelivery(ctx, update, nil)
+		}
+		// On any other failed search, sending again risks one duplicate;
+		// not sending risks losing the reply. Send.
 	}
 	ids, sendErr := s.twitter.SendDM(ctx, app, handle, it.RecipientID, it.Text, it.SentParts)
 	if len(ids) > 0 {
@@ -406,7 +417,8 @@ type sentSearch struct {
 	dms    []TwitterDM
 	cursor string
 	pages  int
-	done   bool // no older page
+	done   bool  // no older page
+	err    error // a failed page, not asked again in the same run
 }
 
 // findSent looks for a message among the handle's DM events: sent by the
@@ -420,10 +432,14 @@ func (s *Service) findSent(ctx context.Context, app TwitterApplication, handle T
 		ss = &sentSearch{}
 		searches[handle.ID] = ss
 	}
+	if ss.err != nil {
+		return nil, ss.err
+	}
 	since := it.SentAt.Add(-time.Minute)
 	for !ss.done && ss.pages < maxSentSearchPages && (len(ss.dms) == 0 || !ss.dms[len(ss.dms)-1].SentAt.Before(since)) {
 		page, err := s.twitter.ListDMEvents(ctx, app, handle, ss.cursor)
 		if err != nil {
+			ss.err = err
 			return nil, err
 		}
 		ss.pages++

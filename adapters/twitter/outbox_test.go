@@ -406,6 +406,42 @@ func TestOutboxCrashAfterSendOnABusyHandle(t *testing.T) {
 	})
 }
 
+// TestOutboxCrashRecoveryWaitsOutARateLimitedSearch: when the search for
+// a message a crashed sender may have sent is refused by a rate limit, the
+// message is not sent blind; after the reset the search finds it.
+func TestOutboxCrashRecoveryWaitsOutARateLimitedSearch(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		h := c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		m := c.reply(conv, "sent before the crash, searched under a rate limit")
+		if run := c.claimAndSendElsewhere(h, m); len(run) != 1 {
+			t.Fatalf("claimed %d", len(run))
+		}
+		c.fake.FailNext(twittertest.EndpointListDMEvents, twittertest.FaultRateLimited)
+		c.clock.Advance(outboxOpts.Lease + time.Second)
+		if run := c.sendDue(); run.RateLimited != 1 || run.Sent != 0 || run.Recovered != 0 {
+			t.Fatalf("run under the rate limit = %+v; want the message held back", run)
+		}
+		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
+			t.Fatalf("%d DMs on Twitter while the search was refused, want 1", n)
+		}
+		if run := c.sendDue(); run.Claimed != 0 {
+			t.Fatalf("claimed before the reset: %+v", run)
+		}
+		c.clock.Advance(twittertest.FaultRateLimited.ResetIn + time.Second)
+		if run := c.sendDue(); run.Recovered != 1 || run.Sent != 0 {
+			t.Fatalf("run after the reset = %+v; want the message recovered", run)
+		}
+		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
+			t.Errorf("%d DMs on Twitter, want 1", n)
+		}
+		if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
+			t.Errorf("message: %+v", got)
+		}
+	})
+}
+
 // claimAndSendElsewhere plays a sender that claims the due messages, sends
 // m to Twitter (its echo lost too) and dies before recording anything.
 func (c *channel) claimAndSendElsewhere(h engine.TwitterHandle, m engine.Message) []engine.OutboxItem {
