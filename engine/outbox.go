@@ -153,6 +153,9 @@ const (
 // OutboxRun counts what one SendDue did.
 type OutboxRun struct {
 	Claimed, Sent, Retried, RateLimited, Failed, Recovered int
+	// Released counts claimed messages handed back unsent because half
+	// the lease had passed before their turn.
+	Released int
 }
 
 // RunOutbox sends due outbox messages until ctx is done, claiming a batch
@@ -209,7 +212,19 @@ func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, e
 	run := OutboxRun{Claimed: len(items)}
 	paused := map[string]time.Time{} // handle or application id → until
 	searches := map[HandleID]*sentSearch{}
-	for _, it := range items {
+	// A send begun within the first half of the lease ends (a send times
+	// out well within it) before another sender may claim the message; the
+	// rest of a slow batch is handed back rather than sent late, which
+	// could send a message that another sender has claimed meanwhile.
+	sendBy := now.Add(opts.Lease / 2)
+	for i, it := range items {
+		if s.clock.Now().After(sendBy) {
+			if err := s.releaseClaims(ctx, items[i:]); err != nil {
+				return run, err
+			}
+			run.Released = len(items) - i
+			break
+		}
 		result, err := s.sendOne(ctx, opts, it, paused, searches)
 		if err != nil {
 			return run, fmt.Errorf("send message %s: %w", it.ID, err)
@@ -229,6 +244,25 @@ func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, e
 		}
 	}
 	return run, nil
+}
+
+// releaseClaims makes claimed messages due again at once, as they were
+// before the claim: a message found "sending" stays so, to be looked for
+// on Twitter before it is sent.
+func (s *Service) releaseClaims(ctx context.Context, items []OutboxItem) error {
+	now := s.clock.Now()
+	for _, it := range items {
+		status := DeliveryQueued
+		if it.PreviousStatus == DeliverySending {
+			status = DeliverySending
+		}
+		u := DeliveryUpdate{ID: it.ID, Status: status, Attempts: it.Attempts - 1, LastError: it.LastError, NextAttemptAt: now,
+			TwitterEventID: it.TwitterEventID, SentParts: it.SentParts}
+		if err := s.updateDelivery(ctx, u, nil); err != nil {
+			return fmt.Errorf("release message %s: %w", it.ID, err)
+		}
+	}
+	return nil
 }
 
 func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem, paused map[string]time.Time, searches map[HandleID]*sentSearch) (string, error) {

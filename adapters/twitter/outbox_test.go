@@ -442,6 +442,55 @@ func TestOutboxCrashRecoveryWaitsOutARateLimitedSearch(t *testing.T) {
 	})
 }
 
+// TestOutboxHandsBackASlowBatch: when half the lease has passed before a
+// claimed message's turn (a send hung), the rest of the batch is handed
+// back unsent, due at once, so that no message is sent after another
+// sender may have claimed it; the next run sends each exactly once.
+func TestOutboxHandsBackASlowBatch(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		texts := []string{"first, whose send hangs", "second", "third"}
+		var ids []engine.MessageID
+		for _, text := range texts {
+			ids = append(ids, c.reply(conv, text).ID)
+		}
+		c.fake.HoldSends()
+		done := make(chan engine.OutboxRun, 1)
+		go func() { done <- c.sendDue() }()
+		deadline := time.Now().Add(10 * time.Second)
+		for c.fake.HeldSends() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the first send never reached Twitter")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		c.clock.Advance(outboxOpts.Lease/2 + time.Second)
+		c.fake.ReleaseSends()
+		if run := <-done; run.Claimed != 3 || run.Sent != 1 || run.Released != 2 {
+			t.Fatalf("slow run = %+v; want one sent and two handed back", run)
+		}
+		for _, id := range ids[1:] {
+			if got := c.message(id); got.Delivery != engine.DeliveryQueued || got.Attempts != 0 {
+				t.Errorf("handed-back message: status %s after %d attempts; want queued, no attempt used", got.Delivery, got.Attempts)
+			}
+		}
+		if run := c.sendDue(); run.Sent != 2 || run.Recovered != 0 {
+			t.Fatalf("next run = %+v; want the other two sent", run)
+		}
+		sent := map[string]int{}
+		for _, m := range c.sentTo(c.business.ID, c.customer.ID) {
+			sent[m.Text]++
+		}
+		for _, text := range texts {
+			if sent[text] != 1 {
+				t.Errorf("%q reached Twitter %d times, want once", text, sent[text])
+			}
+		}
+	})
+}
+
 // claimAndSendElsewhere plays a sender that claims the due messages, sends
 // m to Twitter (its echo lost too) and dies before recording anything.
 func (c *channel) claimAndSendElsewhere(h engine.TwitterHandle, m engine.Message) []engine.OutboxItem {

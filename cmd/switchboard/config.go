@@ -44,8 +44,9 @@ type config struct {
 	TwitterSilentAfter time.Duration `env:"SWITCHBOARD_TWITTER_SILENT_AFTER" envDefault:"6h"`
 	// How long a reply claimed by a sender stays "sending" before another
 	// sender (or this one, after a crash) looks it up on Twitter and sends
-	// it again. Shorter brings replies back sooner after a crash; it must
-	// exceed a batch's sends, or replicas may send a reply twice.
+	// it again. Shorter brings replies back sooner after a crash; a sender
+	// starts no send after half of it, so it must exceed twice a send's
+	// timeout (30s), or replicas may send a reply twice.
 	OutboxLease time.Duration `env:"SWITCHBOARD_OUTBOX_LEASE" envDefault:"2m"`
 
 	// Derived by validate.
