@@ -265,7 +265,7 @@ func (s *Server) ruleRoutes(g *gin.RouterGroup) {
 		Request: ruleRequest{}, Response: savedRuleResponse{}, Status: http.StatusCreated}, withBody(s.createRule))
 	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules", Summary: "List a work stream's rules in evaluation order", Tag: tag, Roles: analysts,
 		Response: listResponse[ruleResponse]{}, Status: http.StatusOK}, s.listRules)
-	s.route(g, route{Method: "PUT", Path: "/workstreams/:id/rules/order", Summary: "Reorder all rules (a new rule-set version)", Tag: tag, Roles: analysts,
+	s.route(g, route{Method: "PUT", Path: "/workstreams/:id/rules/order", Summary: "Reorder all rules (a new rule-set version, unless the order is the same)", Tag: tag, Roles: analysts,
 		Request: reorderRequest{}, Response: versionResponse{}, Status: http.StatusOK}, withBody(s.reorderRules))
 	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules/versions", Summary: "List rule-set versions, newest first", Tag: tag, Roles: analysts,
 		Response: listResponse[versionSummaryResponse]{}, Status: http.StatusOK, Query: pageQuery}, listing(s.listRuleVersions, toVersionSummary))
@@ -277,7 +277,7 @@ func (s *Server) ruleRoutes(g *gin.RouterGroup) {
 		Request: ruleTestRequest{}, Response: ruleTestResponse{}, Status: http.StatusOK}, withBody(s.testRules))
 	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules/:rule_id", Summary: "Get a rule", Tag: tag, Roles: analysts,
 		Response: ruleResponse{}, Status: http.StatusOK}, s.getRule)
-	s.route(g, route{Method: "PATCH", Path: "/workstreams/:id/rules/:rule_id", Summary: "Change, enable, disable or move a rule (a new rule-set version)", Tag: tag, Roles: analysts,
+	s.route(g, route{Method: "PATCH", Path: "/workstreams/:id/rules/:rule_id", Summary: "Change, enable, disable or move a rule (a new rule-set version, unless nothing changes)", Tag: tag, Roles: analysts,
 		Request: ruleRequest{}, Response: savedRuleResponse{}, Status: http.StatusOK}, withBody(s.updateRule))
 	s.route(g, route{Method: "DELETE", Path: "/workstreams/:id/rules/:rule_id", Summary: "Delete a rule (a new rule-set version)", Tag: tag, Roles: analysts,
 		Status: http.StatusNoContent}, s.deleteRule)

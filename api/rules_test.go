@@ -604,14 +604,7 @@ func TestRuleWritesAreAudited(t *testing.T) {
 			{"rule", "delete", a.ID}, {"rule_set", "restore", f.ws}, {"rule_set", "reorder", f.ws},
 			{"rule", "update", a.ID}, {"rule", "create", b.ID}, {"rule", "create", a.ID},
 		}
-		var got listResponse[auditResponse]
-		h.call("GET", "/api/v1/audit?limit=500", h.admin, nil).decode(t, &got)
-		var entries []auditResponse
-		for _, e := range got.Items {
-			if e.Resource == "rule" || e.Resource == "rule_set" {
-				entries = append(entries, e)
-			}
-		}
+		entries := ruleAudit(t, h)
 		if len(entries) != len(want) {
 			t.Fatalf("rule audit entries = %+v, want %d", entries, len(want))
 		}
@@ -622,6 +615,79 @@ func TestRuleWritesAreAudited(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRuleChangesThatChangeNothing: a change that leaves the rules as they
+// are answers with the current version and adds no version and no audit
+// entry; a real change after them, and a restore, make the next version.
+func TestRuleChangesThatChangeNothing(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		f := newRuleFixture(t, h)
+		group := map[string]any{"all": []any{map[string]any{"attribute": "Customer.Tags", "operator": "contains", "value": "vip"}}}
+		a := f.rule(t, map[string]any{"name": "A", "condition": "Customer.Verified", "queue_id": f.vipQ})          // v1
+		b := f.rule(t, map[string]any{"name": "B", "conditions": group, "queue_id": f.defaultQ, "enabled": false}) // v2
+		auditBefore, rulesBefore := len(ruleAudit(t, h)), f.list(t)
+		for _, tc := range []struct {
+			name, method, path string
+			body               map[string]any
+			versionField       string
+		}{
+			{"patch with the same fields", "PATCH", f.rules + "/" + a.ID,
+				map[string]any{"name": "A", "condition": "Customer.Verified", "queue_id": f.vipQ, "enabled": true, "position": 1}, "version"},
+			{"patch with the same structured conditions", "PATCH", f.rules + "/" + b.ID, map[string]any{"conditions": group, "enabled": false}, "version"},
+			{"empty patch", "PATCH", f.rules + "/" + a.ID, map[string]any{}, "version"},
+			{"the same order", "PUT", f.rules + "/order", map[string]any{"rule_ids": []string{a.ID, b.ID}}, "number"},
+		} {
+			res := h.call(tc.method, tc.path, h.admin, tc.body)
+			if res.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", tc.name, res.Code, res.Body)
+			}
+			var got map[string]any
+			res.decode(t, &got)
+			if got[tc.versionField] != float64(2) {
+				t.Errorf("%s answered %s %v; want the current version 2", tc.name, tc.versionField, got[tc.versionField])
+			}
+		}
+		if vs := f.versions(t); len(vs) != 2 || vs[0].Number != 2 {
+			t.Errorf("versions after changes that change nothing = %+v; want 2 and 1 only", vs)
+		}
+		if n := len(ruleAudit(t, h)); n != auditBefore {
+			t.Errorf("changes that change nothing added %d audit entries", n-auditBefore)
+		}
+		if rs := f.list(t); !reflect.DeepEqual(rs, rulesBefore) {
+			t.Errorf("the rules changed without a change:\n%+v\nwere\n%+v", rs, rulesBefore)
+		}
+		var changed savedRuleResponse
+		h.call("PATCH", f.rules+"/"+a.ID, h.admin, map[string]any{"enabled": false}).decode(t, &changed)
+		if changed.Version != 3 || changed.Enabled {
+			t.Errorf("a real change = version %d, enabled %v; want version 3, disabled", changed.Version, changed.Enabled)
+		}
+		// A restore is asked for explicitly: it makes its version even when
+		// the rules are those of the version restored.
+		var restored versionResponse
+		if res := h.call("POST", f.rules+"/versions/3/restore", h.admin, nil); res.Code != http.StatusCreated {
+			t.Fatalf("restore the current version = %d %s", res.Code, res.Body)
+		} else {
+			res.decode(t, &restored)
+		}
+		if restored.Number != 4 {
+			t.Errorf("restoring the current version made version %d, want 4", restored.Number)
+		}
+	})
+}
+
+// ruleAudit returns the audit entries about rules and rule sets.
+func ruleAudit(t *testing.T, h *harness) []auditResponse {
+	t.Helper()
+	var got listResponse[auditResponse]
+	h.call("GET", "/api/v1/audit?limit=500", h.admin, nil).decode(t, &got)
+	var out []auditResponse
+	for _, e := range got.Items {
+		if e.Resource == "rule" || e.Resource == "rule_set" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func TestConcurrentRuleChanges(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -303,8 +304,10 @@ type mutation func(tx Tx, current []Rule, now time.Time) ([]Rule, AuditEntry, er
 // changeRules makes one change to a work stream's rules: in one transaction
 // it locks the rule set, computes the new rules, saves them, records them as
 // a new rule-set version and appends the audit entry. It returns the new
-// version and the work stream's default queue.
-func (s *Service) changeRules(ctx context.Context, actor Actor, ws WorkStreamID, fn mutation) (RuleSetVersion, QueueID, error) {
+// version and the work stream's default queue. Unless always is set, a
+// change that leaves the rules as they are makes no version and no audit
+// entry, and returns the current version.
+func (s *Service) changeRules(ctx context.Context, actor Actor, ws WorkStreamID, always bool, fn mutation) (RuleSetVersion, QueueID, error) {
 	var (
 		v            RuleSetVersion
 		defaultQueue QueueID
@@ -331,6 +334,14 @@ func (s *Service) changeRules(ctx context.Context, actor Actor, ws WorkStreamID,
 		if err := checkRuleSet(next); err != nil {
 			return AuditEntry{}, err
 		}
+		if !always && sameRules(current, next) {
+			// Nothing changes: no version, no audit entry.
+			defaultQueue, v = w.DefaultQueueID, RuleSetVersion{WorkStreamID: ws}
+			if latest > 0 {
+				v, err = tx.RuleSetVersion(ctx, ws, latest)
+			}
+			return AuditEntry{}, errUnchanged{err}
+		}
 		if err := tx.SaveRules(ctx, ws, next); err != nil {
 			return AuditEntry{}, err
 		}
@@ -343,10 +354,29 @@ func (s *Service) changeRules(ctx context.Context, actor Actor, ws WorkStreamID,
 		entry.Summary = fmt.Sprintf("%s (work stream %s, rule set version %d)", entry.Summary, ws, v.Number)
 		return entry, nil
 	})
+	var same errUnchanged
+	if errors.As(err, &same) {
+		err = same.err
+	}
 	if err != nil {
 		return RuleSetVersion{}, "", err
 	}
 	return v, defaultQueue, nil
+}
+
+// errUnchanged ends a rule change that would change nothing, rolling back
+// its transaction; err is the error of reading the current version.
+type errUnchanged struct{ err error }
+
+func (e errUnchanged) Error() string { return "the rules are unchanged" }
+
+// sameRules reports whether two rule lists are the same rules in the same
+// order, whatever their update times.
+func sameRules(a, b []Rule) bool {
+	return slices.EqualFunc(a, b, func(x, y Rule) bool {
+		return x.ID == y.ID && x.Name == y.Name && x.Condition == y.Condition && x.QueueID == y.QueueID &&
+			x.Enabled == y.Enabled && x.Position == y.Position && reflect.DeepEqual(x.Conditions, y.Conditions)
+	})
 }
 
 // ruleChange reports rule id as saved in version v, with the warnings of v.
@@ -366,7 +396,7 @@ func (s *Service) CreateRule(ctx context.Context, actor Actor, ws WorkStreamID, 
 		return RuleChange{}, err
 	}
 	var id RuleID
-	v, dq, err := s.changeRules(ctx, actor, ws, func(tx Tx, current []Rule, now time.Time) ([]Rule, AuditEntry, error) {
+	v, dq, err := s.changeRules(ctx, actor, ws, false, func(tx Tx, current []Rule, now time.Time) ([]Rule, AuditEntry, error) {
 		r := Rule{ID: RuleID(NewID(now)), WorkStreamID: ws, Enabled: true, CreatedAt: now, UpdatedAt: now}
 		if err := in.apply(ctx, tx, &r, ""); err != nil {
 			return nil, AuditEntry{}, err
@@ -405,10 +435,10 @@ func (s *Service) Rule(ctx context.Context, ws WorkStreamID, id RuleID) (Rule, e
 
 // UpdateRule changes the fields set in in; a new position moves the rule
 // and shifts the rules between its old and new place. It makes a new
-// rule-set version; a condition that does not compile is a *RuleError and
+// rule-set version if anything changes; a condition that does not compile is a *RuleError and
 // changes nothing.
 func (s *Service) UpdateRule(ctx context.Context, actor Actor, ws WorkStreamID, id RuleID, in RuleInput) (RuleChange, error) {
-	v, dq, err := s.changeRules(ctx, actor, ws, func(tx Tx, current []Rule, now time.Time) ([]Rule, AuditEntry, error) {
+	v, dq, err := s.changeRules(ctx, actor, ws, false, func(tx Tx, current []Rule, now time.Time) ([]Rule, AuditEntry, error) {
 		i, err := indexOf(current, ws, id)
 		if err != nil {
 			return nil, AuditEntry{}, err
@@ -439,7 +469,7 @@ func (s *Service) UpdateRule(ctx context.Context, actor Actor, ws WorkStreamID, 
 // must name every rule of the work stream exactly once, and makes a new
 // rule-set version.
 func (s *Service) ReorderRules(ctx context.Context, actor Actor, ws WorkStreamID, ids []RuleID) (RuleSetVersion, error) {
-	v, _, err := s.changeRules(ctx, actor, ws, func(_ Tx, current []Rule, now time.Time) ([]Rule, AuditEntry, error) {
+	v, _, err := s.changeRules(ctx, actor, ws, false, func(_ Tx, current []Rule, now time.Time) ([]Rule, AuditEntry, error) {
 		next, err := permute(current, ids)
 		if err != nil {
 			return nil, AuditEntry{}, err
@@ -478,7 +508,7 @@ func permute(current []Rule, ids []RuleID) ([]Rule, error) {
 // DeleteRule removes a rule from a work stream; the rules after it move up
 // one place. It makes a new rule-set version and returns its number.
 func (s *Service) DeleteRule(ctx context.Context, actor Actor, ws WorkStreamID, id RuleID) (int, error) {
-	v, _, err := s.changeRules(ctx, actor, ws, func(_ Tx, current []Rule, _ time.Time) ([]Rule, AuditEntry, error) {
+	v, _, err := s.changeRules(ctx, actor, ws, false, func(_ Tx, current []Rule, _ time.Time) ([]Rule, AuditEntry, error) {
 		i, err := indexOf(current, ws, id)
 		if err != nil {
 			return nil, AuditEntry{}, err
@@ -512,7 +542,7 @@ func (s *Service) RuleSetVersion(ctx context.Context, ws WorkStreamID, n int) (R
 // A queue of version n that no longer exists is ErrConflict; a condition that
 // no longer compiles (the rule language changed) is a *RuleError.
 func (s *Service) RestoreRuleSetVersion(ctx context.Context, actor Actor, ws WorkStreamID, n int) (RuleSetVersion, error) {
-	v, _, err := s.changeRules(ctx, actor, ws, func(tx Tx, _ []Rule, now time.Time) ([]Rule, AuditEntry, error) {
+	v, _, err := s.changeRules(ctx, actor, ws, true, func(tx Tx, _ []Rule, now time.Time) ([]Rule, AuditEntry, error) {
 		old, err := tx.RuleSetVersion(ctx, ws, n)
 		if err != nil {
 			return nil, AuditEntry{}, err
