@@ -113,3 +113,34 @@ func TestPaginationIsStableUnderInserts(t *testing.T) {
 		}
 	})
 }
+
+// TestWrittenTimesReadBackTheSame: the times a write answers with are those
+// a later read gives, on both databases (PostgreSQL keeps microseconds).
+func TestWrittenTimesReadBackTheSame(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		queue := h.create("/api/v1/queues", map[string]any{"name": "General"})
+		for _, tc := range []struct {
+			name, path string
+			body       map[string]any
+		}{
+			{"queue", "/api/v1/queues", map[string]any{"name": "Billing"}},
+			{"work stream", "/api/v1/workstreams", map[string]any{"name": "Care", "default_queue_id": queue}},
+			{"agent", "/api/v1/agents", map[string]any{"name": "Ann", "queue_ids": []string{queue}}},
+		} {
+			res := h.call("POST", tc.path, h.admin, tc.body)
+			if res.Code != http.StatusCreated {
+				t.Fatalf("create %s = %d %s", tc.name, res.Code, res.Body)
+			}
+			var written, read struct {
+				ID        string `json:"id"`
+				CreatedAt string `json:"created_at"`
+				UpdatedAt string `json:"updated_at"`
+			}
+			res.decode(t, &written)
+			h.call("GET", tc.path+"/"+written.ID, h.admin, nil).decode(t, &read)
+			if written.CreatedAt == "" || written != read {
+				t.Errorf("%s: written %+v, read back %+v", tc.name, written, read)
+			}
+		}
+	})
+}

@@ -8,8 +8,9 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the wall clock, in UTC.
+// SystemClock is the wall clock, in UTC, to the microsecond.
 type SystemClock struct{}
 
-// Now returns the current time in UTC.
-func (SystemClock) Now() time.Time { return time.Now().UTC() }
+// Now returns the current time in UTC to the microsecond: PostgreSQL keeps
+// no finer, and a time a write answers with must be the one a read gives.
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
