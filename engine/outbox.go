@@ -82,6 +82,9 @@ func (s *Service) RetryMessage(ctx context.Context, actor Actor, conv Conversati
 		return AuditEntry{Action: "retry", Resource: "message", ResourceID: string(id),
 			Summary: fmt.Sprintf("queued failed message %s of conversation %s again", id, conv)}, nil
 	})
+	if err == nil {
+		s.wakeOutbox()
+	}
 	return out, err
 }
 
@@ -159,7 +162,9 @@ type OutboxRun struct {
 }
 
 // RunOutbox sends due outbox messages until ctx is done, claiming a batch
-// every opts.Interval (at once again after a full batch).
+// every opts.Interval, at once again after a full batch, and at once when
+// a reply is queued in this process. The poll finds what other replicas
+// queued and what is due again after a backoff.
 func (s *Service) RunOutbox(ctx context.Context, opts OutboxOptions) {
 	opts = opts.withDefaults()
 	t := time.NewTicker(opts.Interval)
@@ -176,7 +181,16 @@ func (s *Service) RunOutbox(ctx context.Context, opts OutboxOptions) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.outboxWake:
 		}
+	}
+}
+
+// wakeOutbox tells RunOutbox, after a commit, that a message is due now.
+func (s *Service) wakeOutbox() {
+	select {
+	case s.outboxWake <- struct{}{}:
+	default: // a wake is pending already
 	}
 }
 

@@ -32,5 +32,8 @@ func (s *Service) Reply(ctx context.Context, actor Actor, id ConversationID, tex
 		c.Status = StatusActive
 		return nil
 	})
+	if err == nil {
+		s.wakeOutbox()
+	}
 	return msg, err
 }

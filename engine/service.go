@@ -17,6 +17,9 @@ type Service struct {
 	twitter   TwitterGateway // nil when Twitter is not configured (channel.go)
 	ruleSets  ruleSetCache   // compiled rule sets (routingrules.go)
 	broker    broker         // wakes agents' notification streams (notifications.go)
+	// outboxWake tells this process's sender (RunOutbox) that a reply was
+	// queued, so that it sends at once rather than at its next poll.
+	outboxWake chan struct{}
 }
 
 // ServiceOptions are the dependencies and settings of a Service.
@@ -40,7 +43,8 @@ func NewService(store Store, opts ServiceOptions) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter}
+	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter,
+		outboxWake: make(chan struct{}, 1)}
 }
 
 // Actor is who asks for a change: the API key behind a request.

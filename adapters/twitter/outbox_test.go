@@ -491,6 +491,70 @@ func TestOutboxHandsBackASlowBatch(t *testing.T) {
 	})
 }
 
+// TestOutboxSendsRepliesAtOnce: a reply queued in this process reaches
+// Twitter without waiting for the sender's next poll (an hour here), and
+// so does a failed message retried.
+func TestOutboxSendsRepliesAtOnce(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		agent, _, err := c.svc.CreateAgent(c.ctx, c.admin, engine.AgentInput{Name: ptr("Ann"), QueueIDs: &[]engine.QueueID{c.ws.DefaultQueueID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ann := engine.Actor{Name: "Ann", Role: engine.RoleAgent, AgentID: agent.ID}
+		if _, err := c.svc.SetPresence(c.ctx, ann, agent.ID, engine.PresenceAvailable); err != nil {
+			t.Fatal(err)
+		}
+		conv := c.conversationWith(c.customer, c.business)
+		if _, err := c.svc.Accept(c.ctx, ann, conv.ID); err != nil {
+			t.Fatal(err)
+		}
+		opts := outboxOpts
+		opts.Interval = time.Hour
+		ctx, cancel := context.WithCancel(c.ctx)
+		stopped := make(chan struct{})
+		go func() { c.svc.RunOutbox(ctx, opts); close(stopped) }()
+		t.Cleanup(func() { cancel(); <-stopped })
+		waitSent := func(text string) {
+			t.Helper()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				for _, m := range c.sentTo(c.business.ID, c.customer.ID) {
+					if m.Text == text {
+						return
+					}
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%q did not reach Twitter within ten seconds", text)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		if _, err := c.svc.Reply(c.ctx, ann, conv.ID, "on its way"); err != nil {
+			t.Fatal(err)
+		}
+		waitSent("on its way")
+
+		c.fake.FailNext(twittertest.EndpointSendDM, twittertest.FaultCannotSendToUser)
+		failed, err := c.svc.Reply(c.ctx, ann, conv.ID, "sent on the second try")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for c.message(failed.ID).Delivery != engine.DeliveryFailed {
+			if time.Now().After(deadline) {
+				t.Fatalf("the refused reply is %s, want failed", c.message(failed.ID).Delivery)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if _, err := c.svc.RetryMessage(c.ctx, ann, conv.ID, failed.ID); err != nil {
+			t.Fatal(err)
+		}
+		waitSent("sent on the second try")
+	})
+}
+
 // claimAndSendElsewhere plays a sender that claims the due messages, sends
 // m to Twitter (its echo lost too) and dies before recording anything.
 func (c *channel) claimAndSendElsewhere(h engine.TwitterHandle, m engine.Message) []engine.OutboxItem {
