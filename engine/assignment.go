@@ -116,7 +116,7 @@ func (s *Service) offerTo(ctx context.Context, tx Tx, fx *effects, conv *Convers
 	if err != nil {
 		return err
 	}
-	return s.notify(ctx, tx, fx, agent, NoticeOffer, notice, now)
+	return fx.notify(agent, NoticeOffer, notice, now)
 }
 
 // choose picks an agent by the assignment method: round robin takes the

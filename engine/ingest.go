@@ -190,7 +190,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 			conv.Status, conv.AgentID, conv.CapacityUnits, conv.QueueID = StatusOpen, "", 0, ""
 			conv.RequeueCount++
 			requeue = true
-			if err := s.notify(ctx, tx, fx, previous, NoticeStatus, StatusNotice{ConversationID: string(conv.ID), Status: string(StatusOpen), Reason: "requeued: the customer wrote while you were away"}, now); err != nil {
+			if err := fx.notify(previous, NoticeStatus, StatusNotice{ConversationID: string(conv.ID), Status: string(StatusOpen), Reason: "requeued: the customer wrote while you were away"}, now); err != nil {
 				return err
 			}
 		}
@@ -210,7 +210,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 		}
 	}
 	if conv.AgentID != "" {
-		if err := s.notify(ctx, tx, fx, conv.AgentID, NoticeMessage, messageNotice(msg), now); err != nil {
+		if err := fx.notify(conv.AgentID, NoticeMessage, messageNotice(msg), now); err != nil {
 			return err
 		}
 	}

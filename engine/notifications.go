@@ -1,19 +1,22 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
 
 // Notification is an event for one agent: an offer, a withdrawn offer, a new
 // customer message, a change of a conversation's state. Notifications are
-// stored in the same transaction as the change they announce, with
-// increasing ids, so that an agent's stream can resume after the last id it
-// saw (SSE's Last-Event-ID) and lose nothing.
+// stored in the same transaction as the change they announce, numbered per
+// agent in the order they commit, so that an agent's stream can resume
+// after the last number it saw (SSE's Last-Event-ID) and lose nothing.
 type Notification struct {
+	// ID is the notification's number in its agent's sequence.
 	ID        int64
 	AgentID   AgentID
 	Kind      string
@@ -31,7 +34,9 @@ const (
 
 // NotificationStore keeps agents' notifications.
 type NotificationStore interface {
-	// AppendNotification stores n and returns its id.
+	// AppendNotification stores n under the next number of its agent's
+	// sequence and returns it; the agent's next number waits until the
+	// transaction ends, so that numbers follow commit order.
 	AppendNotification(ctx context.Context, n Notification) (int64, error)
 	// NotificationsAfter lists an agent's notifications with an id above
 	// after, oldest first, at most limit.
@@ -99,18 +104,32 @@ func (b *broker) wake(agent AgentID) {
 	}
 }
 
-// effects collects what a transaction announces once it has committed.
+// effects collects the notifications a transaction makes, stored at its
+// end, and the agents whose streams to wake once it has committed.
 type effects struct {
-	wake map[AgentID]struct{}
+	notices []Notification
+	wake    map[AgentID]struct{}
 }
 
 // change runs fn in one transaction and, once it has committed, wakes the
-// streams of the agents it notified.
+// streams of the agents it notified. The notifications fn makes are stored
+// last, in agent order: each takes a lock on its agent's sequence until
+// the commit, and taking them last and in one order keeps two changes from
+// waiting on each other.
 func (s *Service) change(ctx context.Context, fn func(tx Tx, fx *effects) error) error {
 	var fx *effects
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		fx = &effects{wake: map[AgentID]struct{}{}}
-		return fn(tx, fx)
+		if err := fn(tx, fx); err != nil {
+			return err
+		}
+		slices.SortStableFunc(fx.notices, func(a, b Notification) int { return cmp.Compare(a.AgentID, b.AgentID) })
+		for _, n := range fx.notices {
+			if _, err := tx.AppendNotification(ctx, n); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -121,15 +140,14 @@ func (s *Service) change(ctx context.Context, fn func(tx Tx, fx *effects) error)
 	return nil
 }
 
-// notify stores a notification for agent in tx.
-func (s *Service) notify(ctx context.Context, tx Tx, fx *effects, agent AgentID, kind string, payload any, now time.Time) error {
+// notify makes a notification for agent, stored at the end of the
+// transaction of fx (change).
+func (fx *effects) notify(agent AgentID, kind string, payload any, now time.Time) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", kind, err)
 	}
-	if _, err := tx.AppendNotification(ctx, Notification{AgentID: agent, Kind: kind, Payload: b, CreatedAt: now}); err != nil {
-		return err
-	}
+	fx.notices = append(fx.notices, Notification{AgentID: agent, Kind: kind, Payload: b, CreatedAt: now})
 	fx.wake[agent] = struct{}{}
 	return nil
 }

@@ -206,7 +206,7 @@ func (s *Service) TimeOutOffers(ctx context.Context, now time.Time, batch int) (
 		}
 		if agent != "" {
 			notice := StatusNotice{ConversationID: string(c.ID), Status: string(c.Status), Reason: "timed out: not accepted within " + ws.OfferTimeout.String()}
-			if err := s.notify(ctx, tx, fx, agent, NoticeOfferWithdrawn, notice, now); err != nil {
+			if err := fx.notify(agent, NoticeOfferWithdrawn, notice, now); err != nil {
 				return false, err
 			}
 		}
@@ -245,7 +245,7 @@ func (s *Service) MarkStalled(ctx context.Context, now time.Time, batch int, req
 		if c.AgentID != "" {
 			notice := StatusNotice{ConversationID: string(c.ID), Status: string(c.Status),
 				Reason: "stalled: the customer's message has waited more than " + ws.StallAfter.String() + " for an answer"}
-			if err := s.notify(ctx, tx, fx, c.AgentID, NoticeStatus, notice, now); err != nil {
+			if err := fx.notify(c.AgentID, NoticeStatus, notice, now); err != nil {
 				return false, err
 			}
 		}
@@ -351,7 +351,7 @@ func (s *Service) AutoClose(ctx context.Context, now time.Time, batch int) (Swee
 		if agent != "" {
 			notice := StatusNotice{ConversationID: string(c.ID), Status: string(StatusClosed),
 				Reason: "closed: no message for " + ws.AutoCloseAfter.String()}
-			if err := s.notify(ctx, tx, fx, agent, NoticeStatus, notice, now); err != nil {
+			if err := fx.notify(agent, NoticeStatus, notice, now); err != nil {
 				return false, err
 			}
 		}
@@ -389,7 +389,7 @@ func (s *Service) requeue(ctx context.Context, tx Tx, fx *effects, ws WorkStream
 	}
 	if previous := c.AgentID; previous != "" && reason != "" {
 		notice := StatusNotice{ConversationID: string(c.ID), Status: string(StatusOpen), Reason: reason}
-		if err := s.notify(ctx, tx, fx, previous, NoticeStatus, notice, now); err != nil {
+		if err := fx.notify(previous, NoticeStatus, notice, now); err != nil {
 			return err
 		}
 	}

@@ -75,7 +75,7 @@ func (s *Service) tellAgent(ctx context.Context, tx Tx, fx *effects, actor Actor
 	if agent == "" || agent == actor.AgentID {
 		return nil
 	}
-	return s.notify(ctx, tx, fx, agent, NoticeStatus, StatusNotice{ConversationID: string(c.ID), Status: string(c.Status), Reason: reason}, now)
+	return fx.notify(agent, NoticeStatus, StatusNotice{ConversationID: string(c.ID), Status: string(c.Status), Reason: reason}, now)
 }
 
 // act runs a workflow action on a locked conversation and saves it.
@@ -268,7 +268,7 @@ func (s *Service) withdraw(ctx context.Context, tx Tx, fx *effects, c *Conversat
 	if err := s.endOffer(ctx, tx, c, OfferWithdrawn, now); err != nil {
 		return err
 	}
-	return s.notify(ctx, tx, fx, agent, NoticeOfferWithdrawn, StatusNotice{ConversationID: string(c.ID), Status: string(c.Status), Reason: "withdrawn"}, now)
+	return fx.notify(agent, NoticeOfferWithdrawn, StatusNotice{ConversationID: string(c.ID), Status: string(c.Status), Reason: "withdrawn"}, now)
 }
 
 // freed offers work from an agent's queues after its capacity was freed.
@@ -343,7 +343,7 @@ func (s *Service) Transfer(ctx context.Context, actor Actor, id ConversationID, 
 			}
 		}
 		if previous != "" && previous != in.AgentID {
-			if err := s.notify(ctx, tx, fx, previous, NoticeStatus, StatusNotice{ConversationID: string(c.ID), Status: string(c.Status), Reason: "transferred"}, now); err != nil {
+			if err := fx.notify(previous, NoticeStatus, StatusNotice{ConversationID: string(c.ID), Status: string(c.Status), Reason: "transferred"}, now); err != nil {
 				return err
 			}
 			if err := tx.UpdateConversation(ctx, *c); err != nil {

@@ -204,6 +204,7 @@ func (r *repo) WaitingConversations(ctx context.Context, queues []engine.QueueID
 type notificationRow struct {
 	ID        int64 `gorm:"primaryKey;autoIncrement"`
 	AgentID   string
+	Seq       int64
 	Kind      string
 	Payload   string
 	CreatedAt time.Time `gorm:"autoCreateTime:false"`
@@ -211,24 +212,33 @@ type notificationRow struct {
 
 func (notificationRow) TableName() string { return "notifications" }
 
-// AppendNotification stores a notification and returns its id.
+// AppendNotification stores a notification under the next number of its
+// agent's sequence and returns that number. Taking the number locks the
+// agent's counter row until the transaction ends, so an agent's
+// notifications commit in the order of their numbers.
 func (r *repo) AppendNotification(ctx context.Context, n engine.Notification) (int64, error) {
-	row := notificationRow{AgentID: string(n.AgentID), Kind: n.Kind, Payload: string(n.Payload), CreatedAt: n.CreatedAt.UTC()}
+	var seq int64
+	err := r.rawRow(ctx, `INSERT INTO notification_counters (agent_id, last) VALUES (?, 1)
+ON CONFLICT (agent_id) DO UPDATE SET last = notification_counters.last + 1 RETURNING last`, string(n.AgentID)).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("number notification: %w", err)
+	}
+	row := notificationRow{AgentID: string(n.AgentID), Seq: seq, Kind: n.Kind, Payload: string(n.Payload), CreatedAt: n.CreatedAt.UTC()}
 	if err := r.db(ctx).Create(&row).Error; err != nil {
 		return 0, fmt.Errorf("store notification: %w", err)
 	}
-	return row.ID, nil
+	return seq, nil
 }
 
 // NotificationsAfter lists an agent's notifications after an id.
 func (r *repo) NotificationsAfter(ctx context.Context, agent engine.AgentID, after int64, limit int) ([]engine.Notification, error) {
 	var rows []notificationRow
-	if err := r.db(ctx).Where("agent_id = ? AND id > ?", string(agent), after).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+	if err := r.db(ctx).Where("agent_id = ? AND seq > ?", string(agent), after).Order("seq").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
 	out := make([]engine.Notification, 0, len(rows))
 	for _, row := range rows {
-		out = append(out, engine.Notification{ID: row.ID, AgentID: engine.AgentID(row.AgentID), Kind: row.Kind, Payload: []byte(row.Payload), CreatedAt: row.CreatedAt.UTC()})
+		out = append(out, engine.Notification{ID: row.Seq, AgentID: engine.AgentID(row.AgentID), Kind: row.Kind, Payload: []byte(row.Payload), CreatedAt: row.CreatedAt.UTC()})
 	}
 	return out, nil
 }
