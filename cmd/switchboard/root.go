@@ -31,5 +31,6 @@ Run "switchboard serve" to start the service on an embedded SQLite database.`,
 	root.AddCommand(newRulesCmd(stdout, stderr))
 	root.AddCommand(newFakeTwitterCmd(stdout, stderr))
 	root.AddCommand(newDemoCmd(stdout, stderr))
+	root.AddCommand(newLoadgenCmd(env, stdout, stderr))
 	return root
 }

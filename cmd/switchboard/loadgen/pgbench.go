@@ -1,0 +1,173 @@
+package loadgen
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to look up the seeded rows
+)
+
+// IngestScript is the pgbench script of the SQL statements one ingest
+// issues on PostgreSQL (ingest.pgbench.sql).
+//
+//go:embed ingest.pgbench.sql
+var IngestScript []byte
+
+// PgbenchOptions say where and how hard pgbench runs.
+type PgbenchOptions struct {
+	// DatabaseURL is a postgres:// URL whose search_path (a query
+	// parameter, as the service takes it) names a migrated schema with an
+	// application, a handle, its work stream and a queue.
+	DatabaseURL string
+	Clients     int
+	Duration    time.Duration
+	// Customers is the number of distinct customers, shared out among the
+	// clients; each client writes only its own, so that no two clients
+	// race to start the same conversation.
+	Customers int
+	// Path is the pgbench binary; empty finds it on PATH.
+	Path string
+}
+
+// PgbenchResult is what pgbench reported.
+type PgbenchResult struct {
+	Clients      int
+	Transactions int
+	TPS          float64
+	AvgLatency   time.Duration
+	Output       string
+}
+
+// Report prints the result.
+func (r PgbenchResult) Report(w io.Writer) {
+	fmt.Fprintf(w, "pgbench, ingest's SQL statements (loadgen/ingest.pgbench.sql) at %d clients\n", r.Clients)
+	fmt.Fprintf(w, "  transactions: %d, %.1f/s, average latency %s\n", r.Transactions, r.TPS, ms(r.AvgLatency))
+}
+
+// Pgbench runs IngestScript with pgbench against the schema of
+// o.DatabaseURL, passing the seeded rows' ids as variables.
+func Pgbench(ctx context.Context, o PgbenchOptions) (PgbenchResult, error) {
+	if o.Clients < 1 || o.Duration < time.Second || o.Customers < 1 {
+		return PgbenchResult{}, errors.New("pgbench: need at least one client, one customer and one second")
+	}
+	path := o.Path
+	if path == "" {
+		p, err := exec.LookPath("pgbench")
+		if err != nil {
+			return PgbenchResult{}, fmt.Errorf("pgbench: %w", err)
+		}
+		path = p
+	}
+	conn, schema, err := libpqURL(o.DatabaseURL)
+	if err != nil {
+		return PgbenchResult{}, err
+	}
+	vars, err := seededIDs(ctx, o.DatabaseURL)
+	if err != nil {
+		return PgbenchResult{}, err
+	}
+	dir, err := os.MkdirTemp("", "switchboard-pgbench-")
+	if err != nil {
+		return PgbenchResult{}, fmt.Errorf("pgbench: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "ingest.pgbench.sql")
+	if err := os.WriteFile(script, IngestScript, 0o600); err != nil {
+		return PgbenchResult{}, fmt.Errorf("pgbench: %w", err)
+	}
+	args := []string{"-n", "-M", "prepared", "-f", script, "-c", strconv.Itoa(o.Clients), "-j", strconv.Itoa(o.Clients),
+		"-T", strconv.Itoa(int(o.Duration.Round(time.Second).Seconds())),
+		"-D", "customers=" + strconv.Itoa(max(o.Customers/o.Clients, 1)),
+		"-D", "run=" + strconv.FormatInt(time.Now().UnixMilli(), 10), "-D", "n=0"}
+	for _, k := range []string{"app", "handle", "handle_user", "ws", "queue"} {
+		args = append(args, "-D", k+"="+vars[k])
+	}
+	args = append(args, conn)
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = append(os.Environ(), "PGOPTIONS=-c search_path="+schema)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return PgbenchResult{}, fmt.Errorf("pgbench: %w: %s", err, out)
+	}
+	return parsePgbench(o.Clients, string(out))
+}
+
+// libpqURL turns the service's URL into one libpq takes: without the
+// search_path parameter, which it returns apart.
+func libpqURL(raw string) (conn, schema string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", "", errors.New("pgbench: the database URL must be postgres://")
+	}
+	q := u.Query()
+	schema = q.Get("search_path")
+	if schema == "" {
+		schema = "public"
+	}
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	return u.String(), schema, nil
+}
+
+// seededIDs finds the application, handle, work stream and queue the
+// script writes with: the newest handle's.
+func seededIDs(ctx context.Context, databaseURL string) (map[string]string, error) {
+	db, err := sql.Open("pgx", databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("pgbench: open the database: %w", err)
+	}
+	defer db.Close()
+	vars := map[string]string{}
+	err = db.QueryRowContext(ctx, `SELECT h.application_id, h.id, h.user_id, h.work_stream_id, w.default_queue_id
+		FROM twitter_handles h JOIN work_streams w ON w.id = h.work_stream_id ORDER BY h.id DESC LIMIT 1`).
+		Scan(ptr(vars, "app"), ptr(vars, "handle"), ptr(vars, "handle_user"), ptr(vars, "ws"), ptr(vars, "queue"))
+	if err != nil {
+		return nil, fmt.Errorf("pgbench: find a handle with its work stream (set one up with switchboard loadgen first): %w", err)
+	}
+	return vars, nil
+}
+
+func ptr(m map[string]string, k string) any {
+	return scanInto(func(v string) { m[k] = v })
+}
+
+// scanInto is a sql.Scanner that hands the scanned text to set.
+type scanInto func(string)
+
+func (f scanInto) Scan(v any) error {
+	switch x := v.(type) {
+	case string:
+		f(x)
+	case []byte:
+		f(string(x))
+	default:
+		return fmt.Errorf("pgbench: unexpected %T", v)
+	}
+	return nil
+}
+
+func parsePgbench(clients int, out string) (PgbenchResult, error) {
+	r := PgbenchResult{Clients: clients, Output: out}
+	find := func(re string) []string { return regexp.MustCompile(re).FindStringSubmatch(out) }
+	tx, tps, lat := find(`number of transactions actually processed: (\d+)`), find(`tps = ([0-9.]+)`), find(`latency average = ([0-9.]+) ms`)
+	if tx == nil || tps == nil || lat == nil {
+		return r, fmt.Errorf("pgbench: unexpected output: %s", strings.TrimSpace(out))
+	}
+	r.Transactions, _ = strconv.Atoi(tx[1])
+	r.TPS, _ = strconv.ParseFloat(tps[1], 64)
+	l, _ := strconv.ParseFloat(lat[1], 64)
+	r.AvgLatency = time.Duration(l * float64(time.Millisecond))
+	return r, nil
+}
