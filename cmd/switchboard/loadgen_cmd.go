@@ -111,6 +111,8 @@ func (o *loadgenOptions) validate(env map[string]string) error {
 		return fmt.Errorf("--target is %q; want service, baseline or both", o.target)
 	case o.handles < 1:
 		return errors.New("--handles must be at least 1")
+	case o.load.Count < 0 || o.load.Duration < 0 || o.load.Count == 0 && o.load.Duration == 0:
+		return errors.New("give a positive --count or --duration")
 	case o.load.Count > 0:
 		o.load.Duration = 0
 	}
@@ -182,7 +184,7 @@ func runLoadgen(ctx context.Context, o loadgenOptions, stdout, stderr io.Writer)
 	}
 	if o.pgbench {
 		pg, err := loadgen.Pgbench(ctx, loadgen.PgbenchOptions{DatabaseURL: o.database, Clients: o.load.Concurrency,
-			Duration: max(res.Elapsed, 5*time.Second), Customers: o.load.Customers})
+			Duration: max(res.Elapsed.Round(time.Second), time.Second), Customers: o.load.Customers})
 		if err != nil {
 			return err
 		}
