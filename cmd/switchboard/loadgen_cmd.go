@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +33,8 @@ type loadgenOptions struct {
 	noCheck   bool
 	pgbench   bool
 	database  string // in-process service's database URL; empty: temporary SQLite
+	profile   string // write a CPU profile of the run here
+	rounds    int    // repeat the measurement, for medians on a busy machine
 	secretKey string // its SWITCHBOARD_SECRET_KEY; empty: a new one
 
 	// A running service, instead of one started in-process.
@@ -88,6 +92,8 @@ pgbench with ingest's SQL statements (loadgen/ingest.pgbench.sql) at
 	f.DurationVar(&o.load.RedeliverAfter, "redeliver-after", 200*time.Millisecond, "wait between redeliveries")
 	f.BoolVar(&o.noCheck, "no-check", false, "skip checking the stored DMs through the API")
 	f.BoolVar(&o.pgbench, "pgbench", false, "also run pgbench with ingest's SQL at --concurrency clients (in-process PostgreSQL only)")
+	f.IntVar(&o.rounds, "rounds", 1, "repeat baseline, service and pgbench in turn this many times and report the medians of the ratios (a busy machine's load varies)")
+	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the service's run (in-process service included) to this file, for go tool pprof")
 	f.StringVar(&o.database, "database-url", "", "database of the in-process service (default: a temporary SQLite file)")
 	f.StringVar(&o.webhookURL, "webhook-url", "", "webhook URL of a running service (an application's callback_url)")
 	f.StringVar(&o.consumerSecret, "consumer-secret", "", "the application's consumer secret, to sign deliveries (or SWITCHBOARD_LOADGEN_CONSUMER_SECRET)")
@@ -109,6 +115,8 @@ func (o *loadgenOptions) validate(env map[string]string) error {
 	switch {
 	case o.target != "service" && o.target != "baseline" && o.target != "both":
 		return fmt.Errorf("--target is %q; want service, baseline or both", o.target)
+	case o.rounds < 1:
+		return errors.New("--rounds must be at least 1")
 	case o.handles < 1:
 		return errors.New("--handles must be at least 1")
 	case o.load.Count < 0 || o.load.Duration < 0 || o.load.Count == 0 && o.load.Duration == 0:
@@ -132,30 +140,21 @@ func (o *loadgenOptions) validate(env map[string]string) error {
 	return nil
 }
 
-// runLoadgen runs the baseline and/or the service and reports.
+// runLoadgen runs the rounds, each the baseline and/or the service (and
+// pgbench), then checks what the service stored, and reports.
 func runLoadgen(ctx context.Context, o loadgenOptions, stdout, stderr io.Writer) error {
 	o.load.Progress = stderr
-	var base loadgen.Result
-	if o.target != "service" {
-		r, err := runBaseline(ctx, o)
-		if err != nil {
-			return err
-		}
-		r.Report(stdout, "Baseline: a webhook that only verifies signatures")
-		if o.target == "baseline" {
-			return nil
-		}
-		base = r
-	}
 	var (
 		target  loadgen.Target
 		checker loadgen.Checker
 		stop    = func() error { return nil }
 	)
-	if o.webhookURL != "" {
+	switch {
+	case o.target == "baseline":
+	case o.webhookURL != "":
 		target = loadgen.Target{URL: o.webhookURL, ConsumerSecret: o.consumerSecret, Handles: o.handleIDs}
 		checker = loadgen.Checker{APIURL: o.apiURL, Token: o.adminToken, WorkStreamID: o.workStream}
-	} else {
+	default:
 		svc, err := startLoadService(ctx, o.database, o.secretKey, o.handles)
 		if err != nil {
 			return err
@@ -164,32 +163,78 @@ func runLoadgen(ctx context.Context, o loadgenOptions, stdout, stderr io.Writer)
 		fmt.Fprintf(stdout, "Switchboard runs in-process on %s; its log: %s\n", svc.dbLabel, svc.logPath)
 		target, checker, stop = svc.target, svc.checker, svc.stop
 	}
-	res, err := loadgen.Run(ctx, target, o.load)
-	if err != nil {
-		return err
+	if o.profile != "" {
+		f, err := os.Create(o.profile)
+		if err != nil {
+			return fmt.Errorf("loadgen: CPU profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("loadgen: CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
-	res.Report(stdout, "Switchboard: "+target.URL)
-	if o.target == "both" && base.Throughput() > 0 {
-		fmt.Fprintf(stdout, "  vs baseline:  %.0f%% of its throughput; p99 %.1f× its p99\n",
-			100*res.Throughput()/base.Throughput(), float64(res.Percentile(99))/float64(max(base.Percentile(99), time.Microsecond)))
+	var (
+		events            []loadgen.Event
+		failed            bool
+		vsBase, vsPgbench []float64
+	)
+	for round := 1; round <= o.rounds; round++ {
+		if o.rounds > 1 {
+			fmt.Fprintf(stdout, "\nRound %d of %d\n", round, o.rounds)
+		}
+		var base loadgen.Result
+		if o.target != "service" {
+			r, err := runBaseline(ctx, o)
+			if err != nil {
+				return err
+			}
+			r.Report(stdout, "Baseline: a webhook that only verifies signatures")
+			base = r
+			if o.target == "baseline" {
+				continue
+			}
+		}
+		res, err := loadgen.Run(ctx, target, o.load)
+		if err != nil {
+			return err
+		}
+		res.Report(stdout, "Switchboard: "+target.URL)
+		events = append(events, res.Events...)
+		failed = failed || res.Failed > 0
+		if o.target == "both" && base.Throughput() > 0 {
+			vsBase = append(vsBase, res.Throughput()/base.Throughput())
+			fmt.Fprintf(stdout, "  vs baseline:  %.0f%% of its throughput; p99 %.1f× its p99\n",
+				100*res.Throughput()/base.Throughput(), float64(res.Percentile(99))/float64(max(base.Percentile(99), time.Microsecond)))
+		}
+		if o.pgbench {
+			pg, err := loadgen.Pgbench(ctx, loadgen.PgbenchOptions{DatabaseURL: o.database, Clients: o.load.Concurrency,
+				Duration: max(res.Elapsed.Round(time.Second), time.Second), Customers: o.load.Customers})
+			if err != nil {
+				return err
+			}
+			pg.Report(stdout)
+			vsPgbench = append(vsPgbench, res.Throughput()/pg.TPS)
+			fmt.Fprintf(stdout, "  Switchboard:  %.0f%% of pgbench's rate\n", 100*res.Throughput()/pg.TPS)
+		}
 	}
-	failed := res.Failed > 0
-	if !o.noCheck {
-		check, err := checker.Check(ctx, res.Events)
+	if o.rounds > 1 && (len(vsBase) > 0 || len(vsPgbench) > 0) {
+		fmt.Fprintf(stdout, "\nMedians of %d rounds:", o.rounds)
+		if len(vsBase) > 0 {
+			fmt.Fprintf(stdout, " %.0f%% of the baseline's throughput;", 100*median(vsBase))
+		}
+		if len(vsPgbench) > 0 {
+			fmt.Fprintf(stdout, " %.0f%% of pgbench's rate", 100*median(vsPgbench))
+		}
+		fmt.Fprintln(stdout)
+	}
+	if o.target != "baseline" && !o.noCheck {
+		check, err := checker.Check(ctx, events)
 		if err != nil {
 			return err
 		}
 		check.Report(stdout)
 		failed = failed || !check.OK()
-	}
-	if o.pgbench {
-		pg, err := loadgen.Pgbench(ctx, loadgen.PgbenchOptions{DatabaseURL: o.database, Clients: o.load.Concurrency,
-			Duration: max(res.Elapsed.Round(time.Second), time.Second), Customers: o.load.Customers})
-		if err != nil {
-			return err
-		}
-		pg.Report(stdout)
-		fmt.Fprintf(stdout, "  Switchboard:  %.0f%% of pgbench's rate\n", 100*res.Throughput()/pg.TPS)
 	}
 	if err := stop(); err != nil {
 		return fmt.Errorf("loadgen: the service: %w", err)
@@ -198,6 +243,15 @@ func runLoadgen(ctx context.Context, o loadgenOptions, stdout, stderr io.Writer)
 		return errors.New("loadgen: deliveries failed or the check found problems (see above)")
 	}
 	return nil
+}
+
+// median of xs, which it sorts.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	if n := len(xs); n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return xs[len(xs)/2]
 }
 
 // runBaseline sends the load to the signature-only webhook, served here.

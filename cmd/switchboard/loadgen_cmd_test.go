@@ -20,25 +20,30 @@ func TestLoadgenInProcess(t *testing.T) {
 		name  string
 		url   func(testing.TB) string
 		extra []string
+		// Each round's customers are new, and write in turn to 2 handles.
+		perRound, acked, conversations string
 	}{
-		{"sqlite", storagetest.SQLiteURL, nil},
-		{"postgres", storagetest.PostgresURL, []string{"--pgbench"}},
+		{"sqlite", storagetest.SQLiteURL, []string{"--count", "30", "--rounds", "2"}, "30", "60", "20"},
+		{"postgres", storagetest.PostgresURL, []string{"--count", "60", "--pgbench"}, "60", "60", "10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr syncBuffer
-			args := append([]string{"loadgen", "--database-url", tt.url(t), "--count", "60", "--customers", "10",
+			args := append([]string{"loadgen", "--database-url", tt.url(t), "--customers", "10",
 				"--concurrency", "4", "--handles", "2", "--target", "both"}, tt.extra...)
 			if err := run(t.Context(), args, nil, &stdout, &stderr); err != nil {
 				t.Fatalf("loadgen: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 			}
 			out := stdout.String()
 			wants := []string{
-				`Baseline: a webhook that only verifies signatures\n  deliveries:   60 sent \(0 redelivered\), 60 acknowledged, 0 failed`,
-				`Switchboard: http://127\.0\.0\.1:\d+/webhooks/twitter/\w+\n  deliveries:   60 sent \(0 redelivered\), 60 acknowledged, 0 failed`,
+				`Baseline: a webhook that only verifies signatures\n  deliveries:   ` + tt.perRound + ` sent \(0 redelivered\), ` + tt.perRound + ` acknowledged, 0 failed`,
+				`Switchboard: http://127\.0\.0\.1:\d+/webhooks/twitter/\w+\n  deliveries:   ` + tt.perRound + ` sent \(0 redelivered\), ` + tt.perRound + ` acknowledged, 0 failed`,
 				`latency:      p50 [0-9.]+ms · p90 [0-9.]+ms · p99 [0-9.]+ms · max [0-9.]+ms`,
 				`vs baseline:  \d+% of its throughput`,
-				`Database check through the API: passed\n  60 acknowledged DMs; 60 stored in 10 conversations`,
+				`Database check through the API: passed\n  ` + tt.acked + ` acknowledged DMs; ` + tt.acked + ` stored in ` + tt.conversations + ` conversations`,
+			}
+			if tt.name == "sqlite" {
+				wants = append(wants, `Round 2 of 2\n`, `Medians of 2 rounds: \d+% of the baseline's throughput`)
 			}
 			if tt.name == "postgres" {
 				wants = append(wants, `pgbench, ingest's SQL statements .* at 4 clients\n  transactions: [1-9]\d*, `, `Switchboard:  \d+% of pgbench's rate`)

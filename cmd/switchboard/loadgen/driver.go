@@ -200,7 +200,15 @@ func Run(ctx context.Context, target Target, o Options) (Result, error) {
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	jobs := make(chan job, 4096)
+	// As fast as possible, a job is handed over only when a sender is
+	// free, so that none is sent after the duration; paced, the due times
+	// are fixed however late the jobs are taken.
+	var jobs chan job
+	if o.open() {
+		jobs = make(chan job, 4096)
+	} else {
+		jobs = make(chan job)
+	}
 	start := time.Now()
 	go dispatch(ctx, jobs, o, start)
 	workers := make([]*worker, o.Concurrency)
