@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -432,9 +433,14 @@ func (s *Service) learnAppID(ctx context.Context, tx Tx, app ApplicationID, sour
 	return tx.SaveApplicationHealth(ctx, h)
 }
 
-// noteHandleEvent advances the handle's newest event, in one transaction.
+// noteHandleEvent advances the handle's newest event, in one transaction;
+// for a busy handle at most once a second (see handleEventNotes).
 func (s *Service) noteHandleEvent(ctx context.Context, handle HandleID, eventID string, at time.Time) error {
-	return s.store.InTx(ctx, func(tx Tx) error {
+	now := s.clock.Now()
+	if s.eventNotes.recent(handle, now) {
+		return nil
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		h, err := tx.HandleHealth(ctx, handle)
 		if err != nil {
 			return err
@@ -446,6 +452,10 @@ func (s *Service) noteHandleEvent(ctx context.Context, handle HandleID, eventID 
 		h.HandleID, h.LastEventID, h.LastEventAt = handle, eventID, &at
 		return tx.SaveHandleHealth(ctx, h)
 	})
+	if err == nil {
+		s.eventNotes.mark(handle, now)
+	}
+	return err
 }
 
 // newerEvent compares two snowflake ids.
@@ -643,4 +653,36 @@ func (s *Service) TwitterChannelHealth(ctx context.Context) ([]HandleHealthRepor
 		}
 		p.After = apps.Next
 	}
+}
+
+// eventNoteInterval is how often a busy handle's newest event is written.
+const eventNoteInterval = time.Second
+
+// handleEventNotes remembers when this process last wrote each handle's
+// newest event, so that under load the health is written once a second
+// rather than once a delivery (a transaction and a commit each, all on the
+// handle's one row). LastEventAt may then lag the newest DM by up to that
+// second, which its readers (silence alerts after hours, backfill with an
+// hour's overlap) do not notice.
+type handleEventNotes struct {
+	mu   sync.Mutex
+	last map[HandleID]time.Time
+}
+
+// recent reports whether the handle's event was written less than
+// eventNoteInterval before now.
+func (n *handleEventNotes) recent(h HandleID, now time.Time) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	t, ok := n.last[h]
+	return ok && now.Sub(t) < eventNoteInterval && !now.Before(t)
+}
+
+func (n *handleEventNotes) mark(h HandleID, now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.last == nil {
+		n.last = map[HandleID]time.Time{}
+	}
+	n.last[h] = now
 }

@@ -20,6 +20,8 @@ type Service struct {
 	// outboxWake tells this process's sender (RunOutbox) that a reply was
 	// queued, so that it sends at once rather than at its next poll.
 	outboxWake chan struct{}
+	// eventNotes spaces out the writes of handles' newest events (channel.go).
+	eventNotes handleEventNotes
 }
 
 // ServiceOptions are the dependencies and settings of a Service.
