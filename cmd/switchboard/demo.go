@@ -326,28 +326,12 @@ func setUpDemo(ctx context.Context, api *demoClient, admin, consumerKey, consume
 	if err := api.do(ctx, "POST", "/twitter/applications", admin, map[string]any{"name": "Acme", "consumer_key": consumerKey, "consumer_secret": consumerSecret}, &idOf); err != nil {
 		return nil, fmt.Errorf("demo: create Twitter application: %w", err)
 	}
-	var pending struct {
-		ID               string `json:"id"`
-		AuthorizationURL string `json:"authorization_url"`
+	handleID, screenName, err := signOnHandle(ctx, api, admin, idOf.ID, ws, "Acme Help")
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
-	if err := api.do(ctx, "POST", "/twitter/applications/"+idOf.ID+"/handles", admin, map[string]any{"name": "Acme Help", "work_stream_id": ws}, &pending); err != nil {
-		return nil, fmt.Errorf("demo: start signing on the handle: %w", err)
-	}
-	if err := api.visit(ctx, pending.AuthorizationURL); err != nil {
-		return nil, fmt.Errorf("demo: sign on the handle: %w", err)
-	}
-	var handle struct {
-		Status     string `json:"status"`
-		ScreenName string `json:"screen_name"`
-	}
-	if err := api.do(ctx, "GET", "/twitter/handles/"+pending.ID, admin, nil, &handle); err != nil {
-		return nil, fmt.Errorf("demo: read the handle: %w", err)
-	}
-	if handle.Status != "active" {
-		return nil, fmt.Errorf("demo: the handle is %q after signing on, not active", handle.Status)
-	}
-	w.handleID = pending.ID
-	fmt.Fprintf(stdout, "Handle @%s signed on through OAuth with the fake Twitter server: %s\n", handle.ScreenName, handle.Status)
+	w.handleID = handleID
+	fmt.Fprintf(stdout, "Handle @%s signed on through OAuth with the fake Twitter server: active\n", screenName)
 
 	fmt.Fprintln(stdout, "Agents (capacity 2):")
 	for _, a := range []struct {

@@ -415,35 +415,10 @@ func setUpLoad(ctx context.Context, api *demoClient, admin string, fake *twitter
 	for i := range handles {
 		business := fake.AddUser(twittertest.User{ScreenName: fmt.Sprintf("LoadHelp%d", i+1), Name: fmt.Sprintf("Load Help %d", i+1)})
 		fake.AuthorizeAs(business.ID)
-		if err := signOnHandle(ctx, api, admin, app.ID, ws, business.Name); err != nil {
+		if _, _, err := signOnHandle(ctx, api, admin, app.ID, ws, business.Name); err != nil {
 			return fmt.Errorf("loadgen: %w", err)
 		}
 		svc.target.Handles = append(svc.target.Handles, business.ID)
-	}
-	return nil
-}
-
-// signOnHandle adds a handle to the application and signs it on through
-// the OAuth flow, as the business (the fake's authorizing user) would.
-func signOnHandle(ctx context.Context, api *demoClient, admin, appID, workStreamID, name string) error {
-	var pending struct {
-		ID               string `json:"id"`
-		AuthorizationURL string `json:"authorization_url"`
-	}
-	if err := api.do(ctx, "POST", "/twitter/applications/"+appID+"/handles", admin, map[string]any{"name": name, "work_stream_id": workStreamID}, &pending); err != nil {
-		return fmt.Errorf("start signing on handle %s: %w", name, err)
-	}
-	if err := api.visit(ctx, pending.AuthorizationURL); err != nil {
-		return fmt.Errorf("sign on handle %s: %w", name, err)
-	}
-	var handle struct {
-		Status string `json:"status"`
-	}
-	if err := api.do(ctx, "GET", "/twitter/handles/"+pending.ID, admin, nil, &handle); err != nil {
-		return fmt.Errorf("read handle %s: %w", name, err)
-	}
-	if handle.Status != "active" {
-		return fmt.Errorf("handle %s is %q after signing on, not active", name, handle.Status)
 	}
 	return nil
 }

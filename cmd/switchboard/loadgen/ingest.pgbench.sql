@@ -18,7 +18,9 @@
 --     'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
 --
 -- Each client writes its own customers (:customers of them, picked at
--- random), so that clients never race to start the same conversation.
+-- random), so that clients never race to start the same conversation. Row
+-- ids have the shape of the service's (26 characters of a ULID), so that
+-- the API lists the rows the script leaves behind.
 
 \set n :n + 1
 \set c :client_id * 1000000 + random(1, :customers)
@@ -35,7 +37,7 @@ SELECT * FROM twitter_handles WHERE id = :handle::text LIMIT 1;
 SELECT id, name, channel, mode, default_queue_id, capacity, assignment_method, offer_timeout_ms, requeue_after_ms,
   stall_after_ms, auto_close_after_ms, keep_same_agent, time_zone, contact_matching, create_contacts, created_at, updated_at
   FROM work_streams WHERE id = :ws::text;
-SELECT coalesce(max(id), 'pgb' || :run::text || '-contact-' || :c::text) AS contact, count(*) AS known FROM (
+SELECT coalesce(max(id), '0' || lpad(to_hex(:run::bigint), 12, '0') || lpad(to_hex(:c::bigint), 13, '0')) AS contact, count(*) AS known FROM (
   SELECT id, twitter_user_id, name, screen_name, followers_count, friends_count, verified, protected, language,
     location, description, profile_image_url, account_created_at, tags, created_at, updated_at
     FROM contacts WHERE twitter_user_id = 'pgb' || :run::text || '-' || :c::text) found \gset
@@ -51,7 +53,7 @@ INSERT INTO contacts (id, twitter_user_id, name, screen_name, followers_count, f
   VALUES (:contact::text, 'pgb' || :run::text || '-' || :c::text, 'Load Customer ' || :c::text, 'load_' || :c::text, 37, 0, false, false, 'en', '', '',
   'https://pbs.twimg.com/profile_images/1/avatar_normal.jpg', '2010-01-01', '[]', now(), now());
 \endif
-SELECT coalesce(max(id), 'pgb' || :run::text || '-conv-' || :c::text) AS conv, count(*) AS found FROM (
+SELECT coalesce(max(id), '0' || lpad(to_hex(:run::bigint), 12, '0') || lpad(to_hex(:c::bigint), 13, '0')) AS conv, count(*) AS found FROM (
   SELECT id, application_id, handle_id, work_stream_id, contact_id, contact_candidates, customer_twitter_id,
     customer_screen_name, customer, twitter_conversation_id, status, queue_id, agent_id, offered_agent_id, offered_at, capacity_units,
     requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at, last_customer_message_at,
@@ -71,16 +73,16 @@ INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contac
     'ProfileImageURL', 'https://pbs.twimg.com/profile_images/1/avatar_normal.jpg', 'AccountCreatedAt', '2010-01-01T00:00:00Z')::text,
   '', 'open', :queue::text, NULL, NULL, NULL, 0, 0, false, 0, 1, now(), now(), now(), NULL, NULL, NULL, '', now(), now());
 INSERT INTO routing_decisions (id, conversation_id, at, rule_id, rule_name, rule_set_version, queue_id, reason, error)
-  VALUES ('pgb' || :run::text || '-route-' || :client_id::text || '-' || :n::text, :conv::text, now(), NULL, '', 2, :queue::text, 'default', '');
+  VALUES ('0' || lpad(to_hex(:run::bigint), 12, '0') || lpad(to_hex(:client_id::bigint * 100000000 + :n::bigint), 13, '0'), :conv::text, now(), NULL, '', 2, :queue::text, 'default', '');
 INSERT INTO messages (id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id,
   author_agent_id, text, media, quick_reply, sent_at, received_at, delivery_status, attempts, last_error)
-  VALUES ('pgb' || :run::text || '-msg-' || :client_id::text || '-' || :n::text, :conv::text, :app::text, 'inbound', 'pgb' || :run::text || '-' || :client_id::text || '-' || :n::text,
+  VALUES ('0' || lpad(to_hex(:run::bigint), 12, '0') || lpad(to_hex(:client_id::bigint * 100000000 + :n::bigint), 13, '0'), :conv::text, :app::text, 'inbound', 'pgb' || :run::text || '-' || :client_id::text || '-' || :n::text,
   'pgb' || :run::text || '-' || :c::text, NULL, 'Where is my order?', '[]', '', now(), now(), '', 0, '');
 SELECT a.* FROM agents a WHERE a.presence = 'available' AND a.id IN (SELECT agent_id FROM agent_queues WHERE queue_id = :queue::text) ORDER BY a.id FOR UPDATE;
 \else
 INSERT INTO messages (id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id,
   author_agent_id, text, media, quick_reply, sent_at, received_at, delivery_status, attempts, last_error)
-  VALUES ('pgb' || :run::text || '-msg-' || :client_id::text || '-' || :n::text, :conv::text, :app::text, 'inbound', 'pgb' || :run::text || '-' || :client_id::text || '-' || :n::text,
+  VALUES ('0' || lpad(to_hex(:run::bigint), 12, '0') || lpad(to_hex(:client_id::bigint * 100000000 + :n::bigint), 13, '0'), :conv::text, :app::text, 'inbound', 'pgb' || :run::text || '-' || :client_id::text || '-' || :n::text,
   'pgb' || :run::text || '-' || :c::text, NULL, 'Where is my order?', '[]', '', now(), now(), '', 0, '');
 UPDATE conversations SET application_id = :app::text, handle_id = :handle::text, work_stream_id = :ws::text, contact_id = :contact::text, contact_candidates = '[]',
   customer_twitter_id = 'pgb' || :run::text || '-' || :c::text, customer_screen_name = 'load_' || :c::text, customer = customer, twitter_conversation_id = '', status = 'open', queue_id = :queue::text,
