@@ -75,7 +75,7 @@ pgbench with ingest's SQL statements (loadgen/ingest.pgbench.sql) at
 			if err := o.validate(env); err != nil {
 				return fmt.Errorf("loadgen: %w", err)
 			}
-			return runLoadgen(cmd.Context(), o, stdout, stderr)
+			return runLoadgen(cmd.Context(), env, o, stdout, stderr)
 		},
 	}
 	cmd.SetOut(stdout)
@@ -142,7 +142,7 @@ func (o *loadgenOptions) validate(env map[string]string) error {
 
 // runLoadgen runs the rounds, each the baseline and/or the service (and
 // pgbench), then checks what the service stored, and reports.
-func runLoadgen(ctx context.Context, o loadgenOptions, stdout, stderr io.Writer) error {
+func runLoadgen(ctx context.Context, env map[string]string, o loadgenOptions, stdout, stderr io.Writer) error {
 	o.load.Progress = stderr
 	var (
 		target  loadgen.Target
@@ -155,7 +155,7 @@ func runLoadgen(ctx context.Context, o loadgenOptions, stdout, stderr io.Writer)
 		target = loadgen.Target{URL: o.webhookURL, ConsumerSecret: o.consumerSecret, Handles: o.handleIDs}
 		checker = loadgen.Checker{APIURL: o.apiURL, Token: o.adminToken, WorkStreamID: o.workStream}
 	default:
-		svc, err := startLoadService(ctx, o.database, o.secretKey, o.handles)
+		svc, err := startLoadService(ctx, env, o.database, o.secretKey, o.handles)
 		if err != nil {
 			return err
 		}
@@ -284,7 +284,7 @@ type loadService struct {
 // databaseURL (a temporary SQLite file when empty), and sets up an
 // application, a work stream with rules and queues, and handles signed on
 // through OAuth.
-func startLoadService(ctx context.Context, databaseURL, secretKey string, handles int) (*loadService, error) {
+func startLoadService(ctx context.Context, env map[string]string, databaseURL, secretKey string, handles int) (*loadService, error) {
 	dir, err := os.MkdirTemp("", "switchboard-loadgen-")
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: temporary directory: %w", err)
@@ -330,14 +330,25 @@ func startLoadService(ctx context.Context, databaseURL, secretKey string, handle
 		_, _ = rand.Read(b) // crypto/rand.Read does not fail
 		secretKey = hex.EncodeToString(b)
 	}
-	cfg, err := loadConfig(map[string]string{
-		"SWITCHBOARD_SECRET_KEY":       secretKey,
-		"SWITCHBOARD_LISTEN":           listen,
-		"SWITCHBOARD_DATABASE_URL":     databaseURL,
-		"SWITCHBOARD_ADMIN_TOKEN":      adminToken,
-		"SWITCHBOARD_TWITTER_API_URL":  "http://" + fakeLn.Addr().String(),
-		"SWITCHBOARD_SHUTDOWN_TIMEOUT": "2s",
-	})
+	// The service takes the other SWITCHBOARD_* settings (log level,
+	// scheduler, …) from the environment.
+	settings := map[string]string{"SWITCHBOARD_SHUTDOWN_TIMEOUT": "2s"}
+	for k, v := range env {
+		if strings.HasPrefix(k, "SWITCHBOARD_") {
+			settings[k] = v
+		}
+	}
+	for k, v := range map[string]string{
+		"SWITCHBOARD_SECRET_KEY":      secretKey,
+		"SWITCHBOARD_LISTEN":          listen,
+		"SWITCHBOARD_PUBLIC_URL":      "",
+		"SWITCHBOARD_DATABASE_URL":    databaseURL,
+		"SWITCHBOARD_ADMIN_TOKEN":     adminToken,
+		"SWITCHBOARD_TWITTER_API_URL": "http://" + fakeLn.Addr().String(),
+	} {
+		settings[k] = v
+	}
+	cfg, err := loadConfig(settings)
 	if err == nil {
 		err = cfg.validate()
 	}
