@@ -1,10 +1,14 @@
 package main
 
 import (
+	"database/sql"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/switchboardhq/switchboard/cmd/switchboard/loadgen"
+	"github.com/switchboardhq/switchboard/storage"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
@@ -74,5 +78,72 @@ func TestLoadgenRejectsBadFlags(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), "loadgen: ") {
 			t.Errorf("loadgen %v: %v, want a loadgen error", args, err)
 		}
+	}
+}
+
+// TestLoadgenAgainstARunningService drives a service that runs apart from
+// the command, as staging would be, through its webhook URL, consumer
+// secret and handle id, twice: each run's check counts only its own
+// customers. Then a stored DM is deleted behind the API's back, and the
+// check names it as missing.
+func TestLoadgenAgainstARunningService(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the service")
+	}
+	dbURL := storagetest.SQLiteURL(t)
+	svc, err := startLoadService(t.Context(), nil, dbURL, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := svc.stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	args := []string{"loadgen", "--webhook-url", svc.target.URL, "--handle-id", svc.target.Handles[0],
+		"--api-url", svc.checker.APIURL, "--work-stream-id", svc.checker.WorkStreamID,
+		"--count", "40", "--customers", "5", "--concurrency", "4", "--redeliver", "1"}
+	env := []string{"SWITCHBOARD_LOADGEN_CONSUMER_SECRET=" + svc.target.ConsumerSecret, "SWITCHBOARD_LOADGEN_ADMIN_TOKEN=" + svc.checker.Token}
+	for range 2 {
+		var stdout, stderr syncBuffer
+		if err := run(t.Context(), args, env, &stdout, &stderr); err != nil {
+			t.Fatalf("loadgen: %v\nstdout:\n%s", err, stdout.String())
+		}
+		for _, want := range []string{"40 sent (0 redelivered), 40 acknowledged, 0 failed",
+			"Database check through the API: passed\n  40 acknowledged DMs; 40 stored in 5 conversations"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("the output lacks %q:\n%s", want, stdout.String())
+			}
+		}
+		if strings.Contains(stdout.String()+stderr.String(), svc.target.ConsumerSecret) || strings.Contains(stdout.String()+stderr.String(), svc.checker.Token) {
+			t.Error("the output shows the consumer secret or the admin token")
+		}
+	}
+
+	res, err := loadgen.Run(t.Context(), svc.target, loadgen.Options{Concurrency: 2, Customers: 3, Count: 9})
+	if err != nil || res.Acknowledged != 9 {
+		t.Fatalf("run: %v, %d acknowledged", err, res.Acknowledged)
+	}
+	loc, err := storage.ParseURL(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", loc.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	gone := res.Events[4].ID
+	if r, err := db.ExecContext(t.Context(), `DELETE FROM messages WHERE twitter_event_id = ?`, gone); err != nil {
+		t.Fatal(err)
+	} else if n, _ := r.RowsAffected(); n != 1 {
+		t.Fatalf("deleted %d messages of event %s, want 1", n, gone)
+	}
+	check, err := svc.checker.Check(t.Context(), res.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if check.OK() || !slices.Equal(check.Missing, []string{gone}) || check.Stored != 8 || len(check.Duplicates)+len(check.Extra)+len(check.Unrouted) != 0 {
+		t.Errorf("after deleting event %s the check found %+v", gone, check)
 	}
 }
