@@ -161,7 +161,8 @@ const (
 type HandleHealth struct {
 	HandleID HandleID
 	// LastEventAt and LastEventID describe the newest DM event stored for
-	// the handle (received or backfilled).
+	// the handle (received or backfilled); under load they are written at
+	// most once a second, so they may lag the newest DM by that second.
 	LastEventAt       *time.Time
 	LastEventID       string
 	Subscription      string // one of the Subscription* states
