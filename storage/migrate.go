@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"hash/crc64"
@@ -43,11 +44,16 @@ func (db *DB) migrator(ctx context.Context) (*goose.Provider, error) {
 		dialect = goose.DialectPostgres
 		// Replicas that start together take turns: an advisory lock per
 		// schema serialises their migrations.
-		var schema string
+		var schema sql.NullString
 		if err := db.sql.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 			return nil, fmt.Errorf("migrations: read current schema: %w", err)
 		}
-		lockID := int64(crc64.Checksum([]byte("switchboard:"+schema), crc64.MakeTable(crc64.ECMA)) >> 1)
+		if !schema.Valid {
+			var path string
+			_ = db.sql.QueryRowContext(ctx, "SHOW search_path").Scan(&path)
+			return nil, fmt.Errorf("migrations: no schema of the search_path (%s) exists: create it (CREATE SCHEMA …) or name another in the database URL", path)
+		}
+		lockID := int64(crc64.Checksum([]byte("switchboard:"+schema.String), crc64.MakeTable(crc64.ECMA)) >> 1)
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, fmt.Errorf("migrations: %w", err)

@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +132,27 @@ func TestDataSurvivesReopen(t *testing.T) {
 				t.Errorf("token from before the restart: %v", err)
 			}
 		})
+	}
+}
+
+// TestMigrateNamesAMissingSchema: a database URL whose search_path names
+// no existing schema stops the migrations with an error that says so.
+func TestMigrateNamesAMissingSchema(t *testing.T) {
+	u, err := url.Parse(storagetest.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", "no_such_schema_for_switchboard")
+	u.RawQuery = q.Encode()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, storage.Options{URL: u.String(), SecretKey: storagetest.SecretKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.MigrateUp(ctx)
+	if err == nil || !strings.Contains(err.Error(), "no schema of the search_path (no_such_schema_for_switchboard) exists") {
+		t.Errorf("migrating into a missing schema: %v", err)
 	}
 }

@@ -212,7 +212,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 		if ctx.Err() != nil {
 			return nil // interrupted while starting
 		}
-		return err
+		return fmt.Errorf("demo: %w", err)
 	}
 	fmt.Fprintf(stdout, "Switchboard demo: the service runs on a temporary SQLite database in %s\n", dir)
 	fmt.Fprintf(stdout, "  API:          %s/api/v1\n", cfg.PublicURL)
@@ -678,7 +678,7 @@ func (c *demoClient) waitReady(ctx context.Context, serveDone <-chan error) erro
 	for {
 		req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/readyz", nil)
 		if err != nil {
-			return fmt.Errorf("demo: readiness: %w", err)
+			return fmt.Errorf("readiness: %w", err)
 		}
 		if res, err := c.http.Do(req); err == nil {
 			_, _ = io.Copy(io.Discard, res.Body)
@@ -689,13 +689,13 @@ func (c *demoClient) waitReady(ctx context.Context, serveDone <-chan error) erro
 		}
 		select {
 		case err := <-serveDone:
-			return fmt.Errorf("demo: the service did not start: %w", err)
+			return fmt.Errorf("the service did not start: %w", err)
 		case <-ctx.Done():
-			return fmt.Errorf("demo: waiting for the service: %w", ctx.Err())
+			return fmt.Errorf("waiting for the service: %w", ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return errors.New("demo: the service was not ready within 30 seconds")
+			return errors.New("the service was not ready within 30 seconds")
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
 	"github.com/switchboardhq/switchboard/cmd/switchboard/loadgen"
@@ -29,6 +30,8 @@ import (
 type loadgenOptions struct {
 	target    string // service, baseline or both
 	load      loadgen.Options
+	warmupSet bool // --warmup was given
+	keep      bool // keep the in-process service's directory
 	handles   int
 	noCheck   bool
 	pgbench   bool
@@ -72,6 +75,7 @@ pgbench with ingest's SQL statements (loadgen/ingest.pgbench.sql) at
       --handle-id 1234567 --api-url https://sb.example.com --admin-token "$TOKEN" --rate 200 --duration 1m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.warmupSet = cmd.Flags().Changed("warmup")
 			if err := o.validate(env); err != nil {
 				return fmt.Errorf("loadgen: %w", err)
 			}
@@ -88,8 +92,10 @@ pgbench with ingest's SQL statements (loadgen/ingest.pgbench.sql) at
 	f.IntVar(&o.handles, "handles", 1, "handles to set up in-process (with --webhook-url: give --handle-id for each)")
 	f.IntVar(&o.load.Count, "count", 0, "deliveries to send (0: for --duration)")
 	f.DurationVar(&o.load.Duration, "duration", 10*time.Second, "how long to send when --count is 0")
+	f.DurationVar(&o.load.Warmup, "warmup", 2*time.Second, "send this long first, stored and checked but not measured, so that the figures are the steady state's (default 0 with --count)")
 	f.IntVar(&o.load.Redeliver, "redeliver", 0, "send a delivery that was not acknowledged again up to this many times, as Twitter does")
 	f.DurationVar(&o.load.RedeliverAfter, "redeliver-after", 200*time.Millisecond, "wait between redeliveries")
+	f.BoolVar(&o.keep, "keep", false, "keep the in-process service's temporary directory (its log, and its SQLite database)")
 	f.BoolVar(&o.noCheck, "no-check", false, "skip checking the stored DMs through the API")
 	f.BoolVar(&o.pgbench, "pgbench", false, "also run pgbench with ingest's SQL at --concurrency clients (in-process PostgreSQL only)")
 	f.IntVar(&o.rounds, "rounds", 1, "repeat baseline, service and pgbench in turn this many times and report the medians of the ratios (a busy machine's load varies)")
@@ -121,8 +127,13 @@ func (o *loadgenOptions) validate(env map[string]string) error {
 		return errors.New("--handles must be at least 1")
 	case o.load.Count < 0 || o.load.Duration < 0 || o.load.Count == 0 && o.load.Duration == 0:
 		return errors.New("give a positive --count or --duration")
+	case o.load.Warmup < 0:
+		return errors.New("--warmup must not be negative")
 	case o.load.Count > 0:
 		o.load.Duration = 0
+		if !o.warmupSet {
+			o.load.Warmup = 0
+		}
 	}
 	if o.webhookURL != "" {
 		switch {
@@ -143,7 +154,10 @@ func (o *loadgenOptions) validate(env map[string]string) error {
 // runLoadgen runs the rounds, each the baseline and/or the service (and
 // pgbench), then checks what the service stored, and reports.
 func runLoadgen(ctx context.Context, env map[string]string, o loadgenOptions, stdout, stderr io.Writer) error {
-	o.load.Progress = stderr
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		// A progress bar redraws itself: in a log file it would be noise.
+		o.load.Progress = stderr
+	}
 	var (
 		target  loadgen.Target
 		checker loadgen.Checker
@@ -159,8 +173,13 @@ func runLoadgen(ctx context.Context, env map[string]string, o loadgenOptions, st
 		if err != nil {
 			return err
 		}
+		svc.keep = o.keep
 		defer func() { _ = svc.stop() }()
-		fmt.Fprintf(stdout, "Switchboard runs in-process on %s; its log: %s\n", svc.dbLabel, svc.logPath)
+		kept := "removed at the end; --keep keeps it"
+		if o.keep {
+			kept = "kept"
+		}
+		fmt.Fprintf(stdout, "Switchboard runs in-process on %s; its log: %s (%s)\n", svc.dbLabel, svc.logPath, kept)
 		target, checker, stop = svc.target, svc.checker, svc.stop
 	}
 	if o.profile != "" {
@@ -277,6 +296,7 @@ type loadService struct {
 	checker loadgen.Checker
 	dbLabel string
 	logPath string
+	keep    bool // stop leaves the temporary directory
 	stop    func() error
 }
 
@@ -373,12 +393,15 @@ func startLoadService(ctx context.Context, env map[string]string, databaseURL, s
 		if serveErr != nil {
 			return serveErr
 		}
+		if svc.keep {
+			return nil
+		}
 		return os.RemoveAll(dir)
 	})
 	api := &demoClient{base: cfg.PublicURL, http: &http.Client{Timeout: 30 * time.Second}}
 	if err := api.waitReady(ctx, serveDone); err != nil {
 		_ = svc.stop()
-		return nil, err
+		return nil, fmt.Errorf("loadgen: %w", err)
 	}
 	if err := setUpLoad(ctx, api, adminToken, fake, run, consumerKey, consumerSecret, handles, svc); err != nil {
 		_ = svc.stop()

@@ -57,8 +57,13 @@ func TestLoadgenInProcess(t *testing.T) {
 					t.Errorf("the output lacks %s:\n%s", want, out)
 				}
 			}
-			if !strings.Contains(stderr.String(), "delivering") {
-				t.Errorf("no progress bar on stderr: %q", stderr.String())
+			// The progress bar is for a terminal; here stderr is a buffer,
+			// as a log file would be.
+			if strings.Contains(stderr.String(), "delivering") {
+				t.Errorf("a progress bar was drawn into a non-terminal stderr: %q", stderr.String())
+			}
+			if !strings.Contains(out, "; its log: ") || !strings.Contains(out, "(removed at the end; --keep keeps it)") {
+				t.Errorf("the output does not say where the service's log is and that it goes:\n%s", out)
 			}
 		})
 	}

@@ -48,6 +48,12 @@ type Options struct {
 	// Count ends the run after this many deliveries; when 0, Duration does.
 	Count    int
 	Duration time.Duration
+	// Warmup is sent before the measured part of the run, Duration then
+	// follows it: its deliveries are stored and checked like any, but
+	// their latencies and their time are left out of the figures, which
+	// then describe the steady state rather than connection pools filling,
+	// statements being prepared and first conversations starting.
+	Warmup time.Duration
 	// Redeliver is how many more times a delivery that was not
 	// acknowledged is sent again, as Twitter does, RedeliverAfter apart.
 	Redeliver      int
@@ -68,8 +74,8 @@ func (o Options) validate() error {
 		return errors.New("the concurrency must be at least 1")
 	case o.Customers < 1:
 		return errors.New("at least one customer is needed")
-	case o.Count < 0 || o.Duration < 0:
-		return errors.New("the count and the duration must not be negative")
+	case o.Count < 0 || o.Duration < 0 || o.Warmup < 0:
+		return errors.New("the count, the duration and the warm-up must not be negative")
 	case o.Count == 0 && o.Duration == 0:
 		return errors.New("give a count or a duration")
 	case o.Redeliver < 0:
@@ -92,10 +98,15 @@ type Result struct {
 	Sent int
 	// Acknowledged counts events answered 200; Failed those never were.
 	Acknowledged, Failed int
-	Elapsed              time.Duration
+	// Elapsed is the measured part of the run, after the warm-up.
+	Elapsed time.Duration
+	// Measured counts the acknowledged events due after the warm-up;
+	// WarmupEvents those due during it.
+	Measured, WarmupEvents int
+	Warmup                 time.Duration
 	// Latency holds, in microseconds, the time from each acknowledged
 	// event's scheduled send (open loop) or its first send (as fast as
-	// possible) to the 200 that acknowledged it.
+	// possible) to the 200 that acknowledged it, after the warm-up.
 	Latency *hdrhistogram.Histogram
 	// OpenLoop is set when the run was paced at a rate.
 	OpenLoop bool
@@ -104,12 +115,12 @@ type Result struct {
 	Failures map[string]int
 }
 
-// Throughput is acknowledged events per second.
+// Throughput is acknowledged events per second after the warm-up.
 func (r Result) Throughput() float64 {
 	if r.Elapsed <= 0 {
 		return 0
 	}
-	return float64(r.Acknowledged) / r.Elapsed.Seconds()
+	return float64(r.Measured) / r.Elapsed.Seconds()
 }
 
 // Percentile is a latency percentile (0 to 100).
@@ -125,6 +136,9 @@ func (r Result) Report(w io.Writer, title string) {
 	fmt.Fprintf(w, "%s\n", title)
 	fmt.Fprintf(w, "  deliveries:   %d sent (%d redelivered), %d acknowledged, %d failed\n",
 		r.Sent, r.Sent-len(r.Events), r.Acknowledged, r.Failed)
+	if r.Warmup > 0 {
+		fmt.Fprintf(w, "  warm-up:      %d deliveries due in the first %s, stored and checked, not measured\n", r.WarmupEvents, r.Warmup)
+	}
 	fmt.Fprintf(w, "  throughput:   %.1f acknowledged/s over %s\n", r.Throughput(), r.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "  latency:      p50 %s · p90 %s · p99 %s · max %s\n",
 		ms(r.Percentile(50)), ms(r.Percentile(90)), ms(r.Percentile(99)), ms(r.Max()))
@@ -150,10 +164,11 @@ type job struct {
 
 // worker holds one sender's share of the result, merged at the end.
 type worker struct {
-	latency  *hdrhistogram.Histogram
-	events   []Event
-	sent     int
-	failures map[string]int
+	latency          *hdrhistogram.Histogram
+	events           []Event
+	sent             int
+	measured, warmup int
+	failures         map[string]int
 }
 
 func newHistogram() *hdrhistogram.Histogram {
@@ -188,7 +203,7 @@ func Run(ctx context.Context, target Target, o Options) (Result, error) {
 	if o.Count == 0 {
 		total = -1
 		if o.Rate > 0 {
-			total = int64(o.Rate * o.Duration.Seconds())
+			total = int64(o.Rate * (o.Warmup + o.Duration).Seconds())
 		}
 	}
 	var bar *progressbar.ProgressBar
@@ -210,6 +225,7 @@ func Run(ctx context.Context, target Target, o Options) (Result, error) {
 		jobs = make(chan job)
 	}
 	start := time.Now()
+	measureFrom := start.Add(o.Warmup)
 	go dispatch(ctx, jobs, o, start)
 	workers := make([]*worker, o.Concurrency)
 	var wg sync.WaitGroup
@@ -223,7 +239,11 @@ func Run(ctx context.Context, target Target, o Options) (Result, error) {
 					j.due = time.Now()
 				}
 				ev.Acked = w.deliver(ctx, o, target, body)
-				if ev.Acked {
+				switch {
+				case j.due.Before(measureFrom):
+					w.warmup++
+				case ev.Acked:
+					w.measured++
 					_ = w.latency.RecordValue(max(time.Since(j.due).Microseconds(), 1))
 				}
 				w.events = append(w.events, ev)
@@ -234,13 +254,15 @@ func Run(ctx context.Context, target Target, o Options) (Result, error) {
 		})
 	}
 	wg.Wait()
-	res := Result{Elapsed: time.Since(start), Latency: newHistogram(), OpenLoop: o.open(), Failures: map[string]int{}}
+	res := Result{Elapsed: max(time.Since(measureFrom), 0), Warmup: o.Warmup, Latency: newHistogram(), OpenLoop: o.open(), Failures: map[string]int{}}
 	if bar != nil {
 		_ = bar.Finish()
 	}
 	for _, w := range workers {
 		res.Latency.Merge(w.latency)
 		res.Sent += w.sent
+		res.Measured += w.measured
+		res.WarmupEvents += w.warmup
 		res.Events = append(res.Events, w.events...)
 		for k, n := range w.failures {
 			res.Failures[k] += n
@@ -264,7 +286,7 @@ func dispatch(ctx context.Context, jobs chan<- job, o Options, start time.Time) 
 	defer close(jobs)
 	deadline := time.Time{}
 	if o.Duration > 0 {
-		deadline = start.Add(o.Duration)
+		deadline = start.Add(o.Warmup + o.Duration)
 	}
 	for seq := 0; o.Count == 0 || seq < o.Count; seq++ {
 		due := time.Now()

@@ -151,6 +151,40 @@ func TestRunMeasuresFromTheSchedule(t *testing.T) {
 	}
 }
 
+// TestRunLeavesTheWarmupOut holds the first delivery's answer for 300ms,
+// within a 200ms warm-up at 100 deliveries/s: the deliveries due in the
+// warm-up are sent and acknowledged but left out of the figures, so the
+// slow start shows in none of the percentiles, and the throughput counts
+// the measured deliveries only.
+func TestRunLeavesTheWarmupOut(t *testing.T) {
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		once.Do(func() { time.Sleep(300 * time.Millisecond) })
+	}))
+	defer srv.Close()
+	res, err := Run(t.Context(), Target{URL: srv.URL, ConsumerSecret: testSecret, Handles: []string{"1"}},
+		Options{Rate: 100, Concurrency: 4, Customers: 3, Warmup: 200 * time.Millisecond, Duration: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Acknowledged != 120 || res.WarmupEvents != 20 || res.Measured != 100 || res.Latency.TotalCount() != 100 {
+		t.Fatalf("acknowledged %d, warm-up %d, measured %d, latencies %d; want 120, 20, 100, 100",
+			res.Acknowledged, res.WarmupEvents, res.Measured, res.Latency.TotalCount())
+	}
+	if res.Max() >= 250*time.Millisecond {
+		t.Errorf("max latency %s: the warm-up's slow answer was measured", res.Max())
+	}
+	if res.Elapsed < time.Second-10*time.Millisecond || res.Throughput() != float64(res.Measured)/res.Elapsed.Seconds() {
+		t.Errorf("throughput %.1f/s over %s; want the measured deliveries over the measured second", res.Throughput(), res.Elapsed)
+	}
+	var out strings.Builder
+	res.Report(&out, "Test")
+	if !strings.Contains(out.String(), "warm-up:      20 deliveries due in the first 200ms, stored and checked, not measured") {
+		t.Errorf("the report does not tell the warm-up:\n%s", out.String())
+	}
+}
+
 func TestRunRejectsBadOptions(t *testing.T) {
 	target := Target{URL: "http://127.0.0.1:1", ConsumerSecret: "s", Handles: []string{"1"}}
 	for _, o := range []Options{
@@ -158,6 +192,7 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		{Concurrency: 1, Customers: 0, Count: 1},
 		{Concurrency: 1, Customers: 1},
 		{Concurrency: 1, Customers: 1, Count: 1, Rate: -1},
+		{Concurrency: 1, Customers: 1, Count: 1, Warmup: -time.Second},
 	} {
 		if _, err := Run(t.Context(), target, o); err == nil {
 			t.Errorf("options %+v were accepted", o)
