@@ -379,15 +379,15 @@ const updateConversationSQL = `UPDATE conversations SET application_id = ?, hand
 // UpdateConversation saves a changed conversation.
 func (r *repo) UpdateConversation(ctx context.Context, c engine.Conversation) error {
 	row := toConversationRow(c)
-	res := r.db(ctx).Exec(updateConversationSQL, row.ApplicationID, row.HandleID, row.WorkStreamID, row.ContactID, row.ContactCandidates,
+	n, err := r.rawExecCount(ctx, updateConversationSQL, row.ApplicationID, row.HandleID, row.WorkStreamID, row.ContactID, row.ContactCandidates,
 		row.CustomerTwitterID, row.CustomerScreenName, row.Customer, row.TwitterConversationID, row.Status, row.QueueID,
 		row.AgentID, row.OfferedAgentID, row.OfferedAt, row.CapacityUnits, row.RequeueCount, row.IsReturning,
 		row.PreviousConversations, row.MessageCount, row.RoutedAt, row.LastMessageAt, row.LastCustomerMessageAt,
 		row.LastAgentMessageAt, row.StalledAt, row.ClosedAt, row.CloseReason, row.UpdatedAt, row.ID)
-	if res.Error != nil {
-		return translate(res.Error, "update conversation", "customer %s already has a conversation in progress with this handle", c.Customer.TwitterID)
+	if err != nil {
+		return translate(err, "update conversation", "customer %s already has a conversation in progress with this handle", c.Customer.TwitterID)
 	}
-	if res.RowsAffected == 0 {
+	if n == 0 {
 		return engine.Errorf(engine.ErrNotFound, "no conversation has the id %q", c.ID)
 	}
 	return nil
@@ -433,11 +433,11 @@ func toEngineMessage(r messageRow) engine.Message {
 // ErrConflict.
 func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 	row := toMessageRow(m)
-	err := r.db(ctx).Exec(`INSERT INTO messages (id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id,
+	err := r.rawExec(ctx, `INSERT INTO messages (id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id,
 		author_agent_id, text, media, quick_reply, sent_at, received_at, delivery_status, attempts, last_error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		row.ID, row.ConversationID, row.ApplicationID, row.Direction, row.TwitterEventID, row.SenderTwitterID,
-		row.AuthorAgentID, row.Text, row.Media, row.QuickReply, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError).Error
+		row.AuthorAgentID, row.Text, row.Media, row.QuickReply, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError)
 	if err != nil {
 		return translate(err, "store message", "Twitter event %s is stored already", m.TwitterEventID)
 	}

@@ -114,6 +114,7 @@ type repo struct {
 	g       *gorm.DB
 	box     *secretBox
 	dialect Dialect
+	bound   *sync.Map // raw query → the query with the dialect's placeholders (bind)
 }
 
 // connectTimeout bounds how long Open waits for an unreachable server.
@@ -174,7 +175,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %s", loc.Dialect, loc.Redacted, redactErr(err, opts.URL))
 	}
-	return &DB{repo: repo{g: gdb, box: box, dialect: loc.Dialect}, sql: sqlDB, location: loc}, nil
+	return &DB{repo: repo{g: gdb, box: box, dialect: loc.Dialect, bound: &sync.Map{}}, sql: sqlDB, location: loc}, nil
 }
 
 // redactErr renders a driver error on one line, as the network error at its

@@ -24,7 +24,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx engine.Tx) error) error {
 		defer db.writer.Unlock()
 	}
 	return db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect})
+		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect, bound: db.bound})
 	})
 }
 
@@ -52,11 +52,25 @@ func (r *repo) rawRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return r.g.Statement.ConnPool.QueryRowContext(ctx, r.bind(query), args...)
 }
 
-// bind turns ? placeholders into PostgreSQL's $1, $2, …
+// bind turns ? placeholders into PostgreSQL's $1, $2, … The raw queries
+// are constants or built for a bounded number of rows, so each is
+// rewritten once and remembered.
 func (r *repo) bind(query string) string {
 	if r.dialect != Postgres {
 		return query
 	}
+	if r.bound == nil {
+		return bindPostgres(query)
+	}
+	if q, ok := r.bound.Load(query); ok {
+		return q.(string)
+	}
+	q := bindPostgres(query)
+	r.bound.Store(query, q)
+	return q
+}
+
+func bindPostgres(query string) string {
 	var b strings.Builder
 	n := 0
 	for _, c := range query {
@@ -84,11 +98,23 @@ func rawNotFound(err error, op string, notFound string, args ...any) error {
 // and translates the error as gorm would (unique and foreign key
 // violations become gorm's sentinel errors).
 func (r *repo) rawExec(ctx context.Context, query string, args ...any) error {
-	_, err := r.g.Statement.ConnPool.ExecContext(ctx, r.bind(query), args...)
+	_, err := r.rawExecCount(ctx, query, args...)
+	return err
+}
+
+// rawExecCount is rawExec that also tells how many rows the statement
+// changed.
+func (r *repo) rawExecCount(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := r.g.Statement.ConnPool.ExecContext(ctx, r.bind(query), args...)
 	if err != nil {
 		if t, ok := r.g.Dialector.(gorm.ErrorTranslator); ok {
-			return t.Translate(err)
+			return 0, t.Translate(err)
 		}
+		return 0, err
 	}
-	return err
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("rows affected: %w", err)
+	}
+	return n, nil
 }

@@ -26,14 +26,17 @@
 \set c :client_id * 1000000 + random(1, :customers)
 
 -- The webhook resolves the application and the handle.
-SELECT * FROM twitter_applications WHERE id = :app::text LIMIT 1;
-SELECT * FROM twitter_handles WHERE application_id = :app::text AND user_id = :handle_user::text LIMIT 1;
+SELECT id, name, consumer_key, consumer_secret, environment_name, dialect, enabled, created_at, updated_at
+  FROM twitter_applications WHERE id = :app::text;
+SELECT id, application_id, name, work_stream_id, user_id, screen_name, access_token, access_token_secret,
+  status, status_reason, created_at, updated_at FROM twitter_handles WHERE application_id = :app::text AND user_id = :handle_user::text;
 
 BEGIN;
 SELECT id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id, author_agent_id,
   text, media, quick_reply, sent_at, received_at, delivery_status, attempts, last_error
   FROM messages WHERE application_id = :app::text AND twitter_event_id = 'pgb' || :run::text || '-' || :client_id::text || '-' || :n::text;
-SELECT * FROM twitter_handles WHERE id = :handle::text LIMIT 1;
+SELECT id, application_id, name, work_stream_id, user_id, screen_name, access_token, access_token_secret,
+  status, status_reason, created_at, updated_at FROM twitter_handles WHERE id = :handle::text;
 SELECT id, name, channel, mode, default_queue_id, capacity, assignment_method, offer_timeout_ms, requeue_after_ms,
   stall_after_ms, auto_close_after_ms, keep_same_agent, time_zone, contact_matching, create_contacts, created_at, updated_at
   FROM work_streams WHERE id = :ws::text;
@@ -62,7 +65,8 @@ SELECT coalesce(max(id), '0' || lpad(to_hex(:run::bigint), 12, '0') || lpad(to_h
 \if :found = 0
 SELECT count(*) FROM conversations WHERE handle_id = :handle::text AND customer_twitter_id = 'pgb' || :run::text || '-' || :c::text AND status = 'closed';
 SELECT MAX(number) FROM rule_set_versions WHERE work_stream_id = :ws::text;
-SELECT * FROM twitter_applications WHERE id = :app::text LIMIT 1;
+SELECT id, name, consumer_key, consumer_secret, environment_name, dialect, enabled, created_at, updated_at
+  FROM twitter_applications WHERE id = :app::text;
 INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, contact_candidates,
   customer_twitter_id, customer_screen_name, customer, twitter_conversation_id, status, queue_id, agent_id, offered_agent_id,
   offered_at, capacity_units, requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at,
