@@ -214,6 +214,11 @@ func runLoadgen(ctx context.Context, env map[string]string, o loadgenOptions, st
 				continue
 			}
 		}
+		if strings.HasPrefix(o.database, "postgres") {
+			if err := loadgen.Vacuum(ctx, o.database); err != nil {
+				return fmt.Errorf("loadgen: %w", err)
+			}
+		}
 		res, err := loadgen.Run(ctx, target, o.load)
 		if err != nil {
 			return err
@@ -227,6 +232,9 @@ func runLoadgen(ctx context.Context, env map[string]string, o loadgenOptions, st
 				100*res.Throughput()/base.Throughput(), float64(res.Percentile(99))/float64(max(base.Percentile(99), time.Microsecond)))
 		}
 		if o.pgbench {
+			if err := loadgen.Vacuum(ctx, o.database); err != nil {
+				return fmt.Errorf("loadgen: %w", err)
+			}
 			pg, err := loadgen.Pgbench(ctx, loadgen.PgbenchOptions{DatabaseURL: o.database, Clients: o.load.Concurrency,
 				Duration: max(res.Elapsed.Round(time.Second), time.Second), Customers: o.load.Customers})
 			if err != nil {
