@@ -53,7 +53,8 @@ func newLoadgenCmd(env map[string]string, stdout, stderr io.Writer) *cobra.Comma
 		Short: "Drive the webhook with signed DM deliveries and measure it",
 		Long: `Send signed Account Activity DM deliveries, as Twitter does, to a Switchboard
 webhook at a target rate (open loop: latency counts from each delivery's
-scheduled send time) or as fast as possible, then report deliveries sent,
+scheduled send time) or as fast as possible, after a --warmup that is sent
+but not measured, then report deliveries sent,
 acknowledged and failed, throughput and latency percentiles, and check through
 the API that every acknowledged DM was stored exactly once and routed, and
 nothing else.
@@ -71,7 +72,7 @@ pgbench with ingest's SQL statements (loadgen/ingest.pgbench.sql) at
 		Example: `  switchboard loadgen --count 2000 --concurrency 4 --target both
   switchboard loadgen --rate 1000 --duration 10s --concurrency 32
   switchboard loadgen --database-url 'postgres://postgres@127.0.0.1:5432/test?search_path=load' --duration 10s --concurrency 4 --target both --pgbench
-  switchboard loadgen --webhook-url https://sb.example.com/twitter/webhook/01J… --consumer-secret "$SECRET" \
+  switchboard loadgen --webhook-url https://sb.example.com/webhooks/twitter/01J… --consumer-secret "$SECRET" \
       --handle-id 1234567 --api-url https://sb.example.com --admin-token "$TOKEN" --rate 200 --duration 1m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
