@@ -438,7 +438,7 @@ func (s *Service) learnAppID(ctx context.Context, tx Tx, app ApplicationID, sour
 // for a busy handle at most once a second (see handleEventNotes).
 func (s *Service) noteHandleEvent(ctx context.Context, handle HandleID, eventID string, at time.Time) error {
 	now := s.clock.Now()
-	if s.eventNotes.recent(handle, now) {
+	if !s.eventNotes.claim(handle, now) {
 		return nil
 	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
@@ -453,8 +453,8 @@ func (s *Service) noteHandleEvent(ctx context.Context, handle HandleID, eventID 
 		h.HandleID, h.LastEventID, h.LastEventAt = handle, eventID, &at
 		return tx.SaveHandleHealth(ctx, h)
 	})
-	if err == nil {
-		s.eventNotes.mark(handle, now)
+	if err != nil {
+		s.eventNotes.release(handle, now)
 	}
 	return err
 }
@@ -670,20 +670,30 @@ type handleEventNotes struct {
 	last map[HandleID]time.Time
 }
 
-// recent reports whether the handle's event was written less than
-// eventNoteInterval before now.
-func (n *handleEventNotes) recent(h HandleID, now time.Time) bool {
+// claim reports whether the caller is to write the handle's newest event
+// now: none was written or claimed less than eventNoteInterval before now.
+// Checking and claiming at once keeps the deliveries that arrive together
+// when the interval ends from all writing (and queueing on the health
+// row's lock).
+func (n *handleEventNotes) claim(h HandleID, now time.Time) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	t, ok := n.last[h]
-	return ok && now.Sub(t) < eventNoteInterval && !now.Before(t)
-}
-
-func (n *handleEventNotes) mark(h HandleID, now time.Time) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	if t, ok := n.last[h]; ok && now.Sub(t) < eventNoteInterval && !now.Before(t) {
+		return false
+	}
 	if n.last == nil {
 		n.last = map[HandleID]time.Time{}
 	}
 	n.last[h] = now
+	return true
+}
+
+// release gives up the claim made at now, whose write failed, so that the
+// next delivery writes.
+func (n *handleEventNotes) release(h HandleID, now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.last[h].Equal(now) {
+		delete(n.last, h)
+	}
 }
