@@ -75,9 +75,11 @@ type TwitterDMPage struct {
 type TwitterDM struct {
 	EventID               string
 	TwitterConversationID string
-	SentAt                time.Time
-	SenderID              string
-	RecipientID           string
+	// SentAt is the DM's created_timestamp; zero when the payload has
+	// none, and then ReceiveTwitterDM takes the service's clock.
+	SentAt      time.Time
+	SenderID    string
+	RecipientID string
 	// Echo is set when the handle itself sent the message: the customer is
 	// then the recipient.
 	Echo bool
@@ -299,6 +301,9 @@ const (
 func (s *Service) ReceiveTwitterDM(ctx context.Context, handle TwitterHandle, dm TwitterDM) (ReceiveResult, error) {
 	if dm.EventID == "" {
 		return ReceiveResult{}, FieldError("event_id", "is required")
+	}
+	if dm.SentAt.IsZero() {
+		dm.SentAt = s.clock.Now() // a payload without created_timestamp
 	}
 	var res ReceiveResult
 	if !dm.Echo {

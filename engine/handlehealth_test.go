@@ -56,3 +56,21 @@ func TestHandleHealthNotesTheNewestEventOnceASecond(t *testing.T) {
 		}
 	})
 }
+
+// TestDMWithoutATimeTakesTheClocks: a DM whose payload carries no
+// created_timestamp is stored as sent when it was received, by the
+// service's clock.
+func TestDMWithoutATimeTakesTheClocks(t *testing.T) {
+	forEachWorld(t, engine.WorkStreamInput{}, func(t *testing.T, w *world) {
+		dm := engine.TwitterDM{EventID: "7001", SenderID: "2000", RecipientID: w.handle.UserID,
+			Customer: engine.CustomerProfile{TwitterID: "2000", ScreenName: "jane"}, Text: "no time on this one"}
+		res, err := w.svc.ReceiveTwitterDM(context.Background(), w.handle, dm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := w.detail(res.ConversationID)
+		if len(d.Messages) != 1 || !d.Messages[0].SentAt.Equal(w.clock.Now()) {
+			t.Fatalf("messages = %+v; want one, sent at the clock's %s", d.Messages, w.clock.Now())
+		}
+	})
+}

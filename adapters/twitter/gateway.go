@@ -202,20 +202,17 @@ func (g *Gateway) ListDMEvents(ctx context.Context, app engine.TwitterApplicatio
 	}
 	out := engine.TwitterDMPage{NextCursor: page.NextCursor, DMs: make([]engine.TwitterDM, 0, len(page.Messages))}
 	for _, m := range page.Messages {
-		out.DMs = append(out.DMs, toEngineDM(m, g.now()))
+		out.DMs = append(out.DMs, toEngineDM(m))
 	}
 	return out, nil
 }
 
 // toEngineDM normalizes a direct message for the engine.
-func toEngineDM(m DirectMessage, now time.Time) engine.TwitterDM {
+func toEngineDM(m DirectMessage) engine.TwitterDM {
 	dm := engine.TwitterDM{
 		EventID: m.ID, TwitterConversationID: m.ConversationID, SentAt: m.CreatedAt.UTC(), SenderID: m.SenderID, RecipientID: m.RecipientID,
 		Echo: m.IsEcho(), SourceAppID: m.SourceAppID, Text: m.DisplayText(), Hashtags: m.Hashtags,
 		Customer: engine.CustomerProfile{TwitterID: m.CustomerID()},
-	}
-	if dm.SentAt.IsZero() {
-		dm.SentAt = now.UTC()
 	}
 	if u := m.Customer(); u != nil {
 		dm.Customer = engine.CustomerProfile{

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -210,7 +209,7 @@ func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplicat
 			h.metrics.event("unrouted")
 			continue
 		}
-		res, err := h.ch.ReceiveTwitterDM(ctx, *hd, toEngineDM(m, time.Now()))
+		res, err := h.ch.ReceiveTwitterDM(ctx, *hd, toEngineDM(m))
 		if err != nil {
 			return err
 		}
