@@ -162,8 +162,8 @@ type OutboxRun struct {
 }
 
 // RunOutbox sends due outbox messages until ctx is done, claiming a batch
-// every opts.Interval, at once again after a full batch, and at once when
-// a reply is queued in this process. The poll finds what other replicas
+// every opts.Interval, at once again after a batch that sent something,
+// and at once when a reply is queued in this process. The poll finds what other replicas
 // queued and what is due again after a backoff.
 func (s *Service) RunOutbox(ctx context.Context, opts OutboxOptions) {
 	opts = opts.withDefaults()
@@ -174,7 +174,9 @@ func (s *Service) RunOutbox(ctx context.Context, opts OutboxOptions) {
 		if err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "outbox: sending failed", "error", err)
 		}
-		if err == nil && run.Claimed >= opts.Batch {
+		// A full batch may have left more due; a send may have made the
+		// next reply to the same customer due (one at a time each).
+		if err == nil && (run.Claimed >= opts.Batch || run.Sent+run.Recovered > 0) {
 			continue
 		}
 		select {

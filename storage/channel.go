@@ -69,8 +69,16 @@ func (r *repo) ScheduleOutbound(ctx context.Context, id engine.MessageID, handle
 }
 
 // dueCondition selects outbox messages due at a time: queued ones whose
-// attempt is due, and sending ones whose lease ended.
-const dueCondition = "direction = 'outbound' AND delivery_status IN ('queued', 'sending') AND next_attempt_at <= ?"
+// attempt is due, and sending ones whose lease ended; of those, only the
+// first unsent message to each customer of a handle, so that one that
+// waits (a retry's backoff, a rate limit, a send in flight on another
+// replica) holds back the replies written after it, and the customer
+// reads them in the agent's order.
+const dueCondition = `direction = 'outbound' AND delivery_status IN ('queued', 'sending') AND next_attempt_at <= ?
+    AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.handle_id = messages.handle_id
+        AND e.recipient_twitter_id = messages.recipient_twitter_id AND e.direction = 'outbound'
+        AND e.delivery_status IN ('queued', 'sending')
+        AND (e.sent_at < messages.sent_at OR (e.sent_at = messages.sent_at AND e.id < messages.id)))`
 
 // claimed is one row a claim took, with its status before.
 type claimed struct {

@@ -3,6 +3,7 @@ package twitter_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,18 @@ func (c *channel) sendDue() engine.OutboxRun {
 	}
 	c.fake.WaitDeliveries()
 	return run
+}
+
+// drain runs the sender until a run claims nothing: a customer's replies
+// go one per run, each after the one before it.
+func (c *channel) drain() {
+	c.t.Helper()
+	for range 20 {
+		if run := c.sendDue(); run.Claimed == 0 {
+			return
+		}
+	}
+	c.t.Fatal("the outbox still had due messages after 20 runs")
 }
 
 func (c *channel) message(id engine.MessageID) engine.OutboxItem {
@@ -202,6 +215,47 @@ func TestOutboxRetries(t *testing.T) {
 	})
 }
 
+// TestOutboxKeepsACustomersRepliesInOrder: a reply that waits for a retry
+// holds back the replies written after it to the same customer, which
+// then follow it in order; another customer's reply does not wait.
+func TestOutboxKeepsACustomersRepliesInOrder(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.connect(c.business)
+		conv := c.conversationWith(c.customer, c.business)
+		other := c.fake.AddUser(twittertest.User{ScreenName: "other_customer"})
+		otherConv := c.conversationWith(other, c.business)
+		first := c.reply(conv, "first: let me check")
+		c.clock.Advance(time.Second)
+		c.reply(conv, "second: found it")
+		c.reply(otherConv, "to another customer")
+		c.fake.FailNext(twittertest.EndpointSendDM, twittertest.Fault{Status: 503, Code: 130, Message: "Over capacity"})
+		if run := c.sendDue(); run.Retried != 1 || run.Sent != 1 {
+			t.Fatalf("first run = %+v; want the first reply retried, the other customer's sent, the second held", run)
+		}
+		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 0 {
+			t.Fatalf("%d replies reached the customer while the first waits for its retry; want none", n)
+		}
+		if got := c.message(first.ID); got.Delivery != engine.DeliveryQueued {
+			t.Fatalf("first reply: %+v", got)
+		}
+		c.clock.Advance(time.Minute)
+		for range 2 {
+			c.sendDue()
+		}
+		var texts []string
+		for _, m := range c.sentTo(c.business.ID, c.customer.ID) {
+			texts = append(texts, m.Text)
+		}
+		if want := []string{"first: let me check", "second: found it"}; !slices.Equal(texts, want) {
+			t.Errorf("the customer received %q; want %q", texts, want)
+		}
+		if n := len(c.sentTo(c.business.ID, other.ID)); n != 1 {
+			t.Errorf("the other customer received %d replies, want 1", n)
+		}
+	})
+}
+
 // TestOutboxRateLimit: a 429 pauses the handle until the reset the headers
 // give; nothing is sent before it, everything after it.
 func TestOutboxRateLimit(t *testing.T) {
@@ -213,8 +267,8 @@ func TestOutboxRateLimit(t *testing.T) {
 		c.clock.Advance(time.Second)
 		second := c.reply(conv, "second")
 		c.fake.FailNext(twittertest.EndpointSendDM, twittertest.Fault{Status: 429, Code: 88, Message: "Rate limit exceeded", ResetIn: 15 * time.Minute})
-		run := c.sendDue()
-		if run.RateLimited != 2 || run.Sent != 0 {
+		run := c.sendDue() // the second waits behind the first
+		if run.RateLimited != 1 || run.Sent != 0 {
 			t.Fatalf("run = %+v", run)
 		}
 		for _, id := range []engine.MessageID{first.ID, second.ID} {
@@ -229,7 +283,7 @@ func TestOutboxRateLimit(t *testing.T) {
 			t.Fatalf("sent before the reset: %+v", run)
 		}
 		c.clock.Advance(2 * time.Minute)
-		c.sendDue()
+		c.drain()
 		for _, id := range []engine.MessageID{first.ID, second.ID, third.ID} {
 			if got := c.message(id); got.Delivery != engine.DeliverySent {
 				t.Errorf("after the reset: %+v", got)
@@ -450,11 +504,12 @@ func TestOutboxHandsBackASlowBatch(t *testing.T) {
 	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
-		conv := c.conversationWith(c.customer, c.business)
-		texts := []string{"first, whose send hangs", "second", "third"}
+		// Three customers: a batch takes one message per customer.
+		texts := []string{"one", "two", "three"} // the first claimed hangs
 		var ids []engine.MessageID
-		for _, text := range texts {
-			ids = append(ids, c.reply(conv, text).ID)
+		for i, text := range texts {
+			customer := c.fake.AddUser(twittertest.User{ScreenName: fmt.Sprintf("batch%d", i)})
+			ids = append(ids, c.reply(c.conversationWith(customer, c.business), text).ID)
 		}
 		c.fake.HoldSends()
 		done := make(chan engine.OutboxRun, 1)
@@ -471,17 +526,28 @@ func TestOutboxHandsBackASlowBatch(t *testing.T) {
 		if run := <-done; run.Claimed != 3 || run.Sent != 1 || run.Released != 2 {
 			t.Fatalf("slow run = %+v; want one sent and two handed back", run)
 		}
-		for _, id := range ids[1:] {
-			if got := c.message(id); got.Delivery != engine.DeliveryQueued || got.Attempts != 0 {
-				t.Errorf("handed-back message: status %s after %d attempts; want queued, no attempt used", got.Delivery, got.Attempts)
+		var sentNow, handedBack int
+		for _, id := range ids {
+			switch got := c.message(id); {
+			case got.Delivery == engine.DeliverySent && got.Attempts == 1:
+				sentNow++
+			case got.Delivery == engine.DeliveryQueued && got.Attempts == 0:
+				handedBack++
+			default:
+				t.Errorf("message %q: status %s after %d attempts", got.Text, got.Delivery, got.Attempts)
 			}
+		}
+		if sentNow != 1 || handedBack != 2 {
+			t.Errorf("after the slow run %d messages are sent and %d queued with no attempt used; want 1 and 2", sentNow, handedBack)
 		}
 		if run := c.sendDue(); run.Sent != 2 || run.Recovered != 0 {
 			t.Fatalf("next run = %+v; want the other two sent", run)
 		}
 		sent := map[string]int{}
-		for _, m := range c.sentTo(c.business.ID, c.customer.ID) {
-			sent[m.Text]++
+		for _, m := range c.fake.Messages() {
+			if m.SenderID == c.business.ID {
+				sent[m.Text]++
+			}
 		}
 		for _, text := range texts {
 			if sent[text] != 1 {
@@ -586,35 +652,49 @@ func (c *channel) claimAndSendElsewhere(h engine.TwitterHandle, m engine.Message
 }
 
 // TestOutboxConcurrentSenders: several senders (replicas) claiming at once
-// send every message exactly once.
+// send every message exactly once, each customer's in the order written.
 func TestOutboxConcurrentSenders(t *testing.T) {
 	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		c.connect(c.business)
-		conv := c.conversationWith(c.customer, c.business)
-		const n = 12
-		for i := range n {
-			c.reply(conv, fmt.Sprintf("reply %d", i))
+		const customers, each = 4, 3
+		var people []twittertest.User
+		for i := range customers {
+			u := c.fake.AddUser(twittertest.User{ScreenName: fmt.Sprintf("many%d", i)})
+			people = append(people, u)
+			conv := c.conversationWith(u, c.business)
+			for j := range each {
+				c.reply(conv, fmt.Sprintf("reply %d to %s", j, u.ScreenName))
+				c.clock.Advance(time.Millisecond)
+			}
 		}
 		var wg sync.WaitGroup
 		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				opts := outboxOpts
 				opts.Batch = 3
-				for range 5 {
+				for range 20 {
 					if _, err := c.svc.SendDue(c.ctx, opts); err != nil {
 						t.Error(err)
 						return
 					}
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		c.fake.WaitDeliveries()
-		if got := len(c.sentTo(c.business.ID, c.customer.ID)); got != n {
-			t.Errorf("%d DMs on Twitter, want %d", got, n)
+		for _, u := range people {
+			var texts []string
+			for _, m := range c.sentTo(c.business.ID, u.ID) {
+				texts = append(texts, m.Text)
+			}
+			var want []string
+			for j := range each {
+				want = append(want, fmt.Sprintf("reply %d to %s", j, u.ScreenName))
+			}
+			if !slices.Equal(texts, want) {
+				t.Errorf("%s received %q; want each reply once, in order: %q", u.ScreenName, texts, want)
+			}
 		}
 		depth, err := c.svc.OutboxDepth(c.ctx)
 		if err != nil || depth[engine.DeliveryQueued] != 0 || depth[engine.DeliverySending] != 0 {
@@ -645,7 +725,7 @@ func TestOutboxAppWideRateLimit(t *testing.T) {
 			t.Fatalf("sent during the application's pause: %+v", run)
 		}
 		c.clock.Advance(31 * time.Minute)
-		c.sendDue()
+		c.drain()
 		for _, id := range []engine.MessageID{first.ID, second.ID, third.ID} {
 			if got := c.message(id); got.Delivery != engine.DeliverySent {
 				t.Errorf("after the reset: %+v", got)
