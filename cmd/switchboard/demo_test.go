@@ -11,7 +11,10 @@ import (
 
 // TestDemoRunsTheWholeChannel runs "switchboard demo" for a few seconds and
 // checks what it prints: the admin token and URLs, DMs routed to at least
-// two queues by name, replies sent to Twitter, and a clean stop.
+// two queues by name, replies sent to Twitter, requeues and an escalation,
+// and a clean stop. The first customer is a VIP whose agent is away for the
+// first 15 seconds: requeued every 3 seconds, the conversation is escalated
+// by its second requeue, some 6 to 8 seconds in.
 func TestDemoRunsTheWholeChannel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the service for several seconds")
@@ -19,7 +22,7 @@ func TestDemoRunsTheWholeChannel(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(t.Context(), []string{"demo", "--duration", "6s", "--every", "1s", "--pace", "200ms"}, nil, &stdout, &stderr)
+		done <- run(t.Context(), []string{"demo", "--duration", "12s", "--every", "1s", "--pace", "200ms"}, nil, &stdout, &stderr)
 	}()
 	select {
 	case err := <-done:
@@ -55,6 +58,12 @@ func TestDemoRunsTheWholeChannel(t *testing.T) {
 	}
 	if routed < 2 {
 		t.Errorf("DMs were routed to %d queues, want at least two: %s", routed, queues[1])
+	}
+	if m := regexp.MustCompile(`Escalations (\d+)`).FindStringSubmatch(queues[1]); m == nil || m[1] == "0" {
+		t.Errorf("no conversation was escalated: %s", queues[1])
+	}
+	if m := regexp.MustCompile(`requeues (\d+)`).FindStringSubmatch(final); m == nil || m[1] == "0" {
+		t.Errorf("no conversation was requeued:\n%s", final)
 	}
 	sent := regexp.MustCompile(`sent to Twitter (\d+)`).FindStringSubmatch(final)
 	if sent == nil || sent[1] == "0" {
