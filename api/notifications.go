@@ -13,9 +13,12 @@ import (
 
 // Timing of the notification stream.
 const (
-	// streamPoll is how often a stream looks for notifications committed on
-	// other replicas; those of this replica wake it at once.
-	streamPoll = time.Second
+	// defaultStreamPoll is how often a stream reads its agent's
+	// notifications when nothing woke it: this replica's commits wake it at
+	// once, and so do other replicas' where the database announces them
+	// (PostgreSQL's LISTEN/NOTIFY); the poll catches what a lost
+	// announcement missed.
+	defaultStreamPoll = time.Second
 	// defaultHeartbeat keeps proxies from closing an idle stream.
 	defaultHeartbeat = 15 * time.Second
 )
@@ -63,7 +66,7 @@ func (s *Server) streamNotifications(c *gin.Context) {
 	_, _ = fmt.Fprintf(w, "retry: 2000\n\n")
 	w.Flush()
 
-	poll := time.NewTicker(streamPoll)
+	poll := time.NewTicker(s.streamPoll)
 	defer poll.Stop()
 	heartbeat := time.NewTicker(s.heartbeat)
 	defer heartbeat.Stop()

@@ -35,6 +35,10 @@ type Options struct {
 	Service *engine.Service
 	// Heartbeat is the idle interval of notification streams; 0 means 15s.
 	Heartbeat time.Duration
+	// StreamPoll is how often a notification stream reads its agent's
+	// notifications without being woken, as a safety net for those it was
+	// not woken for; 0 means 1s.
+	StreamPoll time.Duration
 	// Mounts are endpoints served by other packages (the Twitter webhook,
 	// the sign-on callback page), wired in by main. They need no token; they
 	// check their callers themselves.
@@ -65,9 +69,10 @@ type Server struct {
 	openAPI []byte
 	// heartbeat is the idle interval of notification streams; draining
 	// closes when the server shuts down, ending them.
-	heartbeat time.Duration
-	draining  chan struct{}
-	drainOnce sync.Once
+	heartbeat  time.Duration
+	streamPoll time.Duration
+	draining   chan struct{}
+	drainOnce  sync.Once
 }
 
 // Drain ends the long-lived notification streams, so that a graceful
@@ -92,8 +97,11 @@ func New(opts Options) (*Server, error) {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = defaultHeartbeat
 	}
+	if opts.StreamPoll <= 0 {
+		opts.StreamPoll = defaultStreamPoll
+	}
 	s := &Server{router: gin.New(), log: opts.Logger, keys: opts.Keys, svc: opts.Service, ready: opts.Ready, version: opts.Version,
-		heartbeat: opts.Heartbeat, draining: make(chan struct{})}
+		heartbeat: opts.Heartbeat, streamPoll: opts.StreamPoll, draining: make(chan struct{})}
 	r := s.router
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true

@@ -59,12 +59,20 @@ func (s *Service) NotificationsAfter(ctx context.Context, actor Actor, agent Age
 }
 
 // Subscribe returns a channel that receives a value whenever new
-// notifications for agent have been committed on this replica, and a
-// function that ends the subscription. Readers fetch them with
-// NotificationsAfter; other replicas' notifications are found by polling.
+// notifications for agent have been committed on this replica (or, through
+// WakeAgent, on another), and a function that ends the subscription.
+// Readers fetch them with NotificationsAfter, and poll as a safety net.
 func (s *Service) Subscribe(agent AgentID) (<-chan struct{}, func()) {
 	return s.broker.subscribe(agent)
 }
+
+// WakeAgent wakes this replica's streams of agent: notifications of it
+// were committed, by another replica perhaps (the storage's Listen).
+func (s *Service) WakeAgent(agent AgentID) { s.broker.wake(agent) }
+
+// WakeAllAgents wakes every stream of this replica, to read what they may
+// have missed (after Listen reconnected).
+func (s *Service) WakeAllAgents() { s.broker.wakeAll() }
 
 // broker wakes the streams of agents when their notifications commit.
 type broker struct {
@@ -97,10 +105,24 @@ func (b *broker) wake(agent AgentID) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch := range b.subs[agent] {
-		select {
-		case ch <- struct{}{}:
-		default: // already woken; the reader fetches everything new
+		signal(ch)
+	}
+}
+
+func (b *broker) wakeAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, subs := range b.subs {
+		for ch := range subs {
+			signal(ch)
 		}
+	}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default: // already woken; the reader fetches everything new
 	}
 }
 

@@ -218,8 +218,17 @@ func (notificationRow) TableName() string { return "notifications" }
 // notifications commit in the order of their numbers.
 func (r *repo) AppendNotification(ctx context.Context, n engine.Notification) (int64, error) {
 	var seq int64
-	err := r.rawRow(ctx, `INSERT INTO notification_counters (agent_id, last) VALUES (?, 1)
-ON CONFLICT (agent_id) DO UPDATE SET last = notification_counters.last + 1 RETURNING last`, string(n.AgentID)).Scan(&seq)
+	var err error
+	const next = `INSERT INTO notification_counters (agent_id, last) VALUES (?, 1)
+ON CONFLICT (agent_id) DO UPDATE SET last = notification_counters.last + 1 RETURNING last`
+	if r.notifyChannel != "" {
+		// PostgreSQL delivers the NOTIFY at commit, to every replica's
+		// Listen: their streams of this agent read it at once.
+		err = r.rawRow(ctx, `WITH n AS (`+next+`), s AS (SELECT pg_notify(?, ?)) SELECT n.last FROM n, s`,
+			string(n.AgentID), r.notifyChannel, string(n.AgentID)).Scan(&seq)
+	} else {
+		err = r.rawRow(ctx, next, string(n.AgentID)).Scan(&seq)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("number notification: %w", err)
 	}

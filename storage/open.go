@@ -115,6 +115,9 @@ type repo struct {
 	box     *secretBox
 	dialect Dialect
 	bound   *sync.Map // raw query → the query with the dialect's placeholders (bind)
+	// notifyChannel is the PostgreSQL channel that announces agents'
+	// notifications to every replica (Listen); empty on SQLite.
+	notifyChannel string
 }
 
 // connectTimeout bounds how long Open waits for an unreachable server.
@@ -175,7 +178,14 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %s", loc.Dialect, loc.Redacted, redactErr(err, opts.URL))
 	}
-	return &DB{repo: repo{g: gdb, box: box, dialect: loc.Dialect, bound: &sync.Map{}}, sql: sqlDB, location: loc}, nil
+	db := &DB{repo: repo{g: gdb, box: box, dialect: loc.Dialect, bound: &sync.Map{}}, sql: sqlDB, location: loc}
+	if loc.Dialect == Postgres {
+		if db.notifyChannel, err = notifyChannel(ctx, sqlDB); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+	}
+	return db, nil
 }
 
 // redactErr renders a driver error on one line, as the network error at its

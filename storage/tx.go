@@ -24,7 +24,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx engine.Tx) error) error {
 		defer db.writer.Unlock()
 	}
 	return db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect, bound: db.bound})
+		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect, bound: db.bound, notifyChannel: db.notifyChannel})
 	})
 }
 

@@ -38,6 +38,10 @@ type config struct {
 	ScheduleAutoClose string        `env:"SWITCHBOARD_SCHEDULE_AUTOCLOSE" envDefault:"@every 1m"`
 	StallRequeueAfter time.Duration `env:"SWITCHBOARD_STALL_REQUEUE_AFTER" envDefault:"0s"`
 	AgentStreamGrace  time.Duration `env:"SWITCHBOARD_AGENT_STREAM_GRACE" envDefault:"2m"`
+	// How often an agent's notification stream reads without being woken:
+	// a safety net, as commits wake the streams (on PostgreSQL, those of
+	// every replica).
+	StreamPoll time.Duration `env:"SWITCHBOARD_STREAM_POLL" envDefault:"1s"`
 
 	// The Twitter channel (twitter.go): warn when a usually busy handle has
 	// received nothing for this long.
@@ -176,6 +180,9 @@ func (c *config) validateScheduler() error {
 	if c.AgentStreamGrace < 0 {
 		return errors.New("SWITCHBOARD_AGENT_STREAM_GRACE: must not be negative (0 turns the stream check off)")
 	}
+	if c.StreamPoll <= 0 {
+		return errors.New("SWITCHBOARD_STREAM_POLL: must be positive")
+	}
 	return nil
 }
 
@@ -240,6 +247,7 @@ func (c *config) logAttrs(secretSource string) []any {
 		slog.String("schedule_autoclose", c.ScheduleAutoClose),
 		slog.Duration("stall_requeue_after", c.StallRequeueAfter),
 		slog.Duration("agent_stream_grace", c.AgentStreamGrace),
+		slog.Duration("stream_poll", c.StreamPoll),
 	}
 }
 

@@ -167,6 +167,7 @@ func TestBadScheduleStopsStartUpWithOneLine(t *testing.T) {
 		{"bad @every", "SWITCHBOARD_SCHEDULE_SWEEP=@every soon", `SWITCHBOARD_SCHEDULE_SWEEP: "@every soon" is not a cron schedule`},
 		{"scheduler switch", "SWITCHBOARD_SCHEDULER=maybe", `SWITCHBOARD_SCHEDULER: "maybe" is not on or off`},
 		{"stream grace", "SWITCHBOARD_AGENT_STREAM_GRACE=-1s", "SWITCHBOARD_AGENT_STREAM_GRACE: must not be negative"},
+		{"stream poll", "SWITCHBOARD_STREAM_POLL=0s", "SWITCHBOARD_STREAM_POLL: must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

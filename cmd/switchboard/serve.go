@@ -104,6 +104,7 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	tw := newTwitterChannel(cfg, registry) // the Twitter channel (twitter.go)
 	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL, Twitter: tw.gateway})
 	defer startScheduler(cfg, svc, clock, log, registry)() // stops after HTTP has drained, before the database closes
+	defer startNotificationListener(db, svc, log)()        // the same
 	handler, err := api.New(api.Options{
 		Logger:       log,
 		Keys:         db,
@@ -112,6 +113,7 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 		Registry:     registry,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Version:      buildVersion(),
+		StreamPoll:   cfg.StreamPoll,
 		Mounts:       tw.mounts(svc, log),
 	})
 	if err != nil {
