@@ -312,63 +312,55 @@ func (s *Service) changeRules(ctx context.Context, actor Actor, ws WorkStreamID,
 		v            RuleSetVersion
 		defaultQueue QueueID
 	)
-	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		latest, err := tx.LockRuleSet(ctx, ws)
 		if err != nil {
-			return AuditEntry{}, err
+			return err
 		}
 		w, err := tx.WorkStream(ctx, ws)
 		if err != nil {
-			return AuditEntry{}, err
+			return err
 		}
+		defaultQueue = w.DefaultQueueID
 		current, err := tx.Rules(ctx, ws)
 		if err != nil {
-			return AuditEntry{}, err
+			return err
 		}
 		now := s.clock.Now()
 		next, entry, err := fn(tx, current, now)
 		if err != nil {
-			return AuditEntry{}, err
+			return err
 		}
 		renumber(next)
 		if err := checkRuleSet(next); err != nil {
-			return AuditEntry{}, err
+			return err
 		}
 		if !always && sameRules(current, next) {
 			// Nothing changes: no version, no audit entry.
-			defaultQueue, v = w.DefaultQueueID, RuleSetVersion{WorkStreamID: ws}
+			v = RuleSetVersion{WorkStreamID: ws}
 			if latest > 0 {
 				v, err = tx.RuleSetVersion(ctx, ws, latest)
 			}
-			return AuditEntry{}, errUnchanged{err}
+			return err
 		}
-		if err := tx.SaveRules(ctx, ws, next); err != nil {
-			return AuditEntry{}, err
-		}
-		v = RuleSetVersion{ID: NewID(now), WorkStreamID: ws, Number: latest + 1, Author: actor.Name, At: now,
-			Summary: entry.Summary, RuleCount: len(next), Rules: next}
-		if err := tx.CreateRuleSetVersion(ctx, v); err != nil {
-			return AuditEntry{}, err
-		}
-		defaultQueue = w.DefaultQueueID
-		entry.Summary = fmt.Sprintf("%s (work stream %s, rule set version %d)", entry.Summary, ws, v.Number)
-		return entry, nil
+		return s.audited(ctx, tx, actor, func() (AuditEntry, error) {
+			if err := tx.SaveRules(ctx, ws, next); err != nil {
+				return AuditEntry{}, err
+			}
+			v = RuleSetVersion{ID: NewID(now), WorkStreamID: ws, Number: latest + 1, Author: actor.Name, At: now,
+				Summary: entry.Summary, RuleCount: len(next), Rules: next}
+			if err := tx.CreateRuleSetVersion(ctx, v); err != nil {
+				return AuditEntry{}, err
+			}
+			entry.Summary = fmt.Sprintf("%s (work stream %s, rule set version %d)", entry.Summary, ws, v.Number)
+			return entry, nil
+		})
 	})
-	var same errUnchanged
-	if errors.As(err, &same) {
-		err = same.err
-	}
 	if err != nil {
 		return RuleSetVersion{}, "", err
 	}
 	return v, defaultQueue, nil
 }
-
-// errUnchanged ends a rule change that would change nothing, rolling back
-// its transaction; err is the error of reading the current version.
-type errUnchanged struct{ err error }
-
-func (e errUnchanged) Error() string { return "the rules are unchanged" }
 
 // sameRules reports whether two rule lists are the same rules in the same
 // order, whatever their update times.

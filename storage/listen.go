@@ -30,10 +30,6 @@ func notifyChannel(ctx context.Context, db *sql.DB) (string, error) {
 	return name, nil
 }
 
-// ErrNoListen is Listen's answer on SQLite: a single process, whose streams
-// are woken in-process.
-var ErrNoListen = errors.New("listen: SQLite has no other replicas to hear from")
-
 // Listen calls wake with the agent id of every notification committed by
 // any replica on the database (this one included), until ctx is done or
 // the connection fails; then it returns the error, and the caller listens
@@ -41,7 +37,8 @@ var ErrNoListen = errors.New("listen: SQLite has no other replicas to hear from"
 // on what was committed while it was not.
 func (db *DB) Listen(ctx context.Context, ready func(), wake func(engine.AgentID)) error {
 	if db.location.Dialect != Postgres {
-		return ErrNoListen
+		// One process, whose streams are woken in-process.
+		return errors.New("listen: SQLite has no other replicas to hear from")
 	}
 	conn, err := pgx.Connect(ctx, db.location.DSN)
 	if err != nil {

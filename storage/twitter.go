@@ -228,7 +228,7 @@ func (r *repo) CreateTwitterHandle(ctx context.Context, h engine.TwitterHandle) 
 
 // TwitterHandle returns one handle with its tokens opened.
 func (r *repo) TwitterHandle(ctx context.Context, id engine.HandleID) (engine.TwitterHandle, error) {
-	row, err := r.scanTwitterHandle(r.rawRow(ctx, `SELECT `+twitterHandleColumns+` FROM twitter_handles WHERE id = ?`, string(id)))
+	row, err := scanTwitterHandle(r.rawRow(ctx, `SELECT `+twitterHandleColumns+` FROM twitter_handles WHERE id = ?`, string(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return engine.TwitterHandle{}, notFoundHandle(id)
 	}
@@ -244,7 +244,7 @@ func (r *repo) TwitterHandle(ctx context.Context, id engine.HandleID) (engine.Tw
 const twitterHandleColumns = `id, application_id, name, work_stream_id, user_id, screen_name, access_token, access_token_secret,
 	status, status_reason, created_at, updated_at`
 
-func (r *repo) scanTwitterHandle(row *sql.Row) (twitterHandleRow, error) {
+func scanTwitterHandle(row *sql.Row) (twitterHandleRow, error) {
 	var h twitterHandleRow
 	err := row.Scan(&h.ID, &h.ApplicationID, &h.Name, &h.WorkStreamID, &h.UserID, &h.ScreenName, &h.AccessToken, &h.AccessTokenSecret,
 		&h.Status, &h.StatusReason, &h.CreatedAt, &h.UpdatedAt)
@@ -297,7 +297,7 @@ func (r *repo) TwitterHandleByUserID(ctx context.Context, app engine.Application
 	if userID == "" {
 		return engine.TwitterHandle{}, engine.Errorf(engine.ErrNotFound, "no Twitter user id given")
 	}
-	row, err := r.scanTwitterHandle(r.rawRow(ctx, `SELECT `+twitterHandleColumns+` FROM twitter_handles
+	row, err := scanTwitterHandle(r.rawRow(ctx, `SELECT `+twitterHandleColumns+` FROM twitter_handles
 		WHERE application_id = ? AND user_id = ?`, string(app), userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return engine.TwitterHandle{}, engine.Errorf(engine.ErrNotFound, "Twitter application %s has no handle for Twitter user %q", app, userID)

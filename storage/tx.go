@@ -59,9 +59,6 @@ func (r *repo) bind(query string) string {
 	if r.dialect != Postgres {
 		return query
 	}
-	if r.bound == nil {
-		return bindPostgres(query)
-	}
 	if q, ok := r.bound.Load(query); ok {
 		return q.(string)
 	}

@@ -77,6 +77,18 @@ func (c *channel) drain() {
 	c.t.Fatal("the outbox still had due messages after 20 runs")
 }
 
+// wantSentOnce checks that m reached the customer exactly once and is
+// recorded as sent, with its Twitter event id.
+func (c *channel) wantSentOnce(m engine.Message) {
+	c.t.Helper()
+	if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
+		c.t.Errorf("%d DMs on Twitter, want 1", n)
+	}
+	if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
+		c.t.Errorf("message: %+v", got)
+	}
+}
+
 func (c *channel) message(id engine.MessageID) engine.OutboxItem {
 	c.t.Helper()
 	m, err := c.db.OutboxMessage(c.ctx, id)
@@ -378,12 +390,7 @@ func TestOutboxCrashAfterSend(t *testing.T) {
 		if run := c.sendDue(); run.Recovered != 1 {
 			t.Fatalf("run = %+v", run)
 		}
-		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
-			t.Errorf("%d DMs on Twitter, want 1", n)
-		}
-		if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
-			t.Errorf("message: %+v", got)
-		}
+		c.wantSentOnce(m)
 	})
 }
 
@@ -419,12 +426,7 @@ func TestOutboxCrashAfterSendWhoseEchoArrived(t *testing.T) {
 		if run := c.sendDue(); run.Recovered != 1 || run.Sent != 0 {
 			t.Fatalf("run = %+v; want the message recovered, not sent again", run)
 		}
-		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
-			t.Errorf("%d DMs on Twitter, want 1", n)
-		}
-		if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
-			t.Errorf("message: %+v", got)
-		}
+		c.wantSentOnce(m)
 	})
 }
 
@@ -454,9 +456,7 @@ func TestOutboxCrashAfterSendOnABusyHandle(t *testing.T) {
 		if run := c.sendDue(); run.Recovered != 1 || run.Sent != 0 {
 			t.Fatalf("run = %+v; want the message recovered, not sent again", run)
 		}
-		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
-			t.Errorf("%d DMs on Twitter, want 1", n)
-		}
+		c.wantSentOnce(m)
 	})
 }
 
@@ -487,12 +487,7 @@ func TestOutboxCrashRecoveryWaitsOutARateLimitedSearch(t *testing.T) {
 		if run := c.sendDue(); run.Recovered != 1 || run.Sent != 0 {
 			t.Fatalf("run after the reset = %+v; want the message recovered", run)
 		}
-		if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
-			t.Errorf("%d DMs on Twitter, want 1", n)
-		}
-		if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
-			t.Errorf("message: %+v", got)
-		}
+		c.wantSentOnce(m)
 	})
 }
 

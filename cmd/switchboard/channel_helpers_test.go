@@ -1,11 +1,27 @@
 package main
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
+
+// forEachServeDB runs fn as two subtests, "sqlite" and "postgres", each
+// with the environment of a fresh database: a SQLite file, or a PostgreSQL
+// schema with its secret key.
+func forEachServeDB(t *testing.T, fn func(t *testing.T, dbEnv []string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, []string{"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "switchboard.db")})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, []string{"SWITCHBOARD_DATABASE_URL=" + storagetest.PostgresURL(t), "SWITCHBOARD_SECRET_KEY=" + strings.Repeat("ab", 32)})
+	})
+}
 
 // fakeChannel is a fake Twitter server with one application and a
 // business account whose portal tokens connect a handle.
@@ -44,4 +60,20 @@ func (f *fakeChannel) serviceEnv(t *testing.T, extra ...string) []string {
 	_ = ln.Close()
 	return append([]string{"SWITCHBOARD_LISTEN=" + addr, "SWITCHBOARD_PUBLIC_URL=http://" + addr, "SWITCHBOARD_LOG_FORMAT=json",
 		"SWITCHBOARD_TWITTER_API_URL=" + f.URL}, extra...)
+}
+
+// connectHandle creates, through the API at base (…/api/v1), the fake's
+// application and a handle of its business account on the work stream,
+// with the portal tokens; Twitter is then subscribed to deliver the
+// business account's DMs to the service.
+func (f *fakeChannel) connectHandle(t *testing.T, base, token, workStreamID string) {
+	t.Helper()
+	var app struct {
+		ID string `json:"id"`
+	}
+	apiCall(t, "POST", base+"/twitter/applications", token, map[string]any{"name": "Acme", "consumer_key": f.app.ConsumerKey,
+		"consumer_secret": f.app.ConsumerSecret}, &app)
+	apiCall(t, "POST", base+"/twitter/applications/"+app.ID+"/handles", token, map[string]any{"name": "Acme Help",
+		"work_stream_id": workStreamID, "user_id": f.business.ID, "screen_name": f.business.ScreenName,
+		"access_token": f.tok.Token, "access_token_secret": f.tok.Secret}, nil)
 }

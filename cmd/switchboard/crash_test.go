@@ -114,15 +114,12 @@ func TestCrashLosesNothing(t *testing.T) {
 	}
 	base := "http://" + addr + "/api/v1"
 
-	var queue, ws, twApp struct {
+	var queue, ws struct {
 		ID string `json:"id"`
 	}
 	apiCall(t, "POST", base+"/queues", admin, map[string]any{"name": "General"}, &queue)
 	apiCall(t, "POST", base+"/workstreams", admin, map[string]any{"name": "Care", "default_queue_id": queue.ID}, &ws)
-	apiCall(t, "POST", base+"/twitter/applications", admin, map[string]any{"name": "Acme", "consumer_key": ch.app.ConsumerKey,
-		"consumer_secret": ch.app.ConsumerSecret}, &twApp)
-	apiCall(t, "POST", base+"/twitter/applications/"+twApp.ID+"/handles", admin, map[string]any{"name": "Acme Help", "work_stream_id": ws.ID,
-		"user_id": ch.business.ID, "screen_name": ch.business.ScreenName, "access_token": ch.tok.Token, "access_token_secret": ch.tok.Secret}, nil)
+	ch.connectHandle(t, base, admin, ws.ID)
 	agentTokens := map[string]string{}
 	for _, name := range []string{"Ann", "Bob"} {
 		var agent struct {
@@ -240,7 +237,7 @@ func TestCrashLosesNothing(t *testing.T) {
 			replyTo[text] = c.ID
 		}
 	}
-	waitForLong(t, "a reply held by Twitter and load acknowledged", func() bool {
+	waitWithin(t, time.Minute, "a reply held by Twitter and load acknowledged", func() bool {
 		return fake.HeldSends() == 1 && acked.Load() >= crashKillAfterAck
 	})
 	first.kill(t)
@@ -282,7 +279,7 @@ func TestCrashLosesNothing(t *testing.T) {
 
 	// What users see through the API once the restarted service caught up.
 	var view channelView
-	waitForLong(t, "every DM stored and every reply sent", func() bool {
+	waitWithin(t, time.Minute, "every DM stored and every reply sent", func() bool {
 		view = readChannel(t, base, admin)
 		sent := 0
 		for _, text := range replies {
@@ -330,18 +327,6 @@ func TestCrashLosesNothing(t *testing.T) {
 	_, metrics := get(t, "http://"+addr+"/metrics", "")
 	if n := metricValue(metrics, `switchboard_twitter_sends_total{result="recovered"}`); n != 1 {
 		t.Errorf("after the restart the held reply was recovered %v times, want once (found on Twitter, not sent again); logs:\n%s", n, second.logs)
-	}
-}
-
-// waitForLong polls cond until it holds, failing after 60 seconds.
-func waitForLong(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 

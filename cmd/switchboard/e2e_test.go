@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
-	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 // TestWholeChannel runs the whole channel over real HTTP, on SQLite and on
@@ -40,19 +38,7 @@ import (
 //   - that agent accepts, ends and closes it, and the customer's next DM
 //     starts a new, returning conversation.
 func TestWholeChannel(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		env  func(t *testing.T) []string
-	}{
-		{"sqlite", func(t *testing.T) []string {
-			return []string{"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "sb.db")}
-		}},
-		{"postgres", func(t *testing.T) []string {
-			return []string{"SWITCHBOARD_DATABASE_URL=" + storagetest.PostgresURL(t), "SWITCHBOARD_SECRET_KEY=" + strings.Repeat("ef", 32)}
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) { wholeChannel(t, tc.env(t)) })
-	}
+	forEachServeDB(t, wholeChannel)
 }
 
 func wholeChannel(t *testing.T, dbEnv []string) {
@@ -562,10 +548,16 @@ func (s *agentStream) noMore(t *testing.T) {
 // waitFor polls cond until it holds, failing after ten seconds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitWithin(t, 10*time.Second, what, cond)
+}
+
+// waitWithin polls cond until it holds, failing after limit.
+func waitWithin(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

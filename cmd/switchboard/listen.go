@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -32,9 +31,6 @@ func startNotificationListener(db *storage.DB, svc *engine.Service, log *slog.Lo
 				svc.WakeAllAgents()
 			}, svc.WakeAgent)
 			if ctx.Err() != nil {
-				return
-			}
-			if errors.Is(err, storage.ErrNoListen) {
 				return
 			}
 			log.Warn("listening for other replicas' notifications failed; streams poll until it is back", "error", err, "retry_in", backoff)

@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 // TestMain lets tests run the real program as a child process: the test
@@ -127,55 +125,42 @@ func startService(t *testing.T, env []string) *service {
 }
 
 func TestServeKeepsDataAcrossRestarts(t *testing.T) {
-	tests := []struct {
-		name string
-		env  func(t *testing.T) []string
-	}{
-		{"sqlite", func(t *testing.T) []string {
-			return []string{"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "switchboard.db")}
-		}},
-		{"postgres", func(t *testing.T) []string {
-			return []string{"SWITCHBOARD_DATABASE_URL=" + storagetest.PostgresURL(t), "SWITCHBOARD_SECRET_KEY=" + strings.Repeat("ab", 32)}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := append(tt.env(t), "SWITCHBOARD_LISTEN=127.0.0.1:0", "SWITCHBOARD_LOG_FORMAT=json")
-			first := startService(t, env)
-			token := generatedToken(first.logs.String())
-			if token == "" {
-				t.Fatalf("first start printed no admin token:\n%s", first.logs)
+	forEachServeDB(t, func(t *testing.T, dbEnv []string) {
+		env := append(dbEnv, "SWITCHBOARD_LISTEN=127.0.0.1:0", "SWITCHBOARD_LOG_FORMAT=json")
+		first := startService(t, env)
+		token := generatedToken(first.logs.String())
+		if token == "" {
+			t.Fatalf("first start printed no admin token:\n%s", first.logs)
+		}
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if code, body := get(t, "http://"+first.addr+path, ""); code != 200 {
+				t.Errorf("GET %s = %d %s, want 200", path, code, body)
 			}
-			for _, path := range []string{"/healthz", "/readyz"} {
-				if code, body := get(t, "http://"+first.addr+path, ""); code != 200 {
-					t.Errorf("GET %s = %d %s, want 200", path, code, body)
-				}
-			}
-			if _, metrics := get(t, "http://"+first.addr+"/metrics", ""); !strings.Contains(metrics, "go_goroutines") || !strings.Contains(metrics, `switchboard_http_requests_total{method="GET",route="/readyz",status="200"}`) {
-				t.Errorf("/metrics lacks Go runtime or HTTP request metrics:\n%s", metrics)
-			}
-			if code, _ := get(t, "http://"+first.addr+"/api/v1/me", token); code != 200 {
-				t.Fatalf("the generated token is refused: %d", code)
-			}
-			if err := first.stop(); err != nil {
-				t.Fatalf("stop: %v", err)
-			}
-			if strings.Count(first.logs.String(), token) != 1 {
-				t.Errorf("the admin token appears more than once in the output")
-			}
+		}
+		if _, metrics := get(t, "http://"+first.addr+"/metrics", ""); !strings.Contains(metrics, "go_goroutines") || !strings.Contains(metrics, `switchboard_http_requests_total{method="GET",route="/readyz",status="200"}`) {
+			t.Errorf("/metrics lacks Go runtime or HTTP request metrics:\n%s", metrics)
+		}
+		if code, _ := get(t, "http://"+first.addr+"/api/v1/me", token); code != 200 {
+			t.Fatalf("the generated token is refused: %d", code)
+		}
+		if err := first.stop(); err != nil {
+			t.Fatalf("stop: %v", err)
+		}
+		if strings.Count(first.logs.String(), token) != 1 {
+			t.Errorf("the admin token appears more than once in the output")
+		}
 
-			second := startService(t, env)
-			if again := generatedToken(second.logs.String()); again != "" {
-				t.Errorf("second start generated another admin token")
-			}
-			if code, body := get(t, "http://"+second.addr+"/api/v1/me", token); code != 200 {
-				t.Errorf("token from before the restart: %d %s, want 200", code, body)
-			}
-			if err := second.stop(); err != nil {
-				t.Fatalf("stop: %v", err)
-			}
-		})
-	}
+		second := startService(t, env)
+		if again := generatedToken(second.logs.String()); again != "" {
+			t.Errorf("second start generated another admin token")
+		}
+		if code, body := get(t, "http://"+second.addr+"/api/v1/me", token); code != 200 {
+			t.Errorf("token from before the restart: %d %s, want 200", code, body)
+		}
+		if err := second.stop(); err != nil {
+			t.Fatalf("stop: %v", err)
+		}
+	})
 }
 
 func TestServeCreatesTheDatabaseInTheWorkingDirectory(t *testing.T) {
@@ -360,53 +345,42 @@ func TestBadConfigurationExitsWithOneClearLine(t *testing.T) {
 }
 
 func TestMigrateCommands(t *testing.T) {
-	tests := []struct {
-		name string
-		env  func(t *testing.T) []string
-	}{
-		{"sqlite", func(t *testing.T) []string {
-			return []string{"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "sb.db")}
-		}},
-		{"postgres", func(t *testing.T) []string { return []string{"SWITCHBOARD_DATABASE_URL=" + storagetest.PostgresURL(t)} }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := append(tt.env(t), "SWITCHBOARD_LOG_LEVEL=error")
-			migrate := func(args ...string) string {
-				t.Helper()
-				var out bytes.Buffer
-				if err := run(context.Background(), append([]string{"migrate"}, args...), env, &out, &out); err != nil {
-					t.Fatalf("migrate %v: %v\n%s", args, err, out.String())
-				}
-				return out.String()
+	forEachServeDB(t, func(t *testing.T, dbEnv []string) {
+		env := append(dbEnv, "SWITCHBOARD_LOG_LEVEL=error")
+		migrate := func(args ...string) string {
+			t.Helper()
+			var out bytes.Buffer
+			if err := run(context.Background(), append([]string{"migrate"}, args...), env, &out, &out); err != nil {
+				t.Fatalf("migrate %v: %v\n%s", args, err, out.String())
 			}
-			if out := migrate("status"); migrationState(out, "00001_foundation.sql") != "pending" {
-				t.Errorf("status on an empty database:\n%s", out)
-			}
-			if out := migrate("up"); !strings.Contains(out, "up   00001 00001_foundation.sql") {
-				t.Errorf("up:\n%s", out)
-			}
-			if out := migrate("status"); migrationState(out, "00001_foundation.sql") != "applied" {
-				t.Errorf("status after up:\n%s", out)
-			}
-			if out := migrate("down"); !strings.HasPrefix(out, "down ") || strings.Count(out, "\n") != 1 {
-				t.Errorf("down rolls back one migration; it printed:\n%s", out)
-			}
-			if out := migrate("status"); migrationState(out, "00001_foundation.sql") != "applied" || !strings.Contains(out, "pending") {
-				t.Errorf("status after one down:\n%s", out)
-			}
-			if out := migrate("down", "--to", "0"); !strings.Contains(out, "down 00001 00001_foundation.sql") {
-				t.Errorf("down --to 0:\n%s", out)
-			}
-			if out := migrate("status"); strings.Contains(out, "applied") {
-				t.Errorf("status after down --to 0 still shows applied migrations:\n%s", out)
-			}
-			migrate("up")
-			if out := migrate("up"); !strings.Contains(out, "nothing to do") {
-				t.Errorf("second up:\n%s", out)
-			}
-		})
-	}
+			return out.String()
+		}
+		if out := migrate("status"); migrationState(out, "00001_foundation.sql") != "pending" {
+			t.Errorf("status on an empty database:\n%s", out)
+		}
+		if out := migrate("up"); !strings.Contains(out, "up   00001 00001_foundation.sql") {
+			t.Errorf("up:\n%s", out)
+		}
+		if out := migrate("status"); migrationState(out, "00001_foundation.sql") != "applied" {
+			t.Errorf("status after up:\n%s", out)
+		}
+		if out := migrate("down"); !strings.HasPrefix(out, "down ") || strings.Count(out, "\n") != 1 {
+			t.Errorf("down rolls back one migration; it printed:\n%s", out)
+		}
+		if out := migrate("status"); migrationState(out, "00001_foundation.sql") != "applied" || !strings.Contains(out, "pending") {
+			t.Errorf("status after one down:\n%s", out)
+		}
+		if out := migrate("down", "--to", "0"); !strings.Contains(out, "down 00001 00001_foundation.sql") {
+			t.Errorf("down --to 0:\n%s", out)
+		}
+		if out := migrate("status"); strings.Contains(out, "applied") {
+			t.Errorf("status after down --to 0 still shows applied migrations:\n%s", out)
+		}
+		migrate("up")
+		if out := migrate("up"); !strings.Contains(out, "nothing to do") {
+			t.Errorf("second up:\n%s", out)
+		}
+	})
 }
 
 // migrationState reads the STATE column of a migration in `migrate status`.

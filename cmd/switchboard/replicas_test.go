@@ -23,16 +23,13 @@ func TestOfferReachesAStreamOnAnotherReplica(t *testing.T) {
 		"SWITCHBOARD_TWITTER_API_URL=" + fake.URL}, shared...))
 	apiB, apiA := "http://"+b.addr+"/api/v1", "http://"+a.addr+"/api/v1"
 
-	var queue, ws, app, agent struct {
+	var queue, ws, agent struct {
 		ID    string `json:"id"`
 		Token string `json:"token"`
 	}
 	apiCall(t, "POST", apiB+"/queues", admin, map[string]any{"name": "General"}, &queue)
 	apiCall(t, "POST", apiB+"/workstreams", admin, map[string]any{"name": "Care", "default_queue_id": queue.ID}, &ws)
-	apiCall(t, "POST", apiB+"/twitter/applications", admin, map[string]any{"name": "Acme", "consumer_key": fake.app.ConsumerKey,
-		"consumer_secret": fake.app.ConsumerSecret}, &app)
-	apiCall(t, "POST", apiB+"/twitter/applications/"+app.ID+"/handles", admin, map[string]any{"name": "Acme Help", "work_stream_id": ws.ID,
-		"user_id": fake.business.ID, "screen_name": fake.business.ScreenName, "access_token": fake.tok.Token, "access_token_secret": fake.tok.Secret}, nil)
+	fake.connectHandle(t, apiB, admin, ws.ID)
 	apiCall(t, "POST", apiB+"/agents", admin, map[string]any{"name": "Ann", "queue_ids": []string{queue.ID}}, &agent)
 	apiCall(t, "PUT", apiA+"/agents/"+agent.ID+"/presence", agent.Token, map[string]any{"presence": "available"}, nil)
 

@@ -16,7 +16,6 @@ import (
 
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
 	"github.com/switchboardhq/switchboard/engine"
-	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 // apiCall sends a JSON request with a bearer token and decodes the answer.
@@ -61,93 +60,76 @@ func apiCall(t *testing.T, method, url, token string, body any, out any) int {
 // ten seconds, and its routing history shows each requeue.
 func TestServeRequeuesAndEscalates(t *testing.T) {
 	const token = "test-admin-token-0123456789"
-	tests := []struct {
-		name string
-		env  func(t *testing.T) []string
-	}{
-		{"sqlite", func(t *testing.T) []string {
-			return []string{"SWITCHBOARD_DATABASE_URL=" + filepath.Join(t.TempDir(), "switchboard.db")}
-		}},
-		{"postgres", func(t *testing.T) []string {
-			return []string{"SWITCHBOARD_DATABASE_URL=" + storagetest.PostgresURL(t), "SWITCHBOARD_SECRET_KEY=" + strings.Repeat("ab", 32)}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakeChannel(t, "sched")
-			app, business, tok := fake.app, fake.business, fake.tok
-			customer := fake.AddUser(twittertest.User{ScreenName: "alice", Name: "Alice"})
-			svc := startService(t, fake.serviceEnv(t, append(tt.env(t), "SWITCHBOARD_ADMIN_TOKEN="+token, "SWITCHBOARD_SCHEDULE_SWEEP=@every 1s")...))
-			base := "http://" + svc.addr + "/api/v1"
-			var general, escalation, ws, twApp, handle struct {
-				ID string `json:"id"`
-			}
-			apiCall(t, "POST", base+"/queues", token, map[string]any{"name": "General"}, &general)
-			apiCall(t, "POST", base+"/queues", token, map[string]any{"name": "Escalation"}, &escalation)
-			apiCall(t, "POST", base+"/workstreams", token, map[string]any{"name": "Care", "channel": "twitter", "mode": "push",
-				"default_queue_id": general.ID, "requeue_after": "2s"}, &ws)
-			apiCall(t, "POST", base+"/workstreams/"+ws.ID+"/rules", token, map[string]any{"name": "Escalate",
-				"condition": "Conversation.RequeueCount >= 2", "queue_id": escalation.ID, "enabled": true}, nil)
-			apiCall(t, "POST", base+"/twitter/applications", token, map[string]any{"name": "Acme", "consumer_key": app.ConsumerKey,
-				"consumer_secret": app.ConsumerSecret, "environment_name": "prod"}, &twApp)
-			apiCall(t, "POST", base+"/twitter/applications/"+twApp.ID+"/handles", token, map[string]any{"name": "Acme Care",
-				"work_stream_id": ws.ID, "user_id": business.ID, "screen_name": business.ScreenName,
-				"access_token": tok.Token, "access_token_secret": tok.Secret}, &handle)
+	forEachServeDB(t, func(t *testing.T, dbEnv []string) {
+		fake := newFakeChannel(t, "sched")
+		business := fake.business
+		customer := fake.AddUser(twittertest.User{ScreenName: "alice", Name: "Alice"})
+		svc := startService(t, fake.serviceEnv(t, append(dbEnv, "SWITCHBOARD_ADMIN_TOKEN="+token, "SWITCHBOARD_SCHEDULE_SWEEP=@every 1s")...))
+		base := "http://" + svc.addr + "/api/v1"
+		var general, escalation, ws struct {
+			ID string `json:"id"`
+		}
+		apiCall(t, "POST", base+"/queues", token, map[string]any{"name": "General"}, &general)
+		apiCall(t, "POST", base+"/queues", token, map[string]any{"name": "Escalation"}, &escalation)
+		apiCall(t, "POST", base+"/workstreams", token, map[string]any{"name": "Care", "channel": "twitter", "mode": "push",
+			"default_queue_id": general.ID, "requeue_after": "2s"}, &ws)
+		apiCall(t, "POST", base+"/workstreams/"+ws.ID+"/rules", token, map[string]any{"name": "Escalate",
+			"condition": "Conversation.RequeueCount >= 2", "queue_id": escalation.ID, "enabled": true}, nil)
+		fake.connectHandle(t, base, token, ws.ID)
 
-			inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: customer.ID, To: business.ID, Text: "is anyone there?"})
-			if err != nil || len(inj.Deliveries) != 1 || !inj.Deliveries[0].OK() {
-				t.Fatalf("inject the DM: %+v, %v", inj, err)
-			}
-			var list struct {
-				Items []struct {
-					ID string `json:"id"`
-				} `json:"items"`
-			}
-			apiCall(t, "GET", base+"/conversations?work_stream_id="+ws.ID, token, nil, &list)
-			if len(list.Items) != 1 {
-				t.Fatalf("conversations after the DM: %+v", list)
-			}
-			var conv struct {
+		inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: customer.ID, To: business.ID, Text: "is anyone there?"})
+		if err != nil || len(inj.Deliveries) != 1 || !inj.Deliveries[0].OK() {
+			t.Fatalf("inject the DM: %+v, %v", inj, err)
+		}
+		var list struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		apiCall(t, "GET", base+"/conversations?work_stream_id="+ws.ID, token, nil, &list)
+		if len(list.Items) != 1 {
+			t.Fatalf("conversations after the DM: %+v", list)
+		}
+		var conv struct {
+			QueueID string `json:"queue_id"`
+			Routing []struct {
 				QueueID string `json:"queue_id"`
-				Routing []struct {
-					QueueID string `json:"queue_id"`
-					Reason  string `json:"reason"`
-				} `json:"routing"`
+				Reason  string `json:"reason"`
+			} `json:"routing"`
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			apiCall(t, "GET", base+"/conversations/"+list.Items[0].ID, token, nil, &conv)
+			if conv.QueueID == escalation.ID {
+				break
 			}
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				apiCall(t, "GET", base+"/conversations/"+list.Items[0].ID, token, nil, &conv)
-				if conv.QueueID == escalation.ID {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("after ten seconds the conversation is in queue %s (escalation is %s); routing %+v; logs:\n%s",
-						conv.QueueID, escalation.ID, conv.Routing, svc.logs)
-				}
-				time.Sleep(100 * time.Millisecond) // polling the API, bounded by the deadline
+			if time.Now().After(deadline) {
+				t.Fatalf("after ten seconds the conversation is in queue %s (escalation is %s); routing %+v; logs:\n%s",
+					conv.QueueID, escalation.ID, conv.Routing, svc.logs)
 			}
-			var got []string
-			for _, r := range conv.Routing {
-				q := map[string]string{general.ID: "General", escalation.ID: "Escalation"}[r.QueueID]
-				got = append(got, r.Reason+":"+q)
-			}
-			if want := "default:General requeue:General requeue:Escalation"; strings.Join(got, " ") != want {
-				t.Errorf("routing history = %s; want %s", strings.Join(got, " "), want)
-			}
-			if _, metrics := get(t, "http://"+svc.addr+"/metrics", ""); !strings.Contains(metrics, `switchboard_scheduler_changed_total{job="requeue"}`) {
-				t.Errorf("/metrics lacks the scheduler's counts:\n%s", metrics)
-			}
-			if !strings.Contains(svc.logs.String(), `"msg":"scheduler job ran","component":"scheduler","job":"requeue"`) {
-				t.Errorf("the requeue runs were not logged:\n%s", svc.logs)
-			}
-			if err := svc.stop(); err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(svc.logs.String(), `"msg":"scheduler stopped"`) {
-				t.Errorf("the scheduler did not stop cleanly:\n%s", svc.logs)
-			}
-		})
-	}
+			time.Sleep(100 * time.Millisecond) // polling the API, bounded by the deadline
+		}
+		var got []string
+		for _, r := range conv.Routing {
+			q := map[string]string{general.ID: "General", escalation.ID: "Escalation"}[r.QueueID]
+			got = append(got, r.Reason+":"+q)
+		}
+		if want := "default:General requeue:General requeue:Escalation"; strings.Join(got, " ") != want {
+			t.Errorf("routing history = %s; want %s", strings.Join(got, " "), want)
+		}
+		if _, metrics := get(t, "http://"+svc.addr+"/metrics", ""); !strings.Contains(metrics, `switchboard_scheduler_changed_total{job="requeue"}`) {
+			t.Errorf("/metrics lacks the scheduler's counts:\n%s", metrics)
+		}
+		if !strings.Contains(svc.logs.String(), `"msg":"scheduler job ran","component":"scheduler","job":"requeue"`) {
+			t.Errorf("the requeue runs were not logged:\n%s", svc.logs)
+		}
+		if err := svc.stop(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(svc.logs.String(), `"msg":"scheduler stopped"`) {
+			t.Errorf("the scheduler did not stop cleanly:\n%s", svc.logs)
+		}
+	})
 }
 
 func TestSchedulerOffServesOnly(t *testing.T) {
