@@ -55,18 +55,40 @@ type mediaResponse struct {
 }
 
 type messageResponse struct {
-	ID             string          `json:"id"`
-	Direction      string          `json:"direction"`
-	Text           string          `json:"text"`
-	Media          []mediaResponse `json:"media"`
-	QuickReply     string          `json:"quick_reply"`
-	TwitterEventID *string         `json:"twitter_event_id"`
-	AuthorAgentID  *string         `json:"author_agent_id"`
-	SentAt         string          `json:"sent_at"`
-	ReceivedAt     string          `json:"received_at"`
-	Delivery       *string         `json:"delivery_status"`
-	Attempts       int             `json:"attempts"`
-	LastError      string          `json:"last_error"`
+	ID         string          `json:"id"`
+	Direction  string          `json:"direction"`
+	Text       string          `json:"text"`
+	Media      []mediaResponse `json:"media"`
+	QuickReply string          `json:"quick_reply"`
+	// Features are what routing saw of a customer's message; empty on replies.
+	Features       featuresResponse `json:"features"`
+	TwitterEventID *string          `json:"twitter_event_id"`
+	AuthorAgentID  *string          `json:"author_agent_id"`
+	SentAt         string           `json:"sent_at"`
+	ReceivedAt     string           `json:"received_at"`
+	Delivery       *string          `json:"delivery_status"`
+	Attempts       int              `json:"attempts"`
+	LastError      string           `json:"last_error"`
+}
+
+type featuresResponse struct {
+	Hashtags     []string `json:"hashtags"`
+	URLs         []string `json:"urls"`
+	MediaKinds   []string `json:"media_kinds"`
+	Language     string   `json:"language"`
+	KnownContact bool     `json:"known_contact"`
+}
+
+func toFeaturesResponse(m engine.Message) featuresResponse {
+	f := m.Features
+	orEmpty := func(l []string) []string {
+		if l == nil {
+			return []string{}
+		}
+		return l
+	}
+	return featuresResponse{Hashtags: orEmpty(f.Hashtags), URLs: orEmpty(f.URLs), MediaKinds: orEmpty(f.MediaKinds),
+		Language: f.Language, KnownContact: f.KnownContact}
 }
 
 type routingResponse struct {
@@ -146,7 +168,7 @@ func toMessageResponse(m engine.Message) messageResponse {
 		media = append(media, mediaResponse{Type: x.Type, URL: x.URL})
 	}
 	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, QuickReply: m.QuickReply,
-		TwitterEventID: optional(m.TwitterEventID), AuthorAgentID: optional(string(m.AuthorAgentID)),
+		Features: toFeaturesResponse(m), TwitterEventID: optional(m.TwitterEventID), AuthorAgentID: optional(string(m.AuthorAgentID)),
 		SentAt: timestamp(m.SentAt), ReceivedAt: timestamp(m.ReceivedAt), Delivery: optional(string(m.Delivery)),
 		Attempts: m.Attempts, LastError: m.LastError}
 }

@@ -72,6 +72,9 @@ type Message struct {
 	Hashtags []string
 	// QuickReply is the metadata of the quick reply option the customer chose, empty if none.
 	QuickReply string
+	// Language is the message's language as an IETF code, when the channel
+	// tells it; empty otherwise.
+	Language string
 }
 
 // Channel is where the message arrived: the Twitter application and the

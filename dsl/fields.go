@@ -129,6 +129,7 @@ func newFieldTable() *fieldTable {
 		yesno("Message.HasURL", "whether the message contains a link", "true", func(c *Context) bool { return c.Message.HasURL }),
 		list("Message.Hashtags", "the hashtags in the message, without the #", `["outage"]`, func(c *Context) []string { return c.Message.Hashtags }),
 		text("Message.QuickReply", "the metadata of the quick reply option the customer chose, empty if none", `"billing"`, func(c *Context) string { return c.Message.QuickReply }),
+		text("Message.Language", "the message's language as an IETF code, when the channel tells it; empty otherwise", `"en"`, func(c *Context) string { return c.Message.Language }),
 
 		text("Channel.Kind", `the channel; always "twitter" here`, `"twitter"`, func(c *Context) string { return c.Channel.Kind }),
 		text("Channel.Application", "the name of the Twitter application the message came through", `"Acme Support"`, func(c *Context) string { return c.Channel.Application }),

@@ -177,7 +177,7 @@ func (g ruleGen) context() *Context {
 		},
 		Message: Message{
 			Text: g.pick(genTexts) + " " + g.pick(genTexts), Length: num(), HasMedia: g.r.IntN(2) == 0,
-			MediaType: g.pick(genTexts), HasURL: g.r.IntN(2) == 0, Hashtags: list(), QuickReply: g.pick(genTexts),
+			MediaType: g.pick(genTexts), HasURL: g.r.IntN(2) == 0, Hashtags: list(), QuickReply: g.pick(genTexts), Language: g.pick(genTexts),
 		},
 		Channel: Channel{Kind: "twitter", Application: g.pick(genTexts), Handle: g.pick(genTexts), HandleScreenName: g.pick(genTexts)},
 		Conversation: Conversation{

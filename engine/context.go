@@ -24,31 +24,35 @@ func (s *Service) EngagementContextOf(ctx context.Context, id ConversationID) (*
 	if err != nil {
 		return nil, "", err
 	}
-	var contact *Contact
-	known := false
-	if c.ContactID != "" {
-		ct, err := s.store.Contact(ctx, c.ContactID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, "", err
-		}
-		if err == nil {
-			contact, known = &ct, true
-		}
-	}
-	msgs, err := s.store.Messages(ctx, id)
+	contact, err := contactOf(ctx, s.store, c)
 	if err != nil {
 		return nil, "", err
 	}
-	var last Message
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Direction == Inbound {
-			last = msgs[i]
-			break
-		}
+	last, err := lastInbound(ctx, s.store, id)
+	if err != nil {
+		return nil, "", err
 	}
-	ec, err := s.engagementContext(ctx, s.store, ws, handle, c, contact, known, last, nil, nil, s.clock.Now())
+	ec, err := s.engagementContext(ctx, s.store, ws, handle, c, contact, last, s.clock.Now())
 	if err != nil {
 		return nil, "", err
 	}
 	return ec, ws.ID, nil
+}
+
+// contactOf returns the contact c is linked to, or nil when it is linked to
+// none (or the contact is gone).
+func contactOf(ctx context.Context, contacts interface {
+	Contact(ctx context.Context, id ContactID) (Contact, error)
+}, c Conversation) (*Contact, error) {
+	if c.ContactID == "" {
+		return nil, nil
+	}
+	ct, err := contacts.Contact(ctx, c.ContactID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &ct, nil
 }

@@ -139,7 +139,8 @@ type Message struct {
 	Text            string
 	Media           []Media
 	QuickReply      string
-	SentAt          time.Time // Twitter's time for the DM; messages are shown in this order
+	Features        MessageFeatures // inbound only: what routing saw of it
+	SentAt          time.Time       // Twitter's time for the DM; messages are shown in this order
 	ReceivedAt      time.Time
 	Delivery        DeliveryStatus // outbound only
 	Attempts        int

@@ -7,9 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"github.com/switchboardhq/switchboard/dsl"
 )
 
 // InboundMessage is a customer's direct message as a channel adapter hands
@@ -26,6 +23,7 @@ type InboundMessage struct {
 	URLs                  []string
 	Hashtags              []string
 	QuickReply            string // the metadata of the quick-reply option chosen
+	Language              string // the message's language as an IETF code, when the channel tells it
 }
 
 // IngestResult says what Ingest did with a message.
@@ -134,7 +132,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 	msg := Message{
 		ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: in.ApplicationID, Direction: Inbound,
 		TwitterEventID: in.EventID, SenderTwitterID: in.Customer.TwitterID, Text: in.Text, Media: in.Media,
-		QuickReply: in.QuickReply, SentAt: in.SentAt.UTC(), ReceivedAt: now,
+		QuickReply: in.QuickReply, Features: featuresOf(in, known), SentAt: in.SentAt.UTC(), ReceivedAt: now,
 	}
 	conv.MessageCount++
 	conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.SentAt)
@@ -143,7 +141,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 	if res.NewConversation {
 		// A new conversation is routed before it is stored, so that it is
 		// written once, with its queue.
-		d, err := s.decide(ctx, tx, ws, handle, &conv, contact, known, msg, in, now, ReasonMatched)
+		d, err := s.decide(ctx, tx, ws, handle, &conv, contact, msg, now, ReasonMatched)
 		if err != nil {
 			return err
 		}
@@ -187,7 +185,9 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 			conv.Status = StatusActive
 		} else {
 			previous := conv.AgentID
-			conv.Status, conv.AgentID, conv.CapacityUnits, conv.QueueID = StatusOpen, "", 0, ""
+			// It keeps its queue until routed again, as a requeue by the
+			// scheduler does, so that a rule sees where it was.
+			conv.Status, conv.AgentID, conv.CapacityUnits = StatusOpen, "", 0
 			conv.RequeueCount++
 			requeue = true
 			if err := fx.notify(previous, NoticeStatus, StatusNotice{ConversationID: string(conv.ID), Status: string(StatusOpen), Reason: "requeued: the customer wrote while you were away"}, now); err != nil {
@@ -195,12 +195,12 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 			}
 		}
 	}
-	if conv.Status == StatusOpen && conv.QueueID == "" {
+	if requeue || conv.Status == StatusOpen && conv.QueueID == "" {
 		reason := ReasonMatched
 		if requeue {
 			reason = ReasonRequeue
 		}
-		d, err := s.route(ctx, tx, ws, handle, &conv, contact, known, msg, in, now, reason)
+		d, err := s.route(ctx, tx, ws, handle, &conv, contact, msg, now, reason)
 		if err != nil {
 			return err
 		}
@@ -308,95 +308,4 @@ func profileChanged(old, p CustomerProfile) bool {
 		old.FriendsCount != p.FriendsCount || old.Verified != p.Verified || old.Protected != p.Protected ||
 		old.Location != p.Location || old.Description != p.Description || old.ProfileImageURL != p.ProfileImageURL ||
 		old.Language != p.Language
-}
-
-// route evaluates the work stream's current rule set for conv, records the
-// decision in its routing history, and puts it in the chosen queue. A rule
-// set that cannot be loaded routes to the default queue with reason error,
-// so that a customer is never left out of every queue.
-func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv *Conversation, contact *Contact, known bool, last Message, in InboundMessage, now time.Time, reason RoutingReason) (RoutingDecision, error) {
-	d, err := s.decide(ctx, tx, ws, handle, conv, contact, known, last, in, now, reason)
-	if err != nil {
-		return RoutingDecision{}, err
-	}
-	if err := tx.AppendRoutingDecision(ctx, d); err != nil {
-		return RoutingDecision{}, err
-	}
-	return d, nil
-}
-
-// decide is route without recording the decision: it evaluates the rules
-// and puts conv in the chosen queue. The caller appends d to the routing
-// history once the conversation is stored.
-func (s *Service) decide(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv *Conversation, contact *Contact, known bool, last Message, in InboundMessage, now time.Time, reason RoutingReason) (RoutingDecision, error) {
-	d := RoutingDecision{ID: NewID(now), ConversationID: conv.ID, At: now, QueueID: ws.DefaultQueueID}
-	set, err := s.ruleSetOf(ctx, s.ruleStoreFor(tx), ws)
-	if err != nil {
-		s.log.ErrorContext(ctx, "routing with the default queue: the rule set does not load", "work_stream_id", ws.ID, "error", err)
-		d.Reason, d.Error = ReasonError, err.Error()
-	} else {
-		ec, err := s.engagementContext(ctx, tx, ws, handle, *conv, contact, known, last, in.URLs, in.Hashtags, now)
-		if err != nil {
-			return RoutingDecision{}, err
-		}
-		decision := set.Route(ec)
-		d.RuleSetVersion, d.QueueID = decision.Version, QueueID(decision.QueueID)
-		d.Reason = ReasonDefault
-		if decision.Rule != nil {
-			d.RuleID, d.RuleName = decision.Rule.ID, decision.Rule.Name
-			d.Reason = ReasonMatched
-		}
-		if reason != ReasonMatched {
-			d.Reason = reason
-		}
-	}
-	conv.QueueID, conv.RoutedAt, conv.Status = d.QueueID, &now, StatusOpen
-	return d, nil
-}
-
-// engagementContext builds what a routing rule sees.
-func (s *Service) engagementContext(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv Conversation, contact *Contact, known bool, last Message, urls, hashtags []string, now time.Time) (*dsl.Context, error) {
-	app, err := tx.TwitterApplication(ctx, handle.ApplicationID)
-	if err != nil {
-		return nil, err
-	}
-	p := conv.Customer
-	ec := &dsl.Context{
-		Customer: dsl.Customer{
-			TwitterID: p.TwitterID, Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
-			Verified: p.Verified, Protected: p.Protected, Language: p.Language, Location: p.Location, Description: p.Description,
-			AccountCreatedAt: p.AccountCreatedAt, IsKnownContact: known, Tags: []string{},
-		},
-		Message: dsl.Message{
-			Text: last.Text, Length: utf8.RuneCountInString(last.Text), HasMedia: len(last.Media) > 0,
-			HasURL:   len(urls) > 0 || strings.Contains(last.Text, "http://") || strings.Contains(last.Text, "https://"),
-			Hashtags: hashtags, QuickReply: last.QuickReply,
-		},
-		Channel: dsl.Channel{Kind: ChannelTwitter, Application: app.Name, Handle: handle.Name, HandleScreenName: handle.ScreenName},
-		Conversation: dsl.Conversation{
-			IsNew: conv.MessageCount <= 1, IsReturning: conv.IsReturning, PreviousConversations: conv.PreviousConversations,
-			MessageCount: conv.MessageCount, RequeueCount: conv.RequeueCount, Status: string(conv.Status),
-			WaitMinutes: int(now.Sub(conv.CreatedAt) / time.Minute),
-		},
-	}
-	if ec.Message.Hashtags == nil {
-		ec.Message.Hashtags = []string{}
-	}
-	if len(last.Media) > 0 {
-		ec.Message.MediaType = last.Media[0].Type
-	}
-	if contact != nil {
-		ec.Customer.ContactID = string(contact.ID)
-		ec.Customer.Tags = append(ec.Customer.Tags, contact.Tags...)
-	}
-	if conv.QueueID != "" {
-		q, err := tx.Queue(ctx, conv.QueueID)
-		if err == nil {
-			ec.Conversation.Queue = q.Name
-		} else if !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-	}
-	ec.SetTime(now, ws.Location())
-	return ec, nil
 }

@@ -3,12 +3,9 @@ package engine
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
 )
 
 // The scheduler's jobs keep asynchronous work moving. Each is a method of
@@ -413,41 +410,15 @@ func (s *Service) reevaluate(ctx context.Context, tx Tx, ws WorkStream, c *Conve
 	if err != nil {
 		return RoutingDecision{}, err
 	}
-	var contact *Contact
-	known := false
-	if c.ContactID != "" {
-		ct, err := tx.Contact(ctx, c.ContactID)
-		switch {
-		case err == nil:
-			contact = &ct
-			known = ct.CreatedAt.Before(c.CreatedAt) // known before this conversation began
-		case !errors.Is(err, ErrNotFound):
-			return RoutingDecision{}, err
-		}
+	contact, err := contactOf(ctx, tx, *c)
+	if err != nil {
+		return RoutingDecision{}, err
 	}
 	last, err := lastInbound(ctx, tx, c.ID)
 	if err != nil {
 		return RoutingDecision{}, err
 	}
-	in := InboundMessage{Hashtags: hashtags(last.Text)}
-	return s.route(ctx, tx, ws, handle, c, contact, known, last, in, now, ReasonRequeue)
-}
-
-// hashtags returns the hashtags of a text without their #, as Twitter's
-// entities name them (the message does not keep the entities).
-func hashtags(text string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) }) {
-		tag, ok := strings.CutPrefix(f, "#")
-		if !ok {
-			continue
-		}
-		tag = strings.TrimRightFunc(tag, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' })
-		if tag != "" {
-			out = append(out, tag)
-		}
-	}
-	return out
+	return s.route(ctx, tx, ws, handle, c, contact, last, now, ReasonRequeue)
 }
 
 // batchTx is a batch's transaction with the lookups that a batch repeats

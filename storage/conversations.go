@@ -404,6 +404,7 @@ type messageRow struct {
 	Text            string
 	Media           string
 	QuickReply      string
+	Features        string
 	SentAt          time.Time
 	ReceivedAt      time.Time
 	DeliveryStatus  string
@@ -417,7 +418,7 @@ func toMessageRow(m engine.Message) messageRow {
 	return messageRow{ID: string(m.ID), ConversationID: string(m.ConversationID), ApplicationID: string(m.ApplicationID),
 		Direction: string(m.Direction), TwitterEventID: nullable(m.TwitterEventID), SenderTwitterID: m.SenderTwitterID,
 		AuthorAgentID: nullable(string(m.AuthorAgentID)), Text: m.Text, Media: jsonText(m.Media, "[]"), QuickReply: m.QuickReply,
-		SentAt: m.SentAt.UTC(), ReceivedAt: m.ReceivedAt.UTC(), DeliveryStatus: string(m.Delivery), Attempts: m.Attempts, LastError: m.LastError}
+		Features: jsonText(m.Features, "{}"), SentAt: m.SentAt.UTC(), ReceivedAt: m.ReceivedAt.UTC(), DeliveryStatus: string(m.Delivery), Attempts: m.Attempts, LastError: m.LastError}
 }
 
 func toEngineMessage(r messageRow) engine.Message {
@@ -426,6 +427,7 @@ func toEngineMessage(r messageRow) engine.Message {
 		AuthorAgentID: engine.AgentID(deref(r.AuthorAgentID)), Text: r.Text, Media: []engine.Media{}, QuickReply: r.QuickReply,
 		SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus), Attempts: r.Attempts, LastError: r.LastError}
 	_ = json.Unmarshal([]byte(r.Media), &m.Media)
+	_ = json.Unmarshal([]byte(r.Features), &m.Features)
 	return m
 }
 
@@ -434,10 +436,10 @@ func toEngineMessage(r messageRow) engine.Message {
 func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 	row := toMessageRow(m)
 	err := r.rawExec(ctx, `INSERT INTO messages (id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id,
-		author_agent_id, text, media, quick_reply, sent_at, received_at, delivery_status, attempts, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		author_agent_id, text, media, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		row.ID, row.ConversationID, row.ApplicationID, row.Direction, row.TwitterEventID, row.SenderTwitterID,
-		row.AuthorAgentID, row.Text, row.Media, row.QuickReply, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError)
+		row.AuthorAgentID, row.Text, row.Media, row.QuickReply, row.Features, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError)
 	if err != nil {
 		return translate(err, "store message", "Twitter event %s is stored already", m.TwitterEventID)
 	}
@@ -448,10 +450,10 @@ func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 func (r *repo) MessageByTwitterEvent(ctx context.Context, app engine.ApplicationID, eventID string) (engine.Message, error) {
 	var row messageRow
 	err := r.rawRow(ctx, `SELECT id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id, author_agent_id,
-		text, media, quick_reply, sent_at, received_at, delivery_status, attempts, last_error
+		text, media, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error
 		FROM messages WHERE application_id = ? AND twitter_event_id = ?`, string(app), eventID).Scan(&row.ID, &row.ConversationID,
 		&row.ApplicationID, &row.Direction, &row.TwitterEventID, &row.SenderTwitterID, &row.AuthorAgentID, &row.Text, &row.Media,
-		&row.QuickReply, &row.SentAt, &row.ReceivedAt, &row.DeliveryStatus, &row.Attempts, &row.LastError)
+		&row.QuickReply, &row.Features, &row.SentAt, &row.ReceivedAt, &row.DeliveryStatus, &row.Attempts, &row.LastError)
 	if err != nil {
 		return engine.Message{}, rawNotFound(err, "message by event", "no message for event %s", eventID)
 	}

@@ -39,7 +39,8 @@ func (db *DB) migrator(ctx context.Context) (*goose.Provider, error) {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	dialect := goose.DialectSQLite3
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	goMigs, _ := goMigrations(db.location.Dialect)
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(goMigs...)}
 	if db.location.Dialect == Postgres {
 		dialect = goose.DialectPostgres
 		// Replicas that start together take turns: an advisory lock per
@@ -75,9 +76,9 @@ func (db *DB) MigrateUp(ctx context.Context) ([]MigrationResult, error) {
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
-		return toResults(res), fmt.Errorf("migrate up: %w", err)
+		return toResults(db.location.Dialect, res), fmt.Errorf("migrate up: %w", err)
 	}
-	return toResults(res), nil
+	return toResults(db.location.Dialect, res), nil
 }
 
 // MigrateDown rolls back applied migrations down to version to (exclusive):
@@ -90,15 +91,15 @@ func (db *DB) MigrateDown(ctx context.Context, to int64) ([]MigrationResult, err
 	if to < 0 {
 		r, err := p.Down(ctx)
 		if err != nil {
-			return toResults([]*goose.MigrationResult{r}), fmt.Errorf("migrate down: %w", err)
+			return toResults(db.location.Dialect, []*goose.MigrationResult{r}), fmt.Errorf("migrate down: %w", err)
 		}
-		return toResults([]*goose.MigrationResult{r}), nil
+		return toResults(db.location.Dialect, []*goose.MigrationResult{r}), nil
 	}
 	res, err := p.DownTo(ctx, to)
 	if err != nil {
-		return toResults(res), fmt.Errorf("migrate down to %d: %w", to, err)
+		return toResults(db.location.Dialect, res), fmt.Errorf("migrate down to %d: %w", to, err)
 	}
-	return toResults(res), nil
+	return toResults(db.location.Dialect, res), nil
 }
 
 // MigrationStatus lists every known migration and whether it is applied.
@@ -115,7 +116,7 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
 	for _, s := range st {
 		out = append(out, Migration{
 			Version:   s.Source.Version,
-			Name:      path.Base(s.Source.Path),
+			Name:      migrationName(db.location.Dialect, s.Source),
 			Applied:   s.State == goose.StateApplied,
 			AppliedAt: s.AppliedAt,
 		})
@@ -123,13 +124,24 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
 	return out, nil
 }
 
-func toResults(rs []*goose.MigrationResult) []MigrationResult {
+// migrationName is the file name of a SQL migration, or the name a Go
+// migration is given.
+func migrationName(dialect Dialect, src *goose.Source) string {
+	if src.Type == goose.TypeGo {
+		if _, names := goMigrations(dialect); names[src.Version] != "" {
+			return names[src.Version]
+		}
+	}
+	return path.Base(src.Path)
+}
+
+func toResults(dialect Dialect, rs []*goose.MigrationResult) []MigrationResult {
 	out := make([]MigrationResult, 0, len(rs))
 	for _, r := range rs {
 		if r == nil || r.Source == nil {
 			continue
 		}
-		out = append(out, MigrationResult{Version: r.Source.Version, Name: path.Base(r.Source.Path), Direction: r.Direction, Duration: r.Duration})
+		out = append(out, MigrationResult{Version: r.Source.Version, Name: migrationName(dialect, r.Source), Direction: r.Direction, Duration: r.Duration})
 	}
 	return out
 }
