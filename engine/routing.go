@@ -48,6 +48,9 @@ func (s *Service) decide(ctx context.Context, tx Tx, ws WorkStream, handle Twitt
 		if reason != ReasonMatched {
 			d.Reason = reason
 		}
+		if s.onRouted != nil {
+			s.onRouted(ctx, ec, d)
+		}
 	}
 	conv.QueueID, conv.RoutedAt, conv.Status = d.QueueID, &now, StatusOpen
 	return d, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+
+	"github.com/switchboardhq/switchboard/dsl"
 )
 
 // Service is the engine's entry point for everything that changes or reads
@@ -22,6 +24,7 @@ type Service struct {
 	outboxWake chan struct{}
 	// eventNotes spaces out the writes of handles' newest events (channel.go).
 	eventNotes handleEventNotes
+	onRouted   func(ctx context.Context, ec *dsl.Context, d RoutingDecision)
 }
 
 // ServiceOptions are the dependencies and settings of a Service.
@@ -35,6 +38,10 @@ type ServiceOptions struct {
 	// Twitter is the Twitter API (sign-on, subscriptions, sending DMs,
 	// backfill); nil leaves those features unavailable.
 	Twitter TwitterGateway
+	// OnRouted, when set, is called with what the rules saw each time they
+	// decide a conversation's queue (ingest, requeue), before the decision
+	// is committed: for tracing routing. It must not keep ec.
+	OnRouted func(ctx context.Context, ec *dsl.Context, d RoutingDecision)
 }
 
 // NewService returns a Service over store.
@@ -46,7 +53,7 @@ func NewService(store Store, opts ServiceOptions) *Service {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter,
-		outboxWake: make(chan struct{}, 1)}
+		outboxWake: make(chan struct{}, 1), onRouted: opts.OnRouted}
 }
 
 // Actor is who asks for a change: the API key behind a request.
