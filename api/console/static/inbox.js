@@ -158,8 +158,8 @@ export async function inboxPage({ me, main, onLeave }) {
       state.threadError = null;
     } catch (err) { state.thread = null; state.threadError = err; }
     renderThread();
-    // A reply's delivery is not announced on the stream: look again while one is queued.
-    if (state.thread && state.thread.messages.some(m => m.direction === 'outbound' && (m.delivery_status === 'queued' || !m.delivery_status))) {
+    // A reply's delivery is not announced on the stream: look again while one is on its way.
+    if (state.thread && state.thread.messages.some(m => m.direction === 'outbound' && ['queued', 'sending'].includes(m.delivery_status || 'queued'))) {
       refresh = setTimeout(loadThread, 1000);
     }
   }
