@@ -194,4 +194,6 @@ func jsString(s string) string {
 }
 
 // sameText says whether two texts are equal once whitespace is folded.
-func sameText(a, b string) bool { return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ") }
+func sameText(a, b string) bool {
+	return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
+}
