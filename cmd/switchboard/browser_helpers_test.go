@@ -161,10 +161,17 @@ func (b *browserTab) click(sel, label string) {
 	}))
 }
 
-// screenshot saves the page as <test>-<n>-<name>.png under
-// SWITCHBOARD_SCREENSHOTS (default .ci/artifacts/screenshots).
-func (b *browserTab) screenshot(name string) {
+// screenshot saves the viewport as <test>-<n>-<name>.png under
+// SWITCHBOARD_SCREENSHOTS (default .ci/artifacts/screenshots), with the
+// element matching focus (when given) scrolled into the middle.
+func (b *browserTab) screenshot(name string, focus ...string) {
 	b.t.Helper()
+	for _, sel := range focus {
+		b.do("scroll to "+sel, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[any](fmt.Sprintf(`document.querySelector(%s).scrollIntoView({block: 'center'})`, jsString(sel)))(ctx, t)
+			return err
+		}))
+	}
 	dir := os.Getenv("SWITCHBOARD_SCREENSHOTS")
 	if dir == "" {
 		dir = filepath.Join("..", "..", ".ci", "artifacts", "screenshots")

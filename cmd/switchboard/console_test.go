@@ -47,7 +47,7 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.waitText("#cond-check", where)
 	tab.waitText("#cond-check", "Customer has no field FolowersCount")
 	tab.waitText("#cond-check .hint", "Customer.FollowersCount")
-	tab.screenshot("rule-with-a-typo")
+	tab.screenshot("rule-with-a-typo", "#cond-check")
 
 	tab.fill(`textarea[name="condition"]`, "Customer.FollowersCount > 10000")
 	tab.waitText("#cond-check", "The condition is valid")
@@ -66,7 +66,7 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 		tab.click("form button", "Run test")
 		tab.waitText(".trace .result", tc.result)
 		tab.waitText(".trace tbody tr", tc.trace)
-		tab.screenshot("rule-test-" + strings.ReplaceAll(tc.name, " ", "-"))
+		tab.screenshot("rule-test-"+strings.ReplaceAll(tc.name, " ", "-"), ".trace")
 	}
 
 	// The admin pages show what exists; a new key's token is shown once.

@@ -56,10 +56,10 @@ export async function rulesPage({ main, args }) {
           await load();
         } catch (err) { toast(err.message); }
       } })),
-      h('td', { class: 'actions' },
+      h('td', {}, h('div', { class: 'actions tight' },
         h('button', { type: 'button', class: 'small', disabled: i === 0, 'aria-label': 'Move up: ' + r.name, onclick: () => move(i, -1) }, '↑'),
         h('button', { type: 'button', class: 'small', disabled: i === state.rules.length - 1, 'aria-label': 'Move down: ' + r.name, onclick: () => move(i, 1) }, '↓'),
-        h('button', { type: 'button', class: 'small', onclick: () => { state.editing = r; renderEditor(); } }, 'Edit'))));
+        h('button', { type: 'button', class: 'small', onclick: () => { state.editing = r; renderEditor(); } }, 'Edit')))));
     const general = state.warnings.filter(w => !w.rule_id);
     mount(rulesEl, h('h2', { id: 'rules-h' }, `Routing rules of ${state.ws.name}`),
       h('p', { class: 'help' }, 'The first rule that matches routes the conversation; when none matches it goes to ', queueName(state.ws.default_queue_id), '.'),
@@ -71,7 +71,7 @@ export async function rulesPage({ main, args }) {
   function renderEditor() {
     const r = state.editing;
     const name = h('input', { name: 'rule_name', value: r ? r.name : '', required: true });
-    const cond = h('textarea', { name: 'condition', rows: 4, spellcheck: false, class: 'code', value: r ? r.condition : '', 'aria-describedby': 'cond-check' });
+    const cond = h('textarea', { name: 'condition', rows: 3, spellcheck: false, class: 'code', value: r ? r.condition : '', 'aria-describedby': 'cond-check' });
     const queue = select({ name: 'rule_queue' }, queues.map(q => [q.id, q.name]), r ? r.queue_id : state.ws.default_queue_id);
     const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: r ? r.enabled : true });
     const check = h('div', { id: 'cond-check', class: 'check', 'aria-live': 'polite' });
@@ -107,8 +107,9 @@ export async function rulesPage({ main, args }) {
     } },
     h('h2', { id: 'editor-h' }, r ? `Edit “${r.name}”` : 'New rule'),
     field('Name', name),
-    field('Condition', cond, 'For example: Customer.FollowersCount > 10000 && Message.Text contains "refund"'),
+    field('Condition', cond),
     check,
+    h('p', { class: 'help' }, 'For example: Customer.FollowersCount > 10000 && Message.Text contains "refund"'),
     field('Queue', queue),
     h('div', { class: 'field inline' }, enabled, h('label', { for: enabled.id = 'rule-enabled' }, 'Enabled')),
     saveErr,
@@ -119,7 +120,7 @@ export async function rulesPage({ main, args }) {
   }
 
   function renderTest() {
-    const ctx = h('textarea', { name: 'context', rows: 10, spellcheck: false, class: 'code', value: JSON.stringify(exampleContext, null, 2) });
+    const ctx = h('textarea', { name: 'context', rows: 6, spellcheck: false, class: 'code', value: JSON.stringify(exampleContext, null, 2) });
     const out = h('div', { 'aria-live': 'polite' });
     mount(testEl, h('form', { onsubmit: async (e) => {
       e.preventDefault();
