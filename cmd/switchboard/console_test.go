@@ -10,13 +10,23 @@ import (
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
 )
 
-// TestConsoleRuleWorkbench: an admin signs in, creates queues, a work
-// stream and a rule with a typo, sees the error where the typo is with the
-// hint, fixes it, and tests the rules against contexts.
-func TestConsoleRuleWorkbench(t *testing.T) {
-	forEachServeDB(t, consoleRuleWorkbench)
+// TestConsole drives the browser console in headless Chromium against the
+// real service, on SQLite and on PostgreSQL.
+func TestConsole(t *testing.T) {
+	for _, scenario := range []struct {
+		name string
+		run  func(t *testing.T, dbEnv []string)
+	}{
+		{"rule workbench", consoleRuleWorkbench},
+		{"agent inbox", consoleAgentInbox},
+	} {
+		t.Run(scenario.name, func(t *testing.T) { forEachServeDB(t, scenario.run) })
+	}
 }
 
+// consoleRuleWorkbench: an admin signs in, creates queues, a work stream
+// and a rule with a typo, sees the error where the typo is with the hint,
+// fixes it, and tests the rules against contexts.
 func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	const admin = "console-admin-token-0123456789"
 	svc := startService(t, append(dbEnv, "SWITCHBOARD_LISTEN=127.0.0.1:0", "SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_ADMIN_TOKEN="+admin))
@@ -86,14 +96,10 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.screenshot("twitter")
 }
 
-// TestConsoleAgentInbox: an agent goes available in the inbox, a signed DM
+// consoleAgentInbox: an agent goes available in the inbox, a signed DM
 // arrives through the webhook and is offered, the agent accepts and
 // replies, and Twitter receives the reply once; after a reload the thread
 // is intact.
-func TestConsoleAgentInbox(t *testing.T) {
-	forEachServeDB(t, consoleAgentInbox)
-}
-
 func consoleAgentInbox(t *testing.T, dbEnv []string) {
 	const admin = "console-admin-token-0123456789"
 	fake := newFakeChannel(t, "console")
@@ -117,6 +123,7 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 
 	tab := newBrowserTab(t, base)
 	tab.signIn(agent.Token)
+	tab.waitText("#who", "Ann · agent")
 	tab.waitText("#offers-h", "Offers")
 	tab.waitText(".pill", "connected")
 	tab.choose(`select[name="presence"]`, "Available")

@@ -21,6 +21,7 @@ const pages = {
 const main = document.getElementById('main');
 let me = null;
 let leave = null; // the open page's clean-up
+let shown = 0; // the number of the page opened last
 
 function signInPage(err) {
   const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: false });
@@ -51,8 +52,13 @@ function route() {
   if (leave) leave();
   leave = null;
   document.title = pages[page].title + ' · Switchboard';
-  const ctx = { me, main, args: rest, onLeave: (fn) => { leave = fn; } };
-  Promise.resolve(pages[page].render(ctx)).catch(err => mount(main, errorBox(err)));
+  // Each page renders into a view of its own: a page still loading when
+  // another opens renders into a detached view, and its clean-up runs at once.
+  const mine = ++shown;
+  const view = h('div');
+  mount(main, view);
+  const ctx = { me, main: view, args: rest, onLeave: (fn) => { if (mine === shown) leave = fn; else fn(); } };
+  Promise.resolve(pages[page].render(ctx)).catch(err => mount(view, errorBox(err)));
 }
 
 async function start() {
@@ -66,8 +72,10 @@ async function start() {
   }
   const allowed = Object.entries(pages).filter(([, p]) => p.roles.includes(me.role));
   mount(document.getElementById('nav'), h('ul', {}, allowed.map(([k, p]) => h('li', {}, h('a', { href: '#/' + k, 'data-page': k }, p.title)))));
+  // An agent's key is named after the key; the agent's own name reads better.
+  const who = me.agent_id ? await call('GET', '/agents/' + me.agent_id).then(a => a.name, () => me.name) : me.name;
   mount(document.getElementById('who'),
-    h('span', {}, `${me.name} · ${me.role}`),
+    h('span', {}, `${who} · ${me.role}`),
     h('button', { type: 'button', onclick: () => { if (leave) leave(); signOut(); location.hash = ''; signInPage(); } }, 'Sign out'));
   route();
 }
