@@ -104,7 +104,8 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 	const admin = "console-admin-token-0123456789"
 	fake := newFakeChannel(t, "console")
 	customer := fake.AddUser(twittertest.User{ScreenName: "bigfan", Name: "Big Fan", FollowersCount: 50000, Verified: true})
-	svc := startService(t, append(fake.serviceEnv(t, dbEnv...), "SWITCHBOARD_ADMIN_TOKEN="+admin))
+	env := append(fake.serviceEnv(t, dbEnv...), "SWITCHBOARD_ADMIN_TOKEN="+admin)
+	svc := startService(t, env)
 	base := "http://" + svc.addr
 	api := &apiClient{base: base + "/api/v1"}
 
@@ -119,7 +120,7 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 		ID    string `json:"id"`
 		Token string `json:"token"`
 	}
-	api.call(t, "POST", "/agents", admin, map[string]any{"name": "Ann", "queue_ids": []string{general.ID, vip.ID}}, 201, &agent)
+	api.call(t, "POST", "/agents", admin, map[string]any{"name": "Ann", "capacity": 3, "queue_ids": []string{general.ID, vip.ID}}, 201, &agent)
 
 	tab := newBrowserTab(t, base)
 	tab.signIn(agent.Token)
@@ -165,6 +166,29 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 		t.Errorf("after the reload the offers show %q; want none (the offer was accepted)", got)
 	}
 	tab.screenshot("thread-after-reload")
+
+	// The service restarts under the open tab: the stream reconnects with
+	// Last-Event-ID, and the next customer's offer shows once, the
+	// accepted one not again.
+	if err := svc.stop(); err != nil {
+		t.Fatal(err)
+	}
+	tab.waitText(".pill", "reconnecting")
+	startService(t, env)
+	newcomer := fake.AddUser(twittertest.User{ScreenName: "newbie", Name: "New Bie", FollowersCount: 12})
+	if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: newcomer.ID, To: fake.business.ID, Text: "hello?"}); err != nil || !inj.Deliveries[0].OK() {
+		t.Fatalf("inject the newcomer's DM: %+v %v", inj, err)
+	}
+	tab.waitText(`article.offer[aria-label="Offer from New Bie"]`, "General")
+	tab.waitText(".pill", "connected")
+	if got := tab.text("#offers-h + *"); !strings.Contains(got, "New Bie") {
+		t.Fatalf("the offers show %q; want New Bie's", got)
+	}
+	offers, err := chromedp.Run(tab.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('article.offer')].map(e => e.getAttribute('aria-label'))`))
+	if err != nil || len(offers) != 1 {
+		t.Errorf("after the reconnection the inbox offers %q (%v); want only New Bie's, once", offers, err)
+	}
+	tab.screenshot("offer-after-reconnecting")
 
 	fake.WaitDeliveries()
 	if n := countSent(fake.Messages(), fake.business.ID, []string{reply}); n[reply] != 1 {
