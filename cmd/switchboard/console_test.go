@@ -66,6 +66,16 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.waitText("table code", "Customer.FollowersCount > 10000")
 	tab.waitText("table", "VIP")
 
+	// A rule the first one hides is flagged by the static checks beside it.
+	tab.fill(`input[name="rule_name"]`, "Huge accounts")
+	tab.fill(`textarea[name="condition"]`, "Customer.FollowersCount > 50000")
+	tab.waitText("#cond-check", "The condition is valid")
+	tab.choose(`select[name="rule_queue"]`, "VIP")
+	tab.click("form button", "Add rule")
+	tab.waitText("table tbody tr:nth-child(2)", "Huge accounts")
+	tab.waitText("table tbody tr:nth-child(2) .warning", `rule "Big accounts" before it matches too`)
+	tab.screenshot("rule-warnings", "#rules-h")
+
 	for _, tc := range []struct {
 		name, context, result, trace string
 	}{
@@ -78,6 +88,16 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 		tab.waitText(".trace tbody tr", tc.trace)
 		tab.screenshot("rule-test-"+strings.ReplaceAll(tc.name, " ", "-"), ".trace")
 	}
+
+	// The hidden rule moves up, and a big account now matches it first.
+	tab.click(`button[aria-label="Move up: Huge accounts"]`, "↑")
+	tab.waitText("table tbody tr:nth-child(1)", "Huge accounts")
+	tab.waitText("table tbody tr:nth-child(2)", "Big accounts")
+	tab.fill(`textarea[name="context"]`, `{"Customer": {"FollowersCount": 60000}}`)
+	tab.click("form button", "Run test")
+	tab.waitText(".trace .result", "Matched “Huge accounts” → VIP")
+	tab.waitText(".trace tbody tr:nth-child(1)", "Huge accounts\ttrue")
+	tab.screenshot("rules-reordered", ".trace")
 
 	// The admin pages show what exists; a new key's token is shown once.
 	tab.open("#/keys")
