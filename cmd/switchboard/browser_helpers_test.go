@@ -172,9 +172,13 @@ func (b *browserTab) screenshot(name string, focus ...string) {
 			return err
 		}))
 	}
-	dir := os.Getenv("SWITCHBOARD_SCREENSHOTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", ".ci", "artifacts", "screenshots")
+	dir := screenshotDir()
+	prefix := unsafeChars.ReplaceAllString(b.t.Name(), "_") + "-"
+	if b.shot == 0 { // the screenshots of an earlier run of this test go
+		old, _ := filepath.Glob(filepath.Join(dir, prefix+"*.png"))
+		for _, f := range old {
+			_ = os.Remove(f)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatalf("screenshots: %v", err)
@@ -186,10 +190,19 @@ func (b *browserTab) screenshot(name string, focus ...string) {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
 	b.shot++
-	file := fmt.Sprintf("%s-%02d-%s.png", unsafeChars.ReplaceAllString(b.t.Name(), "_"), b.shot, name)
+	file := fmt.Sprintf("%s%02d-%s.png", prefix, b.shot, name)
 	if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
+}
+
+// screenshotDir is SWITCHBOARD_SCREENSHOTS, by default .ci/artifacts/screenshots
+// of the repository (tests run in the package's folder).
+func screenshotDir() string {
+	if dir := os.Getenv("SWITCHBOARD_SCREENSHOTS"); dir != "" {
+		return dir
+	}
+	return filepath.Join("..", "..", ".ci", "artifacts", "screenshots")
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)

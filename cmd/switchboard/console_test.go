@@ -109,7 +109,11 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	}
 	tab.screenshot("api-keys")
 	tab.open("#/agents")
-	tab.waitText("h1", "Agents")
+	tab.fill(`input[name="name"]`, "Ann")
+	tab.click("fieldset label", "VIP")
+	tab.click("form button", "Create")
+	tab.waitText(".notice", `The token of “Ann”. It is shown only this once`)
+	tab.waitText("table tbody tr", "Ann\toffline\t10\tVIP")
 	tab.screenshot("agents")
 	tab.open("#/twitter")
 	tab.waitText("h1", "Twitter")
