@@ -215,6 +215,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	fmt.Fprintf(stdout, "Switchboard demo: the service runs on a temporary SQLite database in %s\n", dir)
+	fmt.Fprintf(stdout, "  console:      %s/  (sign in with the admin token, or an agent's token below to watch its inbox)\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  API:          %s/api/v1\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  OpenAPI:      %s/openapi.json\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  fake Twitter: %s\n", fakeURL)
@@ -358,7 +359,7 @@ func setUpDemo(ctx context.Context, api *demoClient, admin, consumerKey, consume
 			return nil, fmt.Errorf("demo: create agent %s: %w", a.name, err)
 		}
 		w.agents = append(w.agents, demoAgent{id: agent.ID, name: a.name, token: agent.Token, rejectEvery: a.rejectEvery, awayFor: a.awayFor, availableFor: a.availFor})
-		fmt.Fprintf(stdout, "  %-4s %-22s %s\n", a.name, strings.Join(a.queues, ", "), a.note)
+		fmt.Fprintf(stdout, "  %-4s %-22s token %s  %s\n", a.name, strings.Join(a.queues, ", "), agent.Token, a.note)
 	}
 	return w, nil
 }

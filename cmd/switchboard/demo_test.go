@@ -37,6 +37,8 @@ func TestDemoRunsTheWholeChannel(t *testing.T) {
 		regexp.MustCompile(`admin token:\s+demo-[0-9a-f]{32}\n`),
 		regexp.MustCompile(`API:\s+http://127\.0\.0\.1:\d+/api/v1\n`),
 		regexp.MustCompile(`OpenAPI:\s+http://127\.0\.0\.1:\d+/openapi\.json\n`),
+		regexp.MustCompile(`console:\s+http://127\.0\.0\.1:\d+/ `),
+		regexp.MustCompile(`Ann\s+General, Billing\s+token \S{20,}`),
 		regexp.MustCompile(`fake Twitter:\s+http://127\.0\.0\.1:\d+\n`),
 		regexp.MustCompile(`Handle @AcmeHelp signed on through OAuth .*: active\n`),
 		regexp.MustCompile(`Demo stopped\.\n$`),

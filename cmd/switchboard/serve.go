@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/api/console"
 	"github.com/switchboardhq/switchboard/engine"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -105,6 +106,10 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL, Twitter: tw.gateway})
 	defer startScheduler(cfg, svc, clock, log, registry)() // stops after HTTP has drained, before the database closes
 	defer startNotificationListener(db, svc, log)()        // the same
+	consoleMounts, err := console.Mounts()                 // the browser console at /
+	if err != nil {
+		return err
+	}
 	handler, err := api.New(api.Options{
 		Logger:       log,
 		Keys:         db,
@@ -114,7 +119,7 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Version:      buildVersion(),
 		StreamPoll:   cfg.StreamPoll,
-		Mounts:       tw.mounts(svc, log),
+		Mounts:       append(tw.mounts(svc, log), consoleMounts...),
 	})
 	if err != nil {
 		return err

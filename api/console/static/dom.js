@@ -1,0 +1,70 @@
+// Small DOM helpers: elements are built with text nodes, never from HTML
+// strings, so nothing the API returns can become markup.
+
+// h builds an element: attrs sets properties (on* are listeners, class and
+// for are attributes), children are nodes, strings or arrays of them.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class' || k === 'for' || k.startsWith('aria-') || k.startsWith('data-') || k === 'role') el.setAttribute(k, v === true ? '' : v);
+    else el[k] = v;
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+// mount replaces the children of el.
+export function mount(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+let uid = 0;
+// field is a labelled control: a <label> bound to the control by id.
+export function field(label, control, help) {
+  if (!control.id) control.id = 'f' + (++uid);
+  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, help ? h('p', { class: 'help' }, help) : null);
+}
+
+// select builds a <select> of [value, text] options.
+export function select(attrs, options, selected) {
+  return h('select', attrs, options.map(([v, t]) => h('option', { value: v, selected: v === selected }, t)));
+}
+
+// toast shows a short message to screen readers and sighted users alike.
+export function toast(text) {
+  const t = document.getElementById('toast');
+  t.textContent = text;
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, 4000);
+}
+
+// errorText is an API error as one line a person can read.
+export function errorText(err) {
+  return err && err.message ? err.message : String(err);
+}
+
+// errorBox shows an error with its details, or nothing.
+export function errorBox(err) {
+  if (!err) return null;
+  const details = (err.details || []).map(d => h('li', {}, [d.field, d.message].filter(Boolean).join(': ')));
+  return h('div', { class: 'error', role: 'alert' }, errorText(err), details.length ? h('ul', {}, details) : null);
+}
+
+// when formats an RFC 3339 time for people.
+export function when(ts) {
+  if (!ts) return '';
+  const d = new Date(ts);
+  return isNaN(d) ? ts : d.toLocaleString();
+}

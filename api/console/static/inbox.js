@@ -1,0 +1,227 @@
+// The agent inbox: presence, live offers from the notification stream,
+// the agent's conversations and the open thread with its reply box.
+
+import { call, list } from './api.js';
+import { h, mount, field, select, toast, errorBox, when } from './dom.js';
+import { openStream } from './sse.js';
+
+const presences = ['available', 'busy', 'away', 'offline'];
+const openStatuses = ['offered', 'active', 'waiting', 'wrap-up'];
+
+export async function inboxPage({ me, main, onLeave }) {
+  const agentID = me.agent_id;
+  const store = {
+    lastId: 'switchboard.lastEventId.' + agentID,
+    offers: 'switchboard.offers.' + agentID,
+    selected: 'switchboard.selected.' + agentID,
+  };
+  const state = {
+    agent: await call('GET', '/agents/' + agentID),
+    queues: await list('/queues').catch(() => []),
+    offers: new Map(Object.entries(JSON.parse(sessionStorage.getItem(store.offers) || '{}'))),
+    conversations: [],
+    selected: sessionStorage.getItem(store.selected) || '',
+    thread: null,
+    threadError: null,
+    stream: 'connecting',
+  };
+  const queueName = (id) => (state.queues.find(q => q.id === id) || {}).name || id || '';
+
+  const presenceSel = select({ name: 'presence', onchange: async () => {
+    try {
+      state.agent = await call('PUT', `/agents/${agentID}/presence`, { presence: presenceSel.value });
+      toast('You are ' + presenceSel.value);
+    } catch (err) { toast(err.message); presenceSel.value = state.agent.presence; }
+  } }, presences.map(p => [p, p[0].toUpperCase() + p.slice(1)]), state.agent.presence);
+
+  const streamState = h('span', { class: 'pill', role: 'status' });
+  const offersEl = h('section', { class: 'offers', 'aria-labelledby': 'offers-h' });
+  const listEl = h('section', { class: 'convs', 'aria-labelledby': 'convs-h' });
+  const threadEl = h('section', { class: 'thread', 'aria-label': 'Conversation' });
+  mount(main,
+    h('div', { class: 'inbox' },
+      h('aside', { class: 'side' },
+        h('div', { class: 'card' }, field('Presence', presenceSel), h('p', { class: 'help' }, 'Live updates: ', streamState)),
+        offersEl, listEl),
+      threadEl));
+
+  const saveOffers = () => sessionStorage.setItem(store.offers, JSON.stringify(Object.fromEntries(state.offers)));
+
+  function renderOffers() {
+    const cards = [...state.offers.values()].map(o => {
+      const c = o.customer || {};
+      const r = o.routing || {};
+      const rule = r.rule_name ? `rule “${r.rule_name}”` : (r.reason === 'default' || !r.reason ? 'the default queue' : r.reason);
+      return h('article', { class: 'card offer', 'aria-label': 'Offer from ' + (c.name || c.screen_name) },
+        h('h3', {}, c.name || c.screen_name, c.verified ? h('span', { class: 'badge', title: 'Verified account' }, '✔ verified') : null),
+        h('dl', { class: 'facts' },
+          h('dt', {}, 'Handle'), h('dd', {}, '@' + c.screen_name),
+          h('dt', {}, 'Followers'), h('dd', {}, Number(c.followers_count || 0).toLocaleString()),
+          h('dt', {}, 'Customer'), h('dd', {}, c.is_returning ? `returning (${c.previous_conversations} earlier)` : 'new'),
+          h('dt', {}, 'Queue'), h('dd', {}, o.queue_name || queueName(o.queue_id)),
+          h('dt', {}, 'Routed by'), h('dd', {}, rule)),
+        (o.last_messages || []).length ? h('blockquote', {}, o.last_messages[o.last_messages.length - 1].text) : null,
+        h('p', { class: 'countdown', 'data-expires': o.expires_at, 'aria-live': 'off' }, countdown(o.expires_at)),
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', class: 'primary', onclick: () => decide(o.conversation_id, 'accept') }, 'Accept'),
+          h('button', { type: 'button', onclick: () => decide(o.conversation_id, 'reject') }, 'Reject')));
+    });
+    mount(offersEl, h('h2', { id: 'offers-h' }, 'Offers'), cards.length ? cards : h('p', { class: 'muted' }, 'No offers right now.'));
+  }
+
+  function renderList() {
+    const mine = state.conversations.filter(c => c.agent_id === agentID && openStatuses.includes(c.status));
+    mount(listEl, h('h2', { id: 'convs-h' }, 'My conversations'),
+      mine.length ? h('ul', { class: 'convlist' }, mine.map(c => h('li', {},
+        h('button', { type: 'button', class: c.id === state.selected ? 'conv current' : 'conv', 'aria-current': c.id === state.selected ? 'true' : null,
+          onclick: () => openThread(c.id) },
+        h('strong', {}, c.customer.name || c.customer.screen_name), ' ', h('span', { class: 'status s-' + c.status }, c.status),
+        h('span', { class: 'muted small' }, ' @' + c.customer.screen_name + ' · ' + c.message_count + ' messages')))))
+        : h('p', { class: 'muted' }, 'None yet. Accept an offer to start.'));
+  }
+
+  function renderThread() {
+    const t = state.thread;
+    if (!t) { mount(threadEl, state.threadError ? errorBox(state.threadError) : h('p', { class: 'muted' }, 'Pick a conversation to read it.')); return; }
+    const c = t.customer;
+    const mine = t.agent_id === agentID;
+    const reply = h('textarea', { name: 'reply', rows: 3, required: true, disabled: !mine || t.status === 'closed' });
+    const act = (name, label) => h('button', { type: 'button', onclick: () => workflow(t.id, name) }, label);
+    const transferSel = select({ name: 'transfer_queue' }, [['', 'Choose a queue…'], ...state.queues.map(q => [q.id, q.name])], '');
+    mount(threadEl,
+      h('header', { class: 'thread-h' },
+        h('h2', {}, c.name || c.screen_name, ' ', h('span', { class: 'muted' }, '@' + c.screen_name)),
+        h('p', {}, h('span', { class: 'status s-' + t.status }, t.status), ' · ', Number(c.followers_count).toLocaleString(), ' followers',
+          c.verified ? ' · verified' : '', t.is_returning ? ` · returning (${t.previous_conversations} earlier)` : ' · new customer',
+          ' · queue ', queueName(t.queue_id))),
+      h('ol', { class: 'messages', 'aria-label': 'Messages' }, t.messages.map(m => h('li', { class: 'msg ' + m.direction },
+        h('p', { class: 'text' }, m.text),
+        (m.media || []).map(md => h('p', {}, h('a', { href: md.url, target: '_blank', rel: 'noopener noreferrer' }, (md.type || 'media') + ': ' + md.url))),
+        h('p', { class: 'meta' }, when(m.sent_at || m.received_at), m.direction === 'outbound' ? delivery(t.id, m) : null)))),
+      mine && t.status !== 'closed' ? h('form', { class: 'reply', onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          await call('POST', `/conversations/${t.id}/messages`, { text: reply.value });
+          reply.value = '';
+          await loadThread();
+        } catch (err) { toast(err.message); }
+      } }, field('Reply to ' + (c.name || c.screen_name), reply), h('button', { type: 'submit', class: 'primary' }, 'Send')) : null,
+      mine ? h('div', { class: 'actions' },
+        ['active'].includes(t.status) ? act('wait', 'Wait for the customer') : null,
+        ['active', 'waiting'].includes(t.status) ? act('end', 'End') : null,
+        t.status !== 'closed' ? act('close', 'Close') : null,
+        t.status !== 'closed' ? h('span', { class: 'transfer' }, field('Transfer to queue', transferSel),
+          h('button', { type: 'button', onclick: () => transferSel.value && workflow(t.id, 'transfer', { queue_id: transferSel.value }) }, 'Transfer')) : null) : null);
+  }
+
+  function delivery(convID, m) {
+    const s = m.delivery_status || 'queued';
+    return h('span', { class: 'delivery d-' + s }, ' · ', s === 'failed' ? `failed: ${m.last_error || 'unknown reason'}` : s,
+      s === 'failed' ? h('button', { type: 'button', class: 'small', onclick: async () => {
+        try { await call('POST', `/conversations/${convID}/messages/${m.id}/retry`); await loadThread(); } catch (err) { toast(err.message); }
+      } }, 'Retry') : null);
+  }
+
+  async function decide(id, what) {
+    try {
+      await call('POST', `/conversations/${id}/${what}`, what === 'reject' ? {} : undefined);
+      state.offers.delete(id);
+      saveOffers();
+      renderOffers();
+      await loadList();
+      if (what === 'accept') await openThread(id);
+    } catch (err) { toast(err.message); state.offers.delete(id); saveOffers(); renderOffers(); }
+  }
+
+  async function workflow(id, what, body) {
+    try {
+      await call('POST', `/conversations/${id}/${what}`, body);
+      toast('Done: ' + what);
+      await loadList();
+      await loadThread();
+    } catch (err) { toast(err.message); }
+  }
+
+  async function openThread(id) {
+    state.selected = id;
+    sessionStorage.setItem(store.selected, id);
+    await loadThread();
+    renderList();
+  }
+
+  let refresh = null;
+  async function loadThread() {
+    clearTimeout(refresh);
+    if (!state.selected) { state.thread = null; renderThread(); return; }
+    try {
+      state.thread = await call('GET', '/conversations/' + state.selected);
+      state.threadError = null;
+    } catch (err) { state.thread = null; state.threadError = err; }
+    renderThread();
+    // A reply's delivery is not announced on the stream: look again while one is on its way.
+    if (state.thread && state.thread.messages.some(m => m.direction === 'outbound' && ['queued', 'sending'].includes(m.delivery_status || 'queued'))) {
+      refresh = setTimeout(loadThread, 1000);
+    }
+  }
+
+  async function loadList() {
+    try {
+      state.conversations = await list('/conversations?agent_id=' + agentID);
+    } catch (err) { toast(err.message); }
+    // Offers kept from before a reload stay only while they are still this agent's.
+    for (const id of state.offers.keys()) {
+      const c = state.conversations.find(x => x.id === id);
+      if (!c || c.status !== 'offered' || c.offered_agent_id !== agentID) state.offers.delete(id);
+    }
+    saveOffers();
+    renderOffers();
+    renderList();
+  }
+
+  function onEvent(ev) {
+    let data = {};
+    try { data = JSON.parse(ev.data); } catch { return; }
+    if (ev.event === 'offer') {
+      if (new Date(data.expires_at) <= Date.now()) return; // an old offer replayed to a new tab
+      state.offers.set(data.conversation_id, data);
+      saveOffers();
+      renderOffers();
+      return;
+    }
+    if (ev.event === 'offer_withdrawn' || (ev.event === 'status' && data.status !== 'offered')) {
+      if (state.offers.delete(data.conversation_id)) { saveOffers(); renderOffers(); }
+    }
+    loadList();
+    if (data.conversation_id === state.selected) loadThread();
+  }
+
+  const labels = { open: 'connected', reconnecting: 'reconnecting…', stopped: 'stopped', connecting: 'connecting…' };
+  const setStream = (s, err) => {
+    streamState.textContent = labels[s] || s;
+    streamState.className = 'pill p-' + s;
+    if (err) toast(err.message);
+  };
+  setStream('connecting');
+  const stream = openStream(`/api/v1/agents/${agentID}/notifications`, {
+    lastId: sessionStorage.getItem(store.lastId) || '',
+    saveId: (id) => sessionStorage.setItem(store.lastId, id),
+    onEvent,
+    onState: setStream,
+  });
+  const ticker = setInterval(() => {
+    for (const el of document.querySelectorAll('[data-expires]')) el.textContent = countdown(el.dataset.expires);
+  }, 1000);
+  onLeave(() => { stream.stop(); clearInterval(ticker); clearTimeout(refresh); });
+
+  renderOffers();
+  await loadList();
+  await loadThread();
+}
+
+// countdown is the time left to answer an offer.
+function countdown(expires) {
+  const left = Math.round((new Date(expires) - Date.now()) / 1000);
+  if (!(left > 0)) return 'The offer has expired';
+  const m = Math.floor(left / 60), s = left % 60;
+  return `Expires in ${m ? m + ' min ' : ''}${s} s`;
+}

@@ -1,0 +1,172 @@
+// The analyst's rule workbench: a work stream's ordered rules, a condition
+// editor that the API checks as one types, the static checks' warnings, and
+// a test panel that explains how a context would be routed.
+
+import { call, list } from './api.js';
+import { h, mount, field, select, toast, errorBox } from './dom.js';
+
+const exampleContext = {
+  Customer: { ScreenName: 'bigfan', FollowersCount: 12000, Verified: false },
+  Message: { Text: 'I want a refund' },
+};
+
+export async function rulesPage({ main, args }) {
+  const [streams, queues] = await Promise.all([list('/workstreams'), list('/queues')]);
+  if (!streams.length) {
+    mount(main, h('h1', {}, 'Rules'), h('p', {}, 'There is no work stream yet. ', h('a', { href: '#/workstreams' }, 'Create one'), ' first.'));
+    return;
+  }
+  const state = { ws: streams.find(w => w.id === args[0]) || streams[0], rules: [], warnings: [], editing: null };
+  const queueName = (id) => (queues.find(q => q.id === id) || {}).name || id;
+
+  const wsSel = select({ name: 'work_stream', onchange: () => { location.hash = '#/rules/' + wsSel.value; } },
+    streams.map(w => [w.id, w.name]), state.ws.id);
+  const rulesEl = h('section', { 'aria-labelledby': 'rules-h' });
+  const editorEl = h('section', { class: 'card', 'aria-labelledby': 'editor-h' });
+  const testEl = h('section', { class: 'card', 'aria-labelledby': 'test-h' });
+  mount(main, h('div', { class: 'pagehead' }, h('h1', {}, 'Rules'), field('Work stream', wsSel)),
+    rulesEl, h('div', { class: 'two' }, editorEl, testEl));
+
+  async function load() {
+    state.rules = await list(`/workstreams/${state.ws.id}/rules`);
+    state.rules.sort((a, b) => a.position - b.position);
+    renderRules();
+  }
+
+  function renderRules() {
+    const warningsOf = (id) => state.warnings.filter(w => w.rule_id === id);
+    const move = async (i, d) => {
+      const ids = state.rules.map(r => r.id);
+      [ids[i], ids[i + d]] = [ids[i + d], ids[i]];
+      try {
+        const res = await call('PUT', `/workstreams/${state.ws.id}/rules/order`, { rule_ids: ids });
+        // The reorder's answer carries no static checks: the old warnings no longer apply.
+        state.warnings = (res && res.warnings) || [];
+        await load();
+      } catch (err) { toast(err.message); }
+    };
+    const rows = state.rules.map((r, i) => h('tr', {},
+      h('td', {}, String(i + 1)),
+      h('td', {}, r.name, warningsOf(r.id).map(w => h('p', { class: 'warning' }, '⚠ ', w.message))),
+      h('td', {}, h('code', {}, r.condition)),
+      h('td', {}, queueName(r.queue_id)),
+      h('td', {}, h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': 'Enabled: ' + r.name, onchange: async (e) => {
+        try {
+          const res = await call('PATCH', `/workstreams/${state.ws.id}/rules/${r.id}`, { enabled: e.target.checked });
+          state.warnings = res.warnings || [];
+          await load();
+        } catch (err) { toast(err.message); }
+      } })),
+      h('td', {}, h('div', { class: 'actions tight' },
+        h('button', { type: 'button', class: 'small', disabled: i === 0, 'aria-label': 'Move up: ' + r.name, onclick: () => move(i, -1) }, '↑'),
+        h('button', { type: 'button', class: 'small', disabled: i === state.rules.length - 1, 'aria-label': 'Move down: ' + r.name, onclick: () => move(i, 1) }, '↓'),
+        h('button', { type: 'button', class: 'small', onclick: () => { state.editing = r; renderEditor(); } }, 'Edit')))));
+    const general = state.warnings.filter(w => !w.rule_id);
+    mount(rulesEl, h('h2', { id: 'rules-h' }, `Routing rules of ${state.ws.name}`),
+      h('p', { class: 'help' }, 'The first rule that matches routes the conversation; when none matches it goes to ', queueName(state.ws.default_queue_id), '.'),
+      general.map(w => h('p', { class: 'warning' }, '⚠ ', w.message)),
+      rows.length ? h('table', {}, h('thead', {}, h('tr', {}, ['#', 'Name', 'Condition', 'Queue', 'Enabled', ''].map(t => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))
+        : h('p', { class: 'muted' }, 'No rules yet: every conversation goes to the default queue.'));
+  }
+
+  function renderEditor() {
+    const r = state.editing;
+    const name = h('input', { name: 'rule_name', value: r ? r.name : '', required: true });
+    const cond = h('textarea', { name: 'condition', rows: 3, spellcheck: false, class: 'code', value: r ? r.condition : '', 'aria-describedby': 'cond-check' });
+    const queue = select({ name: 'rule_queue' }, queues.map(q => [q.id, q.name]), r ? r.queue_id : state.ws.default_queue_id);
+    const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: r ? r.enabled : true });
+    const check = h('div', { id: 'cond-check', class: 'check', 'aria-live': 'polite' });
+    const saveErr = h('div');
+    let seq = 0, timer = null;
+    const validate = () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++seq;
+        if (!cond.value.trim()) { mount(check); return; }
+        const rule = { name: name.value || 'draft', condition: cond.value, queue_id: queue.value, enabled: true };
+        try {
+          await call('POST', `/workstreams/${state.ws.id}/rules/test`, { context: {}, rules: [rule] });
+          if (mine === seq) mount(check, h('p', { class: 'ok' }, '✓ The condition is valid.'));
+        } catch (err) {
+          if (mine === seq) mount(check, problems(err, cond.value));
+        }
+      }, 250);
+    };
+    cond.addEventListener('input', validate);
+    const form = h('form', { onsubmit: async (e) => {
+      e.preventDefault();
+      const body = { name: name.value, condition: cond.value, queue_id: queue.value, enabled: enabled.checked };
+      try {
+        const res = r ? await call('PATCH', `/workstreams/${state.ws.id}/rules/${r.id}`, body)
+          : await call('POST', `/workstreams/${state.ws.id}/rules`, body);
+        state.warnings = res.warnings || [];
+        state.editing = null;
+        toast(`Saved “${res.name}”: rule set version ${res.version}`);
+        await load();
+        renderEditor();
+      } catch (err) { mount(saveErr, err.status === 422 ? problems(err, cond.value) : errorBox(err)); }
+    } },
+    h('h2', { id: 'editor-h' }, r ? `Edit “${r.name}”` : 'New rule'),
+    field('Name', name),
+    field('Condition', cond),
+    check,
+    h('p', { class: 'help' }, 'For example: Customer.FollowersCount > 10000 && Message.Text contains "refund"'),
+    field('Queue', queue),
+    h('div', { class: 'field inline' }, enabled, h('label', { for: enabled.id = 'rule-enabled' }, 'Enabled')),
+    saveErr,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, r ? 'Save rule' : 'Add rule'),
+      r ? h('button', { type: 'button', onclick: () => { state.editing = null; renderEditor(); } }, 'Cancel') : null));
+    mount(editorEl, form);
+    if (r) validate();
+  }
+
+  function renderTest() {
+    const ctx = h('textarea', { name: 'context', rows: 6, spellcheck: false, class: 'code', value: JSON.stringify(exampleContext, null, 2) });
+    const out = h('div', { 'aria-live': 'polite' });
+    mount(testEl, h('form', { onsubmit: async (e) => {
+      e.preventDefault();
+      let context;
+      try { context = JSON.parse(ctx.value); } catch (err) { mount(out, h('div', { class: 'error', role: 'alert' }, 'The context is not valid JSON: ' + err.message)); return; }
+      try {
+        const res = await call('POST', `/workstreams/${state.ws.id}/rules/test`, { context });
+        mount(out, trace(res));
+      } catch (err) { mount(out, err.status === 422 ? problems(err, '') : errorBox(err)); }
+    } },
+    h('h2', { id: 'test-h' }, 'Test the rules'),
+    field('Engagement context (JSON)', ctx, 'Fields left out take their zero values.'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Run test')), out));
+  }
+
+  function trace(res) {
+    const matched = res.matched_rule;
+    return h('div', { class: 'trace' },
+      h('p', { class: 'result' }, matched ? `Matched “${matched.name}” → ${queueName(res.queue_id)}` : `No rule matched → ${queueName(res.queue_id)} (default queue)`),
+      h('table', {}, h('caption', {}, `Trace (rule set version ${res.version})`),
+        h('thead', {}, h('tr', {}, ['Rule', 'Result', 'Values'].map(t => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, (res.trace || []).map(t => h('tr', {},
+          h('td', {}, t.rule_name || t.rule_id),
+          h('td', { class: t.error ? 'bad' : (t.result ? 'good' : '') }, t.error ? 'error: ' + t.error : (t.result ? 'true' : 'false')),
+          h('td', {}, h('code', {}, Object.entries(t.values || {}).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', '))))))));
+  }
+
+  await load();
+  renderEditor();
+  renderTest();
+}
+
+// problems shows a 422's details: where (line and column) under the text
+// of that line with a caret, what is wrong, and the hint.
+function problems(err, text) {
+  const lines = text.split('\n');
+  const details = err.details || [];
+  if (!details.length || !details.some(d => d.line)) return errorBox(err);
+  return h('div', { class: 'error', role: 'alert' }, details.map(d => {
+    // The API's snippet is the line with a caret under the column; make one when it sends none.
+    const src = lines[d.line - 1] || '';
+    const snippet = d.snippet || (src ? src + '\n' + ' '.repeat(Math.max(0, d.column - 1)) + '^' : '');
+    return h('div', { class: 'problem' },
+      h('p', {}, h('strong', {}, `Line ${d.line}, column ${d.column}: `), d.message),
+      snippet ? h('pre', { class: 'caret', 'aria-hidden': 'true' }, snippet) : null,
+      d.hint ? h('p', { class: 'hint' }, 'Hint: ', d.hint) : null);
+  }));
+}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
+)
+
+// TestConsole drives the browser console in headless Chromium against the
+// real service, on SQLite and on PostgreSQL.
+func TestConsole(t *testing.T) {
+	for _, scenario := range []struct {
+		name string
+		run  func(t *testing.T, dbEnv []string)
+	}{
+		{"rule workbench", consoleRuleWorkbench},
+		{"agent inbox", consoleAgentInbox},
+	} {
+		t.Run(scenario.name, func(t *testing.T) { forEachServeDB(t, scenario.run) })
+	}
+}
+
+// consoleRuleWorkbench: an admin signs in, creates queues, a work stream
+// and a rule with a typo, sees the error where the typo is with the hint,
+// fixes it, and tests the rules against contexts.
+func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
+	const admin = "console-admin-token-0123456789"
+	svc := startService(t, append(dbEnv, "SWITCHBOARD_LISTEN=127.0.0.1:0", "SWITCHBOARD_LOG_FORMAT=json", "SWITCHBOARD_ADMIN_TOKEN="+admin))
+	tab := newBrowserTab(t, "http://"+svc.addr)
+	tab.signIn(admin)
+
+	tab.open("#/queues")
+	for _, q := range []string{"General", "VIP"} {
+		tab.fill(`input[name="name"]`, q)
+		tab.click("form button", "Create")
+		tab.waitText("table", q)
+	}
+	tab.screenshot("queues")
+
+	tab.open("#/workstreams")
+	tab.fill(`input[name="name"]`, "Care")
+	tab.choose(`select[name="default_queue"]`, "General")
+	tab.click("form button", "Create")
+	tab.waitText("table", "Care")
+	tab.screenshot("work-streams")
+
+	tab.open("#/rules")
+	tab.waitText("#rules-h", "Routing rules of Care")
+	const typo = "Customer.FolowersCount > 10000"
+	tab.fill(`input[name="rule_name"]`, "Big accounts")
+	tab.fill(`textarea[name="condition"]`, typo)
+	where := fmt.Sprintf("Line 1, column %d:", strings.Index(typo, "FolowersCount")+1)
+	tab.waitText("#cond-check", where)
+	tab.waitText("#cond-check", "Customer has no field FolowersCount")
+	tab.waitText("#cond-check .hint", "Customer.FollowersCount")
+	tab.screenshot("rule-with-a-typo", "#cond-check")
+
+	tab.fill(`textarea[name="condition"]`, "Customer.FollowersCount > 10000")
+	tab.waitText("#cond-check", "The condition is valid")
+	tab.choose(`select[name="rule_queue"]`, "VIP")
+	tab.click("form button", "Add rule")
+	tab.waitText("table code", "Customer.FollowersCount > 10000")
+	tab.waitText("table", "VIP")
+
+	// A rule the first one hides is flagged by the static checks beside it.
+	tab.fill(`input[name="rule_name"]`, "Huge accounts")
+	tab.fill(`textarea[name="condition"]`, "Customer.FollowersCount > 50000")
+	tab.waitText("#cond-check", "The condition is valid")
+	tab.choose(`select[name="rule_queue"]`, "VIP")
+	tab.click("form button", "Add rule")
+	tab.waitText("table tbody tr:nth-child(2)", "Huge accounts")
+	tab.waitText("table tbody tr:nth-child(2) .warning", `rule "Big accounts" before it matches too`)
+	tab.screenshot("rule-warnings", "#rules-h")
+
+	for _, tc := range []struct {
+		name, context, result, trace string
+	}{
+		{"big account", `{"Customer": {"FollowersCount": 50000}}`, "Matched “Big accounts” → VIP", "Big accounts\ttrue\tCustomer.FollowersCount = 50000"},
+		{"small account", `{"Customer": {"FollowersCount": 12}}`, "No rule matched → General (default queue)", "Big accounts\tfalse"},
+	} {
+		tab.fill(`textarea[name="context"]`, tc.context)
+		tab.click("form button", "Run test")
+		tab.waitText(".trace .result", tc.result)
+		tab.waitText(".trace tbody tr", tc.trace)
+		tab.screenshot("rule-test-"+strings.ReplaceAll(tc.name, " ", "-"), ".trace")
+	}
+
+	// The hidden rule moves up, and a big account now matches it first.
+	tab.click(`button[aria-label="Move up: Huge accounts"]`, "↑")
+	tab.waitText("table tbody tr:nth-child(1)", "Huge accounts")
+	tab.waitText("table tbody tr:nth-child(2)", "Big accounts")
+	tab.fill(`textarea[name="context"]`, `{"Customer": {"FollowersCount": 60000}}`)
+	tab.click("form button", "Run test")
+	tab.waitText(".trace .result", "Matched “Huge accounts” → VIP")
+	tab.waitText(".trace tbody tr:nth-child(1)", "Huge accounts\ttrue")
+	tab.screenshot("rules-reordered", ".trace")
+
+	// The admin pages show what exists; a new key's token is shown once.
+	tab.open("#/keys")
+	tab.fill(`input[name="name"]`, "Reports")
+	tab.click("form button", "Create")
+	tab.waitText(".notice", "It is shown only this once")
+	if tok := tab.text(".notice code.token"); len(tok) < 20 {
+		t.Fatalf("the new key's token shows as %q", tok)
+	}
+	tab.screenshot("api-keys")
+	tab.open("#/agents")
+	tab.fill(`input[name="name"]`, "Ann")
+	tab.click("fieldset label", "VIP")
+	tab.click("form button", "Create")
+	tab.waitText(".notice", `The token of “Ann”. It is shown only this once`)
+	tab.waitText("table tbody tr", "Ann\toffline\t10\tVIP")
+	tab.screenshot("agents")
+	tab.open("#/twitter")
+	tab.waitText("h1", "Twitter")
+	tab.screenshot("twitter")
+}
+
+// consoleAgentInbox: an agent goes available in the inbox, a signed DM
+// arrives through the webhook and is offered, the agent accepts and
+// replies, and Twitter receives the reply once; after a reload the thread
+// is intact.
+func consoleAgentInbox(t *testing.T, dbEnv []string) {
+	const admin = "console-admin-token-0123456789"
+	fake := newFakeChannel(t, "console")
+	customer := fake.AddUser(twittertest.User{ScreenName: "bigfan", Name: "Big Fan", FollowersCount: 50000, Verified: true})
+	env := append(fake.serviceEnv(t, dbEnv...), "SWITCHBOARD_ADMIN_TOKEN="+admin)
+	svc := startService(t, env)
+	base := "http://" + svc.addr
+	api := &apiClient{base: base + "/api/v1"}
+
+	var general, vip, ws idBody
+	api.call(t, "POST", "/queues", admin, map[string]any{"name": "General"}, 201, &general)
+	api.call(t, "POST", "/queues", admin, map[string]any{"name": "VIP"}, 201, &vip)
+	api.call(t, "POST", "/workstreams", admin, map[string]any{"name": "Care", "default_queue_id": general.ID, "offer_timeout": "10m"}, 201, &ws)
+	api.call(t, "POST", "/workstreams/"+ws.ID+"/rules", admin, map[string]any{"name": "Big accounts",
+		"condition": "Customer.FollowersCount > 10000", "queue_id": vip.ID}, 201, nil)
+	fake.connectHandle(t, api.base, admin, ws.ID)
+	var agent struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+	}
+	api.call(t, "POST", "/agents", admin, map[string]any{"name": "Ann", "capacity": 3, "queue_ids": []string{general.ID, vip.ID}}, 201, &agent)
+
+	tab := newBrowserTab(t, base)
+	tab.signIn(agent.Token)
+	tab.waitText("#who", "Ann · agent")
+	tab.waitText("#offers-h", "Offers")
+	tab.waitText(".pill", "connected")
+	tab.choose(`select[name="presence"]`, "Available")
+	tab.waitText("#toast", "You are available")
+	tab.screenshot("inbox-available")
+
+	const question = "my parcel never came"
+	inj, err := fake.InjectDMs(t.Context(),
+		twittertest.InboundDM{From: customer.ID, To: fake.business.ID, Text: question},
+		twittertest.InboundDM{From: customer.ID, To: fake.business.ID, Text: "here is the label", Media: &twittertest.Media{}})
+	if err != nil || len(inj.Deliveries) == 0 || !inj.Deliveries[0].OK() {
+		t.Fatalf("inject the DMs: %+v %v", inj, err)
+	}
+	offer := `article.offer[aria-label="Offer from Big Fan"]`
+	for _, want := range []string{"Big Fan", "verified", "@bigfan", "50,000", "new", "VIP", "rule “Big accounts”", "Expires in"} {
+		tab.waitText(offer, want)
+	}
+	tab.screenshot("offer")
+
+	tab.click(offer+" button", "Accept")
+	tab.waitText(".thread .msg.inbound", question)
+	tab.waitText(".thread .msg.inbound a", "photo")
+	tab.waitText(".convlist", "Big Fan")
+	const reply = "Sorry! A new one ships today."
+	tab.fill(`textarea[name="reply"]`, reply)
+	tab.click(".reply button", "Send")
+	tab.waitText(".thread .msg.outbound", reply)
+	tab.waitText(".thread .msg.outbound .delivery", "sent")
+	tab.screenshot("thread")
+
+	// Mid-conversation the tab is reloaded: the thread comes back from the API.
+	tab.do("reload", chromedp.Reload())
+	tab.waitText(".thread .msg.inbound", question)
+	tab.waitText(".thread .msg.outbound", reply)
+	tab.waitText(".thread .msg.outbound .delivery", "sent")
+	tab.waitText(".convlist", "Big Fan")
+	tab.waitText(".pill", "connected")
+	if got := tab.text("#offers-h + *"); !sameText(got, "No offers right now.") {
+		t.Errorf("after the reload the offers show %q; want none (the offer was accepted)", got)
+	}
+	tab.screenshot("thread-after-reload")
+
+	// The service restarts under the open tab: the stream reconnects with
+	// Last-Event-ID, and the next customer's offer shows once, the
+	// accepted one not again.
+	if err := svc.stop(); err != nil {
+		t.Fatal(err)
+	}
+	tab.waitText(".pill", "reconnecting")
+	startService(t, env)
+	newcomer := fake.AddUser(twittertest.User{ScreenName: "newbie", Name: "New Bie", FollowersCount: 12})
+	if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: newcomer.ID, To: fake.business.ID, Text: "hello?"}); err != nil || !inj.Deliveries[0].OK() {
+		t.Fatalf("inject the newcomer's DM: %+v %v", inj, err)
+	}
+	tab.waitText(`article.offer[aria-label="Offer from New Bie"]`, "General")
+	tab.waitText(".pill", "connected")
+	if got := tab.text("#offers-h + *"); !strings.Contains(got, "New Bie") {
+		t.Fatalf("the offers show %q; want New Bie's", got)
+	}
+	offers, err := chromedp.Run(tab.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('article.offer')].map(e => e.getAttribute('aria-label'))`))
+	if err != nil || len(offers) != 1 {
+		t.Errorf("after the reconnection the inbox offers %q (%v); want only New Bie's, once", offers, err)
+	}
+	tab.screenshot("offer-after-reconnecting")
+
+	fake.WaitDeliveries()
+	if n := countSent(fake.Messages(), fake.business.ID, []string{reply}); n[reply] != 1 {
+		t.Errorf("Twitter received the reply %d times; want once", n[reply])
+	}
+}
