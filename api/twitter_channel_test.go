@@ -15,14 +15,7 @@ import (
 func TestRetryFailedMessage(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		ws := h.workStream("Care")
-		app := h.twitterApp("Acme")
-		handle := h.create("/api/v1/twitter/applications/"+app.ID+"/handles", map[string]any{"name": "Support", "work_stream_id": ws,
-			"user_id": "6253282", "screen_name": "AcmeHelp", "access_token": "6253282-s3cr3t", "access_token_secret": "s3cr3t-secret"})
-		hd0, err := h.svc.TwitterHandleCredentials(ctx, engine.HandleID(handle))
-		if err != nil {
-			t.Fatal(err)
-		}
+		app, handle, hd0 := h.signedOnHandle()
 		res, err := h.svc.ReceiveTwitterDM(ctx, hd0, engine.TwitterDM{EventID: "1001", SentAt: time.Now(), SenderID: "42", RecipientID: "6253282",
 			Customer: engine.CustomerProfile{TwitterID: "42", ScreenName: "jane"}, Text: "hi"})
 		if err != nil || res.Action != engine.ReceivedIngested {

@@ -73,6 +73,22 @@ func (h *harness) twitterApp(name string) twitterApplicationResponse {
 }
 
 // workStream creates a queue and a work stream and returns the work stream's id.
+// signedOnHandle creates a work stream, an application and a handle signed
+// on with tokens, and returns the application, the handle's id and the
+// handle with its credentials, as the channel sees it.
+func (h *harness) signedOnHandle() (twitterApplicationResponse, string, engine.TwitterHandle) {
+	h.t.Helper()
+	ws := h.workStream("Care")
+	app := h.twitterApp("Acme")
+	handle := h.create("/api/v1/twitter/applications/"+app.ID+"/handles", map[string]any{"name": "Support", "work_stream_id": ws,
+		"user_id": "6253282", "screen_name": "AcmeHelp", "access_token": "6253282-s3cr3t", "access_token_secret": "s3cr3t-secret"})
+	hd, err := h.svc.TwitterHandleCredentials(context.Background(), engine.HandleID(handle))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return app, handle, hd
+}
+
 func (h *harness) workStream(name string) string {
 	h.t.Helper()
 	q := h.create("/api/v1/queues", map[string]any{"name": "Queue " + name})

@@ -23,14 +23,7 @@ const previousReleaseSchema = 14
 func TestUpgradeKeepsEveryRow(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		ws := h.workStream("Care")
-		app := h.twitterApp("Acme")
-		handle := h.create("/api/v1/twitter/applications/"+app.ID+"/handles", map[string]any{"name": "Support", "work_stream_id": ws,
-			"user_id": "6253282", "screen_name": "AcmeHelp", "access_token": "6253282-s3cr3t", "access_token_secret": "s3cr3t-secret"})
-		hd, err := h.svc.TwitterHandleCredentials(ctx, engine.HandleID(handle))
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, _, hd := h.signedOnHandle()
 		dms := []engine.TwitterDM{
 			{EventID: "1001", SenderID: "42", Customer: engine.CustomerProfile{TwitterID: "42", ScreenName: "jane", Name: "Jane"},
 				Text: "my order #A17 is late, see https://acme.example/o/17.", Hashtags: []string{"A17"}, URLs: []string{"https://acme.example/o/17"},
