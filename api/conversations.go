@@ -138,7 +138,7 @@ func timePtr(t *time.Time) *string {
 
 func toCustomerResponse(c engine.Conversation, contact *engine.Contact) customerResponse {
 	p := c.Customer
-	r := customerResponse{TwitterID: p.TwitterID, Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
+	r := customerResponse{TwitterID: p.ExternalID, Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
 		Verified: p.Verified, Protected: p.Protected, Language: p.Language, Location: p.Location, Description: p.Description,
 		ProfileImageURL: p.ProfileImageURL, ContactID: optional(string(c.ContactID)), Tags: []string{}}
 	if !p.AccountCreatedAt.IsZero() {
@@ -168,7 +168,7 @@ func toMessageResponse(m engine.Message) messageResponse {
 		media = append(media, mediaResponse{Type: x.Type, URL: x.URL})
 	}
 	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, QuickReply: m.QuickReply,
-		Features: toFeaturesResponse(m), TwitterEventID: optional(m.TwitterEventID), AuthorAgentID: optional(string(m.AuthorAgentID)),
+		Features: toFeaturesResponse(m), TwitterEventID: optional(m.ExternalID), AuthorAgentID: optional(string(m.AuthorAgentID)),
 		SentAt: timestamp(m.SentAt), ReceivedAt: timestamp(m.ReceivedAt), Delivery: optional(string(m.Delivery)),
 		Attempts: m.Attempts, LastError: m.LastError}
 }

@@ -43,7 +43,7 @@ func seedConversation(t *testing.T, h *harness, q engine.QueueID, w engine.WorkS
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	profile := engine.CustomerProfile{TwitterID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 12000, Verified: true}
+	profile := engine.CustomerProfile{Channel: engine.ChannelTwitter, ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 12000, Verified: true}
 	contact := engine.Contact{ID: engine.ContactID(engine.NewID(now)), Profile: profile, Tags: []string{"vip"}, CreatedAt: now, UpdatedAt: now}
 	if err := h.db.CreateContact(ctx, contact); err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func seedConversation(t *testing.T, h *harness, q engine.QueueID, w engine.WorkS
 		at    time.Time
 	}{{"ev2-" + customer, "second", now.Add(time.Second)}, {"ev1-" + customer, "first", now}} {
 		msg := engine.Message{ID: engine.MessageID(engine.NewID(now)), ConversationID: c.ID, ApplicationID: handle.ApplicationID, Direction: engine.Inbound,
-			TwitterEventID: m.event, SenderTwitterID: profile.TwitterID, Text: m.text, SentAt: m.at, ReceivedAt: now.Add(time.Duration(i) * time.Second)}
+			ExternalID: m.event, SenderExternalID: profile.ExternalID, Text: m.text, SentAt: m.at, ReceivedAt: now.Add(time.Duration(i) * time.Second)}
 		if err := h.db.AppendMessage(ctx, msg); err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func TestDuplicateEventIsRefusedByTheStore(t *testing.T) {
 		c := seedConversation(t, h, q, w, handle, "carol", engine.StatusOpen, "")
 		now := time.Now()
 		dup := engine.Message{ID: engine.MessageID(engine.NewID(now)), ConversationID: c.ID, ApplicationID: handle.ApplicationID, Direction: engine.Inbound,
-			TwitterEventID: "ev1-carol", Text: "again", SentAt: now, ReceivedAt: now}
+			ExternalID: "ev1-carol", Text: "again", SentAt: now, ReceivedAt: now}
 		if err := h.db.AppendMessage(context.Background(), dup); err == nil {
 			t.Fatal("a redelivered event was stored twice")
 		}
@@ -237,7 +237,7 @@ func TestLinkContactOverHTTP(t *testing.T) {
 		linked := seedConversation(t, h, q, w, handle, "alice", engine.StatusOpen, "")
 		unlinked := linked
 		unlinked.ID, unlinked.ContactID = engine.ConversationID(engine.NewID(time.Now())), ""
-		unlinked.Customer.TwitterID, unlinked.Customer.ScreenName = "tw-zed", "zed"
+		unlinked.Customer.ExternalID, unlinked.Customer.ScreenName = "tw-zed", "zed"
 		if err := h.db.CreateConversation(context.Background(), unlinked); err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ func TestRetryFailedMessage(t *testing.T) {
 		ctx := context.Background()
 		app, handle, hd0 := h.signedOnHandle()
 		res, err := h.svc.ReceiveTwitterDM(ctx, hd0, engine.TwitterDM{EventID: "1001", SentAt: time.Now(), SenderID: "42", RecipientID: "6253282",
-			Customer: engine.CustomerProfile{TwitterID: "42", ScreenName: "jane"}, Text: "hi"})
+			Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane"}, Text: "hi"})
 		if err != nil || res.Action != engine.ReceivedIngested {
 			t.Fatal(res, err)
 		}

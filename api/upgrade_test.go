@@ -25,11 +25,11 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		ctx := context.Background()
 		_, _, hd := h.signedOnHandle()
 		dms := []engine.TwitterDM{
-			{EventID: "1001", SenderID: "42", Customer: engine.CustomerProfile{TwitterID: "42", ScreenName: "jane", Name: "Jane"},
+			{EventID: "1001", SenderID: "42", Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane", Name: "Jane"},
 				Text: "my order #A17 is late, see https://acme.example/o/17.", Hashtags: []string{"A17"}, URLs: []string{"https://acme.example/o/17"},
 				Media: []engine.Media{{Type: "photo", URL: "https://ton.example/1.jpg"}}},
-			{EventID: "1002", SenderID: "42", Customer: engine.CustomerProfile{TwitterID: "42", ScreenName: "jane", Name: "Jane"}, Text: "hello?"},
-			{EventID: "1003", SenderID: "77", Customer: engine.CustomerProfile{TwitterID: "77", ScreenName: "omar"}, Text: "#refund please"},
+			{EventID: "1002", SenderID: "42", Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane", Name: "Jane"}, Text: "hello?"},
+			{EventID: "1003", SenderID: "77", Customer: engine.CustomerProfile{ExternalID: "77", ScreenName: "omar"}, Text: "#refund please"},
 		}
 		var convs []engine.ConversationID
 		for i, dm := range dms {

@@ -16,8 +16,8 @@ import (
 
 // dm is a customer's DM to the seeded handle.
 func dm(handle engine.TwitterHandle, event, customer, text string) engine.InboundMessage {
-	return engine.InboundMessage{ApplicationID: handle.ApplicationID, HandleID: handle.ID, EventID: event, SentAt: time.Now(),
-		Customer: engine.CustomerProfile{TwitterID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 42}, Text: text}
+	return engine.InboundMessage{ApplicationID: handle.ApplicationID, HandleID: handle.ID, ExternalID: event, SentAt: time.Now(),
+		Customer: engine.CustomerProfile{ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 42}, Text: text}
 }
 
 func TestWorkflowOverHTTP(t *testing.T) {

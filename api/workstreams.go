@@ -9,20 +9,20 @@ import (
 )
 
 type workStreamRequest struct {
-	Name             *string   `json:"name"`
-	Channel          *string   `json:"channel"`
-	Mode             *string   `json:"mode"`
-	DefaultQueueID   *string   `json:"default_queue_id"`
-	Capacity         *int      `json:"capacity"`
-	AssignmentMethod *string   `json:"assignment_method"`
-	OfferTimeout     *duration `json:"offer_timeout"`
-	RequeueAfter     *duration `json:"requeue_after"`
-	StallAfter       *duration `json:"stall_after"`
-	AutoCloseAfter   *duration `json:"auto_close_after"`
-	KeepSameAgent    *bool     `json:"keep_same_agent"`
-	TimeZone         *string   `json:"time_zone"`
-	ContactMatching  *string   `json:"contact_matching"`
-	CreateContacts   *bool     `json:"create_contacts"`
+	Name             *string         `json:"name"`
+	Channel          *engine.Channel `json:"channel"`
+	Mode             *string         `json:"mode"`
+	DefaultQueueID   *string         `json:"default_queue_id"`
+	Capacity         *int            `json:"capacity"`
+	AssignmentMethod *string         `json:"assignment_method"`
+	OfferTimeout     *duration       `json:"offer_timeout"`
+	RequeueAfter     *duration       `json:"requeue_after"`
+	StallAfter       *duration       `json:"stall_after"`
+	AutoCloseAfter   *duration       `json:"auto_close_after"`
+	KeepSameAgent    *bool           `json:"keep_same_agent"`
+	TimeZone         *string         `json:"time_zone"`
+	ContactMatching  *string         `json:"contact_matching"`
+	CreateContacts   *bool           `json:"create_contacts"`
 }
 
 func (r workStreamRequest) input() (engine.WorkStreamInput, error) {
@@ -76,7 +76,7 @@ type workStreamResponse struct {
 
 func toWorkStreamResponse(w engine.WorkStream) workStreamResponse {
 	return workStreamResponse{
-		ID: string(w.ID), Name: w.Name, Channel: w.Channel, Mode: string(w.Mode), DefaultQueueID: string(w.DefaultQueueID),
+		ID: string(w.ID), Name: w.Name, Channel: string(w.Channel), Mode: string(w.Mode), DefaultQueueID: string(w.DefaultQueueID),
 		Capacity: w.Capacity, AssignmentMethod: string(w.AssignmentMethod),
 		OfferTimeout: duration(w.OfferTimeout), RequeueAfter: duration(w.RequeueAfter), StallAfter: duration(w.StallAfter), AutoCloseAfter: duration(w.AutoCloseAfter),
 		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, ContactMatching: string(w.ContactMatching), CreateContacts: w.CreateContacts,

@@ -308,8 +308,8 @@ func (s *Service) ReceiveTwitterDM(ctx context.Context, handle TwitterHandle, dm
 	var res ReceiveResult
 	if !dm.Echo {
 		r, err := s.Ingest(ctx, InboundMessage{
-			ApplicationID: handle.ApplicationID, HandleID: handle.ID, EventID: dm.EventID,
-			TwitterConversationID: dm.TwitterConversationID, SentAt: dm.SentAt, Customer: dm.Customer,
+			ApplicationID: handle.ApplicationID, HandleID: handle.ID, ExternalID: dm.EventID,
+			ExternalThreadID: dm.TwitterConversationID, SentAt: dm.SentAt, Customer: dm.Customer,
 			Text: dm.Text, Media: dm.Media, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
 		})
 		if err != nil {
@@ -343,7 +343,7 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if m, err := tx.MessageByTwitterEvent(ctx, app, dm.EventID); err == nil {
+		if m, err := tx.MessageByExternalID(ctx, app, dm.EventID); err == nil {
 			res = ReceiveResult{Action: ReceivedDuplicate, ConversationID: m.ConversationID, MessageID: m.ID}
 			if _, err := tx.SentEventMessage(ctx, app, dm.EventID); err == nil {
 				// The send committed between the two looks: ours.
@@ -398,7 +398,7 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 		now := s.clock.Now()
 		msg := Message{
 			ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: app, Direction: Outbound,
-			TwitterEventID: dm.EventID, SenderTwitterID: handle.UserID, Text: dm.Text, Media: dm.Media,
+			ExternalID: dm.EventID, SenderExternalID: handle.UserID, Text: dm.Text, Media: dm.Media,
 			SentAt: dm.SentAt.UTC(), ReceivedAt: now, Delivery: DeliverySent,
 		}
 		if err := tx.AppendMessage(ctx, msg); err != nil {

@@ -41,7 +41,9 @@ func TestRequeueSeesWhatIngestSaw(t *testing.T) {
 			in.QuickReply = pick([]string{""}, []string{"billing"})[0]
 			if r.IntN(2) == 0 { // a customer the business knows already
 				now := w.clock.Now()
-				contact := engine.Contact{ID: engine.ContactID(engine.NewID(now)), Profile: in.Customer, Tags: pick([]string{}, []string{"vip"}), CreatedAt: now, UpdatedAt: now}
+				known := in.Customer
+				known.Channel = engine.ChannelTwitter
+				contact := engine.Contact{ID: engine.ContactID(engine.NewID(now)), Profile: known, Tags: pick([]string{}, []string{"vip"}), CreatedAt: now, UpdatedAt: now}
 				if err := w.db.CreateContact(ctx, contact); err != nil {
 					t.Fatal(err)
 				}

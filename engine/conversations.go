@@ -38,9 +38,23 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// CustomerProfile is what Twitter tells about a customer.
+// Channel names a way customers reach the business: a key of the channels
+// the service is wired with (the Twitter adapter's is "twitter").
+type Channel string
+
+// ChannelIdentity names a customer on one channel: the channel, and the id
+// the channel knows them by.
+type ChannelIdentity struct {
+	Channel    Channel
+	ExternalID string
+}
+
+// CustomerProfile is what a channel tells about a customer. Channel and
+// ExternalID identify them; the rest is what the channel shares (a web
+// chat knows little more than a name).
 type CustomerProfile struct {
-	TwitterID        string
+	Channel          Channel
+	ExternalID       string
 	Name             string
 	ScreenName       string
 	FollowersCount   int
@@ -54,7 +68,12 @@ type CustomerProfile struct {
 	AccountCreatedAt time.Time
 }
 
-// Contact is the customer record a Twitter user is matched to.
+// Identity is the customer's identity on their channel.
+func (p CustomerProfile) Identity() ChannelIdentity {
+	return ChannelIdentity{Channel: p.Channel, ExternalID: p.ExternalID}
+}
+
+// Contact is the customer record a channel's customer is matched to.
 type Contact struct {
 	ID      ContactID
 	Profile CustomerProfile
@@ -74,14 +93,14 @@ type Conversation struct {
 	ContactID     ContactID // empty when the customer is not linked to a contact
 	// ContactCandidates are contacts whose name matches the customer's, left
 	// for the agent to confirm (work streams that ask); see LinkContact.
-	ContactCandidates     []ContactID
-	Customer              CustomerProfile
-	TwitterConversationID string
-	Status                Status
-	QueueID               QueueID // the queue it was last routed to
-	AgentID               AgentID // the agent working it
-	OfferedAgentID        AgentID // the agent it is offered to, while offered
-	OfferedAt             *time.Time
+	ContactCandidates []ContactID
+	Customer          CustomerProfile
+	ExternalThreadID  string
+	Status            Status
+	QueueID           QueueID // the queue it was last routed to
+	AgentID           AgentID // the agent working it
+	OfferedAgentID    AgentID // the agent it is offered to, while offered
+	OfferedAt         *time.Time
 	// CapacityUnits is the capacity the conversation takes from its agent
 	// while offered or worked (its work stream's capacity at the time).
 	CapacityUnits         int
@@ -129,22 +148,22 @@ type Media struct {
 
 // Message is one DM of a conversation.
 type Message struct {
-	ID              MessageID
-	ConversationID  ConversationID
-	ApplicationID   ApplicationID
-	Direction       Direction
-	TwitterEventID  string // empty until an outbound message is sent
-	SenderTwitterID string
-	AuthorAgentID   AgentID // the agent who wrote an outbound message
-	Text            string
-	Media           []Media
-	QuickReply      string
-	Features        MessageFeatures // inbound only: what routing saw of it
-	SentAt          time.Time       // Twitter's time for the DM; messages are shown in this order
-	ReceivedAt      time.Time
-	Delivery        DeliveryStatus // outbound only
-	Attempts        int
-	LastError       string
+	ID               MessageID
+	ConversationID   ConversationID
+	ApplicationID    ApplicationID
+	Direction        Direction
+	ExternalID       string // the channel's id for it; empty until an outbound message is sent
+	SenderExternalID string
+	AuthorAgentID    AgentID // the agent who wrote an outbound message
+	Text             string
+	Media            []Media
+	QuickReply       string
+	Features         MessageFeatures // inbound only: what routing saw of it
+	SentAt           time.Time       // Twitter's time for the DM; messages are shown in this order
+	ReceivedAt       time.Time
+	Delivery         DeliveryStatus // outbound only
+	Attempts         int
+	LastError        string
 }
 
 // RoutingReason says why a routing decision was made.
@@ -192,10 +211,11 @@ type ConversationFilter struct {
 type ConversationStore interface {
 	CreateContact(ctx context.Context, c Contact) error
 	Contact(ctx context.Context, id ContactID) (Contact, error)
-	ContactByTwitterID(ctx context.Context, twitterID string) (Contact, error)
+	// ContactByIdentity returns the contact linked to a channel's customer.
+	ContactByIdentity(ctx context.Context, id ChannelIdentity) (Contact, error)
 	UpdateContact(ctx context.Context, c Contact) error
 
-	// ContactsByName returns the contacts not linked to any Twitter user
+	// ContactsByName returns the contacts not linked to any channel's customer
 	// whose screen name (field "screen_name") or display name (field
 	// "name") equals name, ignoring case.
 	ContactsByName(ctx context.Context, field, name string) ([]Contact, error)
@@ -205,21 +225,22 @@ type ConversationStore interface {
 	// ListConversations lists newest first.
 	ListConversations(ctx context.Context, f ConversationFilter, p Page) (List[Conversation], error)
 	UpdateConversation(ctx context.Context, c Conversation) error
-	// ConversationInProgress returns the customer's conversation with a
-	// handle that is not closed, locked until the transaction ends;
-	// ErrNotFound when there is none.
-	ConversationInProgress(ctx context.Context, handle HandleID, customerTwitterID string) (Conversation, error)
+	// ConversationInProgress returns the conversation that is not closed
+	// between an endpoint and the customer it knows as customerID, locked
+	// until the transaction ends; ErrNotFound when there is none.
+	ConversationInProgress(ctx context.Context, endpoint HandleID, customerID string) (Conversation, error)
 	// CountClosedConversations counts the customer's closed conversations
-	// with a handle.
-	CountClosedConversations(ctx context.Context, handle HandleID, customerTwitterID string) (int, error)
+	// with an endpoint.
+	CountClosedConversations(ctx context.Context, endpoint HandleID, customerID string) (int, error)
 
-	// AppendMessage stores a message. A message whose (application, Twitter
-	// event id) is stored already is ErrConflict: the duplicate of a delivery.
+	// AppendMessage stores a message. A message whose (source, external id)
+	// is stored already is ErrConflict: the duplicate of a delivery.
 	AppendMessage(ctx context.Context, m Message) error
-	// MessageByTwitterEvent returns the message stored for a Twitter event
-	// of an application; ErrNotFound when there is none.
-	MessageByTwitterEvent(ctx context.Context, app ApplicationID, eventID string) (Message, error)
-	// Messages lists a conversation's messages in Twitter's order (sent
+	// MessageByExternalID returns the message a source (the application or
+	// widget that delivered it) stored under the channel's id for it;
+	// ErrNotFound when there is none.
+	MessageByExternalID(ctx context.Context, source ApplicationID, externalID string) (Message, error)
+	// Messages lists a conversation's messages in the channel's order (sent
 	// time, then id).
 	Messages(ctx context.Context, id ConversationID) ([]Message, error)
 
@@ -329,7 +350,7 @@ func (s *Service) LinkContact(ctx context.Context, actor Actor, id ConversationI
 		} else if err != nil {
 			return err
 		}
-		if ct.Profile.TwitterID != "" && ct.Profile.TwitterID != c.Customer.TwitterID {
+		if ct.Profile.ExternalID != "" && ct.Profile.ExternalID != c.Customer.ExternalID {
 			return Errorf(ErrConflict, "contact %s belongs to another Twitter user", contact)
 		}
 		ct.Profile, ct.UpdatedAt = c.Customer, now

@@ -83,8 +83,8 @@ func forEachWorld(t *testing.T, wsIn engine.WorkStreamInput, fn func(t *testing.
 // dm builds an inbound DM of a customer.
 func (w *world) dm(event, customer, text string) engine.InboundMessage {
 	return engine.InboundMessage{
-		ApplicationID: w.app.ID, HandleID: w.handle.ID, EventID: event, SentAt: w.clock.Now(),
-		Customer: engine.CustomerProfile{TwitterID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 10},
+		ApplicationID: w.app.ID, HandleID: w.handle.ID, ExternalID: event, SentAt: w.clock.Now(),
+		Customer: engine.CustomerProfile{ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 10},
 		Text:     text,
 	}
 }
@@ -93,7 +93,7 @@ func (w *world) ingest(in engine.InboundMessage) engine.IngestResult {
 	w.t.Helper()
 	res, err := w.svc.Ingest(context.Background(), in)
 	if err != nil {
-		w.t.Fatalf("ingest %s: %v", in.EventID, err)
+		w.t.Fatalf("ingest %s: %v", in.ExternalID, err)
 	}
 	return res
 }

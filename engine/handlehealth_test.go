@@ -19,7 +19,7 @@ func TestHandleHealthNotesTheNewestEventOnceASecond(t *testing.T) {
 		receive := func(event int) {
 			t.Helper()
 			dm := engine.TwitterDM{EventID: strconv.Itoa(event), SentAt: w.clock.Now(), SenderID: "2000", RecipientID: w.handle.UserID,
-				Customer: engine.CustomerProfile{TwitterID: "2000", ScreenName: "jane"}, Text: "hello"}
+				Customer: engine.CustomerProfile{ExternalID: "2000", ScreenName: "jane"}, Text: "hello"}
 			if _, err := w.svc.ReceiveTwitterDM(ctx, w.handle, dm); err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +63,7 @@ func TestHandleHealthNotesTheNewestEventOnceASecond(t *testing.T) {
 func TestDMWithoutATimeTakesTheClocks(t *testing.T) {
 	forEachWorld(t, engine.WorkStreamInput{}, func(t *testing.T, w *world) {
 		dm := engine.TwitterDM{EventID: "7001", SenderID: "2000", RecipientID: w.handle.UserID,
-			Customer: engine.CustomerProfile{TwitterID: "2000", ScreenName: "jane"}, Text: "no time on this one"}
+			Customer: engine.CustomerProfile{ExternalID: "2000", ScreenName: "jane"}, Text: "no time on this one"}
 		res, err := w.svc.ReceiveTwitterDM(context.Background(), w.handle, dm)
 		if err != nil {
 			t.Fatal(err)

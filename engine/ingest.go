@@ -9,21 +9,23 @@ import (
 	"time"
 )
 
-// InboundMessage is a customer's direct message as a channel adapter hands
-// it to the engine, already resolved to an application and handle.
+// InboundMessage is a customer's message as a channel adapter hands it to
+// the engine (the inbound port), already resolved to its source and
+// endpoint. (ApplicationID, ExternalID) is its dedupe key: a channel that
+// delivers a message again delivers the same key.
 type InboundMessage struct {
-	ApplicationID         ApplicationID
-	HandleID              HandleID
-	EventID               string // Twitter's DM event id: unique per application
-	TwitterConversationID string
-	SentAt                time.Time // Twitter's created timestamp
-	Customer              CustomerProfile
-	Text                  string
-	Media                 []Media
-	URLs                  []string
-	Hashtags              []string
-	QuickReply            string // the metadata of the quick-reply option chosen
-	Language              string // the message's language as an IETF code, when the channel tells it
+	ApplicationID    ApplicationID
+	HandleID         HandleID
+	ExternalID       string // the channel's id for the message: unique per source
+	ExternalThreadID string
+	SentAt           time.Time // the channel's time for the message
+	Customer         CustomerProfile
+	Text             string
+	Media            []Media
+	URLs             []string
+	Hashtags         []string
+	QuickReply       string // the metadata of the quick-reply option chosen
+	Language         string // the message's language as an IETF code, when the channel tells it
 }
 
 // IngestResult says what Ingest did with a message.
@@ -60,7 +62,7 @@ func (s *Service) Ingest(ctx context.Context, in InboundMessage) (IngestResult, 
 		case errors.Is(err, ErrConflict) && attempt < 2:
 			continue
 		case err != nil:
-			return IngestResult{}, fmt.Errorf("ingest event %s: %w", in.EventID, err)
+			return IngestResult{}, fmt.Errorf("ingest event %s: %w", in.ExternalID, err)
 		}
 		return res, nil
 	}
@@ -72,10 +74,10 @@ func (in InboundMessage) validate() error {
 		return FieldError("application_id", "is required")
 	case in.HandleID == "":
 		return FieldError("handle_id", "is required")
-	case in.EventID == "":
+	case in.ExternalID == "":
 		return FieldError("event_id", "is required")
-	case in.Customer.TwitterID == "":
-		return FieldError("customer.twitter_id", "is required")
+	case in.Customer.ExternalID == "":
+		return FieldError("customer.external_id", "is required")
 	case in.SentAt.IsZero():
 		return FieldError("sent_at", "is required")
 	}
@@ -83,7 +85,7 @@ func (in InboundMessage) validate() error {
 }
 
 func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMessage, res *IngestResult) error {
-	if m, err := tx.MessageByTwitterEvent(ctx, in.ApplicationID, in.EventID); err == nil {
+	if m, err := tx.MessageByExternalID(ctx, in.ApplicationID, in.ExternalID); err == nil {
 		res.Duplicate, res.ConversationID, res.MessageID = true, m.ConversationID, m.ID
 		return errDuplicate
 	} else if !errors.Is(err, ErrNotFound) {
@@ -100,22 +102,23 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 	if err != nil {
 		return err
 	}
+	in.Customer.Channel = ws.Channel
 	now := s.clock.Now()
 	contact, known, candidates, err := s.identify(ctx, tx, ws, in.Customer, now)
 	if err != nil {
 		return err
 	}
 
-	conv, err := tx.ConversationInProgress(ctx, handle.ID, in.Customer.TwitterID)
+	conv, err := tx.ConversationInProgress(ctx, handle.ID, in.Customer.ExternalID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		previous, err := tx.CountClosedConversations(ctx, handle.ID, in.Customer.TwitterID)
+		previous, err := tx.CountClosedConversations(ctx, handle.ID, in.Customer.ExternalID)
 		if err != nil {
 			return err
 		}
 		conv = Conversation{
 			ID: ConversationID(NewID(now)), ApplicationID: in.ApplicationID, HandleID: handle.ID, WorkStreamID: ws.ID,
-			TwitterConversationID: in.TwitterConversationID, Status: StatusOpen,
+			ExternalThreadID: in.ExternalThreadID, Status: StatusOpen,
 			IsReturning: previous > 0, PreviousConversations: previous, CreatedAt: now,
 		}
 		res.NewConversation = true
@@ -131,7 +134,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 
 	msg := Message{
 		ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: in.ApplicationID, Direction: Inbound,
-		TwitterEventID: in.EventID, SenderTwitterID: in.Customer.TwitterID, Text: in.Text, Media: in.Media,
+		ExternalID: in.ExternalID, SenderExternalID: in.Customer.ExternalID, Text: in.Text, Media: in.Media,
 		QuickReply: in.QuickReply, Features: featuresOf(in, known), SentAt: in.SentAt.UTC(), ReceivedAt: now,
 	}
 	conv.MessageCount++
@@ -244,15 +247,15 @@ func laterOf(current *time.Time, t time.Time) *time.Time {
 }
 
 // identify finds the customer's contact, as the reference product does: by
-// Twitter user id, else (per the work stream) by screen name and then by
-// display name among contacts not linked to a Twitter user; a profile that
+// the customer's channel identity, else (per the work stream) by screen name
+// and then by display name among contacts not linked to a channel's customer; a profile that
 // changed updates the contact. Exact matching links the one contact a name
 // matches; asking links none and returns the matches as candidates for the
 // agent. Without a link a contact is created, unless the work stream leaves
 // such conversations unlinked or asks and has candidates. known reports
 // whether the contact existed before this message.
 func (s *Service) identify(ctx context.Context, tx Tx, ws WorkStream, p CustomerProfile, now time.Time) (contact *Contact, known bool, candidates []ContactID, err error) {
-	c, err := tx.ContactByTwitterID(ctx, p.TwitterID)
+	c, err := tx.ContactByIdentity(ctx, p.Identity())
 	switch {
 	case err == nil:
 		if profileChanged(c.Profile, p) {

@@ -214,11 +214,11 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 		}
 		steps := []func() error{
 			func() error {
-				return q(`SELECT * FROM messages WHERE application_id = ? AND twitter_event_id = ? LIMIT 1`, app, event)
+				return q(`SELECT * FROM messages WHERE application_id = ? AND external_id = ? LIMIT 1`, app, event)
 			},
 			func() error { return q(`SELECT * FROM twitter_handles WHERE id = ? LIMIT 1`, handle) },
 			func() error { return q(`SELECT * FROM work_streams WHERE id = ? LIMIT 1`, ws) },
-			func() error { return q(`SELECT * FROM contacts WHERE twitter_user_id = ? LIMIT 1`, twitterID) },
+			func() error { return q(`SELECT * FROM contacts WHERE external_id = ? LIMIT 1`, twitterID) },
 		}
 		for _, s := range steps {
 			if err := s(); err != nil {
@@ -226,7 +226,7 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			}
 		}
 		var convID string
-		err = tx.QueryRowContext(ctx, rebind(`SELECT id FROM conversations WHERE handle_id = ? AND customer_twitter_id = ? AND status <> 'closed' LIMIT 1`+lock), handle, twitterID).Scan(&convID)
+		err = tx.QueryRowContext(ctx, rebind(`SELECT id FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status <> 'closed' LIMIT 1`+lock), handle, twitterID).Scan(&convID)
 		isNew := err == sql.ErrNoRows
 		if err != nil && !isNew {
 			return err
@@ -235,23 +235,23 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			convID = engine.NewID(now)
 			contactID := engine.NewID(now)
 			for _, field := range []string{"screen_name", "name"} {
-				if err := q(`SELECT * FROM contacts WHERE twitter_user_id IS NULL AND lower(`+field+`) = ? ORDER BY id LIMIT 10`, "c"); err != nil {
+				if err := q(`SELECT * FROM contacts WHERE external_id IS NULL AND lower(`+field+`) = ? ORDER BY id LIMIT 10`, "c"); err != nil {
 					return err
 				}
 			}
-			if err := q(`SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_twitter_id = ? AND status = 'closed'`, handle, twitterID); err != nil {
+			if err := q(`SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status = 'closed'`, handle, twitterID); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO contacts (id, twitter_user_id, name, screen_name, followers_count, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '[]', ?, ?)`,
+			if err := exec(`INSERT INTO contacts (id, external_id, name, screen_name, followers_count, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '[]', ?, ?)`,
 				contactID, twitterID, "C Doe", "c", 10, now, now); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, customer_twitter_id, customer_screen_name, customer, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'c', '{}', 'open', ?, ?)`,
+			if err := exec(`INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, customer_external_id, customer_screen_name, customer, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'c', '{}', 'open', ?, ?)`,
 				convID, app, handle, ws, contactID, twitterID, now, now); err != nil {
 				return err
 			}
 		}
-		if err := exec(`INSERT INTO messages (id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id, text, media, sent_at, received_at) VALUES (?, ?, ?, 'inbound', ?, ?, ?, '[]', ?, ?)`,
+		if err := exec(`INSERT INTO messages (id, conversation_id, application_id, direction, external_id, sender_external_id, text, media, sent_at, received_at) VALUES (?, ?, ?, 'inbound', ?, ?, ?, '[]', ?, ?)`,
 			engine.NewID(now), convID, app, event, twitterID, "where is my order?", now, now); err != nil {
 			return err
 		}

@@ -23,10 +23,10 @@ func TestIngestNewCustomer(t *testing.T) {
 			t.Fatalf("routing = %+v; want the default queue, version 0", res.Routing)
 		}
 		d := w.detail(res.ConversationID)
-		if d.Contact == nil || d.Contact.Profile.TwitterID != "tw-alice" || d.IsReturning || d.QueueID != w.queue.ID || d.RoutedAt == nil {
+		if d.Contact == nil || d.Contact.Profile.ExternalID != "tw-alice" || d.IsReturning || d.QueueID != w.queue.ID || d.RoutedAt == nil {
 			t.Errorf("conversation = %+v contact %+v", d.Conversation, d.Contact)
 		}
-		if len(d.Messages) != 1 || d.Messages[0].Text != "hello" || d.Messages[0].TwitterEventID != "ev1" || len(d.Messages[0].Media) != 1 {
+		if len(d.Messages) != 1 || d.Messages[0].Text != "hello" || d.Messages[0].ExternalID != "ev1" || len(d.Messages[0].Media) != 1 {
 			t.Errorf("messages = %+v", d.Messages)
 		}
 		if len(d.Routing) != 1 {
@@ -80,7 +80,7 @@ func TestIngestIdentifiesCustomers(t *testing.T) {
 		wantContact    bool
 		wantCandidates int // contacts left for the agent to confirm
 	}{
-		{name: "by Twitter id", existing: []engine.CustomerProfile{{TwitterID: "tw-alice", Name: "Alice Old", ScreenName: "alice_old", FollowersCount: 1}}, wantKnown: true, wantContact: true},
+		{name: "by channel identity", existing: []engine.CustomerProfile{{Channel: engine.ChannelTwitter, ExternalID: "tw-alice", Name: "Alice Old", ScreenName: "alice_old", FollowersCount: 1}}, wantKnown: true, wantContact: true},
 		{name: "by screen name", existing: []engine.CustomerProfile{{ScreenName: "ALICE"}}, wantKnown: true, wantContact: true},
 		{name: "by display name", existing: []engine.CustomerProfile{{Name: "alice doe"}}, wantKnown: true, wantContact: true},
 		{name: "ambiguous name creates a contact", existing: []engine.CustomerProfile{{ScreenName: "alice"}, {ScreenName: "Alice"}}, wantContact: true},
@@ -118,7 +118,7 @@ func TestIngestIdentifiesCustomers(t *testing.T) {
 				if linkedExisting != tt.wantKnown {
 					t.Errorf("linked to the existing contact = %v, want %v", linkedExisting, tt.wantKnown)
 				}
-				if d.Contact.Profile.TwitterID != "tw-alice" || d.Contact.Profile.FollowersCount != 10 || d.Contact.Profile.ScreenName != "alice" {
+				if d.Contact.Profile.ExternalID != "tw-alice" || d.Contact.Profile.FollowersCount != 10 || d.Contact.Profile.ScreenName != "alice" {
 					t.Errorf("the contact's profile was not brought up to date: %+v", d.Contact.Profile)
 				}
 			})
@@ -256,7 +256,7 @@ func TestAskingWorkStreamLetsTheAgentLinkTheContact(t *testing.T) {
 		}
 		// The contact now carries the customer's Twitter id: the next DM finds it at once.
 		next := w.ingest(w.dm("ev2", "alice", "thanks"))
-		if d := w.detail(next.ConversationID); d.ContactID != known.ID || d.Contact.Profile.TwitterID != "tw-alice" {
+		if d := w.detail(next.ConversationID); d.ContactID != known.ID || d.Contact.Profile.ExternalID != "tw-alice" {
 			t.Errorf("next DM linked %q (%+v), want %s with the Twitter id", d.ContactID, d.Contact, known.ID)
 		}
 	})

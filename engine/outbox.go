@@ -27,7 +27,7 @@ func (s *Service) EnqueueReply(ctx context.Context, tx Tx, conv Conversation, au
 	if n := utf8.RuneCountInString(text); n > MaxReplyLength {
 		return Message{}, FieldError("text", "is %d characters long; the limit is %d", n, MaxReplyLength)
 	}
-	if conv.Customer.TwitterID == "" {
+	if conv.Customer.ExternalID == "" {
 		return Message{}, Errorf(ErrInvalid, "conversation %s has no customer to reply to", conv.ID)
 	}
 	handle, err := tx.TwitterHandle(ctx, conv.HandleID)
@@ -37,13 +37,13 @@ func (s *Service) EnqueueReply(ctx context.Context, tx Tx, conv Conversation, au
 	now = now.UTC()
 	m := Message{
 		ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: conv.ApplicationID, Direction: Outbound,
-		SenderTwitterID: handle.UserID, AuthorAgentID: author, Text: text, Media: []Media{},
+		SenderExternalID: handle.UserID, AuthorAgentID: author, Text: text, Media: []Media{},
 		SentAt: now, ReceivedAt: now, Delivery: DeliveryQueued,
 	}
 	if err := tx.AppendMessage(ctx, m); err != nil {
 		return Message{}, fmt.Errorf("enqueue reply: %w", err)
 	}
-	if err := tx.ScheduleOutbound(ctx, m.ID, conv.HandleID, conv.Customer.TwitterID, now); err != nil {
+	if err := tx.ScheduleOutbound(ctx, m.ID, conv.HandleID, conv.Customer.ExternalID, now); err != nil {
 		return Message{}, fmt.Errorf("enqueue reply: %w", err)
 	}
 	return m, nil
@@ -73,7 +73,7 @@ func (s *Service) RetryMessage(ctx context.Context, actor Actor, conv Conversati
 			return AuditEntry{}, Errorf(ErrConflict, "message %s is %s; only a failed message can be retried", id, item.Delivery)
 		}
 		now := s.clock.Now()
-		u := DeliveryUpdate{ID: id, Status: DeliveryQueued, NextAttemptAt: now, SentParts: item.SentParts, TwitterEventID: item.TwitterEventID}
+		u := DeliveryUpdate{ID: id, Status: DeliveryQueued, NextAttemptAt: now, SentParts: item.SentParts, TwitterEventID: item.ExternalID}
 		if err := tx.UpdateDelivery(ctx, u); err != nil {
 			return AuditEntry{}, err
 		}
@@ -273,7 +273,7 @@ func (s *Service) releaseClaims(ctx context.Context, items []OutboxItem) error {
 			status = DeliverySending
 		}
 		u := DeliveryUpdate{ID: it.ID, Status: status, Attempts: it.Attempts - 1, LastError: it.LastError, NextAttemptAt: now,
-			TwitterEventID: it.TwitterEventID, SentParts: it.SentParts}
+			TwitterEventID: it.ExternalID, SentParts: it.SentParts}
 		if err := s.updateDelivery(ctx, u, nil); err != nil {
 			return fmt.Errorf("release message %s: %w", it.ID, err)
 		}
@@ -291,7 +291,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 	if err != nil {
 		return "", err
 	}
-	update := DeliveryUpdate{ID: it.ID, Attempts: it.Attempts, SentParts: it.SentParts, TwitterEventID: it.TwitterEventID}
+	update := DeliveryUpdate{ID: it.ID, Attempts: it.Attempts, SentParts: it.SentParts, TwitterEventID: it.ExternalID}
 	if err := s.loadPauses(ctx, app.ID, handle.ID, paused); err != nil {
 		return "", err
 	}

@@ -77,7 +77,7 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 	p, f := conv.Customer, last.Features
 	ec := &dsl.Context{
 		Customer: dsl.Customer{
-			TwitterID: p.TwitterID, Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
+			TwitterID: p.ExternalID, Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
 			Verified: p.Verified, Protected: p.Protected, Language: p.Language, Location: p.Location, Description: p.Description,
 			AccountCreatedAt: p.AccountCreatedAt, IsKnownContact: f.KnownContact, Tags: []string{},
 		},
@@ -85,7 +85,7 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 			Text: last.Text, Length: utf8.RuneCountInString(last.Text), HasMedia: len(f.MediaKinds) > 0,
 			HasURL: len(f.URLs) > 0, Hashtags: append([]string{}, f.Hashtags...), QuickReply: last.QuickReply, Language: f.Language,
 		},
-		Channel: dsl.Channel{Kind: ChannelTwitter, Application: app.Name, Handle: handle.Name, HandleScreenName: handle.ScreenName},
+		Channel: dsl.Channel{Kind: string(ws.Channel), Application: app.Name, Handle: handle.Name, HandleScreenName: handle.ScreenName},
 		Conversation: dsl.Conversation{
 			IsNew: conv.MessageCount <= 1, IsReturning: conv.IsReturning, PreviousConversations: conv.PreviousConversations,
 			MessageCount: conv.MessageCount, RequeueCount: conv.RequeueCount, Status: string(conv.Status),

@@ -64,7 +64,7 @@ func (w *pgWorld) seed(t testing.TB, total, due, recent int) {
 	t.Helper()
 	now := w.clock.Now()
 	_, err := w.sql.ExecContext(context.Background(), `
-INSERT INTO conversations (id, application_id, handle_id, work_stream_id, customer_twitter_id, customer_screen_name, customer,
+INSERT INTO conversations (id, application_id, handle_id, work_stream_id, customer_external_id, customer_screen_name, customer,
     status, queue_id, message_count, routed_at, last_message_at, last_customer_message_at, closed_at, created_at, updated_at)
 SELECT 'seed' || lpad(g::text, 8, '0'), $1, $2, $3, 'tw-seed-' || g, 'seed' || g, '{"Name":"Seed"}',
     CASE WHEN g <= $5::int + $6::int THEN 'open' ELSE 'closed' END, $4, 1,

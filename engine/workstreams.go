@@ -42,13 +42,13 @@ const (
 )
 
 // ChannelTwitter is the only channel a work stream serves today.
-const ChannelTwitter = "twitter"
+const ChannelTwitter Channel = "twitter"
 
 // WorkStream is the routing and distribution policy of a channel.
 type WorkStream struct {
 	ID               WorkStreamID
 	Name             string
-	Channel          string
+	Channel          Channel
 	Mode             Mode
 	DefaultQueueID   QueueID
 	Capacity         int // capacity one conversation takes from an agent
@@ -89,7 +89,7 @@ type WorkStreamStore interface {
 // their current value (or the default, on create).
 type WorkStreamInput struct {
 	Name             *string
-	Channel          *string
+	Channel          *Channel
 	Mode             *Mode
 	DefaultQueueID   *QueueID
 	Capacity         *int

@@ -17,46 +17,46 @@ const colRequestSecret = "twitter_sign_ons.request_secret"
 
 // outboxRow is the part of a messages row the outbox reads.
 type outboxRow struct {
-	ID                 string `gorm:"primaryKey"`
-	ConversationID     string
-	ApplicationID      string
-	Direction          string
-	TwitterEventID     *string
-	SenderTwitterID    string
-	AuthorAgentID      *string
-	Text               string
-	SentAt             time.Time
-	ReceivedAt         time.Time
-	DeliveryStatus     string
-	Attempts           int
-	LastError          string
-	HandleID           *string
-	RecipientTwitterID string
-	NextAttemptAt      *time.Time
-	SentParts          int
+	ID                  string `gorm:"primaryKey"`
+	ConversationID      string
+	ApplicationID       string
+	Direction           string
+	ExternalID          *string
+	SenderExternalID    string
+	AuthorAgentID       *string
+	Text                string
+	SentAt              time.Time
+	ReceivedAt          time.Time
+	DeliveryStatus      string
+	Attempts            int
+	LastError           string
+	HandleID            *string
+	RecipientExternalID string
+	NextAttemptAt       *time.Time
+	SentParts           int
 }
 
 func (outboxRow) TableName() string { return "messages" }
 
-const outboxColumns = "id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id, author_agent_id, text, sent_at, received_at, delivery_status, attempts, last_error, handle_id, recipient_twitter_id, next_attempt_at, sent_parts"
+const outboxColumns = "id, conversation_id, application_id, direction, external_id, sender_external_id, author_agent_id, text, sent_at, received_at, delivery_status, attempts, last_error, handle_id, recipient_external_id, next_attempt_at, sent_parts"
 
 func toOutboxItem(r outboxRow) engine.OutboxItem {
 	return engine.OutboxItem{
 		Message: engine.Message{
 			ID: engine.MessageID(r.ID), ConversationID: engine.ConversationID(r.ConversationID), ApplicationID: engine.ApplicationID(r.ApplicationID),
-			Direction: engine.Direction(r.Direction), TwitterEventID: deref(r.TwitterEventID), SenderTwitterID: r.SenderTwitterID,
+			Direction: engine.Direction(r.Direction), ExternalID: deref(r.ExternalID), SenderExternalID: r.SenderExternalID,
 			AuthorAgentID: engine.AgentID(deref(r.AuthorAgentID)), Text: r.Text, Media: []engine.Media{},
 			SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus),
 			Attempts: r.Attempts, LastError: r.LastError,
 		},
-		HandleID: engine.HandleID(deref(r.HandleID)), RecipientID: r.RecipientTwitterID, SentParts: r.SentParts,
+		HandleID: engine.HandleID(deref(r.HandleID)), RecipientID: r.RecipientExternalID, SentParts: r.SentParts,
 	}
 }
 
 // ScheduleOutbound puts a stored outbound message in the outbox.
 func (r *repo) ScheduleOutbound(ctx context.Context, id engine.MessageID, handle engine.HandleID, recipientID string, next time.Time) error {
 	res := r.db(ctx).Model(&outboxRow{}).Where("id = ?", string(id)).Updates(map[string]any{
-		"handle_id": string(handle), "recipient_twitter_id": recipientID, "next_attempt_at": next.UTC(),
+		"handle_id": string(handle), "recipient_external_id": recipientID, "next_attempt_at": next.UTC(),
 		"delivery_status": string(engine.DeliveryQueued),
 	})
 	if res.Error != nil {
@@ -76,7 +76,7 @@ func (r *repo) ScheduleOutbound(ctx context.Context, id engine.MessageID, handle
 // reads them in the agent's order.
 const dueCondition = `direction = 'outbound' AND delivery_status IN ('queued', 'sending') AND next_attempt_at <= ?
     AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.handle_id = messages.handle_id
-        AND e.recipient_twitter_id = messages.recipient_twitter_id AND e.direction = 'outbound'
+        AND e.recipient_external_id = messages.recipient_external_id AND e.direction = 'outbound'
         AND e.delivery_status IN ('queued', 'sending')
         AND (e.sent_at < messages.sent_at OR (e.sent_at = messages.sent_at AND e.id < messages.id)))`
 
@@ -163,7 +163,7 @@ RETURNING m.id, due.previous_status`, now.UTC(), n, leaseUntil.UTC()).Scan(&got)
 func (r *repo) UpdateDelivery(ctx context.Context, u engine.DeliveryUpdate) error {
 	set := map[string]any{
 		"delivery_status": string(u.Status), "attempts": u.Attempts, "last_error": u.LastError,
-		"sent_parts": u.SentParts, "twitter_event_id": nullable(u.TwitterEventID), "next_attempt_at": nil,
+		"sent_parts": u.SentParts, "external_id": nullable(u.TwitterEventID), "next_attempt_at": nil,
 	}
 	if u.Status == engine.DeliveryQueued || u.Status == engine.DeliverySending {
 		set["next_attempt_at"] = u.NextAttemptAt.UTC()

@@ -12,7 +12,8 @@ import (
 
 type contactRow struct {
 	ID               string `gorm:"primaryKey"`
-	TwitterUserID    *string
+	Channel          string
+	ExternalID       *string
 	Name             string
 	ScreenName       string
 	FollowersCount   int
@@ -37,9 +38,9 @@ func toContactRow(c engine.Contact) contactRow {
 		Verified: p.Verified, Protected: p.Protected, Language: p.Language, Location: p.Location, Description: p.Description,
 		ProfileImageURL: p.ProfileImageURL, AccountCreatedAt: optionalTime(p.AccountCreatedAt), Tags: jsonText(c.Tags, "[]"),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
-	if p.TwitterID != "" {
-		id := p.TwitterID
-		row.TwitterUserID = &id
+	if p.ExternalID != "" {
+		id := p.ExternalID
+		row.Channel, row.ExternalID = string(p.Channel), &id
 	}
 	return row
 }
@@ -50,8 +51,8 @@ func toEngineContact(r contactRow) engine.Contact {
 		Verified: r.Verified, Protected: r.Protected, Language: r.Language, Location: r.Location, Description: r.Description,
 		ProfileImageURL: r.ProfileImageURL,
 	}, Tags: []string{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	if r.TwitterUserID != nil {
-		c.Profile.TwitterID = *r.TwitterUserID
+	if r.ExternalID != nil {
+		c.Profile.Channel, c.Profile.ExternalID = engine.Channel(r.Channel), *r.ExternalID
 	}
 	if r.AccountCreatedAt != nil {
 		c.Profile.AccountCreatedAt = r.AccountCreatedAt.UTC()
@@ -101,17 +102,17 @@ func deref(s *string) string {
 // The inserts of the ingest's hot path are plain statements: gorm's struct
 // inserts cost more than the database's work (see engine's package doc).
 
-// CreateContact stores a new contact; a Twitter user id already linked to
+// CreateContact stores a new contact; a channel identity already linked to
 // a contact is ErrConflict.
 func (r *repo) CreateContact(ctx context.Context, c engine.Contact) error {
 	row := toContactRow(c)
-	err := r.db(ctx).Exec(`INSERT INTO contacts (id, twitter_user_id, name, screen_name, followers_count, friends_count, verified,
+	err := r.db(ctx).Exec(`INSERT INTO contacts (id, channel, external_id, name, screen_name, followers_count, friends_count, verified,
 		protected, language, location, description, profile_image_url, account_created_at, tags, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.ID, row.TwitterUserID, row.Name, row.ScreenName, row.FollowersCount, row.FriendsCount, row.Verified,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.ID, row.Channel, row.ExternalID, row.Name, row.ScreenName, row.FollowersCount, row.FriendsCount, row.Verified,
 		row.Protected, row.Language, row.Location, row.Description, row.ProfileImageURL, row.AccountCreatedAt, row.Tags, row.CreatedAt, row.UpdatedAt).Error
 	if err != nil {
-		return translate(err, "create contact", "a contact for Twitter user %s already exists", c.Profile.TwitterID)
+		return translate(err, "create contact", "a contact for %s customer %s already exists", c.Profile.Channel, c.Profile.ExternalID)
 	}
 	return nil
 }
@@ -121,10 +122,11 @@ func (r *repo) Contact(ctx context.Context, id engine.ContactID) (engine.Contact
 	return r.findContact(ctx, "id = ?", string(id))
 }
 
-// ContactByTwitterID returns the contact linked to a Twitter user.
-func (r *repo) ContactByTwitterID(ctx context.Context, twitterID string) (engine.Contact, error) {
+// ContactByIdentity returns the contact linked to a channel's customer.
+func (r *repo) ContactByIdentity(ctx context.Context, id engine.ChannelIdentity) (engine.Contact, error) {
 	var row contactRow
-	err := r.rawRow(ctx, `SELECT `+contactColumns+` FROM contacts WHERE twitter_user_id = ?`, twitterID).Scan(row.fields()...)
+	err := r.rawRow(ctx, `SELECT `+contactColumns+` FROM contacts WHERE channel = ? AND external_id = ?`,
+		string(id.Channel), id.ExternalID).Scan(row.fields()...)
 	if err != nil {
 		return engine.Contact{}, rawNotFound(err, "get contact", "contact not found")
 	}
@@ -132,11 +134,11 @@ func (r *repo) ContactByTwitterID(ctx context.Context, twitterID string) (engine
 }
 
 // contactColumns are the columns fields scans, in its order.
-const contactColumns = `id, twitter_user_id, name, screen_name, followers_count, friends_count, verified, protected, language,
+const contactColumns = `id, channel, external_id, name, screen_name, followers_count, friends_count, verified, protected, language,
 	location, description, profile_image_url, account_created_at, tags, created_at, updated_at`
 
 func (r *contactRow) fields() []any {
-	return []any{&r.ID, &r.TwitterUserID, &r.Name, &r.ScreenName, &r.FollowersCount, &r.FriendsCount, &r.Verified, &r.Protected, &r.Language,
+	return []any{&r.ID, &r.Channel, &r.ExternalID, &r.Name, &r.ScreenName, &r.FollowersCount, &r.FriendsCount, &r.Verified, &r.Protected, &r.Language,
 		&r.Location, &r.Description, &r.ProfileImageURL, &r.AccountCreatedAt, &r.Tags, &r.CreatedAt, &r.UpdatedAt}
 }
 
@@ -148,14 +150,14 @@ func (r *repo) findContact(ctx context.Context, cond string, arg any) (engine.Co
 	return toEngineContact(row), nil
 }
 
-// ContactsByName returns the contacts not linked to a Twitter user whose
+// ContactsByName returns the contacts not linked to a channel's customer whose
 // screen_name or name equals name, ignoring case.
 func (r *repo) ContactsByName(ctx context.Context, field, name string) ([]engine.Contact, error) {
 	if field != "screen_name" && field != "name" {
 		return nil, fmt.Errorf("contacts by name: unknown field %q", field)
 	}
 	rows, err := r.g.Statement.ConnPool.QueryContext(ctx, r.bind(`SELECT `+contactColumns+` FROM contacts
-		WHERE twitter_user_id IS NULL AND lower(`+field+`) = ? ORDER BY id LIMIT 10`), strings.ToLower(strings.TrimPrefix(name, "@")))
+		WHERE external_id IS NULL AND lower(`+field+`) = ? ORDER BY id LIMIT 10`), strings.ToLower(strings.TrimPrefix(name, "@")))
 	if err != nil {
 		return nil, fmt.Errorf("contacts by name: %w", err)
 	}
@@ -179,7 +181,7 @@ func (r *repo) UpdateContact(ctx context.Context, c engine.Contact) error {
 	row := toContactRow(c)
 	res := r.db(ctx).Model(&contactRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "created_at").Updates(&row)
 	if res.Error != nil {
-		return translate(res.Error, "update contact", "a contact for Twitter user %s already exists", c.Profile.TwitterID)
+		return translate(res.Error, "update contact", "a contact for %s customer %s already exists", c.Profile.Channel, c.Profile.ExternalID)
 	}
 	if res.RowsAffected == 0 {
 		return engine.Errorf(engine.ErrNotFound, "no contact has the id %q", c.ID)
@@ -194,10 +196,11 @@ type conversationRow struct {
 	WorkStreamID          string
 	ContactID             *string
 	ContactCandidates     string
-	CustomerTwitterID     string
+	CustomerChannel       string
+	CustomerExternalID    string
 	CustomerScreenName    string
 	Customer              string
-	TwitterConversationID string
+	ExternalThreadID      string
 	Status                string
 	QueueID               *string
 	AgentID               *string
@@ -225,8 +228,8 @@ func toConversationRow(c engine.Conversation) conversationRow {
 	return conversationRow{
 		ID: string(c.ID), ApplicationID: string(c.ApplicationID), HandleID: string(c.HandleID), WorkStreamID: string(c.WorkStreamID),
 		ContactID: nullable(string(c.ContactID)), ContactCandidates: jsonText(c.ContactCandidates, "[]"),
-		CustomerTwitterID: c.Customer.TwitterID, CustomerScreenName: c.Customer.ScreenName,
-		Customer: jsonText(c.Customer, "{}"), TwitterConversationID: c.TwitterConversationID, Status: string(c.Status),
+		CustomerChannel: string(c.Customer.Channel), CustomerExternalID: c.Customer.ExternalID, CustomerScreenName: c.Customer.ScreenName,
+		Customer: jsonText(c.Customer, "{}"), ExternalThreadID: c.ExternalThreadID, Status: string(c.Status),
 		QueueID: nullable(string(c.QueueID)), AgentID: nullable(string(c.AgentID)), OfferedAgentID: nullable(string(c.OfferedAgentID)),
 		OfferedAt: utcPtr(c.OfferedAt), CapacityUnits: c.CapacityUnits, RequeueCount: c.RequeueCount, IsReturning: c.IsReturning, PreviousConversations: c.PreviousConversations,
 		MessageCount: c.MessageCount, RoutedAt: utcPtr(c.RoutedAt), LastMessageAt: utcPtr(c.LastMessageAt),
@@ -240,7 +243,7 @@ func toEngineConversation(r conversationRow) engine.Conversation {
 	c := engine.Conversation{
 		ID: engine.ConversationID(r.ID), ApplicationID: engine.ApplicationID(r.ApplicationID), HandleID: engine.HandleID(r.HandleID),
 		WorkStreamID: engine.WorkStreamID(r.WorkStreamID), ContactID: engine.ContactID(deref(r.ContactID)),
-		TwitterConversationID: r.TwitterConversationID, Status: engine.Status(r.Status),
+		ExternalThreadID: r.ExternalThreadID, Status: engine.Status(r.Status),
 		QueueID: engine.QueueID(deref(r.QueueID)), AgentID: engine.AgentID(deref(r.AgentID)), OfferedAgentID: engine.AgentID(deref(r.OfferedAgentID)),
 		OfferedAt: utcPtr(r.OfferedAt), CapacityUnits: r.CapacityUnits, RequeueCount: r.RequeueCount, IsReturning: r.IsReturning, PreviousConversations: r.PreviousConversations,
 		MessageCount: r.MessageCount, RoutedAt: utcPtr(r.RoutedAt), LastMessageAt: utcPtr(r.LastMessageAt),
@@ -250,7 +253,7 @@ func toEngineConversation(r conversationRow) engine.Conversation {
 	}
 	_ = json.Unmarshal([]byte(r.Customer), &c.Customer)
 	_ = json.Unmarshal([]byte(r.ContactCandidates), &c.ContactCandidates)
-	c.Customer.TwitterID = r.CustomerTwitterID
+	c.Customer.Channel, c.Customer.ExternalID = engine.Channel(r.CustomerChannel), r.CustomerExternalID
 	if !c.Customer.AccountCreatedAt.IsZero() {
 		c.Customer.AccountCreatedAt = c.Customer.AccountCreatedAt.UTC()
 	}
@@ -261,17 +264,9 @@ func toEngineConversation(r conversationRow) engine.Conversation {
 // progress for the same customer and handle is ErrConflict.
 func (r *repo) CreateConversation(ctx context.Context, c engine.Conversation) error {
 	row := toConversationRow(c)
-	err := r.db(ctx).Exec(`INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, contact_candidates,
-		customer_twitter_id, customer_screen_name, customer, twitter_conversation_id, status, queue_id, agent_id, offered_agent_id,
-		offered_at, capacity_units, requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at,
-		last_customer_message_at, last_agent_message_at, stalled_at, closed_at, close_reason, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.ID, row.ApplicationID, row.HandleID, row.WorkStreamID, row.ContactID, row.ContactCandidates,
-		row.CustomerTwitterID, row.CustomerScreenName, row.Customer, row.TwitterConversationID, row.Status, row.QueueID, row.AgentID, row.OfferedAgentID,
-		row.OfferedAt, row.CapacityUnits, row.RequeueCount, row.IsReturning, row.PreviousConversations, row.MessageCount, row.RoutedAt, row.LastMessageAt,
-		row.LastCustomerMessageAt, row.LastAgentMessageAt, row.StalledAt, row.ClosedAt, row.CloseReason, row.CreatedAt, row.UpdatedAt).Error
+	err := r.rawExec(ctx, `INSERT INTO conversations (`+conversationColumns+`) VALUES `+rowsOf(1, conversationColumnCount), row.values()...)
 	if err != nil {
-		return translate(err, "create conversation", "customer %s already has a conversation in progress with this handle", c.Customer.TwitterID)
+		return translate(err, "create conversation", "customer %s already has a conversation in progress with this handle", c.Customer.ExternalID)
 	}
 	return nil
 }
@@ -325,10 +320,10 @@ func (r *repo) ListConversations(ctx context.Context, f engine.ConversationFilte
 // that is not closed, locked until the transaction ends: the caller is about
 // to change it. (SQLite drops the FOR UPDATE; its transactions begin
 // IMMEDIATE, so one writer at a time holds everything.)
-func (r *repo) ConversationInProgress(ctx context.Context, handle engine.HandleID, customerTwitterID string) (engine.Conversation, error) {
+func (r *repo) ConversationInProgress(ctx context.Context, handle engine.HandleID, customerID string) (engine.Conversation, error) {
 	var row conversationRow
-	err := r.rawRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE handle_id = ? AND customer_twitter_id = ? AND status <> ?`+r.forUpdate(false),
-		string(handle), customerTwitterID, string(engine.StatusClosed)).Scan(row.fields()...)
+	err := r.rawRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status <> ?`+r.forUpdate(false),
+		string(handle), customerID, string(engine.StatusClosed)).Scan(row.fields()...)
 	if err != nil {
 		return engine.Conversation{}, rawNotFound(err, "conversation in progress", "no conversation in progress")
 	}
@@ -336,31 +331,34 @@ func (r *repo) ConversationInProgress(ctx context.Context, handle engine.HandleI
 }
 
 // conversationColumns are the columns fields scans, in its order.
-const conversationColumns = `id, application_id, handle_id, work_stream_id, contact_id, contact_candidates, customer_twitter_id,
-	customer_screen_name, customer, twitter_conversation_id, status, queue_id, agent_id, offered_agent_id, offered_at, capacity_units,
+const conversationColumns = `id, application_id, handle_id, work_stream_id, contact_id, contact_candidates, customer_channel,
+	customer_external_id, customer_screen_name, customer, external_thread_id, status, queue_id, agent_id, offered_agent_id, offered_at, capacity_units,
 	requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at, last_customer_message_at,
 	last_agent_message_at, stalled_at, closed_at, close_reason, created_at, updated_at`
 
+// conversationColumnCount is how many columns conversationColumns names.
+const conversationColumnCount = 30
+
 // values are the row's values in conversationColumns' order.
 func (r conversationRow) values() []any {
-	return []any{r.ID, r.ApplicationID, r.HandleID, r.WorkStreamID, r.ContactID, r.ContactCandidates, r.CustomerTwitterID,
-		r.CustomerScreenName, r.Customer, r.TwitterConversationID, r.Status, r.QueueID, r.AgentID, r.OfferedAgentID, r.OfferedAt, r.CapacityUnits,
+	return []any{r.ID, r.ApplicationID, r.HandleID, r.WorkStreamID, r.ContactID, r.ContactCandidates, r.CustomerChannel, r.CustomerExternalID,
+		r.CustomerScreenName, r.Customer, r.ExternalThreadID, r.Status, r.QueueID, r.AgentID, r.OfferedAgentID, r.OfferedAt, r.CapacityUnits,
 		r.RequeueCount, r.IsReturning, r.PreviousConversations, r.MessageCount, r.RoutedAt, r.LastMessageAt, r.LastCustomerMessageAt,
 		r.LastAgentMessageAt, r.StalledAt, r.ClosedAt, r.CloseReason, r.CreatedAt, r.UpdatedAt}
 }
 
 func (r *conversationRow) fields() []any {
-	return []any{&r.ID, &r.ApplicationID, &r.HandleID, &r.WorkStreamID, &r.ContactID, &r.ContactCandidates, &r.CustomerTwitterID,
-		&r.CustomerScreenName, &r.Customer, &r.TwitterConversationID, &r.Status, &r.QueueID, &r.AgentID, &r.OfferedAgentID, &r.OfferedAt, &r.CapacityUnits,
+	return []any{&r.ID, &r.ApplicationID, &r.HandleID, &r.WorkStreamID, &r.ContactID, &r.ContactCandidates, &r.CustomerChannel, &r.CustomerExternalID,
+		&r.CustomerScreenName, &r.Customer, &r.ExternalThreadID, &r.Status, &r.QueueID, &r.AgentID, &r.OfferedAgentID, &r.OfferedAt, &r.CapacityUnits,
 		&r.RequeueCount, &r.IsReturning, &r.PreviousConversations, &r.MessageCount, &r.RoutedAt, &r.LastMessageAt, &r.LastCustomerMessageAt,
 		&r.LastAgentMessageAt, &r.StalledAt, &r.ClosedAt, &r.CloseReason, &r.CreatedAt, &r.UpdatedAt}
 }
 
 // CountClosedConversations counts the customer's closed conversations with a handle.
-func (r *repo) CountClosedConversations(ctx context.Context, handle engine.HandleID, customerTwitterID string) (int, error) {
+func (r *repo) CountClosedConversations(ctx context.Context, handle engine.HandleID, customerID string) (int, error) {
 	var n int64
-	err := r.rawRow(ctx, `SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_twitter_id = ? AND status = ?`,
-		string(handle), customerTwitterID, string(engine.StatusClosed)).Scan(&n)
+	err := r.rawRow(ctx, `SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status = ?`,
+		string(handle), customerID, string(engine.StatusClosed)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count closed conversations: %w", err)
 	}
@@ -371,7 +369,7 @@ func (r *repo) CountClosedConversations(ctx context.Context, handle engine.Handl
 // plain statement, because it runs for every DM and gorm's struct updates
 // cost more than the database does.
 const updateConversationSQL = `UPDATE conversations SET application_id = ?, handle_id = ?, work_stream_id = ?, contact_id = ?, contact_candidates = ?,
-	customer_twitter_id = ?, customer_screen_name = ?, customer = ?, twitter_conversation_id = ?, status = ?, queue_id = ?,
+	customer_channel = ?, customer_external_id = ?, customer_screen_name = ?, customer = ?, external_thread_id = ?, status = ?, queue_id = ?,
 	agent_id = ?, offered_agent_id = ?, offered_at = ?, capacity_units = ?, requeue_count = ?, is_returning = ?,
 	previous_conversations = ?, message_count = ?, routed_at = ?, last_message_at = ?, last_customer_message_at = ?,
 	last_agent_message_at = ?, stalled_at = ?, closed_at = ?, close_reason = ?, updated_at = ? WHERE id = ?`
@@ -380,12 +378,12 @@ const updateConversationSQL = `UPDATE conversations SET application_id = ?, hand
 func (r *repo) UpdateConversation(ctx context.Context, c engine.Conversation) error {
 	row := toConversationRow(c)
 	n, err := r.rawExecCount(ctx, updateConversationSQL, row.ApplicationID, row.HandleID, row.WorkStreamID, row.ContactID, row.ContactCandidates,
-		row.CustomerTwitterID, row.CustomerScreenName, row.Customer, row.TwitterConversationID, row.Status, row.QueueID,
+		row.CustomerChannel, row.CustomerExternalID, row.CustomerScreenName, row.Customer, row.ExternalThreadID, row.Status, row.QueueID,
 		row.AgentID, row.OfferedAgentID, row.OfferedAt, row.CapacityUnits, row.RequeueCount, row.IsReturning,
 		row.PreviousConversations, row.MessageCount, row.RoutedAt, row.LastMessageAt, row.LastCustomerMessageAt,
 		row.LastAgentMessageAt, row.StalledAt, row.ClosedAt, row.CloseReason, row.UpdatedAt, row.ID)
 	if err != nil {
-		return translate(err, "update conversation", "customer %s already has a conversation in progress with this handle", c.Customer.TwitterID)
+		return translate(err, "update conversation", "customer %s already has a conversation in progress with this handle", c.Customer.ExternalID)
 	}
 	if n == 0 {
 		return engine.Errorf(engine.ErrNotFound, "no conversation has the id %q", c.ID)
@@ -394,36 +392,36 @@ func (r *repo) UpdateConversation(ctx context.Context, c engine.Conversation) er
 }
 
 type messageRow struct {
-	ID              string `gorm:"primaryKey"`
-	ConversationID  string
-	ApplicationID   string
-	Direction       string
-	TwitterEventID  *string
-	SenderTwitterID string
-	AuthorAgentID   *string
-	Text            string
-	Media           string
-	QuickReply      string
-	Features        string
-	SentAt          time.Time
-	ReceivedAt      time.Time
-	DeliveryStatus  string
-	Attempts        int
-	LastError       string
+	ID               string `gorm:"primaryKey"`
+	ConversationID   string
+	ApplicationID    string
+	Direction        string
+	ExternalID       *string
+	SenderExternalID string
+	AuthorAgentID    *string
+	Text             string
+	Media            string
+	QuickReply       string
+	Features         string
+	SentAt           time.Time
+	ReceivedAt       time.Time
+	DeliveryStatus   string
+	Attempts         int
+	LastError        string
 }
 
 func (messageRow) TableName() string { return "messages" }
 
 func toMessageRow(m engine.Message) messageRow {
 	return messageRow{ID: string(m.ID), ConversationID: string(m.ConversationID), ApplicationID: string(m.ApplicationID),
-		Direction: string(m.Direction), TwitterEventID: nullable(m.TwitterEventID), SenderTwitterID: m.SenderTwitterID,
+		Direction: string(m.Direction), ExternalID: nullable(m.ExternalID), SenderExternalID: m.SenderExternalID,
 		AuthorAgentID: nullable(string(m.AuthorAgentID)), Text: m.Text, Media: jsonText(m.Media, "[]"), QuickReply: m.QuickReply,
 		Features: jsonText(m.Features, "{}"), SentAt: m.SentAt.UTC(), ReceivedAt: m.ReceivedAt.UTC(), DeliveryStatus: string(m.Delivery), Attempts: m.Attempts, LastError: m.LastError}
 }
 
 func toEngineMessage(r messageRow) engine.Message {
 	m := engine.Message{ID: engine.MessageID(r.ID), ConversationID: engine.ConversationID(r.ConversationID), ApplicationID: engine.ApplicationID(r.ApplicationID),
-		Direction: engine.Direction(r.Direction), TwitterEventID: deref(r.TwitterEventID), SenderTwitterID: r.SenderTwitterID,
+		Direction: engine.Direction(r.Direction), ExternalID: deref(r.ExternalID), SenderExternalID: r.SenderExternalID,
 		AuthorAgentID: engine.AgentID(deref(r.AuthorAgentID)), Text: r.Text, Media: []engine.Media{}, QuickReply: r.QuickReply,
 		SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus), Attempts: r.Attempts, LastError: r.LastError}
 	_ = json.Unmarshal([]byte(r.Media), &m.Media)
@@ -435,24 +433,24 @@ func toEngineMessage(r messageRow) engine.Message {
 // ErrConflict.
 func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 	row := toMessageRow(m)
-	err := r.rawExec(ctx, `INSERT INTO messages (id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id,
+	err := r.rawExec(ctx, `INSERT INTO messages (id, conversation_id, application_id, direction, external_id, sender_external_id,
 		author_agent_id, text, media, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.ID, row.ConversationID, row.ApplicationID, row.Direction, row.TwitterEventID, row.SenderTwitterID,
+		row.ID, row.ConversationID, row.ApplicationID, row.Direction, row.ExternalID, row.SenderExternalID,
 		row.AuthorAgentID, row.Text, row.Media, row.QuickReply, row.Features, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError)
 	if err != nil {
-		return translate(err, "store message", "Twitter event %s is stored already", m.TwitterEventID)
+		return translate(err, "store message", "Twitter event %s is stored already", m.ExternalID)
 	}
 	return nil
 }
 
-// MessageByTwitterEvent returns the message stored for an event.
-func (r *repo) MessageByTwitterEvent(ctx context.Context, app engine.ApplicationID, eventID string) (engine.Message, error) {
+// MessageByExternalID returns the message stored for an event.
+func (r *repo) MessageByExternalID(ctx context.Context, app engine.ApplicationID, eventID string) (engine.Message, error) {
 	var row messageRow
-	err := r.rawRow(ctx, `SELECT id, conversation_id, application_id, direction, twitter_event_id, sender_twitter_id, author_agent_id,
+	err := r.rawRow(ctx, `SELECT id, conversation_id, application_id, direction, external_id, sender_external_id, author_agent_id,
 		text, media, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error
-		FROM messages WHERE application_id = ? AND twitter_event_id = ?`, string(app), eventID).Scan(&row.ID, &row.ConversationID,
-		&row.ApplicationID, &row.Direction, &row.TwitterEventID, &row.SenderTwitterID, &row.AuthorAgentID, &row.Text, &row.Media,
+		FROM messages WHERE application_id = ? AND external_id = ?`, string(app), eventID).Scan(&row.ID, &row.ConversationID,
+		&row.ApplicationID, &row.Direction, &row.ExternalID, &row.SenderExternalID, &row.AuthorAgentID, &row.Text, &row.Media,
 		&row.QuickReply, &row.Features, &row.SentAt, &row.ReceivedAt, &row.DeliveryStatus, &row.Attempts, &row.LastError)
 	if err != nil {
 		return engine.Message{}, rawNotFound(err, "message by event", "no message for event %s", eventID)

@@ -83,3 +83,14 @@ func TestSecretBox(t *testing.T) {
 		t.Error("a 16-byte key was accepted; the key must be 32 bytes")
 	}
 }
+
+// The multi-row conversation statements count their placeholders by
+// conversationColumnCount: it must name every column of the list.
+func TestConversationColumnCount(t *testing.T) {
+	if n := len(strings.Split(conversationColumns, ",")); n != conversationColumnCount {
+		t.Errorf("conversationColumns names %d columns, conversationColumnCount says %d", n, conversationColumnCount)
+	}
+	if n := len(conversationRow{}.values()); n != conversationColumnCount {
+		t.Errorf("a conversation row has %d values, conversationColumnCount says %d", n, conversationColumnCount)
+	}
+}

@@ -156,3 +156,4 @@ func TestMigrateNamesAMissingSchema(t *testing.T) {
 		t.Errorf("migrating into a missing schema: %v", err)
 	}
 }
+

@@ -231,11 +231,11 @@ func (r *repo) SaveConversations(ctx context.Context, cs []engine.Conversation) 
 		}
 		return nil
 	}
-	args := make([]any, 0, len(cs)*29)
+	args := make([]any, 0, len(cs)*conversationColumnCount)
 	for _, c := range cs {
 		args = append(args, toConversationRow(c).values()...)
 	}
-	q := `INSERT INTO conversations (` + conversationColumns + `) VALUES ` + rowsOf(len(cs), 29) +
+	q := `INSERT INTO conversations (` + conversationColumns + `) VALUES ` + rowsOf(len(cs), conversationColumnCount) +
 		` ON CONFLICT (id) DO UPDATE SET ` + conversationUpsertSet
 	err := r.rawExec(ctx, q, args...)
 	if err != nil {
@@ -307,9 +307,10 @@ func rowsOf(n, m int) string {
 // id and the creation time from the proposed row.
 const conversationUpsertSet = `application_id = EXCLUDED.application_id, handle_id = EXCLUDED.handle_id,
 	work_stream_id = EXCLUDED.work_stream_id, contact_id = EXCLUDED.contact_id,
-	contact_candidates = EXCLUDED.contact_candidates, customer_twitter_id = EXCLUDED.customer_twitter_id,
+	contact_candidates = EXCLUDED.contact_candidates, customer_channel = EXCLUDED.customer_channel,
+	customer_external_id = EXCLUDED.customer_external_id,
 	customer_screen_name = EXCLUDED.customer_screen_name, customer = EXCLUDED.customer,
-	twitter_conversation_id = EXCLUDED.twitter_conversation_id, status = EXCLUDED.status,
+	external_thread_id = EXCLUDED.external_thread_id, status = EXCLUDED.status,
 	queue_id = EXCLUDED.queue_id, agent_id = EXCLUDED.agent_id, offered_agent_id = EXCLUDED.offered_agent_id,
 	offered_at = EXCLUDED.offered_at, capacity_units = EXCLUDED.capacity_units,
 	requeue_count = EXCLUDED.requeue_count, is_returning = EXCLUDED.is_returning,

@@ -35,7 +35,7 @@ func (workStreamRow) TableName() string { return "work_streams" }
 
 func toWorkStreamRow(w engine.WorkStream) workStreamRow {
 	return workStreamRow{
-		ID: string(w.ID), Name: w.Name, Channel: w.Channel, Mode: string(w.Mode), DefaultQueueID: string(w.DefaultQueueID),
+		ID: string(w.ID), Name: w.Name, Channel: string(w.Channel), Mode: string(w.Mode), DefaultQueueID: string(w.DefaultQueueID),
 		Capacity: w.Capacity, AssignmentMethod: string(w.AssignmentMethod),
 		OfferTimeoutMS: w.OfferTimeout.Milliseconds(), RequeueAfterMS: w.RequeueAfter.Milliseconds(),
 		StallAfterMS: w.StallAfter.Milliseconds(), AutoCloseAfterMS: w.AutoCloseAfter.Milliseconds(),
@@ -47,7 +47,7 @@ func toWorkStreamRow(w engine.WorkStream) workStreamRow {
 func toEngineWorkStream(r workStreamRow) engine.WorkStream {
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 	return engine.WorkStream{
-		ID: engine.WorkStreamID(r.ID), Name: r.Name, Channel: r.Channel, Mode: engine.Mode(r.Mode), DefaultQueueID: engine.QueueID(r.DefaultQueueID),
+		ID: engine.WorkStreamID(r.ID), Name: r.Name, Channel: engine.Channel(r.Channel), Mode: engine.Mode(r.Mode), DefaultQueueID: engine.QueueID(r.DefaultQueueID),
 		Capacity: r.Capacity, AssignmentMethod: engine.AssignmentMethod(r.AssignmentMethod),
 		OfferTimeout: ms(r.OfferTimeoutMS), RequeueAfter: ms(r.RequeueAfterMS), StallAfter: ms(r.StallAfterMS), AutoCloseAfter: ms(r.AutoCloseAfterMS),
 		KeepSameAgent: r.KeepSameAgent, TimeZone: r.TimeZone, ContactMatching: engine.ContactMatching(r.ContactMatching), CreateContacts: r.CreateContacts,

@@ -93,7 +93,7 @@ func TestBackfill(t *testing.T) {
 		c.reply(conv, "sorry for the wait")
 		c.sendDue()
 		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{Drop: true})
-		if _, err := c.fake.InjectDM(c.ctx, twittertest.InboundDM{From: c.business.ID, To: conv.Customer.TwitterID, Text: "written in the app",
+		if _, err := c.fake.InjectDM(c.ctx, twittertest.InboundDM{From: c.business.ID, To: conv.Customer.ExternalID, Text: "written in the app",
 			SourceAppID: twittertest.TwitterWebAppID}); err != nil {
 			t.Fatal(err)
 		}

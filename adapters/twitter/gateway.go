@@ -212,11 +212,11 @@ func toEngineDM(m DirectMessage) engine.TwitterDM {
 	dm := engine.TwitterDM{
 		EventID: m.ID, TwitterConversationID: m.ConversationID, SentAt: m.CreatedAt.UTC(), SenderID: m.SenderID, RecipientID: m.RecipientID,
 		Echo: m.IsEcho(), SourceAppID: m.SourceAppID, Text: m.DisplayText(), Hashtags: m.Hashtags,
-		Customer: engine.CustomerProfile{TwitterID: m.CustomerID()},
+		Customer: engine.CustomerProfile{ExternalID: m.CustomerID()},
 	}
 	if u := m.Customer(); u != nil {
 		dm.Customer = engine.CustomerProfile{
-			TwitterID: m.CustomerID(), Name: u.Name, ScreenName: u.ScreenName, FollowersCount: int(u.FollowersCount),
+			ExternalID: m.CustomerID(), Name: u.Name, ScreenName: u.ScreenName, FollowersCount: int(u.FollowersCount),
 			FriendsCount: int(u.FriendsCount), Verified: u.Verified, Protected: u.Protected, Language: u.Lang, Location: u.Location,
 			Description: u.Description, ProfileImageURL: u.ProfileImageURL, AccountCreatedAt: u.CreatedAt.UTC(),
 		}

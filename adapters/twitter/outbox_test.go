@@ -26,7 +26,7 @@ func (c *channel) conversationWith(customer twittertest.User, handle twittertest
 		c.t.Fatal(err)
 	}
 	for _, conv := range c.conversations() {
-		if conv.Customer.TwitterID == customer.ID {
+		if conv.Customer.ExternalID == customer.ID {
 			return conv
 		}
 	}
@@ -84,7 +84,7 @@ func (c *channel) wantSentOnce(m engine.Message) {
 	if n := len(c.sentTo(c.business.ID, c.customer.ID)); n != 1 {
 		c.t.Errorf("%d DMs on Twitter, want 1", n)
 	}
-	if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
+	if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.ExternalID == "" {
 		c.t.Errorf("message: %+v", got)
 	}
 }
@@ -133,7 +133,7 @@ func TestOutboxSends(t *testing.T) {
 		}
 		got := c.message(m.ID)
 		sent := c.sentTo(c.business.ID, c.customer.ID)
-		if got.Delivery != engine.DeliverySent || got.Attempts != 1 || len(sent) != 1 || got.TwitterEventID != sent[0].ID {
+		if got.Delivery != engine.DeliverySent || got.Attempts != 1 || len(sent) != 1 || got.ExternalID != sent[0].ID {
 			t.Fatalf("message %+v, sent %+v", got, sent)
 		}
 		if n := outboundCount(c.messages()); n != 1 {
@@ -739,7 +739,7 @@ func TestOutboxPremiumDialect(t *testing.T) {
 	if run := c.sendDue(); run.Sent != 1 {
 		t.Fatalf("run = %+v", run)
 	}
-	if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.TwitterEventID == "" {
+	if got := c.message(m.ID); got.Delivery != engine.DeliverySent || got.ExternalID == "" {
 		t.Fatalf("message = %+v", got)
 	}
 	if n := outboundCount(c.messages()); n != 1 {

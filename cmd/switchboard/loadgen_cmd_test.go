@@ -139,7 +139,7 @@ func TestLoadgenAgainstARunningService(t *testing.T) {
 	}
 	defer db.Close()
 	gone := res.Events[4].ID
-	if r, err := db.ExecContext(t.Context(), `DELETE FROM messages WHERE twitter_event_id = ?`, gone); err != nil {
+	if r, err := db.ExecContext(t.Context(), `DELETE FROM messages WHERE external_id = ?`, gone); err != nil {
 		t.Fatal(err)
 	} else if n, _ := r.RowsAffected(); n != 1 {
 		t.Fatalf("deleted %d messages of event %s, want 1", n, gone)
