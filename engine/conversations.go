@@ -324,10 +324,10 @@ func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id Conver
 }
 
 // LinkContact settles who the customer of a conversation is: it links the
-// given contact (which takes the customer's Twitter id and profile), or with
+// given contact (which takes the customer's channel identity and profile), or with
 // an empty id creates a contact from the profile. It is how an agent answers
 // a work stream that asks (ContactCandidates). A contact already linked to
-// another Twitter user is ErrConflict.
+// another customer is ErrConflict.
 func (s *Service) LinkContact(ctx context.Context, actor Actor, id ConversationID, contact ContactID) (Conversation, error) {
 	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := mayWork(actor, *c, "link a contact to"); err != nil {
@@ -350,8 +350,8 @@ func (s *Service) LinkContact(ctx context.Context, actor Actor, id ConversationI
 		} else if err != nil {
 			return err
 		}
-		if ct.Profile.ExternalID != "" && ct.Profile.ExternalID != c.Customer.ExternalID {
-			return Errorf(ErrConflict, "contact %s belongs to another Twitter user", contact)
+		if ct.Profile.ExternalID != "" && ct.Profile.Identity() != c.Customer.Identity() {
+			return Errorf(ErrConflict, "contact %s belongs to another customer", contact)
 		}
 		ct.Profile, ct.UpdatedAt = c.Customer, now
 		if err := tx.UpdateContact(ctx, ct); err != nil {
