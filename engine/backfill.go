@@ -69,12 +69,12 @@ func (s *Service) BackfillTwitterHandle(ctx context.Context, id HandleID) (Backf
 	for res.Pages < MaxBackfillPages {
 		page, err := s.twitter.ListDMEvents(ctx, app, h, cursor)
 		if err != nil {
-			if te, ok := AsTwitterError(err); ok && te.RateLimited {
+			if te, ok := AsChannelError(err); ok && te.RateLimited {
 				at := te.ResetAt
 				res.RetryAt, res.Error = &at, te.Error()
 				break
 			}
-			if te, ok := AsTwitterError(err); ok && te.TokenInvalid {
+			if te, ok := AsChannelError(err); ok && te.CredentialsRejected {
 				if derr := s.disconnect(ctx, h.ID, "Twitter refuses the handle's token (revoked or expired); sign on again"); derr != nil {
 					return res, derr
 				}

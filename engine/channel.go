@@ -11,8 +11,8 @@ import (
 )
 
 // TwitterGateway is what the engine needs from Twitter: "Sign on to
-// Twitter", the webhook and subscription "ensure" steps, sending DMs and
-// listing recent DM events for backfill. The Twitter adapter implements it
+// Twitter", the webhook and subscription "ensure" steps, and listing recent
+// DM events for backfill (replies go through the channel's Sender). The Twitter adapter implements it
 // over its API client; tests may use a fake. Failures that Twitter answered
 // (or that never got an answer) are *TwitterError values, so that the engine
 // knows whether to retry, wait, disconnect the handle or give up; their
@@ -31,11 +31,6 @@ type TwitterGateway interface {
 	EnsureWebhook(ctx context.Context, app TwitterApplication, owner TwitterHandle, callbackURL string) (TwitterWebhook, error)
 	// EnsureSubscription subscribes the handle to the webhook unless it is.
 	EnsureSubscription(ctx context.Context, app TwitterApplication, handle TwitterHandle, webhookID string) error
-	// SendDM sends text from the handle to recipientID, split into parts
-	// of Twitter's length limit, skipping the first skipParts parts (sent
-	// by an earlier attempt). It returns the event ids of the parts this
-	// call sent, also when it fails midway.
-	SendDM(ctx context.Context, app TwitterApplication, handle TwitterHandle, recipientID, text string, skipParts int) ([]string, error)
 	// ListDMEvents reads one page of the handle's recent DM events, newest
 	// first; cursor "" starts with the newest.
 	ListDMEvents(ctx context.Context, app TwitterApplication, handle TwitterHandle, cursor string) (TwitterDMPage, error)
@@ -92,50 +87,6 @@ type TwitterDM struct {
 	URLs       []string
 	Hashtags   []string
 	QuickReply string
-}
-
-// TwitterError is a failed call to Twitter, classified for the engine.
-type TwitterError struct {
-	// Op names the call, e.g. "send direct message".
-	Op string
-	// Message describes the failure without secrets; it is shown to users.
-	Message string
-	// Retryable failures (5xx, over capacity, no answer) are worth another
-	// attempt after a backoff.
-	Retryable bool
-	// RateLimited failures may be retried at ResetAt; AppWide says the
-	// exhausted limit is the application's, not the handle's.
-	RateLimited bool
-	ResetAt     time.Time
-	AppWide     bool
-	// TokenInvalid says the handle's token no longer works: it must sign on
-	// again.
-	TokenInvalid bool
-	// NoAnswer is set when the request got no answer: it may have been
-	// carried out.
-	NoAnswer bool
-	Err      error
-}
-
-// Error returns the message.
-func (e *TwitterError) Error() string {
-	if e.Op == "" {
-		return e.Message
-	}
-	return e.Op + ": " + e.Message
-}
-
-// Unwrap returns the cause.
-func (e *TwitterError) Unwrap() error { return e.Err }
-
-// Permanent reports a failure that retrying will not fix.
-func (e *TwitterError) Permanent() bool { return !e.Retryable && !e.RateLimited }
-
-// AsTwitterError returns the *TwitterError in err's chain.
-func AsTwitterError(err error) (*TwitterError, bool) {
-	var te *TwitterError
-	ok := errors.As(err, &te)
-	return te, ok
 }
 
 // ErrNoTwitter is returned by operations that need Twitter when the service
@@ -204,6 +155,7 @@ type SignOn struct {
 // OutboxItem is an outbound message claimed for sending.
 type OutboxItem struct {
 	Message
+	Channel     Channel // whose Sender sends it
 	HandleID    HandleID
 	RecipientID string
 	// PreviousStatus is the delivery status before the claim: queued, or

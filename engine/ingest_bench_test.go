@@ -218,7 +218,7 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			},
 			func() error { return q(`SELECT * FROM twitter_handles WHERE id = ? LIMIT 1`, handle) },
 			func() error { return q(`SELECT * FROM work_streams WHERE id = ? LIMIT 1`, ws) },
-			func() error { return q(`SELECT * FROM contacts WHERE external_id = ? LIMIT 1`, twitterID) },
+			func() error { return q(`SELECT * FROM contacts WHERE channel = 'twitter' AND external_id = ? LIMIT 1`, twitterID) },
 		}
 		for _, s := range steps {
 			if err := s(); err != nil {
@@ -242,11 +242,11 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			if err := q(`SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status = 'closed'`, handle, twitterID); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO contacts (id, external_id, name, screen_name, followers_count, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '[]', ?, ?)`,
+			if err := exec(`INSERT INTO contacts (id, channel, external_id, name, screen_name, followers_count, tags, created_at, updated_at) VALUES (?, 'twitter', ?, ?, ?, ?, '[]', ?, ?)`,
 				contactID, twitterID, "C Doe", "c", 10, now, now); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, customer_external_id, customer_screen_name, customer, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'c', '{}', 'open', ?, ?)`,
+			if err := exec(`INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, customer_channel, customer_external_id, customer_screen_name, customer, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'twitter', ?, 'c', '{}', 'open', ?, ?)`,
 				convID, app, handle, ws, contactID, twitterID, now, now); err != nil {
 				return err
 			}

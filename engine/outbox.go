@@ -211,8 +211,8 @@ func (s *Service) wakeOutbox() {
 // the reset. A duplicate is thus possible only when that search misses or
 // fails otherwise (e.g. Twitter's list lags), at most once per lease.
 func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, error) {
-	if s.twitter == nil {
-		return OutboxRun{}, ErrNoTwitter
+	if len(s.senders) == 0 {
+		return OutboxRun{}, ErrNoSender
 	}
 	opts = opts.withDefaults()
 	now := s.clock.Now()
@@ -227,7 +227,7 @@ func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, e
 	}
 	run := OutboxRun{Claimed: len(items)}
 	paused := map[string]time.Time{} // handle or application id → until
-	searches := map[HandleID]*sentSearch{}
+	lookups := map[Channel]SentLookup{}
 	// A send begun within the first half of the lease ends (a send times
 	// out well within it) before another sender may claim the message; the
 	// rest of a slow batch is handed back rather than sent late, which
@@ -241,7 +241,7 @@ func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, e
 			run.Released = len(items) - i
 			break
 		}
-		result, err := s.sendOne(ctx, opts, it, paused, searches)
+		result, err := s.sendOne(ctx, opts, it, paused, lookups)
 		if err != nil {
 			return run, fmt.Errorf("send message %s: %w", it.ID, err)
 		}
@@ -281,7 +281,7 @@ func (s *Service) releaseClaims(ctx context.Context, items []OutboxItem) error {
 	return nil
 }
 
-func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem, paused map[string]time.Time, searches map[HandleID]*sentSearch) (string, error) {
+func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem, paused map[string]time.Time, lookups map[Channel]SentLookup) (string, error) {
 	now := s.clock.Now()
 	handle, err := s.store.TwitterHandle(ctx, it.HandleID)
 	if err != nil {
@@ -305,8 +305,14 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		update.Status, update.LastError = DeliveryFailed, fmt.Sprintf("the handle @%s is %s: sign on again, then retry the message", handle.ScreenName, handle.Status)
 		return SendFailed, s.updateDelivery(ctx, update, nil)
 	}
+	out := OutboundMessage{ID: it.ID, Source: app.ID, Endpoint: handle.ID, RecipientID: it.RecipientID, Text: it.Text,
+		SkipParts: it.SentParts, WrittenAt: it.SentAt}
+	sender := s.senders[it.Channel]
+	if sender == nil {
+		sender = unconfiguredSender{it.Channel}
+	}
 	if it.PreviousStatus == DeliverySending {
-		ids, err := s.findSent(ctx, app, handle, it, searches)
+		ids, err := s.findSent(ctx, it.Channel, sender, lookups, out)
 		if err == nil && len(ids) > 0 {
 			update.Status = DeliverySent
 			if update.TwitterEventID == "" {
@@ -315,10 +321,10 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 			update.SentParts += len(ids)
 			return SendRecovered, s.updateDelivery(ctx, update, ids)
 		}
-		if te, ok := AsTwitterError(err); ok && te.RateLimited {
+		if ce, ok := AsChannelError(err); ok && ce.RateLimited {
 			// The search is refused only for a while: look again after the
 			// reset rather than risk a duplicate the customer would see.
-			until := te.ResetAt
+			until := ce.ResetAt
 			if !until.After(now) {
 				until = now.Add(time.Minute)
 			}
@@ -328,7 +334,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		// On any other failed search, sending again risks one duplicate;
 		// not sending risks losing the reply. Send.
 	}
-	ids, sendErr := s.twitter.SendDM(ctx, app, handle, it.RecipientID, it.Text, it.SentParts)
+	ids, sendErr := sender.Send(ctx, out)
 	if len(ids) > 0 {
 		if update.TwitterEventID == "" {
 			update.TwitterEventID = ids[0]
@@ -339,9 +345,9 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		update.Status, update.LastError = DeliverySent, ""
 		return SendSent, s.updateDelivery(ctx, update, ids)
 	}
-	te, ok := AsTwitterError(sendErr)
+	te, ok := AsChannelError(sendErr)
 	if !ok {
-		te = &TwitterError{Op: "send direct message", Message: "Twitter could not be reached", Retryable: true, NoAnswer: true, Err: sendErr}
+		te = &ChannelError{Op: "send message", Message: "the channel could not be reached", Retryable: true, NoAnswer: true, Err: sendErr}
 	}
 	update.LastError = te.Error()
 	switch {
@@ -352,7 +358,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		}
 		update.Status, update.NextAttemptAt, update.Attempts = DeliveryQueued, until, it.Attempts-1
 		key, scope := string(handle.ID), HandleID(handle.ID)
-		if te.AppWide {
+		if te.SourceWide {
 			key, scope = string(app.ID), ""
 		}
 		paused[key] = until
@@ -365,7 +371,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		if _, err := s.store.DelayOutbox(ctx, app.ID, scope, until); err != nil {
 			return "", fmt.Errorf("pause outbox: %w", err)
 		}
-		s.log.WarnContext(ctx, "Twitter rate limit: pausing sends", "application_id", app.ID, "handle_id", scope, "until", until, "app_wide", te.AppWide)
+		s.log.WarnContext(ctx, "channel rate limit: pausing sends", "channel", it.Channel, "application_id", app.ID, "handle_id", scope, "until", until, "app_wide", te.SourceWide)
 		return SendRateLimited, nil
 	case te.Retryable && it.Attempts < opts.MaxAttempts:
 		update.Status, update.NextAttemptAt = DeliveryQueued, now.Add(opts.Backoff(it.Attempts))
@@ -384,8 +390,8 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		if err := s.updateDelivery(ctx, update, ids); err != nil {
 			return "", err
 		}
-		if te.TokenInvalid {
-			if err := s.disconnect(ctx, handle.ID, "Twitter refuses the handle's token (revoked or expired); sign on again"); err != nil {
+		if te.CredentialsRejected {
+			if err := s.disconnect(ctx, handle.ID, "the channel refuses the endpoint's credentials (revoked or expired); sign on again"); err != nil {
 				return "", err
 			}
 		}
@@ -457,66 +463,49 @@ func (s *Service) updateDelivery(ctx context.Context, u DeliveryUpdate, sentIDs 
 	})
 }
 
-// maxSentSearchPages bounds how far back one run pages through a handle's
-// DM events looking for messages a crashed sender may have sent.
-const maxSentSearchPages = 10
-
-// sentSearch is a handle's DM events read so far in one SendDue run,
-// newest first, shared by the messages of the batch that need a look.
-type sentSearch struct {
-	dms    []TwitterDM
-	cursor string
-	pages  int
-	done   bool  // no older page
-	err    error // a failed page, not asked again in the same run
-}
-
-// findSent looks for a message among the handle's DM events: sent by the
-// handle to the recipient, not before the message was written, with (a
-// part of) its text. It pages back until the events are older than the
-// message, as a busy handle's newest page may be all customers' DMs. It
-// returns their event ids, oldest first.
-func (s *Service) findSent(ctx context.Context, app TwitterApplication, handle TwitterHandle, it OutboxItem, searches map[HandleID]*sentSearch) ([]string, error) {
-	ss := searches[handle.ID]
-	if ss == nil {
-		ss = &sentSearch{}
-		searches[handle.ID] = ss
+// findSent asks the channel whether a message claimed again was sent
+// before its sender crashed, and keeps the parts found that no other
+// message owns (their echo may have tied them to this one already).
+func (s *Service) findSent(ctx context.Context, ch Channel, sender Sender, lookups map[Channel]SentLookup, m OutboundMessage) ([]string, error) {
+	lookup := lookups[ch]
+	if lookup == nil {
+		lookup = sender.SentLookup()
+		lookups[ch] = lookup
 	}
-	if ss.err != nil {
-		return nil, ss.err
-	}
-	since := it.SentAt.Add(-time.Minute)
-	for !ss.done && ss.pages < maxSentSearchPages && (len(ss.dms) == 0 || !ss.dms[len(ss.dms)-1].SentAt.Before(since)) {
-		page, err := s.twitter.ListDMEvents(ctx, app, handle, ss.cursor)
-		if err != nil {
-			ss.err = err
-			return nil, err
-		}
-		ss.pages++
-		ss.dms = append(ss.dms, page.DMs...)
-		ss.cursor, ss.done = page.NextCursor, page.NextCursor == ""
+	found, err := lookup.FindSent(ctx, m)
+	if err != nil {
+		return nil, err
 	}
 	var ids []string
-	for i := len(ss.dms) - 1; i >= 0; i-- {
-		dm := ss.dms[i]
-		text := strings.TrimSpace(dm.Text)
-		if dm.SenderID == handle.UserID && dm.RecipientID == it.RecipientID && !dm.SentAt.Before(since) &&
-			text != "" && strings.Contains(it.Text, text) {
-			if owner, err := s.store.SentEventMessage(ctx, app.ID, dm.EventID); err == nil {
-				// Its echo, arriving while it was being sent, may have tied
-				// the event to this message; otherwise it is another
-				// message's part.
-				if owner == it.ID {
-					ids = append(ids, dm.EventID)
-				}
-				continue
-			} else if !errors.Is(err, ErrNotFound) {
-				return nil, err
-			}
-			ids = append(ids, dm.EventID)
+	for _, id := range found {
+		owner, err := s.store.SentEventMessage(ctx, m.Source, id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			ids = append(ids, id)
+		case err != nil:
+			return nil, err
+		case owner == m.ID:
+			ids = append(ids, id)
 		}
 	}
 	return ids, nil
+}
+
+// unconfiguredSender stands for a channel this service was not wired
+// with: its messages wait, and fail after the outbox's attempts, with a
+// reason an admin can act on.
+type unconfiguredSender struct{ channel Channel }
+
+func (u unconfiguredSender) err() error {
+	return &ChannelError{Op: "send message", Message: fmt.Sprintf("the %q channel is not configured in this service", u.channel), Retryable: true}
+}
+
+func (u unconfiguredSender) Send(context.Context, OutboundMessage) ([]string, error) {
+	return nil, u.err()
+}
+func (u unconfiguredSender) SentLookup() SentLookup { return u }
+func (u unconfiguredSender) FindSent(context.Context, OutboundMessage) ([]string, error) {
+	return nil, u.err()
 }
 
 // OutboxDepth counts the messages waiting in the outbox, by delivery status.

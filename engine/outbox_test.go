@@ -21,12 +21,12 @@ func TestDefaultBackoff(t *testing.T) {
 
 // TestTwitterError classifies gateway failures.
 func TestTwitterError(t *testing.T) {
-	err := error(&engine.TwitterError{Op: "send direct message", Message: "403 code 349"})
-	te, ok := engine.AsTwitterError(err)
+	err := error(&engine.ChannelError{Op: "send direct message", Message: "403 code 349"})
+	te, ok := engine.AsChannelError(err)
 	if !ok || !te.Permanent() || te.Error() != "send direct message: 403 code 349" {
 		t.Errorf("349: %+v %v", te, ok)
 	}
-	for _, e := range []*engine.TwitterError{{Retryable: true}, {RateLimited: true}} {
+	for _, e := range []*engine.ChannelError{{Retryable: true}, {RateLimited: true}} {
 		if e.Permanent() {
 			t.Errorf("%+v is permanent", e)
 		}

@@ -17,8 +17,9 @@ type Service struct {
 	log       *slog.Logger
 	publicURL string
 	twitter   TwitterGateway // nil when Twitter is not configured (channel.go)
-	ruleSets  ruleSetCache   // compiled rule sets (routingrules.go)
-	broker    broker         // wakes agents' notification streams (notifications.go)
+	senders   map[Channel]Sender
+	ruleSets  ruleSetCache // compiled rule sets (routingrules.go)
+	broker    broker       // wakes agents' notification streams (notifications.go)
 	// outboxWake tells this process's sender (RunOutbox) that a reply was
 	// queued, so that it sends at once rather than at its next poll.
 	outboxWake chan struct{}
@@ -38,6 +39,10 @@ type ServiceOptions struct {
 	// Twitter is the Twitter API (sign-on, subscriptions, sending DMs,
 	// backfill); nil leaves those features unavailable.
 	Twitter TwitterGateway
+	// Senders deliver the replies of each channel's conversations (the
+	// outbound port, ports.go); the outbox holds a channel's replies while
+	// it has none.
+	Senders map[Channel]Sender
 	// OnRouted, when set, is called with what the rules saw each time they
 	// decide a conversation's queue (ingest, requeue), before the decision
 	// is committed: for tracing routing. It must not keep ec.
@@ -52,7 +57,7 @@ func NewService(store Store, opts ServiceOptions) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter,
+	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter, senders: opts.Senders,
 		outboxWake: make(chan struct{}, 1), onRouted: opts.OnRouted}
 }
 

@@ -114,7 +114,7 @@ func (s *Service) SignOnAgain(ctx context.Context, actor Actor, id HandleID) (Tw
 // twitterUnavailable turns a gateway failure into an error for API
 // clients: the reason Twitter gave, never a secret.
 func twitterUnavailable(op string, err error) error {
-	if te, ok := AsTwitterError(err); ok {
+	if te, ok := AsChannelError(err); ok {
 		kind := ErrUnavailable
 		if te.Permanent() {
 			kind = ErrConflict
@@ -192,7 +192,7 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 	}
 	acct, err := s.twitter.CompleteSignOn(ctx, app, so.RequestToken, so.RequestSecret, cb.Verifier)
 	if err != nil {
-		if te, ok := AsTwitterError(err); ok && te.Permanent() {
+		if te, ok := AsChannelError(err); ok && te.Permanent() {
 			return fail("Twitter refused the sign-on: the request token is expired, was already used or the verifier is wrong. Start the sign-on again from Switchboard.",
 				"Twitter refused the sign-on (expired or replayed request token); start it again")
 		}
@@ -341,7 +341,7 @@ func (s *Service) ensureSubscription(ctx context.Context, app TwitterApplication
 		return fmt.Errorf("record subscription state: %w", err)
 	}
 	if gwErr != nil {
-		if te, ok := AsTwitterError(gwErr); ok && te.TokenInvalid {
+		if te, ok := AsChannelError(gwErr); ok && te.CredentialsRejected {
 			if err := s.disconnect(ctx, h.ID, "Twitter refuses the handle's token (revoked or expired); sign on again"); err != nil {
 				return err
 			}
@@ -354,7 +354,7 @@ func (s *Service) ensureSubscription(ctx context.Context, app TwitterApplication
 // safeMessage is what an error may show: a TwitterError's message, or a
 // generic text for anything else (whose cause is logged elsewhere).
 func safeMessage(err error) string {
-	if te, ok := AsTwitterError(err); ok {
+	if te, ok := AsChannelError(err); ok {
 		return te.Error()
 	}
 	return "Twitter could not be reached"

@@ -34,11 +34,13 @@ type outboxRow struct {
 	RecipientExternalID string
 	NextAttemptAt       *time.Time
 	SentParts           int
+	Channel             string // the conversation's customer's
 }
 
 func (outboxRow) TableName() string { return "messages" }
 
-const outboxColumns = "id, conversation_id, application_id, direction, external_id, sender_external_id, author_agent_id, text, sent_at, received_at, delivery_status, attempts, last_error, handle_id, recipient_external_id, next_attempt_at, sent_parts"
+const outboxColumns = "id, conversation_id, application_id, direction, external_id, sender_external_id, author_agent_id, text, sent_at, received_at, delivery_status, attempts, last_error, handle_id, recipient_external_id, next_attempt_at, sent_parts, " +
+	"(SELECT customer_channel FROM conversations c WHERE c.id = messages.conversation_id) AS channel"
 
 func toOutboxItem(r outboxRow) engine.OutboxItem {
 	return engine.OutboxItem{
@@ -49,7 +51,7 @@ func toOutboxItem(r outboxRow) engine.OutboxItem {
 			SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus),
 			Attempts: r.Attempts, LastError: r.LastError,
 		},
-		HandleID: engine.HandleID(deref(r.HandleID)), RecipientID: r.RecipientExternalID, SentParts: r.SentParts,
+		Channel: engine.Channel(r.Channel), HandleID: engine.HandleID(deref(r.HandleID)), RecipientID: r.RecipientExternalID, SentParts: r.SentParts,
 	}
 }
 

@@ -156,4 +156,3 @@ func TestMigrateNamesAMissingSchema(t *testing.T) {
 		t.Errorf("migrating into a missing schema: %v", err)
 	}
 }
-

@@ -100,7 +100,8 @@ func newChannel(t testing.TB, db *storage.DB, dialect engine.TwitterDialect, opt
 
 	log := newTestLogger(c.logs)
 	gw := twitter.NewGateway(twitter.GatewayOptions{BaseURL: c.fake.URL, Now: c.clock.Now})
-	c.svc = engine.NewService(db, engine.ServiceOptions{Clock: c.clock, Logger: log, PublicURL: c.srv.URL, Twitter: gw})
+	c.svc = engine.NewService(db, engine.ServiceOptions{Clock: c.clock, Logger: log, PublicURL: c.srv.URL, Twitter: gw,
+		Senders: map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(gw, db)}})
 	c.metrics = twitter.NewMetrics(c.reg)
 	mux.Handle(engine.WebhookPathPrefix, twitter.NewWebhookHandler(c.svc, log, c.metrics))
 	mux.Handle(engine.SignOnCallbackPath, twitter.NewSignOnHandler(c.svc, log))

@@ -81,14 +81,14 @@ func (g *Gateway) engineError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	e := &engine.TwitterError{Op: op, Message: err.Error(), Err: err}
+	e := &engine.ChannelError{Op: op, Message: err.Error(), Err: err}
 	if ae, ok := AsAPIError(err); ok {
 		e.Message = ae.Error()
 		e.RateLimited = ae.RateLimited()
 		e.Retryable = !e.RateLimited && (ae.Retryable() || ae.Status == 0)
 		e.NoAnswer = ae.Status == 0
-		e.TokenInvalid = ae.TokenInvalid()
-		e.AppWide = ae.AppWide
+		e.CredentialsRejected = ae.TokenInvalid()
+		e.SourceWide = ae.AppWide
 		if e.RateLimited {
 			now := g.now()
 			e.ResetAt = ae.ResetAt

@@ -15,9 +15,9 @@ import (
 	"github.com/switchboardhq/switchboard/engine"
 )
 
-// Channel is the part of the engine the webhook and the sign-on page call.
+// Engine is the part of the engine the webhook and the sign-on page call.
 // *engine.Service implements it.
-type Channel interface {
+type Engine interface {
 	TwitterApplicationCredentials(ctx context.Context, id engine.ApplicationID) (engine.TwitterApplication, error)
 	TwitterHandleForUser(ctx context.Context, app engine.ApplicationID, forUserID string) (engine.TwitterHandle, error)
 	ReceiveTwitterDM(ctx context.Context, handle engine.TwitterHandle, dm engine.TwitterDM) (engine.ReceiveResult, error)
@@ -25,7 +25,7 @@ type Channel interface {
 	FinishTwitterSignOn(ctx context.Context, cb engine.SignOnCallback) (engine.SignOnOutcome, error)
 }
 
-var _ Channel = (*engine.Service)(nil)
+var _ Engine = (*engine.Service)(nil)
 
 // Webhook results counted by switchboard_twitter_webhook_deliveries_total.
 const (
@@ -99,13 +99,13 @@ func (m *Metrics) event(action string) {
 // delivery is committed, and 5xx on any failure so that Twitter delivers
 // again.
 type WebhookHandler struct {
-	ch      Channel
+	ch      Engine
 	log     *slog.Logger
 	metrics *Metrics
 }
 
 // NewWebhookHandler returns the webhook handler; metrics may be nil.
-func NewWebhookHandler(ch Channel, log *slog.Logger, metrics *Metrics) *WebhookHandler {
+func NewWebhookHandler(ch Engine, log *slog.Logger, metrics *Metrics) *WebhookHandler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -234,12 +234,12 @@ func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplicat
 // it finishes "Sign on to Twitter" and shows the admin a small page saying
 // that it worked, or why not. The page never shows a secret.
 type SignOnHandler struct {
-	ch  Channel
+	ch  Engine
 	log *slog.Logger
 }
 
 // NewSignOnHandler returns the callback page handler.
-func NewSignOnHandler(ch Channel, log *slog.Logger) *SignOnHandler {
+func NewSignOnHandler(ch Engine, log *slog.Logger) *SignOnHandler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -299,8 +299,9 @@ func TestEndToEndOverHTTP(t *testing.T) {
 		customer := fake.AddUser(twittertest.User{ScreenName: "janedoe", Name: "Jane Doe", FollowersCount: 15000})
 		fake.AuthorizeAs(business.ID)
 
-		svc := engine.NewService(db, engine.ServiceOptions{Logger: log, PublicURL: srv.URL,
-			Twitter: twitter.NewGateway(twitter.GatewayOptions{BaseURL: fake.URL})})
+		gw := twitter.NewGateway(twitter.GatewayOptions{BaseURL: fake.URL})
+		svc := engine.NewService(db, engine.ServiceOptions{Logger: log, PublicURL: srv.URL, Twitter: gw,
+			Senders: map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(gw, db)}})
 		admin, err := engine.EnsureAdminKey(ctx, db, engine.SystemClock{}, "e2e-admin-token-0123456789")
 		if err != nil {
 			t.Fatal(err)

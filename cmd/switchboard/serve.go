@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/api/console"
 	"github.com/switchboardhq/switchboard/engine"
@@ -103,7 +104,8 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	tw := newTwitterChannel(cfg, registry) // the Twitter channel (twitter.go)
-	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL, Twitter: tw.gateway})
+	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL, Twitter: tw.gateway,
+		Senders: map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(tw.gateway, db)}})
 	defer startScheduler(cfg, svc, clock, log, registry)() // stops after HTTP has drained, before the database closes
 	defer startNotificationListener(db, svc, log)()        // the same
 	consoleMounts, err := console.Mounts()                 // the browser console at /
