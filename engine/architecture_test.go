@@ -2,8 +2,10 @@ package engine_test
 
 import (
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,7 +21,7 @@ var mayImport = map[string][]string{
 	"cmd":      {"api", "adapters", "storage", "engine", "rules", "dsl"},
 	"api":      {"engine", "rules", "dsl"},
 	"adapters": {"engine"},
-	"storage":  {"engine", "rules", "dsl"},
+	"storage":  {"engine"}, // a rule's conditions are stored as the engine's type
 	"engine":   {"rules", "dsl"},
 	"rules":    {"dsl"},
 	"dsl":      {},
@@ -80,6 +82,8 @@ func TestCheckImport(t *testing.T) {
 		{"api", module + "/storage", false},
 		{"api", module + "/adapters/twitter", false},
 		{"storage", module + "/api", false},
+		{"storage", module + "/dsl", false},
+		{"storage", module + "/rules", false},
 		{"adapters/twitter", module + "/storage", false},
 		{"adapters/twitter", module + "/api", false},
 		{"cmd/switchboard", module + "/storage", true},
@@ -158,6 +162,71 @@ func TestImportDirections(t *testing.T) {
 	for dir, ok := range documented {
 		if !ok {
 			t.Errorf("package in %s has no package doc comment (\"// Package name ...\")", dir)
+		}
+	}
+}
+
+// stillNamingTwitter are the engine's files whose code (not comments) still
+// names Twitter: what is left to move into adapters/twitter or to name by
+// its channel-neutral concept. The list only shrinks.
+var stillNamingTwitter = map[string]bool{
+	"architecture_test.go": true, // this test
+	"assignment.go":        true,
+	"backfill.go":          true,
+	"channel.go":           true,
+	"context.go":           true,
+	"context_test.go":      true,
+	"enginetest_test.go":   true,
+	"handlehealth_test.go": true,
+	"ingest.go":            true,
+	"ingest_bench_test.go": true,
+	"ingest_test.go":       true,
+	"notifications.go":     true,
+	"outbox.go":            true,
+	"outbox_test.go":       true,
+	"routing.go":           true,
+	"scheduler.go":         true,
+	"service.go":           true,
+	"signon.go":            true,
+	"store.go":             true,
+	"twitter.go":           true,
+	"workstreams.go":       true,
+}
+
+// TestEngineNamesNoChannel reads the engine's code, tests included, token by
+// token: no identifier or string outside the files of stillNamingTwitter
+// names Twitter (comments may, as an example of a channel), and every file
+// listed still does, so that the list is kept as short as the code.
+func TestEngineNamesNoChannel(t *testing.T) {
+	paths, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, path := range paths {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fset := token.NewFileSet()
+		var s scanner.Scanner
+		s.Init(fset.AddFile(path, -1, len(src)), src, nil, 0) // comments are skipped
+		for {
+			pos, tok, lit := s.Scan()
+			if tok == token.EOF {
+				break
+			}
+			if (tok == token.IDENT || tok == token.STRING) && strings.Contains(strings.ToLower(lit), "twitter") {
+				if !named[path] && !stillNamingTwitter[path] {
+					t.Errorf("%s: %s names Twitter: the engine knows channels, not Twitter (move it to adapters/twitter, or name the concept neutrally)", fset.Position(pos), lit)
+				}
+				named[path] = true
+			}
+		}
+	}
+	for path := range stillNamingTwitter {
+		if !named[path] {
+			t.Errorf("%s no longer names Twitter: take it off stillNamingTwitter", path)
 		}
 	}
 }

@@ -218,7 +218,9 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			},
 			func() error { return q(`SELECT * FROM twitter_handles WHERE id = ? LIMIT 1`, handle) },
 			func() error { return q(`SELECT * FROM work_streams WHERE id = ? LIMIT 1`, ws) },
-			func() error { return q(`SELECT * FROM contacts WHERE channel = 'twitter' AND external_id = ? LIMIT 1`, twitterID) },
+			func() error {
+				return q(`SELECT * FROM contacts WHERE channel = 'twitter' AND external_id = ? LIMIT 1`, twitterID)
+			},
 		}
 		for _, s := range steps {
 			if err := s(); err != nil {

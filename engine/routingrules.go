@@ -30,7 +30,7 @@ type Rule struct {
 	Condition string
 	// Conditions is the structured form the rule was written in, or nil
 	// when it was written as expression text.
-	Conditions *dsl.Group
+	Conditions *Conditions
 	QueueID    QueueID
 	Enabled    bool
 	// Position orders the rules of a work stream: 1, 2, … without gaps.
@@ -211,8 +211,7 @@ func (in RuleInput) applyCondition(r *Rule, prefix string) error {
 		if err != nil {
 			return &RuleError{Problems: []RuleProblem{ruleProblem(*r, prefix+"conditions", err)}}
 		}
-		g := *in.Conditions
-		r.Condition, r.Conditions = text, &g
+		r.Condition, r.Conditions = text, &Conditions{group: *in.Conditions}
 	}
 	return nil
 }

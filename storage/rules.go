@@ -10,7 +10,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/switchboardhq/switchboard/dsl"
 	"github.com/switchboardhq/switchboard/engine"
 )
 
@@ -45,15 +44,15 @@ func (ruleSetVersionRow) TableName() string { return "rule_set_versions" }
 // ruleSnapshot is a rule as a rule-set version stores it. Its JSON form is
 // stored, so its field names must not change.
 type ruleSnapshot struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Condition  string     `json:"condition"`
-	Conditions *dsl.Group `json:"conditions,omitempty"`
-	QueueID    string     `json:"queue_id"`
-	Enabled    bool       `json:"enabled"`
-	Position   int        `json:"position"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	ID         string             `json:"id"`
+	Name       string             `json:"name"`
+	Condition  string             `json:"condition"`
+	Conditions *engine.Conditions `json:"conditions,omitempty"`
+	QueueID    string             `json:"queue_id"`
+	Enabled    bool               `json:"enabled"`
+	Position   int                `json:"position"`
+	CreatedAt  time.Time          `json:"created_at"`
+	UpdatedAt  time.Time          `json:"updated_at"`
 }
 
 func toRuleRow(r engine.Rule) (ruleRow, error) {
@@ -79,7 +78,7 @@ func toEngineRule(row ruleRow) (engine.Rule, error) {
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
 	}
 	if row.Conditions != nil {
-		var g dsl.Group
+		var g engine.Conditions
 		if err := json.Unmarshal([]byte(*row.Conditions), &g); err != nil {
 			return engine.Rule{}, fmt.Errorf("rule %s: decode conditions: %w", row.ID, err)
 		}
