@@ -154,7 +154,7 @@ func toConversationResponse(c engine.Conversation) conversationResponse {
 	return conversationResponse{
 		ID: string(c.ID), Status: string(c.Status), QueueID: optional(string(c.QueueID)), AgentID: optional(string(c.AgentID)),
 		OfferedAgentID: optional(string(c.OfferedAgentID)), OfferedAt: timePtr(c.OfferedAt),
-		WorkStreamID: string(c.WorkStreamID), ApplicationID: string(c.ApplicationID), HandleID: string(c.HandleID),
+		WorkStreamID: string(c.WorkStreamID), ApplicationID: string(c.SourceID), HandleID: string(c.EndpointID),
 		Customer: toCustomerResponse(c, nil), RequeueCount: c.RequeueCount, IsReturning: c.IsReturning,
 		PreviousConversations: c.PreviousConversations, MessageCount: c.MessageCount, LastMessageAt: timePtr(c.LastMessageAt),
 		StalledAt: timePtr(c.StalledAt), ClosedAt: timePtr(c.ClosedAt), CloseReason: c.CloseReason,

@@ -48,7 +48,7 @@ func seedConversation(t *testing.T, h *harness, q engine.QueueID, w engine.WorkS
 	if err := h.db.CreateContact(ctx, contact); err != nil {
 		t.Fatal(err)
 	}
-	c := engine.Conversation{ID: engine.ConversationID(engine.NewID(now)), ApplicationID: handle.ApplicationID, HandleID: handle.ID, WorkStreamID: w,
+	c := engine.Conversation{ID: engine.ConversationID(engine.NewID(now)), SourceID: handle.ApplicationID, EndpointID: handle.ID, WorkStreamID: w,
 		ContactID: contact.ID, Customer: profile, Status: status, QueueID: q, AgentID: agent, MessageCount: 2, CreatedAt: now, UpdatedAt: now}
 	if err := h.db.CreateConversation(ctx, c); err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func seedConversation(t *testing.T, h *harness, q engine.QueueID, w engine.WorkS
 		text  string
 		at    time.Time
 	}{{"ev2-" + customer, "second", now.Add(time.Second)}, {"ev1-" + customer, "first", now}} {
-		msg := engine.Message{ID: engine.MessageID(engine.NewID(now)), ConversationID: c.ID, ApplicationID: handle.ApplicationID, Direction: engine.Inbound,
+		msg := engine.Message{ID: engine.MessageID(engine.NewID(now)), ConversationID: c.ID, SourceID: handle.ApplicationID, Direction: engine.Inbound,
 			ExternalID: m.event, SenderExternalID: profile.ExternalID, Text: m.text, SentAt: m.at, ReceivedAt: now.Add(time.Duration(i) * time.Second)}
 		if err := h.db.AppendMessage(ctx, msg); err != nil {
 			t.Fatal(err)
@@ -168,7 +168,7 @@ func TestDuplicateEventIsRefusedByTheStore(t *testing.T) {
 		q, w, handle := seedChannel(t, h)
 		c := seedConversation(t, h, q, w, handle, "carol", engine.StatusOpen, "")
 		now := time.Now()
-		dup := engine.Message{ID: engine.MessageID(engine.NewID(now)), ConversationID: c.ID, ApplicationID: handle.ApplicationID, Direction: engine.Inbound,
+		dup := engine.Message{ID: engine.MessageID(engine.NewID(now)), ConversationID: c.ID, SourceID: handle.ApplicationID, Direction: engine.Inbound,
 			ExternalID: "ev1-carol", Text: "again", SentAt: now, ReceivedAt: now}
 		if err := h.db.AppendMessage(context.Background(), dup); err == nil {
 			t.Fatal("a redelivered event was stored twice")

@@ -152,9 +152,9 @@ func (s *Server) twitterRoutes(g *gin.RouterGroup) {
 }
 
 // handleParam reads the handle id of the path.
-func handleParam(c *gin.Context) (engine.HandleID, error) {
+func handleParam(c *gin.Context) (engine.EndpointID, error) {
 	id, err := pathID(c, "handle_id", "handle_id")
-	return engine.HandleID(id), err
+	return engine.EndpointID(id), err
 }
 
 func (s *Server) createTwitterApplication(c *gin.Context, req twitterApplicationRequest) (any, error) {
@@ -167,7 +167,7 @@ func (s *Server) getTwitterApplication(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.svc.TwitterApplication(c.Request.Context(), engine.ApplicationID(id))
+	a, err := s.svc.TwitterApplication(c.Request.Context(), engine.SourceID(id))
 	return s.toTwitterApplicationResponse(a), err
 }
 
@@ -176,7 +176,7 @@ func (s *Server) updateTwitterApplication(c *gin.Context, req twitterApplication
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.svc.UpdateTwitterApplication(c.Request.Context(), actor(c), engine.ApplicationID(id), req.input())
+	a, err := s.svc.UpdateTwitterApplication(c.Request.Context(), actor(c), engine.SourceID(id), req.input())
 	return s.toTwitterApplicationResponse(a), err
 }
 
@@ -185,7 +185,7 @@ func (s *Server) deleteTwitterApplication(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.svc.DeleteTwitterApplication(c.Request.Context(), actor(c), engine.ApplicationID(id))
+	return nil, s.svc.DeleteTwitterApplication(c.Request.Context(), actor(c), engine.SourceID(id))
 }
 
 func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (any, error) {
@@ -198,7 +198,7 @@ func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (
 		return nil, err
 	}
 	if req.UserID == nil && req.ScreenName == nil && req.AccessToken == nil && req.AccessTokenSecret == nil {
-		h, authURL, err := s.svc.StartTwitterSignOn(c.Request.Context(), actor(c), engine.ApplicationID(app), in)
+		h, authURL, err := s.svc.StartTwitterSignOn(c.Request.Context(), actor(c), engine.SourceID(app), in)
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +206,7 @@ func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (
 		res.AuthorizationURL = authURL
 		return res, nil
 	}
-	h, err := s.svc.CreateTwitterHandle(c.Request.Context(), actor(c), engine.ApplicationID(app), in)
+	h, err := s.svc.CreateTwitterHandle(c.Request.Context(), actor(c), engine.SourceID(app), in)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (s *Server) listTwitterHandles(c *gin.Context, page engine.Page) (engine.Li
 	if err != nil {
 		return engine.List[engine.TwitterHandle]{}, err
 	}
-	return s.svc.ListTwitterHandles(c.Request.Context(), engine.ApplicationID(app), page)
+	return s.svc.ListTwitterHandles(c.Request.Context(), engine.SourceID(app), page)
 }
 
 func (s *Server) getTwitterHandle(c *gin.Context) (any, error) {

@@ -33,7 +33,7 @@ func toHandleHealthResponse(h engine.HandleHealth) *handleHealthResponse {
 
 // handleHealth reads a handle's health for an answer; a failure leaves it
 // out (and is logged) rather than failing the request.
-func (s *Server) handleHealth(c *gin.Context, id engine.HandleID) *handleHealthResponse {
+func (s *Server) handleHealth(c *gin.Context, id engine.EndpointID) *handleHealthResponse {
 	h, err := s.svc.TwitterHandleHealth(c.Request.Context(), id)
 	if err != nil {
 		s.log.WarnContext(c.Request.Context(), "handle health unavailable", "handle_id", id, "error", err.Error())
@@ -101,7 +101,7 @@ func (s *Server) verifyTwitterApplication(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.svc.VerifyTwitterApplication(c.Request.Context(), engine.ApplicationID(id))
+	v, err := s.svc.VerifyTwitterApplication(c.Request.Context(), engine.SourceID(id))
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 
 // dm is a customer's DM to the seeded handle.
 func dm(handle engine.TwitterHandle, event, customer, text string) engine.InboundMessage {
-	return engine.InboundMessage{ApplicationID: handle.ApplicationID, HandleID: handle.ID, ExternalID: event, SentAt: time.Now(),
+	return engine.InboundMessage{SourceID: handle.ApplicationID, EndpointID: handle.ID, ExternalID: event, SentAt: time.Now(),
 		Customer: engine.CustomerProfile{ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 42}, Text: text}
 }
 

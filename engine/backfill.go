@@ -16,7 +16,7 @@ const BackfillOverlap = time.Hour
 
 // BackfillResult reports one handle's backfill.
 type BackfillResult struct {
-	HandleID HandleID
+	HandleID EndpointID
 	Pages    int
 	Listed   int
 	// Ingested customer DMs were missing and are now stored; Echoes were
@@ -37,7 +37,7 @@ type BackfillResult struct {
 // exactly-once path as the webhook (ReceiveTwitterDM): a DM delivered late
 // and backfilled at the same time is stored once. A rate limit stops the
 // backfill with RetryAt set and no error.
-func (s *Service) BackfillTwitterHandle(ctx context.Context, id HandleID) (BackfillResult, error) {
+func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (BackfillResult, error) {
 	res := BackfillResult{HandleID: id}
 	if s.twitter == nil {
 		return res, ErrNoTwitter

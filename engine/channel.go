@@ -112,7 +112,7 @@ const (
 // HandleHealth is how a handle's channel is doing: when it last received
 // an event, whether it is subscribed to the application's webhook.
 type HandleHealth struct {
-	HandleID HandleID
+	HandleID EndpointID
 	// LastEventAt and LastEventID describe the newest DM event stored for
 	// the handle (received or backfilled); under load they are written at
 	// most once a second, so they may lag the newest DM by that second.
@@ -127,7 +127,7 @@ type HandleHealth struct {
 
 // ApplicationHealth is the state of an application's webhook.
 type ApplicationHealth struct {
-	ApplicationID ApplicationID
+	ApplicationID SourceID
 	WebhookID     string
 	WebhookURL    string
 	Webhook       string // one of the Webhook* states
@@ -146,8 +146,8 @@ type ApplicationHealth struct {
 type SignOn struct {
 	RequestToken  string
 	RequestSecret Secret
-	ApplicationID ApplicationID
-	HandleID      HandleID
+	ApplicationID SourceID
+	HandleID      EndpointID
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 }
@@ -156,7 +156,7 @@ type SignOn struct {
 type OutboxItem struct {
 	Message
 	Channel     Channel // whose Sender sends it
-	HandleID    HandleID
+	EndpointID    EndpointID
 	RecipientID string
 	// PreviousStatus is the delivery status before the claim: queued, or
 	// sending when an earlier claim's lease ran out (its sender may have
@@ -185,7 +185,7 @@ type DeliveryUpdate struct {
 type ChannelStore interface {
 	// ScheduleOutbound puts a stored outbound message in the outbox, due at
 	// next.
-	ScheduleOutbound(ctx context.Context, id MessageID, handle HandleID, recipientID string, next time.Time) error
+	ScheduleOutbound(ctx context.Context, id MessageID, handle EndpointID, recipientID string, next time.Time) error
 	// ClaimOutbox marks up to n due outbox messages (queued, or sending with
 	// an expired lease, due at or before now) as sending until leaseUntil,
 	// counts an attempt, and returns them. Concurrent claims never return
@@ -198,16 +198,16 @@ type ChannelStore interface {
 	// DelayOutbox moves the queued messages of a handle (or, with handle
 	// empty, of a whole application) due before until to until, and
 	// returns how many moved.
-	DelayOutbox(ctx context.Context, app ApplicationID, handle HandleID, until time.Time) (int, error)
+	DelayOutbox(ctx context.Context, app SourceID, handle EndpointID, until time.Time) (int, error)
 	// OutboxDepth counts the outbox messages by delivery status (queued and
 	// sending).
 	OutboxDepth(ctx context.Context) (map[DeliveryStatus]int, error)
 	// RecordSentEvents remembers the event ids of a sent message, so that
 	// their echoes are recognised; ids already recorded are kept.
-	RecordSentEvents(ctx context.Context, app ApplicationID, id MessageID, eventIDs []string) error
+	RecordSentEvents(ctx context.Context, app SourceID, id MessageID, eventIDs []string) error
 	// SentEventMessage returns the message whose send produced the event;
 	// ErrNotFound when none did.
-	SentEventMessage(ctx context.Context, app ApplicationID, eventID string) (MessageID, error)
+	SentEventMessage(ctx context.Context, app SourceID, eventID string) (MessageID, error)
 
 	CreateSignOn(ctx context.Context, s SignOn) error
 	// TakeSignOn deletes and returns the sign-on of a request token;
@@ -216,13 +216,13 @@ type ChannelStore interface {
 
 	// HandleHealth returns a handle's health; a handle never checked has
 	// zero values and state unknown.
-	HandleHealth(ctx context.Context, id HandleID) (HandleHealth, error)
+	HandleHealth(ctx context.Context, id EndpointID) (HandleHealth, error)
 	SaveHandleHealth(ctx context.Context, h HandleHealth) error
-	ApplicationHealth(ctx context.Context, id ApplicationID) (ApplicationHealth, error)
+	ApplicationHealth(ctx context.Context, id SourceID) (ApplicationHealth, error)
 	SaveApplicationHealth(ctx context.Context, a ApplicationHealth) error
 	// CountInboundSince counts the customer messages a handle received
 	// (sent by Twitter's clock) after since.
-	CountInboundSince(ctx context.Context, handle HandleID, since time.Time) (int, error)
+	CountInboundSince(ctx context.Context, handle EndpointID, since time.Time) (int, error)
 }
 
 // ReceiveResult says what the engine did with a DM of a handle.
@@ -260,7 +260,7 @@ func (s *Service) ReceiveTwitterDM(ctx context.Context, handle TwitterHandle, dm
 	var res ReceiveResult
 	if !dm.Echo {
 		r, err := s.Ingest(ctx, InboundMessage{
-			ApplicationID: handle.ApplicationID, HandleID: handle.ID, ExternalID: dm.EventID,
+			SourceID: handle.ApplicationID, EndpointID: handle.ID, ExternalID: dm.EventID,
 			ExternalThreadID: dm.TwitterConversationID, SentAt: dm.SentAt, Customer: dm.Customer,
 			Text: dm.Text, Media: dm.Media, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
 		})
@@ -349,7 +349,7 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 		}
 		now := s.clock.Now()
 		msg := Message{
-			ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: app, Direction: Outbound,
+			ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: app, Direction: Outbound,
 			ExternalID: dm.EventID, SenderExternalID: handle.UserID, Text: dm.Text, Media: dm.Media,
 			SentAt: dm.SentAt.UTC(), ReceivedAt: now, Delivery: DeliverySent,
 		}
@@ -376,7 +376,7 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 // learnAppID remembers the application's numeric Twitter id from the echo
 // of a message Switchboard sent, so that later echoes are recognised by
 // source_app_id even before their send has committed.
-func (s *Service) learnAppID(ctx context.Context, tx Tx, app ApplicationID, sourceAppID string) error {
+func (s *Service) learnAppID(ctx context.Context, tx Tx, app SourceID, sourceAppID string) error {
 	if sourceAppID == "" {
 		return nil
 	}
@@ -393,7 +393,7 @@ func (s *Service) learnAppID(ctx context.Context, tx Tx, app ApplicationID, sour
 
 // noteHandleEvent advances the handle's newest event, in one transaction;
 // for a busy handle at most once a second (see handleEventNotes).
-func (s *Service) noteHandleEvent(ctx context.Context, handle HandleID, eventID string, at time.Time) error {
+func (s *Service) noteHandleEvent(ctx context.Context, handle EndpointID, eventID string, at time.Time) error {
 	now := s.clock.Now()
 	if !s.eventNotes.claim(handle, now) {
 		return nil
@@ -430,7 +430,7 @@ func newerEvent(a, b string) bool {
 // userID disconnected, e.g. when the user revoked the application: its
 // token no longer works and its subscription is gone. A user that is no
 // handle of app is ignored.
-func (s *Service) DisconnectTwitterUser(ctx context.Context, app ApplicationID, userID, reason string) error {
+func (s *Service) DisconnectTwitterUser(ctx context.Context, app SourceID, userID, reason string) error {
 	h, err := s.store.TwitterHandleByUserID(ctx, app, userID)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -448,7 +448,7 @@ var channelActor = Actor{Name: "twitter channel", Role: RoleAdmin}
 
 // disconnect marks a handle disconnected and its subscription gone, in one
 // transaction.
-func (s *Service) disconnect(ctx context.Context, id HandleID, reason string) error {
+func (s *Service) disconnect(ctx context.Context, id EndpointID, reason string) error {
 	return s.write(ctx, channelActor, func(tx Tx) (AuditEntry, error) {
 		h, err := tx.TwitterHandle(ctx, id)
 		if err != nil {
@@ -473,7 +473,7 @@ func (s *Service) disconnect(ctx context.Context, id HandleID, reason string) er
 }
 
 // TwitterHandleHealth returns a handle's channel health.
-func (s *Service) TwitterHandleHealth(ctx context.Context, id HandleID) (HandleHealth, error) {
+func (s *Service) TwitterHandleHealth(ctx context.Context, id EndpointID) (HandleHealth, error) {
 	h, err := s.store.HandleHealth(ctx, id)
 	if err != nil {
 		return HandleHealth{}, fmt.Errorf("handle health: %w", err)
@@ -624,7 +624,7 @@ const eventNoteInterval = time.Second
 // hour's overlap) do not notice.
 type handleEventNotes struct {
 	mu   sync.Mutex
-	last map[HandleID]time.Time
+	last map[EndpointID]time.Time
 }
 
 // claim reports whether the caller is to write the handle's newest event
@@ -632,14 +632,14 @@ type handleEventNotes struct {
 // Checking and claiming at once keeps the deliveries that arrive together
 // when the interval ends from all writing (and queueing on the health
 // row's lock).
-func (n *handleEventNotes) claim(h HandleID, now time.Time) bool {
+func (n *handleEventNotes) claim(h EndpointID, now time.Time) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if t, ok := n.last[h]; ok && now.Sub(t) < eventNoteInterval && !now.Before(t) {
 		return false
 	}
 	if n.last == nil {
-		n.last = map[HandleID]time.Time{}
+		n.last = map[EndpointID]time.Time{}
 	}
 	n.last[h] = now
 	return true
@@ -647,7 +647,7 @@ func (n *handleEventNotes) claim(h HandleID, now time.Time) bool {
 
 // release gives up the claim made at now, whose write failed, so that the
 // next delivery writes.
-func (n *handleEventNotes) release(h HandleID, now time.Time) {
+func (n *handleEventNotes) release(h EndpointID, now time.Time) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.last[h].Equal(now) {

@@ -20,7 +20,7 @@ func (s *Service) EngagementContextOf(ctx context.Context, id ConversationID) (*
 	if err != nil {
 		return nil, "", err
 	}
-	handle, err := s.store.TwitterHandle(ctx, c.HandleID)
+	handle, err := s.store.TwitterHandle(ctx, c.EndpointID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -87,8 +87,8 @@ type Contact struct {
 // business handle.
 type Conversation struct {
 	ID            ConversationID
-	ApplicationID ApplicationID
-	HandleID      HandleID
+	SourceID SourceID
+	EndpointID      EndpointID
 	WorkStreamID  WorkStreamID
 	ContactID     ContactID // empty when the customer is not linked to a contact
 	// ContactCandidates are contacts whose name matches the customer's, left
@@ -150,7 +150,7 @@ type Media struct {
 type Message struct {
 	ID               MessageID
 	ConversationID   ConversationID
-	ApplicationID    ApplicationID
+	SourceID    SourceID
 	Direction        Direction
 	ExternalID       string // the channel's id for it; empty until an outbound message is sent
 	SenderExternalID string
@@ -228,10 +228,10 @@ type ConversationStore interface {
 	// ConversationInProgress returns the conversation that is not closed
 	// between an endpoint and the customer it knows as customerID, locked
 	// until the transaction ends; ErrNotFound when there is none.
-	ConversationInProgress(ctx context.Context, endpoint HandleID, customerID string) (Conversation, error)
+	ConversationInProgress(ctx context.Context, endpoint EndpointID, customerID string) (Conversation, error)
 	// CountClosedConversations counts the customer's closed conversations
 	// with an endpoint.
-	CountClosedConversations(ctx context.Context, endpoint HandleID, customerID string) (int, error)
+	CountClosedConversations(ctx context.Context, endpoint EndpointID, customerID string) (int, error)
 
 	// AppendMessage stores a message. A message whose (source, external id)
 	// is stored already is ErrConflict: the duplicate of a delivery.
@@ -239,7 +239,7 @@ type ConversationStore interface {
 	// MessageByExternalID returns the message a source (the application or
 	// widget that delivered it) stored under the channel's id for it;
 	// ErrNotFound when there is none.
-	MessageByExternalID(ctx context.Context, source ApplicationID, externalID string) (Message, error)
+	MessageByExternalID(ctx context.Context, source SourceID, externalID string) (Message, error)
 	// Messages lists a conversation's messages in the channel's order (sent
 	// time, then id).
 	Messages(ctx context.Context, id ConversationID) ([]Message, error)

@@ -83,7 +83,7 @@ func forEachWorld(t *testing.T, wsIn engine.WorkStreamInput, fn func(t *testing.
 // dm builds an inbound DM of a customer.
 func (w *world) dm(event, customer, text string) engine.InboundMessage {
 	return engine.InboundMessage{
-		ApplicationID: w.app.ID, HandleID: w.handle.ID, ExternalID: event, SentAt: w.clock.Now(),
+		SourceID: w.app.ID, EndpointID: w.handle.ID, ExternalID: event, SentAt: w.clock.Now(),
 		Customer: engine.CustomerProfile{ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 10},
 		Text:     text,
 	}

@@ -12,7 +12,7 @@ import (
 // within the interval; a failed write's claim is given up for the next.
 func TestHandleEventNotesClaimOncePerInterval(t *testing.T) {
 	var n handleEventNotes
-	const handle = HandleID("h1")
+	const handle = EndpointID("h1")
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	var claimed atomic.Int32
 	var wg sync.WaitGroup

@@ -14,8 +14,8 @@ import (
 // endpoint. (ApplicationID, ExternalID) is its dedupe key: a channel that
 // delivers a message again delivers the same key.
 type InboundMessage struct {
-	ApplicationID    ApplicationID
-	HandleID         HandleID
+	SourceID    SourceID
+	EndpointID         EndpointID
 	ExternalID       string // the channel's id for the message: unique per source
 	ExternalThreadID string
 	SentAt           time.Time // the channel's time for the message
@@ -70,9 +70,9 @@ func (s *Service) Ingest(ctx context.Context, in InboundMessage) (IngestResult, 
 
 func (in InboundMessage) validate() error {
 	switch {
-	case in.ApplicationID == "":
+	case in.SourceID == "":
 		return FieldError("application_id", "is required")
-	case in.HandleID == "":
+	case in.EndpointID == "":
 		return FieldError("handle_id", "is required")
 	case in.ExternalID == "":
 		return FieldError("event_id", "is required")
@@ -85,18 +85,18 @@ func (in InboundMessage) validate() error {
 }
 
 func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMessage, res *IngestResult) error {
-	if m, err := tx.MessageByExternalID(ctx, in.ApplicationID, in.ExternalID); err == nil {
+	if m, err := tx.MessageByExternalID(ctx, in.SourceID, in.ExternalID); err == nil {
 		res.Duplicate, res.ConversationID, res.MessageID = true, m.ConversationID, m.ID
 		return errDuplicate
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	handle, err := tx.TwitterHandle(ctx, in.HandleID)
+	handle, err := tx.TwitterHandle(ctx, in.EndpointID)
 	if err != nil {
 		return err
 	}
-	if handle.ApplicationID != in.ApplicationID {
-		return Errorf(ErrInvalid, "handle %s does not belong to application %s", in.HandleID, in.ApplicationID)
+	if handle.ApplicationID != in.SourceID {
+		return Errorf(ErrInvalid, "handle %s does not belong to application %s", in.EndpointID, in.SourceID)
 	}
 	ws, err := tx.WorkStream(ctx, handle.WorkStreamID)
 	if err != nil {
@@ -117,7 +117,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 			return err
 		}
 		conv = Conversation{
-			ID: ConversationID(NewID(now)), ApplicationID: in.ApplicationID, HandleID: handle.ID, WorkStreamID: ws.ID,
+			ID: ConversationID(NewID(now)), SourceID: in.SourceID, EndpointID: handle.ID, WorkStreamID: ws.ID,
 			ExternalThreadID: in.ExternalThreadID, Status: StatusOpen,
 			IsReturning: previous > 0, PreviousConversations: previous, CreatedAt: now,
 		}
@@ -133,7 +133,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 	conv.Customer = in.Customer
 
 	msg := Message{
-		ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: in.ApplicationID, Direction: Inbound,
+		ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: in.SourceID, Direction: Inbound,
 		ExternalID: in.ExternalID, SenderExternalID: in.Customer.ExternalID, Text: in.Text, Media: in.Media,
 		QuickReply: in.QuickReply, Features: featuresOf(in, known), SentAt: in.SentAt.UTC(), ReceivedAt: now,
 	}

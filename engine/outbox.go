@@ -30,20 +30,20 @@ func (s *Service) EnqueueReply(ctx context.Context, tx Tx, conv Conversation, au
 	if conv.Customer.ExternalID == "" {
 		return Message{}, Errorf(ErrInvalid, "conversation %s has no customer to reply to", conv.ID)
 	}
-	handle, err := tx.TwitterHandle(ctx, conv.HandleID)
+	handle, err := tx.TwitterHandle(ctx, conv.EndpointID)
 	if err != nil {
 		return Message{}, fmt.Errorf("enqueue reply: %w", err)
 	}
 	now = now.UTC()
 	m := Message{
-		ID: MessageID(NewID(now)), ConversationID: conv.ID, ApplicationID: conv.ApplicationID, Direction: Outbound,
+		ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: conv.SourceID, Direction: Outbound,
 		SenderExternalID: handle.UserID, AuthorAgentID: author, Text: text, Media: []Media{},
 		SentAt: now, ReceivedAt: now, Delivery: DeliveryQueued,
 	}
 	if err := tx.AppendMessage(ctx, m); err != nil {
 		return Message{}, fmt.Errorf("enqueue reply: %w", err)
 	}
-	if err := tx.ScheduleOutbound(ctx, m.ID, conv.HandleID, conv.Customer.ExternalID, now); err != nil {
+	if err := tx.ScheduleOutbound(ctx, m.ID, conv.EndpointID, conv.Customer.ExternalID, now); err != nil {
 		return Message{}, fmt.Errorf("enqueue reply: %w", err)
 	}
 	return m, nil
@@ -283,7 +283,7 @@ func (s *Service) releaseClaims(ctx context.Context, items []OutboxItem) error {
 
 func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem, paused map[string]time.Time, lookups map[Channel]SentLookup) (string, error) {
 	now := s.clock.Now()
-	handle, err := s.store.TwitterHandle(ctx, it.HandleID)
+	handle, err := s.store.TwitterHandle(ctx, it.EndpointID)
 	if err != nil {
 		return "", err
 	}
@@ -357,7 +357,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 			until = now.Add(time.Minute)
 		}
 		update.Status, update.NextAttemptAt, update.Attempts = DeliveryQueued, until, it.Attempts-1
-		key, scope := string(handle.ID), HandleID(handle.ID)
+		key, scope := string(handle.ID), EndpointID(handle.ID)
 		if te.SourceWide {
 			key, scope = string(app.ID), ""
 		}
@@ -401,7 +401,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 
 // loadPauses adds the stored rate-limit pauses of an application and a
 // handle to paused (keyed by their ids), once per run.
-func (s *Service) loadPauses(ctx context.Context, app ApplicationID, handle HandleID, paused map[string]time.Time) error {
+func (s *Service) loadPauses(ctx context.Context, app SourceID, handle EndpointID, paused map[string]time.Time) error {
 	loaded := "loaded:" + string(handle)
 	if _, ok := paused[loaded]; ok {
 		return nil
@@ -426,7 +426,7 @@ func (s *Service) loadPauses(ctx context.Context, app ApplicationID, handle Hand
 
 // savePause stores a rate-limit pause of a handle (or, with handle empty,
 // of the whole application), so that replies written during it wait too.
-func (s *Service) savePause(ctx context.Context, app ApplicationID, handle HandleID, until time.Time) error {
+func (s *Service) savePause(ctx context.Context, app SourceID, handle EndpointID, until time.Time) error {
 	until = until.UTC()
 	return s.store.InTx(ctx, func(tx Tx) error {
 		if handle == "" {
@@ -455,7 +455,7 @@ func (s *Service) updateDelivery(ctx context.Context, u DeliveryUpdate, sentIDs 
 			if err != nil {
 				return err
 			}
-			if err := tx.RecordSentEvents(ctx, m.ApplicationID, u.ID, sentIDs); err != nil {
+			if err := tx.RecordSentEvents(ctx, m.SourceID, u.ID, sentIDs); err != nil {
 				return err
 			}
 		}

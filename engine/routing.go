@@ -59,7 +59,7 @@ func (s *Service) decide(ctx context.Context, tx Tx, ws WorkStream, handle Twitt
 // contextLookups are the reads the engagement context needs besides what
 // its caller holds: a transaction, the store, or a sweep's remembering batch.
 type contextLookups interface {
-	TwitterApplication(ctx context.Context, id ApplicationID) (TwitterApplication, error)
+	TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error)
 	Queue(ctx context.Context, id QueueID) (Queue, error)
 }
 

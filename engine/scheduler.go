@@ -406,7 +406,7 @@ func (s *Service) requeue(ctx context.Context, tx Tx, fx *effects, ws WorkStream
 // ingest routed it, with the customer's latest message, and records the
 // decision with reason requeue.
 func (s *Service) reevaluate(ctx context.Context, tx Tx, ws WorkStream, c *Conversation, now time.Time) (RoutingDecision, error) {
-	handle, err := tx.TwitterHandle(ctx, c.HandleID)
+	handle, err := tx.TwitterHandle(ctx, c.EndpointID)
 	if err != nil {
 		return RoutingDecision{}, err
 	}
@@ -447,8 +447,8 @@ type batchTx struct {
 	saved    map[ConversationID]int
 	pending  []Conversation
 	capacity int // the capacity a conversation of the batch's work stream takes
-	handles  map[HandleID]TwitterHandle
-	apps     map[ApplicationID]TwitterApplication
+	handles  map[EndpointID]TwitterHandle
+	apps     map[SourceID]TwitterApplication
 	queues   map[QueueID]Queue
 	full     map[QueueID]bool
 	last     map[ConversationID]Message
@@ -463,7 +463,7 @@ func (s *Service) newBatchTx(ctx context.Context, tx Tx, ws WorkStream, due []Co
 	if err != nil {
 		return nil, err
 	}
-	b := &batchTx{Tx: tx, rules: &batchRules{RuleStore: s.store, latest: map[WorkStreamID]int{}}, capacity: ws.Capacity, handles: map[HandleID]TwitterHandle{}, apps: map[ApplicationID]TwitterApplication{},
+	b := &batchTx{Tx: tx, rules: &batchRules{RuleStore: s.store, latest: map[WorkStreamID]int{}}, capacity: ws.Capacity, handles: map[EndpointID]TwitterHandle{}, apps: map[SourceID]TwitterApplication{},
 		queues: map[QueueID]Queue{}, last: last}
 	if rememberFull {
 		b.full = map[QueueID]bool{}
@@ -522,12 +522,12 @@ func remembered[K comparable, V any](ctx context.Context, m map[K]V, k K, get fu
 }
 
 // TwitterHandle returns a handle, read once per batch.
-func (t *batchTx) TwitterHandle(ctx context.Context, id HandleID) (TwitterHandle, error) {
+func (t *batchTx) TwitterHandle(ctx context.Context, id EndpointID) (TwitterHandle, error) {
 	return remembered(ctx, t.handles, id, t.Tx.TwitterHandle)
 }
 
 // TwitterApplication returns an application, read once per batch.
-func (t *batchTx) TwitterApplication(ctx context.Context, id ApplicationID) (TwitterApplication, error) {
+func (t *batchTx) TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error) {
 	return remembered(ctx, t.apps, id, t.Tx.TwitterApplication)
 }
 

@@ -29,7 +29,7 @@ func (s *Service) TwitterConfigured() bool { return s.twitter != nil }
 // (with name and work stream from in) and the request token, sealed, until
 // the callback uses it or it expires. It returns the pending handle
 // (without tokens) and the authorization URL to send the admin to.
-func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID ApplicationID, in TwitterHandleInput) (TwitterHandle, string, error) {
+func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID SourceID, in TwitterHandleInput) (TwitterHandle, string, error) {
 	if s.twitter == nil {
 		return TwitterHandle{}, "", FieldError("access_token",
 			"is required: sign-on to Twitter is not configured in this service, so a handle needs user_id, screen_name, access_token and access_token_secret from the developer portal")
@@ -42,7 +42,7 @@ func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID App
 		return TwitterHandle{}, "", Errorf(ErrConflict, "Twitter application %q is disabled; enable it before signing on", app.Name)
 	}
 	now := s.clock.Now()
-	h := TwitterHandle{ID: HandleID(NewID(now)), ApplicationID: appID, Status: HandlePending,
+	h := TwitterHandle{ID: EndpointID(NewID(now)), ApplicationID: appID, Status: HandlePending,
 		StatusReason: "waiting for the sign-on to Twitter to finish", CreatedAt: now, UpdatedAt: now}
 	// Validate before calling Twitter, so that a typo costs no request token.
 	if err := s.store.InTx(ctx, func(tx Tx) error { return in.apply(ctx, tx, &h) }); err != nil {
@@ -77,7 +77,7 @@ func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID App
 // its status until the callback finishes, which replaces its tokens (and
 // refuses another Twitter account than the handle's). It returns the handle
 // (without tokens) and the authorization URL.
-func (s *Service) SignOnAgain(ctx context.Context, actor Actor, id HandleID) (TwitterHandle, string, error) {
+func (s *Service) SignOnAgain(ctx context.Context, actor Actor, id EndpointID) (TwitterHandle, string, error) {
 	if s.twitter == nil {
 		return TwitterHandle{}, "", ErrNoTwitter
 	}
@@ -236,7 +236,7 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 }
 
 // pendingProblem records why a pending handle's sign-on did not finish.
-func (s *Service) pendingProblem(ctx context.Context, id HandleID, reason string) (TwitterHandle, error) {
+func (s *Service) pendingProblem(ctx context.Context, id EndpointID, reason string) (TwitterHandle, error) {
 	var h TwitterHandle
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
@@ -262,7 +262,7 @@ func (s *Service) pendingProblem(ctx context.Context, id HandleID, reason string
 // is. Idempotent; another system's webhook is never deleted. The outcome is
 // recorded in the application's and handle's health. A handle whose token
 // Twitter refuses is marked disconnected.
-func (s *Service) EnsureTwitterHandle(ctx context.Context, id HandleID) error {
+func (s *Service) EnsureTwitterHandle(ctx context.Context, id EndpointID) error {
 	if s.twitter == nil {
 		return ErrNoTwitter
 	}
@@ -380,7 +380,7 @@ type HandleVerification struct {
 // active handle's subscription is ensured, and the outcome of each is
 // reported. When the webhook was not valid before and is now, every active
 // handle is backfilled, so that DMs sent meanwhile are not lost.
-func (s *Service) VerifyTwitterApplication(ctx context.Context, id ApplicationID) (ApplicationVerification, error) {
+func (s *Service) VerifyTwitterApplication(ctx context.Context, id SourceID) (ApplicationVerification, error) {
 	if s.twitter == nil {
 		return ApplicationVerification{}, ErrNoTwitter
 	}

@@ -11,14 +11,14 @@ import (
 	"unicode/utf8"
 )
 
-// ApplicationID identifies a Twitter application (one developer App that a
+// SourceID identifies a Twitter application (one developer App that a
 // business brings). It is also the last segment of the application's
 // webhook callback URL.
-type ApplicationID string
+type SourceID string
 
-// HandleID identifies a Twitter handle: a business account connected
+// EndpointID identifies a Twitter handle: a business account connected
 // through an application.
-type HandleID string
+type EndpointID string
 
 // Secret is a credential: a consumer secret, an access token or a token
 // secret. Printing, logging or marshalling a Secret shows a mask; Reveal
@@ -67,7 +67,7 @@ const (
 // requests and verify webhooks. ConsumerSecret is write-only for API clients:
 // the engine hands it only to the Twitter adapter.
 type TwitterApplication struct {
-	ID              ApplicationID
+	ID              SourceID
 	Name            string
 	ConsumerKey     string // not secret: it travels in every OAuth header
 	ConsumerSecret  Secret
@@ -127,8 +127,8 @@ const (
 // application; its DMs go to a work stream. The access token and its secret
 // are write-only for API clients.
 type TwitterHandle struct {
-	ID                HandleID
-	ApplicationID     ApplicationID
+	ID                EndpointID
+	ApplicationID     SourceID
 	Name              string
 	WorkStreamID      WorkStreamID
 	UserID            string // Twitter's numeric user id, as a string; empty while pending
@@ -174,20 +174,20 @@ func (h TwitterHandle) withoutSecrets() TwitterHandle {
 // ErrConflict.
 type TwitterStore interface {
 	CreateTwitterApplication(ctx context.Context, a TwitterApplication) error
-	TwitterApplication(ctx context.Context, id ApplicationID) (TwitterApplication, error)
+	TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error)
 	ListTwitterApplications(ctx context.Context, p Page) (List[TwitterApplication], error)
 	UpdateTwitterApplication(ctx context.Context, a TwitterApplication) error
-	DeleteTwitterApplication(ctx context.Context, id ApplicationID) error
+	DeleteTwitterApplication(ctx context.Context, id SourceID) error
 
 	CreateTwitterHandle(ctx context.Context, h TwitterHandle) error
-	TwitterHandle(ctx context.Context, id HandleID) (TwitterHandle, error)
+	TwitterHandle(ctx context.Context, id EndpointID) (TwitterHandle, error)
 	// ListTwitterHandles lists the handles of one application in creation order.
-	ListTwitterHandles(ctx context.Context, app ApplicationID, p Page) (List[TwitterHandle], error)
+	ListTwitterHandles(ctx context.Context, app SourceID, p Page) (List[TwitterHandle], error)
 	UpdateTwitterHandle(ctx context.Context, h TwitterHandle) error
-	DeleteTwitterHandle(ctx context.Context, id HandleID) error
+	DeleteTwitterHandle(ctx context.Context, id EndpointID) error
 	// TwitterHandleByUserID finds the handle of app whose Twitter user id
 	// is userID (the webhook's for_user_id); none is ErrNotFound.
-	TwitterHandleByUserID(ctx context.Context, app ApplicationID, userID string) (TwitterHandle, error)
+	TwitterHandleByUserID(ctx context.Context, app SourceID, userID string) (TwitterHandle, error)
 }
 
 // TwitterApplicationInput is what a client sets on an application; nil
@@ -278,7 +278,7 @@ func (in TwitterApplicationInput) apply(a *TwitterApplication) error {
 // unless in says otherwise. The answer holds no secret.
 func (s *Service) CreateTwitterApplication(ctx context.Context, actor Actor, in TwitterApplicationInput) (TwitterApplication, error) {
 	now := s.clock.Now()
-	a := TwitterApplication{ID: ApplicationID(NewID(now)), Dialect: DialectV2, Enabled: true, CreatedAt: now, UpdatedAt: now}
+	a := TwitterApplication{ID: SourceID(NewID(now)), Dialect: DialectV2, Enabled: true, CreatedAt: now, UpdatedAt: now}
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		if err := in.apply(&a); err != nil {
 			return AuditEntry{}, err
@@ -295,7 +295,7 @@ func (s *Service) CreateTwitterApplication(ctx context.Context, actor Actor, in 
 }
 
 // TwitterApplication returns one application without its secret.
-func (s *Service) TwitterApplication(ctx context.Context, id ApplicationID) (TwitterApplication, error) {
+func (s *Service) TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error) {
 	a, err := s.store.TwitterApplication(ctx, id)
 	return a.withoutSecrets(), err
 }
@@ -313,7 +313,7 @@ func (s *Service) ListTwitterApplications(ctx context.Context, p Page) (List[Twi
 // UpdateTwitterApplication changes the fields set in in; a consumer key or
 // secret set there replaces (rotates) the stored one. The answer holds no
 // secret.
-func (s *Service) UpdateTwitterApplication(ctx context.Context, actor Actor, id ApplicationID, in TwitterApplicationInput) (TwitterApplication, error) {
+func (s *Service) UpdateTwitterApplication(ctx context.Context, actor Actor, id SourceID, in TwitterApplicationInput) (TwitterApplication, error) {
 	var a TwitterApplication
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		var err error
@@ -340,7 +340,7 @@ func (s *Service) UpdateTwitterApplication(ctx context.Context, actor Actor, id 
 }
 
 // DeleteTwitterApplication deletes an application without handles.
-func (s *Service) DeleteTwitterApplication(ctx context.Context, actor Actor, id ApplicationID) error {
+func (s *Service) DeleteTwitterApplication(ctx context.Context, actor Actor, id SourceID) error {
 	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		a, err := tx.TwitterApplication(ctx, id)
 		if err != nil {
@@ -483,9 +483,9 @@ func checkUserFree(ctx context.Context, tx Tx, h TwitterHandle) error {
 // manual form exists: user id, screen name and the access token pair from
 // the developer portal; the handle is active at once. The answer holds no
 // token.
-func (s *Service) CreateTwitterHandle(ctx context.Context, actor Actor, app ApplicationID, in TwitterHandleInput) (TwitterHandle, error) {
+func (s *Service) CreateTwitterHandle(ctx context.Context, actor Actor, app SourceID, in TwitterHandleInput) (TwitterHandle, error) {
 	now := s.clock.Now()
-	h := TwitterHandle{ID: HandleID(NewID(now)), ApplicationID: app, Status: HandleActive, CreatedAt: now, UpdatedAt: now}
+	h := TwitterHandle{ID: EndpointID(NewID(now)), ApplicationID: app, Status: HandleActive, CreatedAt: now, UpdatedAt: now}
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		a, err := tx.TwitterApplication(ctx, app)
 		if err != nil {
@@ -522,14 +522,14 @@ func (s *Service) CreateTwitterHandle(ctx context.Context, actor Actor, app Appl
 }
 
 // TwitterHandle returns one handle without its tokens.
-func (s *Service) TwitterHandle(ctx context.Context, id HandleID) (TwitterHandle, error) {
+func (s *Service) TwitterHandle(ctx context.Context, id EndpointID) (TwitterHandle, error) {
 	h, err := s.store.TwitterHandle(ctx, id)
 	return h.withoutSecrets(), err
 }
 
 // ListTwitterHandles lists an application's handles in creation order,
 // without their tokens. An unknown application is ErrNotFound.
-func (s *Service) ListTwitterHandles(ctx context.Context, app ApplicationID, p Page) (List[TwitterHandle], error) {
+func (s *Service) ListTwitterHandles(ctx context.Context, app SourceID, p Page) (List[TwitterHandle], error) {
 	if _, err := s.store.TwitterApplication(ctx, app); err != nil {
 		return List[TwitterHandle]{}, err
 	}
@@ -543,7 +543,7 @@ func (s *Service) ListTwitterHandles(ctx context.Context, app ApplicationID, p P
 // UpdateTwitterHandle changes the fields set in in. A new token pair
 // replaces the stored one and makes a disconnected handle active again.
 // The answer holds no token.
-func (s *Service) UpdateTwitterHandle(ctx context.Context, actor Actor, id HandleID, in TwitterHandleInput) (TwitterHandle, error) {
+func (s *Service) UpdateTwitterHandle(ctx context.Context, actor Actor, id EndpointID, in TwitterHandleInput) (TwitterHandle, error) {
 	var h TwitterHandle
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		var err error
@@ -577,7 +577,7 @@ func (s *Service) UpdateTwitterHandle(ctx context.Context, actor Actor, id Handl
 }
 
 // DeleteTwitterHandle deletes a handle.
-func (s *Service) DeleteTwitterHandle(ctx context.Context, actor Actor, id HandleID) error {
+func (s *Service) DeleteTwitterHandle(ctx context.Context, actor Actor, id EndpointID) error {
 	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		h, err := tx.TwitterHandle(ctx, id)
 		if err != nil {
@@ -596,33 +596,33 @@ func (s *Service) DeleteTwitterHandle(ctx context.Context, actor Actor, id Handl
 
 // TwitterApplicationCredentials returns an application with its consumer
 // secret, for the CRC check, webhook signatures and OAuth signing.
-func (s *Service) TwitterApplicationCredentials(ctx context.Context, id ApplicationID) (TwitterApplication, error) {
+func (s *Service) TwitterApplicationCredentials(ctx context.Context, id SourceID) (TwitterApplication, error) {
 	return s.store.TwitterApplication(ctx, id)
 }
 
 // TwitterHandleCredentials returns a handle with its access token pair,
 // for signing requests in the handle's name.
-func (s *Service) TwitterHandleCredentials(ctx context.Context, id HandleID) (TwitterHandle, error) {
+func (s *Service) TwitterHandleCredentials(ctx context.Context, id EndpointID) (TwitterHandle, error) {
 	return s.store.TwitterHandle(ctx, id)
 }
 
 // TwitterHandlesWithCredentials lists an application's handles with their
 // access token pairs (for subscribing them and for backfill).
-func (s *Service) TwitterHandlesWithCredentials(ctx context.Context, app ApplicationID, p Page) (List[TwitterHandle], error) {
+func (s *Service) TwitterHandlesWithCredentials(ctx context.Context, app SourceID, p Page) (List[TwitterHandle], error) {
 	return s.store.ListTwitterHandles(ctx, app, p.normalized())
 }
 
 // TwitterHandleForUser finds the handle of application app whose Twitter
 // user id is forUserID (a webhook's for_user_id), with its tokens. None is
 // ErrNotFound.
-func (s *Service) TwitterHandleForUser(ctx context.Context, app ApplicationID, forUserID string) (TwitterHandle, error) {
+func (s *Service) TwitterHandleForUser(ctx context.Context, app SourceID, forUserID string) (TwitterHandle, error) {
 	return s.store.TwitterHandleByUserID(ctx, app, forUserID)
 }
 
 // SetTwitterHandleStatus records where a handle stands with Twitter, e.g.
 // disconnected with the reason when its tokens were revoked. The reason is
 // shown to API clients: it must hold no secret.
-func (s *Service) SetTwitterHandleStatus(ctx context.Context, actor Actor, id HandleID, status HandleStatus, reason string) error {
+func (s *Service) SetTwitterHandleStatus(ctx context.Context, actor Actor, id EndpointID, status HandleStatus, reason string) error {
 	switch status {
 	case HandlePending, HandleActive, HandleDisconnected:
 	default:

@@ -45,18 +45,18 @@ const outboxColumns = "id, conversation_id, application_id, direction, external_
 func toOutboxItem(r outboxRow) engine.OutboxItem {
 	return engine.OutboxItem{
 		Message: engine.Message{
-			ID: engine.MessageID(r.ID), ConversationID: engine.ConversationID(r.ConversationID), ApplicationID: engine.ApplicationID(r.ApplicationID),
+			ID: engine.MessageID(r.ID), ConversationID: engine.ConversationID(r.ConversationID), SourceID: engine.SourceID(r.ApplicationID),
 			Direction: engine.Direction(r.Direction), ExternalID: deref(r.ExternalID), SenderExternalID: r.SenderExternalID,
 			AuthorAgentID: engine.AgentID(deref(r.AuthorAgentID)), Text: r.Text, Media: []engine.Media{},
 			SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus),
 			Attempts: r.Attempts, LastError: r.LastError,
 		},
-		Channel: engine.Channel(r.Channel), HandleID: engine.HandleID(deref(r.HandleID)), RecipientID: r.RecipientExternalID, SentParts: r.SentParts,
+		Channel: engine.Channel(r.Channel), EndpointID: engine.EndpointID(deref(r.HandleID)), RecipientID: r.RecipientExternalID, SentParts: r.SentParts,
 	}
 }
 
 // ScheduleOutbound puts a stored outbound message in the outbox.
-func (r *repo) ScheduleOutbound(ctx context.Context, id engine.MessageID, handle engine.HandleID, recipientID string, next time.Time) error {
+func (r *repo) ScheduleOutbound(ctx context.Context, id engine.MessageID, handle engine.EndpointID, recipientID string, next time.Time) error {
 	res := r.db(ctx).Model(&outboxRow{}).Where("id = ?", string(id)).Updates(map[string]any{
 		"handle_id": string(handle), "recipient_external_id": recipientID, "next_attempt_at": next.UTC(),
 		"delivery_status": string(engine.DeliveryQueued),
@@ -196,7 +196,7 @@ func (r *repo) OutboxMessage(ctx context.Context, id engine.MessageID) (engine.O
 }
 
 // DelayOutbox moves queued messages of a handle or application to until.
-func (r *repo) DelayOutbox(ctx context.Context, app engine.ApplicationID, handle engine.HandleID, until time.Time) (int, error) {
+func (r *repo) DelayOutbox(ctx context.Context, app engine.SourceID, handle engine.EndpointID, until time.Time) (int, error) {
 	q := r.db(ctx).Model(&outboxRow{}).Where("delivery_status = 'queued' AND application_id = ? AND next_attempt_at < ?", string(app), until.UTC())
 	if handle != "" {
 		q = q.Where("handle_id = ?", string(handle))
@@ -235,7 +235,7 @@ type sentEventRow struct {
 func (sentEventRow) TableName() string { return "sent_events" }
 
 // RecordSentEvents remembers the event ids of a sent message.
-func (r *repo) RecordSentEvents(ctx context.Context, app engine.ApplicationID, id engine.MessageID, eventIDs []string) error {
+func (r *repo) RecordSentEvents(ctx context.Context, app engine.SourceID, id engine.MessageID, eventIDs []string) error {
 	if len(eventIDs) == 0 {
 		return nil
 	}
@@ -250,7 +250,7 @@ func (r *repo) RecordSentEvents(ctx context.Context, app engine.ApplicationID, i
 }
 
 // SentEventMessage returns the message whose send produced the event.
-func (r *repo) SentEventMessage(ctx context.Context, app engine.ApplicationID, eventID string) (engine.MessageID, error) {
+func (r *repo) SentEventMessage(ctx context.Context, app engine.SourceID, eventID string) (engine.MessageID, error) {
 	var row sentEventRow
 	err := r.db(ctx).Where("application_id = ? AND event_id = ?", string(app), eventID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -312,8 +312,8 @@ func (r *repo) TakeSignOn(ctx context.Context, requestToken string) (engine.Sign
 	if err != nil {
 		return engine.SignOn{}, err
 	}
-	return engine.SignOn{RequestToken: row.RequestToken, RequestSecret: secret, ApplicationID: engine.ApplicationID(row.ApplicationID),
-		HandleID: engine.HandleID(row.HandleID), CreatedAt: row.CreatedAt.UTC(), ExpiresAt: row.ExpiresAt.UTC()}, nil
+	return engine.SignOn{RequestToken: row.RequestToken, RequestSecret: secret, ApplicationID: engine.SourceID(row.ApplicationID),
+		HandleID: engine.EndpointID(row.HandleID), CreatedAt: row.CreatedAt.UTC(), ExpiresAt: row.ExpiresAt.UTC()}, nil
 }
 
 type handleHealthRow struct {
@@ -329,7 +329,7 @@ type handleHealthRow struct {
 func (handleHealthRow) TableName() string { return "twitter_handle_health" }
 
 // HandleHealth returns a handle's health (state unknown when never checked).
-func (r *repo) HandleHealth(ctx context.Context, id engine.HandleID) (engine.HandleHealth, error) {
+func (r *repo) HandleHealth(ctx context.Context, id engine.EndpointID) (engine.HandleHealth, error) {
 	var row handleHealthRow
 	err := r.db(ctx).Where("handle_id = ?", string(id)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -369,7 +369,7 @@ type applicationHealthRow struct {
 func (applicationHealthRow) TableName() string { return "twitter_application_health" }
 
 // ApplicationHealth returns an application's webhook state.
-func (r *repo) ApplicationHealth(ctx context.Context, id engine.ApplicationID) (engine.ApplicationHealth, error) {
+func (r *repo) ApplicationHealth(ctx context.Context, id engine.SourceID) (engine.ApplicationHealth, error) {
 	var row applicationHealthRow
 	err := r.db(ctx).Where("application_id = ?", string(id)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -396,7 +396,7 @@ func (r *repo) SaveApplicationHealth(ctx context.Context, a engine.ApplicationHe
 }
 
 // CountInboundSince counts a handle's customer messages sent after since.
-func (r *repo) CountInboundSince(ctx context.Context, handle engine.HandleID, since time.Time) (int, error) {
+func (r *repo) CountInboundSince(ctx context.Context, handle engine.EndpointID, since time.Time) (int, error) {
 	var n int64
 	err := r.db(ctx).Table("messages").Joins("JOIN conversations ON conversations.id = messages.conversation_id").
 		Where("conversations.handle_id = ? AND messages.direction = 'inbound' AND messages.sent_at > ?", string(handle), since.UTC()).

@@ -226,7 +226,7 @@ func (conversationRow) TableName() string { return "conversations" }
 
 func toConversationRow(c engine.Conversation) conversationRow {
 	return conversationRow{
-		ID: string(c.ID), ApplicationID: string(c.ApplicationID), HandleID: string(c.HandleID), WorkStreamID: string(c.WorkStreamID),
+		ID: string(c.ID), ApplicationID: string(c.SourceID), HandleID: string(c.EndpointID), WorkStreamID: string(c.WorkStreamID),
 		ContactID: nullable(string(c.ContactID)), ContactCandidates: jsonText(c.ContactCandidates, "[]"),
 		CustomerChannel: string(c.Customer.Channel), CustomerExternalID: c.Customer.ExternalID, CustomerScreenName: c.Customer.ScreenName,
 		Customer: jsonText(c.Customer, "{}"), ExternalThreadID: c.ExternalThreadID, Status: string(c.Status),
@@ -241,7 +241,7 @@ func toConversationRow(c engine.Conversation) conversationRow {
 
 func toEngineConversation(r conversationRow) engine.Conversation {
 	c := engine.Conversation{
-		ID: engine.ConversationID(r.ID), ApplicationID: engine.ApplicationID(r.ApplicationID), HandleID: engine.HandleID(r.HandleID),
+		ID: engine.ConversationID(r.ID), SourceID: engine.SourceID(r.ApplicationID), EndpointID: engine.EndpointID(r.HandleID),
 		WorkStreamID: engine.WorkStreamID(r.WorkStreamID), ContactID: engine.ContactID(deref(r.ContactID)),
 		ExternalThreadID: r.ExternalThreadID, Status: engine.Status(r.Status),
 		QueueID: engine.QueueID(deref(r.QueueID)), AgentID: engine.AgentID(deref(r.AgentID)), OfferedAgentID: engine.AgentID(deref(r.OfferedAgentID)),
@@ -320,7 +320,7 @@ func (r *repo) ListConversations(ctx context.Context, f engine.ConversationFilte
 // that is not closed, locked until the transaction ends: the caller is about
 // to change it. (SQLite drops the FOR UPDATE; its transactions begin
 // IMMEDIATE, so one writer at a time holds everything.)
-func (r *repo) ConversationInProgress(ctx context.Context, handle engine.HandleID, customerID string) (engine.Conversation, error) {
+func (r *repo) ConversationInProgress(ctx context.Context, handle engine.EndpointID, customerID string) (engine.Conversation, error) {
 	var row conversationRow
 	err := r.rawRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status <> ?`+r.forUpdate(false),
 		string(handle), customerID, string(engine.StatusClosed)).Scan(row.fields()...)
@@ -355,7 +355,7 @@ func (r *conversationRow) fields() []any {
 }
 
 // CountClosedConversations counts the customer's closed conversations with a handle.
-func (r *repo) CountClosedConversations(ctx context.Context, handle engine.HandleID, customerID string) (int, error) {
+func (r *repo) CountClosedConversations(ctx context.Context, handle engine.EndpointID, customerID string) (int, error) {
 	var n int64
 	err := r.rawRow(ctx, `SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status = ?`,
 		string(handle), customerID, string(engine.StatusClosed)).Scan(&n)
@@ -413,14 +413,14 @@ type messageRow struct {
 func (messageRow) TableName() string { return "messages" }
 
 func toMessageRow(m engine.Message) messageRow {
-	return messageRow{ID: string(m.ID), ConversationID: string(m.ConversationID), ApplicationID: string(m.ApplicationID),
+	return messageRow{ID: string(m.ID), ConversationID: string(m.ConversationID), ApplicationID: string(m.SourceID),
 		Direction: string(m.Direction), ExternalID: nullable(m.ExternalID), SenderExternalID: m.SenderExternalID,
 		AuthorAgentID: nullable(string(m.AuthorAgentID)), Text: m.Text, Media: jsonText(m.Media, "[]"), QuickReply: m.QuickReply,
 		Features: jsonText(m.Features, "{}"), SentAt: m.SentAt.UTC(), ReceivedAt: m.ReceivedAt.UTC(), DeliveryStatus: string(m.Delivery), Attempts: m.Attempts, LastError: m.LastError}
 }
 
 func toEngineMessage(r messageRow) engine.Message {
-	m := engine.Message{ID: engine.MessageID(r.ID), ConversationID: engine.ConversationID(r.ConversationID), ApplicationID: engine.ApplicationID(r.ApplicationID),
+	m := engine.Message{ID: engine.MessageID(r.ID), ConversationID: engine.ConversationID(r.ConversationID), SourceID: engine.SourceID(r.ApplicationID),
 		Direction: engine.Direction(r.Direction), ExternalID: deref(r.ExternalID), SenderExternalID: r.SenderExternalID,
 		AuthorAgentID: engine.AgentID(deref(r.AuthorAgentID)), Text: r.Text, Media: []engine.Media{}, QuickReply: r.QuickReply,
 		SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus), Attempts: r.Attempts, LastError: r.LastError}
@@ -445,7 +445,7 @@ func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 }
 
 // MessageByExternalID returns the message stored for an event.
-func (r *repo) MessageByExternalID(ctx context.Context, app engine.ApplicationID, eventID string) (engine.Message, error) {
+func (r *repo) MessageByExternalID(ctx context.Context, app engine.SourceID, eventID string) (engine.Message, error) {
 	var row messageRow
 	err := r.rawRow(ctx, `SELECT id, conversation_id, application_id, direction, external_id, sender_external_id, author_agent_id,
 		text, media, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error

@@ -77,13 +77,13 @@ func (r *repo) toEngineTwitterApplication(row twitterApplicationRow) (engine.Twi
 		return engine.TwitterApplication{}, err
 	}
 	return engine.TwitterApplication{
-		ID: engine.ApplicationID(row.ID), Name: row.Name, ConsumerKey: row.ConsumerKey, ConsumerSecret: secret,
+		ID: engine.SourceID(row.ID), Name: row.Name, ConsumerKey: row.ConsumerKey, ConsumerSecret: secret,
 		EnvironmentName: row.EnvironmentName, Dialect: engine.TwitterDialect(row.Dialect), Enabled: row.Enabled,
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
 	}, nil
 }
 
-func notFoundApplication(id engine.ApplicationID) error {
+func notFoundApplication(id engine.SourceID) error {
 	return engine.Errorf(engine.ErrNotFound, "no Twitter application has the id %q", id)
 }
 
@@ -100,7 +100,7 @@ func (r *repo) CreateTwitterApplication(ctx context.Context, a engine.TwitterApp
 }
 
 // TwitterApplication returns one application with its consumer secret opened.
-func (r *repo) TwitterApplication(ctx context.Context, id engine.ApplicationID) (engine.TwitterApplication, error) {
+func (r *repo) TwitterApplication(ctx context.Context, id engine.SourceID) (engine.TwitterApplication, error) {
 	// Every webhook delivery reads its application: a raw read, as gorm's
 	// query building costs more than the database's work.
 	var row twitterApplicationRow
@@ -143,7 +143,7 @@ func (r *repo) UpdateTwitterApplication(ctx context.Context, a engine.TwitterApp
 }
 
 // DeleteTwitterApplication deletes an application; one with handles is ErrConflict.
-func (r *repo) DeleteTwitterApplication(ctx context.Context, id engine.ApplicationID) error {
+func (r *repo) DeleteTwitterApplication(ctx context.Context, id engine.SourceID) error {
 	res := r.db(ctx).Where("id = ?", string(id)).Delete(&twitterApplicationRow{})
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
@@ -200,14 +200,14 @@ func (r *repo) toEngineTwitterHandle(row twitterHandleRow) (engine.TwitterHandle
 		return engine.TwitterHandle{}, err
 	}
 	return engine.TwitterHandle{
-		ID: engine.HandleID(row.ID), ApplicationID: engine.ApplicationID(row.ApplicationID), Name: row.Name,
+		ID: engine.EndpointID(row.ID), ApplicationID: engine.SourceID(row.ApplicationID), Name: row.Name,
 		WorkStreamID: engine.WorkStreamID(row.WorkStreamID), UserID: row.UserID, ScreenName: row.ScreenName,
 		AccessToken: token, AccessTokenSecret: secret, Status: engine.HandleStatus(row.Status), StatusReason: row.StatusReason,
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
 	}, nil
 }
 
-func notFoundHandle(id engine.HandleID) error {
+func notFoundHandle(id engine.EndpointID) error {
 	return engine.Errorf(engine.ErrNotFound, "no Twitter handle has the id %q", id)
 }
 
@@ -227,7 +227,7 @@ func (r *repo) CreateTwitterHandle(ctx context.Context, h engine.TwitterHandle) 
 }
 
 // TwitterHandle returns one handle with its tokens opened.
-func (r *repo) TwitterHandle(ctx context.Context, id engine.HandleID) (engine.TwitterHandle, error) {
+func (r *repo) TwitterHandle(ctx context.Context, id engine.EndpointID) (engine.TwitterHandle, error) {
 	row, err := scanTwitterHandle(r.rawRow(ctx, `SELECT `+twitterHandleColumns+` FROM twitter_handles WHERE id = ?`, string(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return engine.TwitterHandle{}, notFoundHandle(id)
@@ -252,7 +252,7 @@ func scanTwitterHandle(row *sql.Row) (twitterHandleRow, error) {
 }
 
 // ListTwitterHandles lists one application's handles in creation order.
-func (r *repo) ListTwitterHandles(ctx context.Context, app engine.ApplicationID, p engine.Page) (engine.List[engine.TwitterHandle], error) {
+func (r *repo) ListTwitterHandles(ctx context.Context, app engine.SourceID, p engine.Page) (engine.List[engine.TwitterHandle], error) {
 	var rows []twitterHandleRow
 	q := r.db(ctx).Model(&twitterHandleRow{}).Where("application_id = ?", string(app))
 	if err := paged(q, p, false).Find(&rows).Error; err != nil {
@@ -278,7 +278,7 @@ func (r *repo) UpdateTwitterHandle(ctx context.Context, h engine.TwitterHandle) 
 }
 
 // DeleteTwitterHandle deletes a handle.
-func (r *repo) DeleteTwitterHandle(ctx context.Context, id engine.HandleID) error {
+func (r *repo) DeleteTwitterHandle(ctx context.Context, id engine.EndpointID) error {
 	res := r.db(ctx).Where("id = ?", string(id)).Delete(&twitterHandleRow{})
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
@@ -293,7 +293,7 @@ func (r *repo) DeleteTwitterHandle(ctx context.Context, id engine.HandleID) erro
 }
 
 // TwitterHandleByUserID finds the handle of app connected as Twitter user userID.
-func (r *repo) TwitterHandleByUserID(ctx context.Context, app engine.ApplicationID, userID string) (engine.TwitterHandle, error) {
+func (r *repo) TwitterHandleByUserID(ctx context.Context, app engine.SourceID, userID string) (engine.TwitterHandle, error) {
 	if userID == "" {
 		return engine.TwitterHandle{}, engine.Errorf(engine.ErrNotFound, "no Twitter user id given")
 	}

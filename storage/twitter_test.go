@@ -26,7 +26,7 @@ func twitterFixture(t *testing.T, db *storage.DB) (engine.WorkStream, engine.Twi
 	if err := db.CreateWorkStream(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	a := engine.TwitterApplication{ID: engine.ApplicationID(engine.NewID(now)), Name: "Acme", ConsumerKey: "ck", ConsumerSecret: "consumer-secret",
+	a := engine.TwitterApplication{ID: engine.SourceID(engine.NewID(now)), Name: "Acme", ConsumerKey: "ck", ConsumerSecret: "consumer-secret",
 		Dialect: engine.DialectV2, Enabled: true, CreatedAt: now, UpdatedAt: now}
 	if err := db.CreateTwitterApplication(ctx, a); err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func twitterFixture(t *testing.T, db *storage.DB) (engine.WorkStream, engine.Twi
 
 func newHandle(a engine.TwitterApplication, w engine.WorkStream, name, userID string) engine.TwitterHandle {
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	return engine.TwitterHandle{ID: engine.HandleID(engine.NewID(now)), ApplicationID: a.ID, Name: name, WorkStreamID: w.ID,
+	return engine.TwitterHandle{ID: engine.EndpointID(engine.NewID(now)), ApplicationID: a.ID, Name: name, WorkStreamID: w.ID,
 		UserID: userID, ScreenName: "acme", AccessToken: "token-" + engine.Secret(userID), AccessTokenSecret: "token-secret-" + engine.Secret(userID),
 		Status: engine.HandleActive, CreatedAt: now, UpdatedAt: now}
 }
@@ -57,7 +57,7 @@ func TestTwitterStore(t *testing.T) {
 			t.Errorf("after update: %v", got)
 		}
 		dup := a
-		dup.ID = engine.ApplicationID(engine.NewID(time.Now()))
+		dup.ID = engine.SourceID(engine.NewID(time.Now()))
 		dup.Name = "ACME INC"
 		if err := db.CreateTwitterApplication(ctx, dup); !errors.Is(err, engine.ErrConflict) {
 			t.Errorf("an application with a taken name: %v, want ErrConflict", err)
@@ -166,7 +166,7 @@ func TestTwitterSecretsNeedTheKey(t *testing.T) {
 	}
 	defer noKey.Close()
 	a2 := a
-	a2.ID, a2.Name = engine.ApplicationID(engine.NewID(time.Now())), "Beta"
+	a2.ID, a2.Name = engine.SourceID(engine.NewID(time.Now())), "Beta"
 	if err := noKey.CreateTwitterApplication(ctx, a2); err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_SECRET_KEY") {
 		t.Errorf("storing a secret without a key = %v; want an error naming SWITCHBOARD_SECRET_KEY", err)
 	}

@@ -21,7 +21,7 @@ type Gateway struct {
 	now        func() time.Time
 
 	mu      sync.Mutex
-	clients map[engine.ApplicationID]gatewayClient
+	clients map[engine.SourceID]gatewayClient
 }
 
 type gatewayClient struct {
@@ -47,7 +47,7 @@ func NewGateway(opts GatewayOptions) *Gateway {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Gateway{baseURL: opts.BaseURL, httpClient: opts.HTTPClient, now: opts.Now, clients: map[engine.ApplicationID]gatewayClient{}}
+	return &Gateway{baseURL: opts.BaseURL, httpClient: opts.HTTPClient, now: opts.Now, clients: map[engine.SourceID]gatewayClient{}}
 }
 
 // client returns the Client of an application.

@@ -18,10 +18,10 @@ import (
 // Engine is the part of the engine the webhook and the sign-on page call.
 // *engine.Service implements it.
 type Engine interface {
-	TwitterApplicationCredentials(ctx context.Context, id engine.ApplicationID) (engine.TwitterApplication, error)
-	TwitterHandleForUser(ctx context.Context, app engine.ApplicationID, forUserID string) (engine.TwitterHandle, error)
+	TwitterApplicationCredentials(ctx context.Context, id engine.SourceID) (engine.TwitterApplication, error)
+	TwitterHandleForUser(ctx context.Context, app engine.SourceID, forUserID string) (engine.TwitterHandle, error)
 	ReceiveTwitterDM(ctx context.Context, handle engine.TwitterHandle, dm engine.TwitterDM) (engine.ReceiveResult, error)
-	DisconnectTwitterUser(ctx context.Context, app engine.ApplicationID, userID, reason string) error
+	DisconnectTwitterUser(ctx context.Context, app engine.SourceID, userID, reason string) error
 	FinishTwitterSignOn(ctx context.Context, cb engine.SignOnCallback) (engine.SignOnOutcome, error)
 }
 
@@ -133,7 +133,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusNotFound, "unknown application")
 		return
 	}
-	app, err := h.ch.TwitterApplicationCredentials(ctx, engine.ApplicationID(id))
+	app, err := h.ch.TwitterApplicationCredentials(ctx, engine.SourceID(id))
 	switch {
 	case errors.Is(err, engine.ErrNotFound) || (err == nil && !app.Enabled):
 		if r.Method == http.MethodPost {

@@ -73,7 +73,7 @@ func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 	if err != nil {
 		return
 	}
-	apps := map[engine.ApplicationID]bool{}
+	apps := map[engine.SourceID]bool{}
 	for _, r := range reports {
 		id, name := string(r.Handle.ID), r.Handle.ScreenName
 		if r.Health.LastEventAt != nil {

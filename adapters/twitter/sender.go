@@ -15,8 +15,8 @@ const Channel engine.Channel = "twitter"
 // Records reads the applications and handles a Sender signs with, their
 // credentials in clear; engine.Store is one.
 type Records interface {
-	TwitterApplication(ctx context.Context, id engine.ApplicationID) (engine.TwitterApplication, error)
-	TwitterHandle(ctx context.Context, id engine.HandleID) (engine.TwitterHandle, error)
+	TwitterApplication(ctx context.Context, id engine.SourceID) (engine.TwitterApplication, error)
+	TwitterHandle(ctx context.Context, id engine.EndpointID) (engine.TwitterHandle, error)
 }
 
 // Sender is the Twitter channel's engine.Sender: a reply goes out as DMs
@@ -61,7 +61,7 @@ func (s *Sender) Send(ctx context.Context, m engine.OutboundMessage) ([]string, 
 // SentLookup starts one outbox run's look-ups: the DM events read of a
 // handle serve every message of the run that needs a look.
 func (s *Sender) SentLookup() engine.SentLookup {
-	return &sentLookup{sender: s, searches: map[engine.HandleID]*sentSearch{}}
+	return &sentLookup{sender: s, searches: map[engine.EndpointID]*sentSearch{}}
 }
 
 // maxSentSearchPages bounds how far back one run pages through a handle's
@@ -70,7 +70,7 @@ const maxSentSearchPages = 10
 
 type sentLookup struct {
 	sender   *Sender
-	searches map[engine.HandleID]*sentSearch
+	searches map[engine.EndpointID]*sentSearch
 }
 
 // sentSearch is a handle's DM events read so far in one run, newest first.

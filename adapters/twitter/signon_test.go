@@ -405,7 +405,7 @@ func TestEndToEndOverHTTP(t *testing.T) {
 		if !strings.Contains(detail, "Where is my order?") || !strings.Contains(detail, "janedoe") {
 			t.Fatalf("conversation: %s", detail)
 		}
-		creds, err := svc.TwitterHandleCredentials(ctx, engine.HandleID(pending.ID))
+		creds, err := svc.TwitterHandleCredentials(ctx, engine.EndpointID(pending.ID))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -100,7 +100,7 @@ func (t *twitterChannel) check(ctx context.Context, svc *engine.Service, log *sl
 		log.Warn("channel health check failed", "error", err)
 		return
 	}
-	seen := map[engine.ApplicationID]bool{}
+	seen := map[engine.SourceID]bool{}
 	for _, r := range reports {
 		if r.Handle.Status != engine.HandleActive || seen[r.Handle.ApplicationID] {
 			continue
