@@ -284,7 +284,7 @@ func TestTwitterHandles(t *testing.T) {
 		}
 
 		// Revocation marks the handle disconnected; new tokens make it active again.
-		if err := h.svc.SetTwitterHandleStatus(ctx, engine.Actor{Name: "twitter"}, engine.EndpointID(hd.ID), engine.HandleDisconnected, "the user revoked the app's access"); err != nil {
+		if err := h.svc.SetTwitterHandleStatus(ctx, engine.Actor{Name: "twitter"}, engine.EndpointID(hd.ID), engine.EndpointDisconnected, "the user revoked the app's access"); err != nil {
 			t.Fatal(err)
 		}
 		h.call("GET", one, h.admin, nil).decode(t, &got)
@@ -519,10 +519,10 @@ func TestTwitterSecretsNeverLeak(t *testing.T) {
 		}
 		defer raw.Close()
 		var secret, token, tokenSecret string
-		if err := raw.QueryRowContext(ctx, `SELECT consumer_secret FROM twitter_applications WHERE id = $1`, appID).Scan(&secret); err != nil {
+		if err := raw.QueryRowContext(ctx, `SELECT client_secret FROM sources WHERE id = $1`, appID).Scan(&secret); err != nil {
 			t.Fatal(err)
 		}
-		if err := raw.QueryRowContext(ctx, `SELECT access_token, access_token_secret FROM twitter_handles WHERE id = $1`, handleID).Scan(&token, &tokenSecret); err != nil {
+		if err := raw.QueryRowContext(ctx, `SELECT token, token_secret FROM endpoints WHERE id = $1`, handleID).Scan(&token, &tokenSecret); err != nil {
 			t.Fatal(err)
 		}
 		for col, v := range map[string]string{"consumer_secret": secret, "access_token": token, "access_token_secret": tokenSecret} {
@@ -532,7 +532,7 @@ func TestTwitterSecretsNeverLeak(t *testing.T) {
 			assertNoSecret(t, "column "+col, []byte(v))
 		}
 		// Nothing else in the schema holds a secret either (the audit log, say).
-		rows, err := raw.QueryContext(ctx, `SELECT t::text FROM twitter_applications t UNION ALL SELECT t::text FROM twitter_handles t UNION ALL SELECT t::text FROM audit_log t`)
+		rows, err := raw.QueryContext(ctx, `SELECT t::text FROM sources t UNION ALL SELECT t::text FROM endpoints t UNION ALL SELECT t::text FROM audit_log t`)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,14 +42,14 @@ func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (Bac
 	if s.twitter == nil {
 		return res, ErrNoTwitter
 	}
-	h, err := s.store.TwitterHandle(ctx, id)
+	h, err := twitterOf(s.store).TwitterHandle(ctx, id)
 	if err != nil {
 		return res, err
 	}
-	if h.Status != HandleActive {
+	if h.Status != EndpointActive {
 		return res, Errorf(ErrConflict, "handle %q is %s: only an active handle can be backfilled", h.Name, h.Status)
 	}
-	app, err := s.store.TwitterApplication(ctx, h.ApplicationID)
+	app, err := twitterOf(s.store).TwitterApplication(ctx, h.ApplicationID)
 	if err != nil {
 		return res, err
 	}

@@ -156,7 +156,7 @@ type SignOn struct {
 type OutboxItem struct {
 	Message
 	Channel     Channel // whose Sender sends it
-	EndpointID    EndpointID
+	EndpointID  EndpointID
 	RecipientID string
 	// PreviousStatus is the delivery status before the claim: queued, or
 	// sending when an earlier claim's lease ran out (its sender may have
@@ -174,9 +174,9 @@ type DeliveryUpdate struct {
 	LastError string
 	// NextAttemptAt is when a queued message is due.
 	NextAttemptAt time.Time
-	// TwitterEventID is the first part's event id, once sent.
-	TwitterEventID string
-	SentParts      int
+	// ExternalID is the first part's event id, once sent.
+	ExternalID string
+	SentParts  int
 }
 
 // ChannelStore persists the Twitter channel's own state: the outbox columns
@@ -431,7 +431,7 @@ func newerEvent(a, b string) bool {
 // token no longer works and its subscription is gone. A user that is no
 // handle of app is ignored.
 func (s *Service) DisconnectTwitterUser(ctx context.Context, app SourceID, userID, reason string) error {
-	h, err := s.store.TwitterHandleByUserID(ctx, app, userID)
+	h, err := twitterOf(s.store).TwitterHandleByUserID(ctx, app, userID)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -450,13 +450,13 @@ var channelActor = Actor{Name: "twitter channel", Role: RoleAdmin}
 // transaction.
 func (s *Service) disconnect(ctx context.Context, id EndpointID, reason string) error {
 	return s.write(ctx, channelActor, func(tx Tx) (AuditEntry, error) {
-		h, err := tx.TwitterHandle(ctx, id)
+		h, err := twitterOf(tx).TwitterHandle(ctx, id)
 		if err != nil {
 			return AuditEntry{}, err
 		}
 		now := s.clock.Now()
-		h.Status, h.StatusReason, h.UpdatedAt = HandleDisconnected, reason, now
-		if err := tx.UpdateTwitterHandle(ctx, h); err != nil {
+		h.Status, h.StatusReason, h.UpdatedAt = EndpointDisconnected, reason, now
+		if err := twitterOf(tx).UpdateTwitterHandle(ctx, h); err != nil {
 			return AuditEntry{}, err
 		}
 		health, err := tx.HandleHealth(ctx, id)
@@ -526,7 +526,7 @@ func (s *Service) CheckSilentHandles(ctx context.Context, silentAfter time.Durat
 func (s *Service) eachActiveHandle(ctx context.Context, fn func(app TwitterApplication, h TwitterHandle) error) error {
 	p := Page{Limit: 100}
 	for {
-		apps, err := s.store.ListTwitterApplications(ctx, p)
+		apps, err := twitterOf(s.store).ListTwitterApplications(ctx, p)
 		if err != nil {
 			return err
 		}
@@ -536,12 +536,12 @@ func (s *Service) eachActiveHandle(ctx context.Context, fn func(app TwitterAppli
 			}
 			hp := Page{Limit: 100}
 			for {
-				hs, err := s.store.ListTwitterHandles(ctx, a.ID, hp)
+				hs, err := twitterOf(s.store).ListTwitterHandles(ctx, a.ID, hp)
 				if err != nil {
 					return err
 				}
 				for _, h := range hs.Items {
-					if h.Status != HandleActive {
+					if h.Status != EndpointActive {
 						continue
 					}
 					if err := fn(a, h); err != nil {
@@ -574,7 +574,7 @@ func (s *Service) TwitterChannelHealth(ctx context.Context) ([]HandleHealthRepor
 	var out []HandleHealthReport
 	p := Page{Limit: 100}
 	for {
-		apps, err := s.store.ListTwitterApplications(ctx, p)
+		apps, err := twitterOf(s.store).ListTwitterApplications(ctx, p)
 		if err != nil {
 			return nil, fmt.Errorf("channel health: %w", err)
 		}
@@ -589,7 +589,7 @@ func (s *Service) TwitterChannelHealth(ctx context.Context) ([]HandleHealthRepor
 			ah.ApplicationID = a.ID
 			hp := Page{Limit: 100}
 			for {
-				hs, err := s.store.ListTwitterHandles(ctx, a.ID, hp)
+				hs, err := twitterOf(s.store).ListTwitterHandles(ctx, a.ID, hp)
 				if err != nil {
 					return nil, fmt.Errorf("channel health: %w", err)
 				}

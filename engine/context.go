@@ -20,7 +20,7 @@ func (s *Service) EngagementContextOf(ctx context.Context, id ConversationID) (*
 	if err != nil {
 		return nil, "", err
 	}
-	handle, err := s.store.TwitterHandle(ctx, c.EndpointID)
+	ep, err := s.store.Endpoint(ctx, c.EndpointID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -32,7 +32,7 @@ func (s *Service) EngagementContextOf(ctx context.Context, id ConversationID) (*
 	if err != nil {
 		return nil, "", err
 	}
-	ec, err := s.engagementContext(ctx, s.store, ws, handle, c, contact, last, s.clock.Now())
+	ec, err := s.engagementContext(ctx, s.store, ws, ep, c, contact, last, s.clock.Now())
 	if err != nil {
 		return nil, "", err
 	}

@@ -86,11 +86,11 @@ type Contact struct {
 // Conversation is the asynchronous thread between one customer and one
 // business handle.
 type Conversation struct {
-	ID            ConversationID
-	SourceID SourceID
-	EndpointID      EndpointID
-	WorkStreamID  WorkStreamID
-	ContactID     ContactID // empty when the customer is not linked to a contact
+	ID           ConversationID
+	SourceID     SourceID
+	EndpointID   EndpointID
+	WorkStreamID WorkStreamID
+	ContactID    ContactID // empty when the customer is not linked to a contact
 	// ContactCandidates are contacts whose name matches the customer's, left
 	// for the agent to confirm (work streams that ask); see LinkContact.
 	ContactCandidates []ContactID
@@ -150,7 +150,7 @@ type Media struct {
 type Message struct {
 	ID               MessageID
 	ConversationID   ConversationID
-	SourceID    SourceID
+	SourceID         SourceID
 	Direction        Direction
 	ExternalID       string // the channel's id for it; empty until an outbound message is sent
 	SenderExternalID string

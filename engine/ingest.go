@@ -14,8 +14,8 @@ import (
 // endpoint. (ApplicationID, ExternalID) is its dedupe key: a channel that
 // delivers a message again delivers the same key.
 type InboundMessage struct {
-	SourceID    SourceID
-	EndpointID         EndpointID
+	SourceID         SourceID
+	EndpointID       EndpointID
 	ExternalID       string // the channel's id for the message: unique per source
 	ExternalThreadID string
 	SentAt           time.Time // the channel's time for the message
@@ -43,7 +43,7 @@ var errDuplicate = errors.New("duplicate event")
 
 // Ingest stores an inbound DM exactly once, in one transaction: it drops a
 // redelivered event, identifies the customer's contact, continues the
-// customer's conversation with the handle or starts one, stores the message,
+// customer's conversation with the endpoint or starts one, stores the message,
 // and routes a conversation that waits for a queue. Only when Ingest returns
 // nil is the message durably stored; a webhook answers 200 only then.
 func (s *Service) Ingest(ctx context.Context, in InboundMessage) (IngestResult, error) {
@@ -91,14 +91,14 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	handle, err := tx.TwitterHandle(ctx, in.EndpointID)
+	ep, err := tx.Endpoint(ctx, in.EndpointID)
 	if err != nil {
 		return err
 	}
-	if handle.ApplicationID != in.SourceID {
-		return Errorf(ErrInvalid, "handle %s does not belong to application %s", in.EndpointID, in.SourceID)
+	if ep.SourceID != in.SourceID {
+		return Errorf(ErrInvalid, "endpoint %s does not belong to source %s", in.EndpointID, in.SourceID)
 	}
-	ws, err := tx.WorkStream(ctx, handle.WorkStreamID)
+	ws, err := tx.WorkStream(ctx, ep.WorkStreamID)
 	if err != nil {
 		return err
 	}
@@ -109,15 +109,15 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 		return err
 	}
 
-	conv, err := tx.ConversationInProgress(ctx, handle.ID, in.Customer.ExternalID)
+	conv, err := tx.ConversationInProgress(ctx, ep.ID, in.Customer.ExternalID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		previous, err := tx.CountClosedConversations(ctx, handle.ID, in.Customer.ExternalID)
+		previous, err := tx.CountClosedConversations(ctx, ep.ID, in.Customer.ExternalID)
 		if err != nil {
 			return err
 		}
 		conv = Conversation{
-			ID: ConversationID(NewID(now)), SourceID: in.SourceID, EndpointID: handle.ID, WorkStreamID: ws.ID,
+			ID: ConversationID(NewID(now)), SourceID: in.SourceID, EndpointID: ep.ID, WorkStreamID: ws.ID,
 			ExternalThreadID: in.ExternalThreadID, Status: StatusOpen,
 			IsReturning: previous > 0, PreviousConversations: previous, CreatedAt: now,
 		}
@@ -144,7 +144,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 	if res.NewConversation {
 		// A new conversation is routed before it is stored, so that it is
 		// written once, with its queue.
-		d, err := s.decide(ctx, tx, ws, handle, &conv, contact, msg, now, ReasonMatched)
+		d, err := s.decide(ctx, tx, ws, ep, &conv, contact, msg, now, ReasonMatched)
 		if err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 		if requeue {
 			reason = ReasonRequeue
 		}
-		d, err := s.route(ctx, tx, ws, handle, &conv, contact, msg, now, reason)
+		d, err := s.route(ctx, tx, ws, ep, &conv, contact, msg, now, reason)
 		if err != nil {
 			return err
 		}

@@ -216,7 +216,7 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			func() error {
 				return q(`SELECT * FROM messages WHERE application_id = ? AND external_id = ? LIMIT 1`, app, event)
 			},
-			func() error { return q(`SELECT * FROM twitter_handles WHERE id = ? LIMIT 1`, handle) },
+			func() error { return q(`SELECT * FROM endpoints WHERE id = ? LIMIT 1`, handle) },
 			func() error { return q(`SELECT * FROM work_streams WHERE id = ? LIMIT 1`, ws) },
 			func() error {
 				return q(`SELECT * FROM contacts WHERE channel = 'twitter' AND external_id = ? LIMIT 1`, twitterID)
@@ -261,7 +261,7 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			for _, s := range []func() error{
 				func() error { return q(`SELECT * FROM work_streams WHERE id = ? LIMIT 1`, ws) },
 				func() error { return q(`SELECT MAX(number) FROM rule_set_versions WHERE work_stream_id = ?`, ws) },
-				func() error { return q(`SELECT * FROM twitter_applications WHERE id = ? LIMIT 1`, app) },
+				func() error { return q(`SELECT * FROM sources WHERE id = ? LIMIT 1`, app) },
 				func() error {
 					return exec(`INSERT INTO routing_decisions (id, conversation_id, at, rule_name, rule_set_version, queue_id, reason) VALUES (?, ?, ?, '', 1, ?, 'default')`,
 						engine.NewID(now), convID, now, queue)

@@ -30,14 +30,14 @@ func (s *Service) EnqueueReply(ctx context.Context, tx Tx, conv Conversation, au
 	if conv.Customer.ExternalID == "" {
 		return Message{}, Errorf(ErrInvalid, "conversation %s has no customer to reply to", conv.ID)
 	}
-	handle, err := tx.TwitterHandle(ctx, conv.EndpointID)
+	ep, err := tx.Endpoint(ctx, conv.EndpointID)
 	if err != nil {
 		return Message{}, fmt.Errorf("enqueue reply: %w", err)
 	}
 	now = now.UTC()
 	m := Message{
 		ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: conv.SourceID, Direction: Outbound,
-		SenderExternalID: handle.UserID, AuthorAgentID: author, Text: text, Media: []Media{},
+		SenderExternalID: ep.ExternalID, AuthorAgentID: author, Text: text, Media: []Media{},
 		SentAt: now, ReceivedAt: now, Delivery: DeliveryQueued,
 	}
 	if err := tx.AppendMessage(ctx, m); err != nil {
@@ -73,7 +73,7 @@ func (s *Service) RetryMessage(ctx context.Context, actor Actor, conv Conversati
 			return AuditEntry{}, Errorf(ErrConflict, "message %s is %s; only a failed message can be retried", id, item.Delivery)
 		}
 		now := s.clock.Now()
-		u := DeliveryUpdate{ID: id, Status: DeliveryQueued, NextAttemptAt: now, SentParts: item.SentParts, TwitterEventID: item.ExternalID}
+		u := DeliveryUpdate{ID: id, Status: DeliveryQueued, NextAttemptAt: now, SentParts: item.SentParts, ExternalID: item.ExternalID}
 		if err := tx.UpdateDelivery(ctx, u); err != nil {
 			return AuditEntry{}, err
 		}
@@ -273,7 +273,7 @@ func (s *Service) releaseClaims(ctx context.Context, items []OutboxItem) error {
 			status = DeliverySending
 		}
 		u := DeliveryUpdate{ID: it.ID, Status: status, Attempts: it.Attempts - 1, LastError: it.LastError, NextAttemptAt: now,
-			TwitterEventID: it.ExternalID, SentParts: it.SentParts}
+			ExternalID: it.ExternalID, SentParts: it.SentParts}
 		if err := s.updateDelivery(ctx, u, nil); err != nil {
 			return fmt.Errorf("release message %s: %w", it.ID, err)
 		}
@@ -283,29 +283,25 @@ func (s *Service) releaseClaims(ctx context.Context, items []OutboxItem) error {
 
 func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem, paused map[string]time.Time, lookups map[Channel]SentLookup) (string, error) {
 	now := s.clock.Now()
-	handle, err := s.store.TwitterHandle(ctx, it.EndpointID)
+	ep, err := s.store.Endpoint(ctx, it.EndpointID)
 	if err != nil {
 		return "", err
 	}
-	app, err := s.store.TwitterApplication(ctx, handle.ApplicationID)
-	if err != nil {
+	update := DeliveryUpdate{ID: it.ID, Attempts: it.Attempts, SentParts: it.SentParts, ExternalID: it.ExternalID}
+	if err := s.loadPauses(ctx, ep.SourceID, ep.ID, paused); err != nil {
 		return "", err
 	}
-	update := DeliveryUpdate{ID: it.ID, Attempts: it.Attempts, SentParts: it.SentParts, TwitterEventID: it.ExternalID}
-	if err := s.loadPauses(ctx, app.ID, handle.ID, paused); err != nil {
-		return "", err
-	}
-	for _, key := range []string{string(app.ID), string(handle.ID)} {
+	for _, key := range []string{string(ep.SourceID), string(ep.ID)} {
 		if until, ok := paused[key]; ok && until.After(now) {
 			update.Status, update.NextAttemptAt, update.Attempts = DeliveryQueued, until, it.Attempts-1
 			return SendPaused, s.updateDelivery(ctx, update, nil)
 		}
 	}
-	if handle.Status != HandleActive || handle.AccessToken.IsZero() {
-		update.Status, update.LastError = DeliveryFailed, fmt.Sprintf("the handle @%s is %s: sign on again, then retry the message", handle.ScreenName, handle.Status)
+	if ep.Status != EndpointActive {
+		update.Status, update.LastError = DeliveryFailed, fmt.Sprintf("%s is %s: sign on again, then retry the message", ep.label(), ep.Status)
 		return SendFailed, s.updateDelivery(ctx, update, nil)
 	}
-	out := OutboundMessage{ID: it.ID, Source: app.ID, Endpoint: handle.ID, RecipientID: it.RecipientID, Text: it.Text,
+	out := OutboundMessage{ID: it.ID, Source: ep.SourceID, Endpoint: ep.ID, RecipientID: it.RecipientID, Text: it.Text,
 		SkipParts: it.SentParts, WrittenAt: it.SentAt}
 	sender := s.senders[it.Channel]
 	if sender == nil {
@@ -315,8 +311,8 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		ids, err := s.findSent(ctx, it.Channel, sender, lookups, out)
 		if err == nil && len(ids) > 0 {
 			update.Status = DeliverySent
-			if update.TwitterEventID == "" {
-				update.TwitterEventID = ids[0]
+			if update.ExternalID == "" {
+				update.ExternalID = ids[0]
 			}
 			update.SentParts += len(ids)
 			return SendRecovered, s.updateDelivery(ctx, update, ids)
@@ -336,8 +332,8 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 	}
 	ids, sendErr := sender.Send(ctx, out)
 	if len(ids) > 0 {
-		if update.TwitterEventID == "" {
-			update.TwitterEventID = ids[0]
+		if update.ExternalID == "" {
+			update.ExternalID = ids[0]
 		}
 		update.SentParts += len(ids)
 	}
@@ -357,21 +353,21 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 			until = now.Add(time.Minute)
 		}
 		update.Status, update.NextAttemptAt, update.Attempts = DeliveryQueued, until, it.Attempts-1
-		key, scope := string(handle.ID), EndpointID(handle.ID)
+		key, scope := string(ep.ID), ep.ID
 		if te.SourceWide {
-			key, scope = string(app.ID), ""
+			key, scope = string(ep.SourceID), ""
 		}
 		paused[key] = until
 		if err := s.updateDelivery(ctx, update, ids); err != nil {
 			return "", err
 		}
-		if err := s.savePause(ctx, app.ID, scope, until); err != nil {
+		if err := s.savePause(ctx, ep.SourceID, scope, until); err != nil {
 			return "", err
 		}
-		if _, err := s.store.DelayOutbox(ctx, app.ID, scope, until); err != nil {
+		if _, err := s.store.DelayOutbox(ctx, ep.SourceID, scope, until); err != nil {
 			return "", fmt.Errorf("pause outbox: %w", err)
 		}
-		s.log.WarnContext(ctx, "channel rate limit: pausing sends", "channel", it.Channel, "application_id", app.ID, "handle_id", scope, "until", until, "app_wide", te.SourceWide)
+		s.log.WarnContext(ctx, "channel rate limit: pausing sends", "channel", it.Channel, "source_id", ep.SourceID, "endpoint_id", scope, "until", until, "source_wide", te.SourceWide)
 		return SendRateLimited, nil
 	case te.Retryable && it.Attempts < opts.MaxAttempts:
 		update.Status, update.NextAttemptAt = DeliveryQueued, now.Add(opts.Backoff(it.Attempts))
@@ -391,7 +387,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 			return "", err
 		}
 		if te.CredentialsRejected {
-			if err := s.disconnect(ctx, handle.ID, "the channel refuses the endpoint's credentials (revoked or expired); sign on again"); err != nil {
+			if err := s.disconnect(ctx, ep.ID, "the channel refuses the endpoint's credentials (revoked or expired); sign on again"); err != nil {
 				return "", err
 			}
 		}

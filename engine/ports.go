@@ -18,8 +18,8 @@ var ErrNoSender = Errorf(ErrUnavailable, "no channel can send replies in this se
 // OutboundMessage is a reply the outbox hands a channel's Sender.
 type OutboundMessage struct {
 	ID       MessageID
-	Source   SourceID // the application or widget it goes out through
-	Endpoint EndpointID      // the business's endpoint that sends it
+	Source   SourceID   // the application or widget it goes out through
+	Endpoint EndpointID // the business's endpoint that sends it
 	// RecipientID is the customer's id on the channel.
 	RecipientID string
 	Text        string

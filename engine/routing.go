@@ -13,8 +13,8 @@ import (
 // decision in its routing history, and puts it in the chosen queue. A rule
 // set that cannot be loaded routes to the default queue with reason error,
 // so that a customer is never left out of every queue.
-func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv *Conversation, contact *Contact, last Message, now time.Time, reason RoutingReason) (RoutingDecision, error) {
-	d, err := s.decide(ctx, tx, ws, handle, conv, contact, last, now, reason)
+func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, ep Endpoint, conv *Conversation, contact *Contact, last Message, now time.Time, reason RoutingReason) (RoutingDecision, error) {
+	d, err := s.decide(ctx, tx, ws, ep, conv, contact, last, now, reason)
 	if err != nil {
 		return RoutingDecision{}, err
 	}
@@ -27,14 +27,14 @@ func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, handle Twitte
 // decide is route without recording the decision: it evaluates the rules
 // and puts conv in the chosen queue. The caller appends d to the routing
 // history once the conversation is stored.
-func (s *Service) decide(ctx context.Context, tx Tx, ws WorkStream, handle TwitterHandle, conv *Conversation, contact *Contact, last Message, now time.Time, reason RoutingReason) (RoutingDecision, error) {
+func (s *Service) decide(ctx context.Context, tx Tx, ws WorkStream, ep Endpoint, conv *Conversation, contact *Contact, last Message, now time.Time, reason RoutingReason) (RoutingDecision, error) {
 	d := RoutingDecision{ID: NewID(now), ConversationID: conv.ID, At: now, QueueID: ws.DefaultQueueID}
 	set, err := s.ruleSetOf(ctx, s.ruleStoreFor(tx), ws)
 	if err != nil {
 		s.log.ErrorContext(ctx, "routing with the default queue: the rule set does not load", "work_stream_id", ws.ID, "error", err)
 		d.Reason, d.Error = ReasonError, err.Error()
 	} else {
-		ec, err := s.engagementContext(ctx, tx, ws, handle, *conv, contact, last, now)
+		ec, err := s.engagementContext(ctx, tx, ws, ep, *conv, contact, last, now)
 		if err != nil {
 			return RoutingDecision{}, err
 		}
@@ -59,7 +59,7 @@ func (s *Service) decide(ctx context.Context, tx Tx, ws WorkStream, handle Twitt
 // contextLookups are the reads the engagement context needs besides what
 // its caller holds: a transaction, the store, or a sweep's remembering batch.
 type contextLookups interface {
-	TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error)
+	Source(ctx context.Context, id SourceID) (Source, error)
 	Queue(ctx context.Context, id QueueID) (Queue, error)
 }
 
@@ -69,8 +69,8 @@ type contextLookups interface {
 // zone. Ingest, requeue, the rule test and explain all build it here, so a
 // rule decides the same wherever it runs; only the waiting time, the
 // requeue count, the queue it is in and the time can differ between them.
-func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws WorkStream, handle TwitterHandle, conv Conversation, contact *Contact, last Message, now time.Time) (*dsl.Context, error) {
-	app, err := lk.TwitterApplication(ctx, handle.ApplicationID)
+func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws WorkStream, ep Endpoint, conv Conversation, contact *Contact, last Message, now time.Time) (*dsl.Context, error) {
+	src, err := lk.Source(ctx, ep.SourceID)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 			Text: last.Text, Length: utf8.RuneCountInString(last.Text), HasMedia: len(f.MediaKinds) > 0,
 			HasURL: len(f.URLs) > 0, Hashtags: append([]string{}, f.Hashtags...), QuickReply: last.QuickReply, Language: f.Language,
 		},
-		Channel: dsl.Channel{Kind: string(ws.Channel), Application: app.Name, Handle: handle.Name, HandleScreenName: handle.ScreenName},
+		Channel: dsl.Channel{Kind: string(ep.Channel), Application: src.Name, Handle: ep.Name, HandleScreenName: ep.Address},
 		Conversation: dsl.Conversation{
 			IsNew: conv.MessageCount <= 1, IsReturning: conv.IsReturning, PreviousConversations: conv.PreviousConversations,
 			MessageCount: conv.MessageCount, RequeueCount: conv.RequeueCount, Status: string(conv.Status),

@@ -406,7 +406,7 @@ func (s *Service) requeue(ctx context.Context, tx Tx, fx *effects, ws WorkStream
 // ingest routed it, with the customer's latest message, and records the
 // decision with reason requeue.
 func (s *Service) reevaluate(ctx context.Context, tx Tx, ws WorkStream, c *Conversation, now time.Time) (RoutingDecision, error) {
-	handle, err := tx.TwitterHandle(ctx, c.EndpointID)
+	ep, err := tx.Endpoint(ctx, c.EndpointID)
 	if err != nil {
 		return RoutingDecision{}, err
 	}
@@ -418,12 +418,12 @@ func (s *Service) reevaluate(ctx context.Context, tx Tx, ws WorkStream, c *Conve
 	if err != nil {
 		return RoutingDecision{}, err
 	}
-	return s.route(ctx, tx, ws, handle, c, contact, last, now, ReasonRequeue)
+	return s.route(ctx, tx, ws, ep, c, contact, last, now, ReasonRequeue)
 }
 
 // batchTx is a batch's transaction with the lookups that a batch repeats
-// for every conversation, and never changes, remembered: handles,
-// applications and queues. It keeps a sweep to the statements each
+// for every conversation, and never changes, remembered: endpoints,
+// sources and queues. It keeps a sweep to the statements each
 // conversation needs of its own.
 //
 // It also reads the claimed conversations' latest customer messages in one
@@ -444,14 +444,14 @@ type batchTx struct {
 	// (nil otherwise) until the batch ends or something reads
 	// conversations or agents' loads: saved maps an id to its place in
 	// pending.
-	saved    map[ConversationID]int
-	pending  []Conversation
-	capacity int // the capacity a conversation of the batch's work stream takes
-	handles  map[EndpointID]TwitterHandle
-	apps     map[SourceID]TwitterApplication
-	queues   map[QueueID]Queue
-	full     map[QueueID]bool
-	last     map[ConversationID]Message
+	saved     map[ConversationID]int
+	pending   []Conversation
+	capacity  int // the capacity a conversation of the batch's work stream takes
+	endpoints map[EndpointID]Endpoint
+	sources   map[SourceID]Source
+	queues    map[QueueID]Queue
+	full      map[QueueID]bool
+	last      map[ConversationID]Message
 }
 
 func (s *Service) newBatchTx(ctx context.Context, tx Tx, ws WorkStream, due []Conversation, rememberFull bool) (*batchTx, error) {
@@ -463,7 +463,7 @@ func (s *Service) newBatchTx(ctx context.Context, tx Tx, ws WorkStream, due []Co
 	if err != nil {
 		return nil, err
 	}
-	b := &batchTx{Tx: tx, rules: &batchRules{RuleStore: s.store, latest: map[WorkStreamID]int{}}, capacity: ws.Capacity, handles: map[EndpointID]TwitterHandle{}, apps: map[SourceID]TwitterApplication{},
+	b := &batchTx{Tx: tx, rules: &batchRules{RuleStore: s.store, latest: map[WorkStreamID]int{}}, capacity: ws.Capacity, endpoints: map[EndpointID]Endpoint{}, sources: map[SourceID]Source{},
 		queues: map[QueueID]Queue{}, last: last}
 	if rememberFull {
 		b.full = map[QueueID]bool{}
@@ -521,14 +521,14 @@ func remembered[K comparable, V any](ctx context.Context, m map[K]V, k K, get fu
 	return v, err
 }
 
-// TwitterHandle returns a handle, read once per batch.
-func (t *batchTx) TwitterHandle(ctx context.Context, id EndpointID) (TwitterHandle, error) {
-	return remembered(ctx, t.handles, id, t.Tx.TwitterHandle)
+// Endpoint returns an endpoint, read once per batch.
+func (t *batchTx) Endpoint(ctx context.Context, id EndpointID) (Endpoint, error) {
+	return remembered(ctx, t.endpoints, id, t.Tx.Endpoint)
 }
 
-// TwitterApplication returns an application, read once per batch.
-func (t *batchTx) TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error) {
-	return remembered(ctx, t.apps, id, t.Tx.TwitterApplication)
+// Source returns a source, read once per batch.
+func (t *batchTx) Source(ctx context.Context, id SourceID) (Source, error) {
+	return remembered(ctx, t.sources, id, t.Tx.Source)
 }
 
 // Queue returns a queue, read once per batch.

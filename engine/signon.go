@@ -34,7 +34,7 @@ func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID Sou
 		return TwitterHandle{}, "", FieldError("access_token",
 			"is required: sign-on to Twitter is not configured in this service, so a handle needs user_id, screen_name, access_token and access_token_secret from the developer portal")
 	}
-	app, err := s.store.TwitterApplication(ctx, appID)
+	app, err := twitterOf(s.store).TwitterApplication(ctx, appID)
 	if err != nil {
 		return TwitterHandle{}, "", err
 	}
@@ -42,7 +42,7 @@ func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID Sou
 		return TwitterHandle{}, "", Errorf(ErrConflict, "Twitter application %q is disabled; enable it before signing on", app.Name)
 	}
 	now := s.clock.Now()
-	h := TwitterHandle{ID: EndpointID(NewID(now)), ApplicationID: appID, Status: HandlePending,
+	h := TwitterHandle{ID: EndpointID(NewID(now)), ApplicationID: appID, Status: EndpointPending,
 		StatusReason: "waiting for the sign-on to Twitter to finish", CreatedAt: now, UpdatedAt: now}
 	// Validate before calling Twitter, so that a typo costs no request token.
 	if err := s.store.InTx(ctx, func(tx Tx) error { return in.apply(ctx, tx, &h) }); err != nil {
@@ -56,7 +56,7 @@ func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID Sou
 		if err := in.apply(ctx, tx, &h); err != nil {
 			return AuditEntry{}, err
 		}
-		if err := tx.CreateTwitterHandle(ctx, h); err != nil {
+		if err := twitterOf(tx).CreateTwitterHandle(ctx, h); err != nil {
 			return AuditEntry{}, err
 		}
 		so := SignOn{RequestToken: req.Token, RequestSecret: req.Secret, ApplicationID: appID, HandleID: h.ID, CreatedAt: now, ExpiresAt: now.Add(SignOnTTL)}
@@ -81,11 +81,11 @@ func (s *Service) SignOnAgain(ctx context.Context, actor Actor, id EndpointID) (
 	if s.twitter == nil {
 		return TwitterHandle{}, "", ErrNoTwitter
 	}
-	h, err := s.store.TwitterHandle(ctx, id)
+	h, err := twitterOf(s.store).TwitterHandle(ctx, id)
 	if err != nil {
 		return TwitterHandle{}, "", err
 	}
-	app, err := s.store.TwitterApplication(ctx, h.ApplicationID)
+	app, err := twitterOf(s.store).TwitterApplication(ctx, h.ApplicationID)
 	if err != nil {
 		return TwitterHandle{}, "", err
 	}
@@ -186,7 +186,7 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 	case !now.Before(so.ExpiresAt):
 		return fail(SignOnExpired, "the sign-on expired before it was finished; start it again")
 	}
-	app, err := s.store.TwitterApplication(ctx, so.ApplicationID)
+	app, err := twitterOf(s.store).TwitterApplication(ctx, so.ApplicationID)
 	if err != nil {
 		return SignOnOutcome{}, fmt.Errorf("finish sign-on: %w", err)
 	}
@@ -202,7 +202,7 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 	var h TwitterHandle
 	err = s.write(ctx, channelActor, func(tx Tx) (AuditEntry, error) {
 		var err error
-		if h, err = tx.TwitterHandle(ctx, so.HandleID); err != nil {
+		if h, err = twitterOf(tx).TwitterHandle(ctx, so.HandleID); err != nil {
 			return AuditEntry{}, err
 		}
 		if h.UserID != "" && h.UserID != acct.UserID {
@@ -211,11 +211,11 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 		}
 		h.UserID, h.ScreenName = acct.UserID, strings.TrimPrefix(acct.ScreenName, "@")
 		h.AccessToken, h.AccessTokenSecret = acct.AccessToken, acct.AccessTokenSecret
-		h.Status, h.StatusReason, h.UpdatedAt = HandleActive, "", s.clock.Now()
+		h.Status, h.StatusReason, h.UpdatedAt = EndpointActive, "", s.clock.Now()
 		if err := checkUserFree(ctx, tx, h); err != nil {
 			return AuditEntry{}, err
 		}
-		if err := tx.UpdateTwitterHandle(ctx, h); err != nil {
+		if err := twitterOf(tx).UpdateTwitterHandle(ctx, h); err != nil {
 			return AuditEntry{}, err
 		}
 		return AuditEntry{Action: "connect", Resource: "twitter_handle", ResourceID: string(h.ID),
@@ -240,14 +240,14 @@ func (s *Service) pendingProblem(ctx context.Context, id EndpointID, reason stri
 	var h TwitterHandle
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
-		if h, err = tx.TwitterHandle(ctx, id); err != nil {
+		if h, err = twitterOf(tx).TwitterHandle(ctx, id); err != nil {
 			return err
 		}
-		if h.Status != HandlePending {
+		if h.Status != EndpointPending {
 			return nil
 		}
 		h.StatusReason, h.UpdatedAt = reason, s.clock.Now()
-		return tx.UpdateTwitterHandle(ctx, h)
+		return twitterOf(tx).UpdateTwitterHandle(ctx, h)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return TwitterHandle{}, nil
@@ -266,14 +266,14 @@ func (s *Service) EnsureTwitterHandle(ctx context.Context, id EndpointID) error 
 	if s.twitter == nil {
 		return ErrNoTwitter
 	}
-	h, err := s.store.TwitterHandle(ctx, id)
+	h, err := twitterOf(s.store).TwitterHandle(ctx, id)
 	if err != nil {
 		return err
 	}
-	if h.Status != HandleActive {
+	if h.Status != EndpointActive {
 		return Errorf(ErrConflict, "handle %q is %s, not active", h.Name, h.Status)
 	}
-	app, err := s.store.TwitterApplication(ctx, h.ApplicationID)
+	app, err := twitterOf(s.store).TwitterApplication(ctx, h.ApplicationID)
 	if err != nil {
 		return err
 	}
@@ -384,14 +384,14 @@ func (s *Service) VerifyTwitterApplication(ctx context.Context, id SourceID) (Ap
 	if s.twitter == nil {
 		return ApplicationVerification{}, ErrNoTwitter
 	}
-	app, err := s.store.TwitterApplication(ctx, id)
+	app, err := twitterOf(s.store).TwitterApplication(ctx, id)
 	if err != nil {
 		return ApplicationVerification{}, err
 	}
 	var handles []TwitterHandle
 	p := Page{Limit: 100}
 	for {
-		l, err := s.store.ListTwitterHandles(ctx, id, p)
+		l, err := twitterOf(s.store).ListTwitterHandles(ctx, id, p)
 		if err != nil {
 			return ApplicationVerification{}, err
 		}
@@ -403,7 +403,7 @@ func (s *Service) VerifyTwitterApplication(ctx context.Context, id SourceID) (Ap
 	}
 	var owner TwitterHandle
 	for _, h := range handles {
-		if h.Status == HandleActive {
+		if h.Status == EndpointActive {
 			owner = h
 			break
 		}
@@ -411,7 +411,7 @@ func (s *Service) VerifyTwitterApplication(ctx context.Context, id SourceID) (Ap
 	var out ApplicationVerification
 	hook, becameValid, hookErr := s.ensureWebhook(ctx, app, owner)
 	for _, h := range handles {
-		if h.Status == HandleActive && hookErr == nil {
+		if h.Status == EndpointActive && hookErr == nil {
 			// Failures are recorded in the handle's health, shown below.
 			_ = s.ensureSubscription(ctx, app, h, hook.ID)
 		}
@@ -421,7 +421,7 @@ func (s *Service) VerifyTwitterApplication(ctx context.Context, id SourceID) (Ap
 	}
 	out.Application.ApplicationID = id
 	for _, h := range handles {
-		if h, err = s.store.TwitterHandle(ctx, h.ID); err != nil {
+		if h, err = twitterOf(s.store).TwitterHandle(ctx, h.ID); err != nil {
 			return ApplicationVerification{}, err
 		}
 		health, err := s.TwitterHandleHealth(ctx, h.ID)
@@ -429,7 +429,7 @@ func (s *Service) VerifyTwitterApplication(ctx context.Context, id SourceID) (Ap
 			return ApplicationVerification{}, err
 		}
 		out.Handles = append(out.Handles, HandleVerification{Handle: h.withoutSecrets(), Health: health})
-		if becameValid && h.Status == HandleActive {
+		if becameValid && h.Status == EndpointActive {
 			r, err := s.BackfillTwitterHandle(ctx, h.ID)
 			if err != nil {
 				s.log.WarnContext(ctx, "backfill after the webhook became valid failed", "handle_id", h.ID, "error", err)

@@ -10,7 +10,7 @@ type Tx interface {
 	QueueStore
 	WorkStreamStore
 	AgentStore
-	TwitterStore
+	EndpointStore
 	RuleStore
 	ConversationStore
 	ChannelStore // the Twitter channel's outbox, sign-ons and health (channel.go)

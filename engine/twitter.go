@@ -11,47 +11,6 @@ import (
 	"unicode/utf8"
 )
 
-// SourceID identifies a Twitter application (one developer App that a
-// business brings). It is also the last segment of the application's
-// webhook callback URL.
-type SourceID string
-
-// EndpointID identifies a Twitter handle: a business account connected
-// through an application.
-type EndpointID string
-
-// Secret is a credential: a consumer secret, an access token or a token
-// secret. Printing, logging or marshalling a Secret shows a mask; Reveal
-// returns the value, for the one place that needs it (signing a request).
-type Secret string
-
-// secretMask is what a Secret shows instead of its value.
-const secretMask = "[redacted]"
-
-// Reveal returns the secret's value.
-func (s Secret) Reveal() string { return string(s) }
-
-// IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s == "" }
-
-// String masks the value (fmt's %v and %s).
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return secretMask
-}
-
-// GoString masks the value (fmt's %#v).
-func (s Secret) GoString() string { return fmt.Sprintf("%q", s.String()) }
-
-// LogValue masks the value in slog records.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalText masks the value in JSON, YAML and other text encodings, so a
-// Secret never travels by accident.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
 // TwitterDialect selects the flavour of Twitter's API an application uses
 // for webhooks, subscriptions and DMs.
 type TwitterDialect string
@@ -111,18 +70,6 @@ func (a TwitterApplication) withoutSecrets() TwitterApplication {
 	return a
 }
 
-// HandleStatus is where a handle stands with Twitter.
-type HandleStatus string
-
-// Handle states: pending (sign-on started, no tokens yet), active (tokens
-// stored; DMs flow), disconnected (the tokens stopped working, e.g. revoked;
-// StatusReason says why).
-const (
-	HandlePending      HandleStatus = "pending"
-	HandleActive       HandleStatus = "active"
-	HandleDisconnected HandleStatus = "disconnected"
-)
-
 // TwitterHandle is a business's Twitter account, connected through an
 // application; its DMs go to a work stream. The access token and its secret
 // are write-only for API clients.
@@ -135,7 +82,7 @@ type TwitterHandle struct {
 	ScreenName        string // without the @
 	AccessToken       Secret
 	AccessTokenSecret Secret
-	Status            HandleStatus
+	Status            EndpointStatus
 	StatusReason      string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -165,29 +112,155 @@ func (h TwitterHandle) withoutSecrets() TwitterHandle {
 	return h
 }
 
-// TwitterStore persists Twitter applications and handles. The store seals
-// secrets (consumer secret, access token and token secret) before they are
-// written and opens them when read: records come back with their secrets
-// in clear. Application names are unique regardless of case; handle names
-// are unique per application regardless of case, and so is a non-empty
-// UserID (ErrConflict). Deleting an application that has handles is
-// ErrConflict.
-type TwitterStore interface {
-	CreateTwitterApplication(ctx context.Context, a TwitterApplication) error
-	TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error)
-	ListTwitterApplications(ctx context.Context, p Page) (List[TwitterApplication], error)
-	UpdateTwitterApplication(ctx context.Context, a TwitterApplication) error
-	DeleteTwitterApplication(ctx context.Context, id SourceID) error
+// The Twitter channel's key among the engine's channels.
+const ChannelTwitter Channel = "twitter"
 
-	CreateTwitterHandle(ctx context.Context, h TwitterHandle) error
-	TwitterHandle(ctx context.Context, id EndpointID) (TwitterHandle, error)
-	// ListTwitterHandles lists the handles of one application in creation order.
-	ListTwitterHandles(ctx context.Context, app SourceID, p Page) (List[TwitterHandle], error)
-	UpdateTwitterHandle(ctx context.Context, h TwitterHandle) error
-	DeleteTwitterHandle(ctx context.Context, id EndpointID) error
-	// TwitterHandleByUserID finds the handle of app whose Twitter user id
-	// is userID (the webhook's for_user_id); none is ErrNotFound.
-	TwitterHandleByUserID(ctx context.Context, app SourceID, userID string) (TwitterHandle, error)
+// twitterRecords reads and writes Twitter's applications and handles as the
+// sources and endpoints of the Twitter channel, in Twitter's words: a
+// record of another channel is not found, and a conflict names
+// applications and handles.
+type twitterRecords struct{ st EndpointStore }
+
+func twitterOf(st EndpointStore) twitterRecords { return twitterRecords{st} }
+
+// source is the application as the engine keeps it.
+func (a TwitterApplication) source() Source {
+	return Source{ID: a.ID, Channel: ChannelTwitter, Name: a.Name, ClientKey: a.ConsumerKey, ClientSecret: a.ConsumerSecret,
+		Settings: map[string]string{"environment_name": a.EnvironmentName, "dialect": string(a.Dialect)},
+		Enabled:  a.Enabled, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+// TwitterApplicationOf reads an application out of its source.
+func TwitterApplicationOf(s Source) TwitterApplication {
+	return TwitterApplication{ID: s.ID, Name: s.Name, ConsumerKey: s.ClientKey, ConsumerSecret: s.ClientSecret,
+		EnvironmentName: s.Settings["environment_name"], Dialect: TwitterDialect(s.Settings["dialect"]), Enabled: s.Enabled,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+}
+
+// endpoint is the handle as the engine keeps it.
+func (h TwitterHandle) endpoint() Endpoint {
+	return Endpoint{ID: h.ID, SourceID: h.ApplicationID, Channel: ChannelTwitter, Name: h.Name, WorkStreamID: h.WorkStreamID,
+		ExternalID: h.UserID, Address: h.ScreenName, Token: h.AccessToken, TokenSecret: h.AccessTokenSecret,
+		Status: h.Status, StatusReason: h.StatusReason, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
+}
+
+// TwitterHandleOf reads a handle out of its endpoint.
+func TwitterHandleOf(e Endpoint) TwitterHandle {
+	return TwitterHandle{ID: e.ID, ApplicationID: e.SourceID, Name: e.Name, WorkStreamID: e.WorkStreamID, UserID: e.ExternalID,
+		ScreenName: e.Address, AccessToken: e.Token, AccessTokenSecret: e.TokenSecret, Status: e.Status, StatusReason: e.StatusReason,
+		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
+}
+
+// inTwitterWords rewrites a store's not-found and conflict errors about
+// sources and endpoints as the Twitter API's clients know them; an empty
+// message keeps the store's.
+func inTwitterWords(err error, notFound, conflict string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotFound) && notFound != "":
+		return &Error{Kind: ErrNotFound, Message: notFound}
+	case errors.Is(err, ErrConflict) && conflict != "":
+		return &Error{Kind: ErrConflict, Message: conflict}
+	}
+	return err
+}
+
+const (
+	noApplication  = "no Twitter application has the id %q"
+	noHandle       = "no Twitter handle has the id %q"
+	appNameTaken   = "a Twitter application named %q already exists"
+	handleConflict = "the application already has a handle named %q or one for Twitter user %q"
+)
+
+func (r twitterRecords) CreateTwitterApplication(ctx context.Context, a TwitterApplication) error {
+	return inTwitterWords(r.st.CreateSource(ctx, a.source()), "", fmt.Sprintf(appNameTaken, a.Name))
+}
+
+func (r twitterRecords) TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error) {
+	s, err := r.st.Source(ctx, id)
+	if err == nil && s.Channel != ChannelTwitter {
+		err = Errorf(ErrNotFound, "source %s is not Twitter's", id)
+	}
+	if err != nil {
+		return TwitterApplication{}, inTwitterWords(err, fmt.Sprintf(noApplication, id), "")
+	}
+	return TwitterApplicationOf(s), nil
+}
+
+// ListTwitterApplications lists the applications in creation order.
+func (r twitterRecords) ListTwitterApplications(ctx context.Context, p Page) (List[TwitterApplication], error) {
+	l, err := r.st.ListSources(ctx, ChannelTwitter, p)
+	if err != nil {
+		return List[TwitterApplication]{}, err
+	}
+	out := List[TwitterApplication]{Items: make([]TwitterApplication, len(l.Items)), Next: l.Next}
+	for i, s := range l.Items {
+		out.Items[i] = TwitterApplicationOf(s)
+	}
+	return out, nil
+}
+
+func (r twitterRecords) UpdateTwitterApplication(ctx context.Context, a TwitterApplication) error {
+	return inTwitterWords(r.st.UpdateSource(ctx, a.source()), fmt.Sprintf(noApplication, a.ID), fmt.Sprintf(appNameTaken, a.Name))
+}
+
+func (r twitterRecords) DeleteTwitterApplication(ctx context.Context, id SourceID) error {
+	if _, err := r.TwitterApplication(ctx, id); err != nil {
+		return err
+	}
+	return inTwitterWords(r.st.DeleteSource(ctx, id), fmt.Sprintf(noApplication, id),
+		fmt.Sprintf("Twitter application %s still has handles; delete them first", id))
+}
+
+func (r twitterRecords) CreateTwitterHandle(ctx context.Context, h TwitterHandle) error {
+	return inTwitterWords(r.st.CreateEndpoint(ctx, h.endpoint()), "", fmt.Sprintf(handleConflict, h.Name, h.UserID))
+}
+
+func (r twitterRecords) TwitterHandle(ctx context.Context, id EndpointID) (TwitterHandle, error) {
+	e, err := r.st.Endpoint(ctx, id)
+	if err == nil && e.Channel != ChannelTwitter {
+		err = Errorf(ErrNotFound, "endpoint %s is not Twitter's", id)
+	}
+	if err != nil {
+		return TwitterHandle{}, inTwitterWords(err, fmt.Sprintf(noHandle, id), "")
+	}
+	return TwitterHandleOf(e), nil
+}
+
+// ListTwitterHandles lists the handles of one application in creation order.
+func (r twitterRecords) ListTwitterHandles(ctx context.Context, app SourceID, p Page) (List[TwitterHandle], error) {
+	l, err := r.st.ListEndpoints(ctx, app, p)
+	if err != nil {
+		return List[TwitterHandle]{}, err
+	}
+	out := List[TwitterHandle]{Items: make([]TwitterHandle, len(l.Items)), Next: l.Next}
+	for i, e := range l.Items {
+		out.Items[i] = TwitterHandleOf(e)
+	}
+	return out, nil
+}
+
+func (r twitterRecords) UpdateTwitterHandle(ctx context.Context, h TwitterHandle) error {
+	return inTwitterWords(r.st.UpdateEndpoint(ctx, h.endpoint()), fmt.Sprintf(noHandle, h.ID), fmt.Sprintf(handleConflict, h.Name, h.UserID))
+}
+
+func (r twitterRecords) DeleteTwitterHandle(ctx context.Context, id EndpointID) error {
+	return inTwitterWords(r.st.DeleteEndpoint(ctx, id), fmt.Sprintf(noHandle, id),
+		fmt.Sprintf("Twitter handle %s is in use (a conversation refers to it)", id))
+}
+
+// TwitterHandleByUserID finds the handle of app whose Twitter user id is
+// userID (the webhook's for_user_id); none is ErrNotFound.
+func (r twitterRecords) TwitterHandleByUserID(ctx context.Context, app SourceID, userID string) (TwitterHandle, error) {
+	if userID == "" {
+		return TwitterHandle{}, Errorf(ErrNotFound, "no Twitter user id given")
+	}
+	e, err := r.st.EndpointByExternalID(ctx, app, userID)
+	if err != nil {
+		return TwitterHandle{}, inTwitterWords(err, fmt.Sprintf("Twitter application %s has no handle for Twitter user %q", app, userID), "")
+	}
+	return TwitterHandleOf(e), nil
 }
 
 // TwitterApplicationInput is what a client sets on an application; nil
@@ -283,7 +356,7 @@ func (s *Service) CreateTwitterApplication(ctx context.Context, actor Actor, in 
 		if err := in.apply(&a); err != nil {
 			return AuditEntry{}, err
 		}
-		if err := tx.CreateTwitterApplication(ctx, a); err != nil {
+		if err := twitterOf(tx).CreateTwitterApplication(ctx, a); err != nil {
 			return AuditEntry{}, err
 		}
 		return AuditEntry{Action: "create", Resource: "twitter_application", ResourceID: string(a.ID), Summary: fmt.Sprintf("created Twitter application %q", a.Name)}, nil
@@ -296,14 +369,14 @@ func (s *Service) CreateTwitterApplication(ctx context.Context, actor Actor, in 
 
 // TwitterApplication returns one application without its secret.
 func (s *Service) TwitterApplication(ctx context.Context, id SourceID) (TwitterApplication, error) {
-	a, err := s.store.TwitterApplication(ctx, id)
+	a, err := twitterOf(s.store).TwitterApplication(ctx, id)
 	return a.withoutSecrets(), err
 }
 
 // ListTwitterApplications lists applications in creation order, without
 // their secrets.
 func (s *Service) ListTwitterApplications(ctx context.Context, p Page) (List[TwitterApplication], error) {
-	l, err := s.store.ListTwitterApplications(ctx, p.normalized())
+	l, err := twitterOf(s.store).ListTwitterApplications(ctx, p.normalized())
 	for i := range l.Items {
 		l.Items[i] = l.Items[i].withoutSecrets()
 	}
@@ -317,14 +390,14 @@ func (s *Service) UpdateTwitterApplication(ctx context.Context, actor Actor, id 
 	var a TwitterApplication
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		var err error
-		if a, err = tx.TwitterApplication(ctx, id); err != nil {
+		if a, err = twitterOf(tx).TwitterApplication(ctx, id); err != nil {
 			return AuditEntry{}, err
 		}
 		if err := in.apply(&a); err != nil {
 			return AuditEntry{}, err
 		}
 		a.UpdatedAt = s.clock.Now()
-		if err := tx.UpdateTwitterApplication(ctx, a); err != nil {
+		if err := twitterOf(tx).UpdateTwitterApplication(ctx, a); err != nil {
 			return AuditEntry{}, err
 		}
 		summary := fmt.Sprintf("updated Twitter application %q", a.Name)
@@ -342,18 +415,18 @@ func (s *Service) UpdateTwitterApplication(ctx context.Context, actor Actor, id 
 // DeleteTwitterApplication deletes an application without handles.
 func (s *Service) DeleteTwitterApplication(ctx context.Context, actor Actor, id SourceID) error {
 	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
-		a, err := tx.TwitterApplication(ctx, id)
+		a, err := twitterOf(tx).TwitterApplication(ctx, id)
 		if err != nil {
 			return AuditEntry{}, err
 		}
-		handles, err := tx.ListTwitterHandles(ctx, id, Page{Limit: 1})
+		handles, err := twitterOf(tx).ListTwitterHandles(ctx, id, Page{Limit: 1})
 		if err != nil {
 			return AuditEntry{}, err
 		}
 		if len(handles.Items) > 0 {
 			return AuditEntry{}, Errorf(ErrConflict, "Twitter application %q still has handles; delete them first", a.Name)
 		}
-		if err := tx.DeleteTwitterApplication(ctx, id); err != nil {
+		if err := twitterOf(tx).DeleteTwitterApplication(ctx, id); err != nil {
 			return AuditEntry{}, err
 		}
 		return AuditEntry{Action: "delete", Resource: "twitter_application", ResourceID: string(id), Summary: fmt.Sprintf("deleted Twitter application %q", a.Name)}, nil
@@ -467,7 +540,7 @@ func checkUserFree(ctx context.Context, tx Tx, h TwitterHandle) error {
 	if h.UserID == "" {
 		return nil
 	}
-	other, err := tx.TwitterHandleByUserID(ctx, h.ApplicationID, h.UserID)
+	other, err := twitterOf(tx).TwitterHandleByUserID(ctx, h.ApplicationID, h.UserID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil
@@ -485,9 +558,9 @@ func checkUserFree(ctx context.Context, tx Tx, h TwitterHandle) error {
 // token.
 func (s *Service) CreateTwitterHandle(ctx context.Context, actor Actor, app SourceID, in TwitterHandleInput) (TwitterHandle, error) {
 	now := s.clock.Now()
-	h := TwitterHandle{ID: EndpointID(NewID(now)), ApplicationID: app, Status: HandleActive, CreatedAt: now, UpdatedAt: now}
+	h := TwitterHandle{ID: EndpointID(NewID(now)), ApplicationID: app, Status: EndpointActive, CreatedAt: now, UpdatedAt: now}
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
-		a, err := tx.TwitterApplication(ctx, app)
+		a, err := twitterOf(tx).TwitterApplication(ctx, app)
 		if err != nil {
 			return AuditEntry{}, err
 		}
@@ -509,7 +582,7 @@ func (s *Service) CreateTwitterHandle(ctx context.Context, actor Actor, app Sour
 		if err := checkUserFree(ctx, tx, h); err != nil {
 			return AuditEntry{}, err
 		}
-		if err := tx.CreateTwitterHandle(ctx, h); err != nil {
+		if err := twitterOf(tx).CreateTwitterHandle(ctx, h); err != nil {
 			return AuditEntry{}, err
 		}
 		return AuditEntry{Action: "create", Resource: "twitter_handle", ResourceID: string(h.ID),
@@ -523,17 +596,17 @@ func (s *Service) CreateTwitterHandle(ctx context.Context, actor Actor, app Sour
 
 // TwitterHandle returns one handle without its tokens.
 func (s *Service) TwitterHandle(ctx context.Context, id EndpointID) (TwitterHandle, error) {
-	h, err := s.store.TwitterHandle(ctx, id)
+	h, err := twitterOf(s.store).TwitterHandle(ctx, id)
 	return h.withoutSecrets(), err
 }
 
 // ListTwitterHandles lists an application's handles in creation order,
 // without their tokens. An unknown application is ErrNotFound.
 func (s *Service) ListTwitterHandles(ctx context.Context, app SourceID, p Page) (List[TwitterHandle], error) {
-	if _, err := s.store.TwitterApplication(ctx, app); err != nil {
+	if _, err := twitterOf(s.store).TwitterApplication(ctx, app); err != nil {
 		return List[TwitterHandle]{}, err
 	}
-	l, err := s.store.ListTwitterHandles(ctx, app, p.normalized())
+	l, err := twitterOf(s.store).ListTwitterHandles(ctx, app, p.normalized())
 	for i := range l.Items {
 		l.Items[i] = l.Items[i].withoutSecrets()
 	}
@@ -547,7 +620,7 @@ func (s *Service) UpdateTwitterHandle(ctx context.Context, actor Actor, id Endpo
 	var h TwitterHandle
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		var err error
-		if h, err = tx.TwitterHandle(ctx, id); err != nil {
+		if h, err = twitterOf(tx).TwitterHandle(ctx, id); err != nil {
 			return AuditEntry{}, err
 		}
 		if err := in.apply(ctx, tx, &h); err != nil {
@@ -558,14 +631,14 @@ func (s *Service) UpdateTwitterHandle(ctx context.Context, actor Actor, id Endpo
 			if h.UserID == "" {
 				return AuditEntry{}, FieldError("access_token", "the handle has no Twitter user yet; finish signing on to Twitter first")
 			}
-			h.Status, h.StatusReason = HandleActive, ""
+			h.Status, h.StatusReason = EndpointActive, ""
 			summary += " (rotated its access token)"
 		}
 		if err := checkUserFree(ctx, tx, h); err != nil {
 			return AuditEntry{}, err
 		}
 		h.UpdatedAt = s.clock.Now()
-		if err := tx.UpdateTwitterHandle(ctx, h); err != nil {
+		if err := twitterOf(tx).UpdateTwitterHandle(ctx, h); err != nil {
 			return AuditEntry{}, err
 		}
 		return AuditEntry{Action: "update", Resource: "twitter_handle", ResourceID: string(id), Summary: summary}, nil
@@ -579,11 +652,11 @@ func (s *Service) UpdateTwitterHandle(ctx context.Context, actor Actor, id Endpo
 // DeleteTwitterHandle deletes a handle.
 func (s *Service) DeleteTwitterHandle(ctx context.Context, actor Actor, id EndpointID) error {
 	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
-		h, err := tx.TwitterHandle(ctx, id)
+		h, err := twitterOf(tx).TwitterHandle(ctx, id)
 		if err != nil {
 			return AuditEntry{}, err
 		}
-		if err := tx.DeleteTwitterHandle(ctx, id); err != nil {
+		if err := twitterOf(tx).DeleteTwitterHandle(ctx, id); err != nil {
 			return AuditEntry{}, err
 		}
 		return AuditEntry{Action: "delete", Resource: "twitter_handle", ResourceID: string(id), Summary: fmt.Sprintf("deleted handle %q (@%s)", h.Name, h.ScreenName)}, nil
@@ -597,44 +670,44 @@ func (s *Service) DeleteTwitterHandle(ctx context.Context, actor Actor, id Endpo
 // TwitterApplicationCredentials returns an application with its consumer
 // secret, for the CRC check, webhook signatures and OAuth signing.
 func (s *Service) TwitterApplicationCredentials(ctx context.Context, id SourceID) (TwitterApplication, error) {
-	return s.store.TwitterApplication(ctx, id)
+	return twitterOf(s.store).TwitterApplication(ctx, id)
 }
 
 // TwitterHandleCredentials returns a handle with its access token pair,
 // for signing requests in the handle's name.
 func (s *Service) TwitterHandleCredentials(ctx context.Context, id EndpointID) (TwitterHandle, error) {
-	return s.store.TwitterHandle(ctx, id)
+	return twitterOf(s.store).TwitterHandle(ctx, id)
 }
 
 // TwitterHandlesWithCredentials lists an application's handles with their
 // access token pairs (for subscribing them and for backfill).
 func (s *Service) TwitterHandlesWithCredentials(ctx context.Context, app SourceID, p Page) (List[TwitterHandle], error) {
-	return s.store.ListTwitterHandles(ctx, app, p.normalized())
+	return twitterOf(s.store).ListTwitterHandles(ctx, app, p.normalized())
 }
 
 // TwitterHandleForUser finds the handle of application app whose Twitter
 // user id is forUserID (a webhook's for_user_id), with its tokens. None is
 // ErrNotFound.
 func (s *Service) TwitterHandleForUser(ctx context.Context, app SourceID, forUserID string) (TwitterHandle, error) {
-	return s.store.TwitterHandleByUserID(ctx, app, forUserID)
+	return twitterOf(s.store).TwitterHandleByUserID(ctx, app, forUserID)
 }
 
 // SetTwitterHandleStatus records where a handle stands with Twitter, e.g.
 // disconnected with the reason when its tokens were revoked. The reason is
 // shown to API clients: it must hold no secret.
-func (s *Service) SetTwitterHandleStatus(ctx context.Context, actor Actor, id EndpointID, status HandleStatus, reason string) error {
+func (s *Service) SetTwitterHandleStatus(ctx context.Context, actor Actor, id EndpointID, status EndpointStatus, reason string) error {
 	switch status {
-	case HandlePending, HandleActive, HandleDisconnected:
+	case EndpointPending, EndpointActive, EndpointDisconnected:
 	default:
 		return FieldError("status", "%q is not pending, active or disconnected", status)
 	}
 	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
-		h, err := tx.TwitterHandle(ctx, id)
+		h, err := twitterOf(tx).TwitterHandle(ctx, id)
 		if err != nil {
 			return AuditEntry{}, err
 		}
 		h.Status, h.StatusReason, h.UpdatedAt = status, reason, s.clock.Now()
-		if err := tx.UpdateTwitterHandle(ctx, h); err != nil {
+		if err := twitterOf(tx).UpdateTwitterHandle(ctx, h); err != nil {
 			return AuditEntry{}, err
 		}
 		summary := fmt.Sprintf("handle %q is %s", h.Name, status)

@@ -41,9 +41,6 @@ const (
 	MatchAsk   ContactMatching = "ask"
 )
 
-// ChannelTwitter is the only channel a work stream serves today.
-const ChannelTwitter Channel = "twitter"
-
 // WorkStream is the routing and distribution policy of a channel.
 type WorkStream struct {
 	ID               WorkStreamID

@@ -165,14 +165,14 @@ RETURNING m.id, due.previous_status`, now.UTC(), n, leaseUntil.UTC()).Scan(&got)
 func (r *repo) UpdateDelivery(ctx context.Context, u engine.DeliveryUpdate) error {
 	set := map[string]any{
 		"delivery_status": string(u.Status), "attempts": u.Attempts, "last_error": u.LastError,
-		"sent_parts": u.SentParts, "external_id": nullable(u.TwitterEventID), "next_attempt_at": nil,
+		"sent_parts": u.SentParts, "external_id": nullable(u.ExternalID), "next_attempt_at": nil,
 	}
 	if u.Status == engine.DeliveryQueued || u.Status == engine.DeliverySending {
 		set["next_attempt_at"] = u.NextAttemptAt.UTC()
 	}
 	res := r.db(ctx).Model(&outboxRow{}).Where("id = ?", string(u.ID)).Updates(set)
 	if res.Error != nil {
-		return translate(res.Error, "update delivery", "Twitter event %s is stored already", u.TwitterEventID)
+		return translate(res.Error, "update delivery", "Twitter event %s is stored already", u.ExternalID)
 	}
 	if res.RowsAffected == 0 {
 		return engine.Errorf(engine.ErrNotFound, "no message has the id %q", u.ID)

@@ -22,7 +22,12 @@ func goMigrations(dialect Dialect) (migrations []*goose.Migration, names map[int
 			_, err := tx.ExecContext(ctx, `ALTER TABLE messages DROP COLUMN features`)
 			return err
 		}})
-	return []*goose.Migration{features}, map[int64]string{15: "00015_message_features.go"}
+	endpoints := goose.NewGoMigration(17, &goose.GoFunc{RunTx: migrateSourcesUp}, &goose.GoFunc{RunTx: migrateSourcesDown})
+	if dialect == SQLite {
+		endpoints = goose.NewGoMigration(17, &goose.GoFunc{RunDB: sqliteSourcesMigration(true)}, &goose.GoFunc{RunDB: sqliteSourcesMigration(false)})
+	}
+	return []*goose.Migration{features, endpoints},
+		map[int64]string{15: "00015_message_features.go", 17: "00017_sources_and_endpoints.go"}
 }
 
 // backfillPage is how many messages the features backfill reads at a time.

@@ -168,7 +168,7 @@ func TestWebhookSamples(t *testing.T) {
 				}
 			case "revoked":
 				h, err := c.svc.TwitterHandle(c.ctx, revoked.ID)
-				if err != nil || h.Status != engine.HandleDisconnected || h.StatusReason == "" {
+				if err != nil || h.Status != engine.EndpointDisconnected || h.StatusReason == "" {
 					t.Errorf("%s: handle %+v, %v; want disconnected with a reason", tt.file, h, err)
 				}
 			}

@@ -80,7 +80,7 @@ func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.lastEvent, prometheus.GaugeValue, float64(r.Health.LastEventAt.Unix()), id, name)
 		}
 		ch <- prometheus.MustNewConstMetric(c.subscribed, prometheus.GaugeValue, boolGauge(r.Health.Subscription == engine.SubscriptionSubscribed), id, name)
-		ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, boolGauge(r.Handle.Status == engine.HandleActive), id, name)
+		ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, boolGauge(r.Handle.Status == engine.EndpointActive), id, name)
 		if !apps[r.Application.ApplicationID] {
 			apps[r.Application.ApplicationID] = true
 			ch <- prometheus.MustNewConstMetric(c.webhookValid, prometheus.GaugeValue, boolGauge(r.Application.Webhook == engine.WebhookValid), string(r.Application.ApplicationID))

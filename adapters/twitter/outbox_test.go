@@ -341,7 +341,7 @@ func TestOutboxPermanentFailures(t *testing.T) {
 		if run := c.sendDue(); run.Failed != 1 {
 			t.Fatalf("run = %+v", run)
 		}
-		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.HandleDisconnected {
+		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.EndpointDisconnected {
 			t.Errorf("handle after 89: %+v", hd)
 		}
 		if got := c.message(m.ID); got.Delivery != engine.DeliveryFailed || !strings.Contains(got.LastError, "89") {

@@ -12,11 +12,11 @@ import (
 // stream's channel, a customer's identity, the outbox's choice of Sender.
 const Channel engine.Channel = "twitter"
 
-// Records reads the applications and handles a Sender signs with, their
+// Records reads the sources and endpoints a Sender signs with, their
 // credentials in clear; engine.Store is one.
 type Records interface {
-	TwitterApplication(ctx context.Context, id engine.SourceID) (engine.TwitterApplication, error)
-	TwitterHandle(ctx context.Context, id engine.EndpointID) (engine.TwitterHandle, error)
+	Source(ctx context.Context, id engine.SourceID) (engine.Source, error)
+	Endpoint(ctx context.Context, id engine.EndpointID) (engine.Endpoint, error)
 }
 
 // Sender is the Twitter channel's engine.Sender: a reply goes out as DMs
@@ -37,15 +37,15 @@ func NewSender(gateway *Gateway, records Records) *Sender {
 
 // credentials reads the application and handle a message goes out through.
 func (s *Sender) credentials(ctx context.Context, m engine.OutboundMessage) (engine.TwitterApplication, engine.TwitterHandle, error) {
-	app, err := s.records.TwitterApplication(ctx, m.Source)
+	src, err := s.records.Source(ctx, m.Source)
 	if err != nil {
 		return engine.TwitterApplication{}, engine.TwitterHandle{}, err
 	}
-	handle, err := s.records.TwitterHandle(ctx, m.Endpoint)
+	ep, err := s.records.Endpoint(ctx, m.Endpoint)
 	if err != nil {
 		return engine.TwitterApplication{}, engine.TwitterHandle{}, err
 	}
-	return app, handle, nil
+	return engine.TwitterApplicationOf(src), engine.TwitterHandleOf(ep), nil
 }
 
 // Send sends the parts of the message's text after the first m.SkipParts,
@@ -54,6 +54,9 @@ func (s *Sender) Send(ctx context.Context, m engine.OutboundMessage) ([]string, 
 	app, handle, err := s.credentials(ctx, m)
 	if err != nil {
 		return nil, err
+	}
+	if handle.AccessToken.IsZero() {
+		return nil, &engine.ChannelError{Op: "send direct message", Message: "the handle has no access token: sign on again", CredentialsRejected: true}
 	}
 	return s.gateway.SendDM(ctx, app, handle, m.RecipientID, m.Text, m.SkipParts)
 }

@@ -27,7 +27,7 @@ func (c *channel) startSignOn(name string) (engine.TwitterHandle, string) {
 	if err != nil {
 		c.t.Fatalf("start sign-on: %v", err)
 	}
-	if h.Status != engine.HandlePending || !strings.HasPrefix(authURL, c.fake.URL+"/oauth/authorize?") {
+	if h.Status != engine.EndpointPending || !strings.HasPrefix(authURL, c.fake.URL+"/oauth/authorize?") {
 		c.t.Fatalf("start sign-on: %+v %q", h, authURL)
 	}
 	return h, authURL
@@ -80,7 +80,7 @@ func TestSignOnCallback(t *testing.T) {
 			t.Fatalf("callback page: %d %s", status, body)
 		}
 		got, err := c.svc.TwitterHandleCredentials(c.ctx, h.ID)
-		if err != nil || got.Status != engine.HandleActive || got.UserID != c.business.ID || got.ScreenName != "AcmeHelp" || got.AccessToken.IsZero() {
+		if err != nil || got.Status != engine.EndpointActive || got.UserID != c.business.ID || got.ScreenName != "AcmeHelp" || got.AccessToken.IsZero() {
 			t.Fatalf("handle after sign-on: %+v %v", got, err)
 		}
 		c.noSecrets("callback page", body, got.AccessToken.Reveal(), got.AccessTokenSecret.Reveal())
@@ -105,7 +105,7 @@ func TestSignOnCallback(t *testing.T) {
 		if status != 400 || !strings.Contains(body, "denied") {
 			t.Errorf("denied: %d %s", status, body)
 		}
-		if h, _ := c.svc.TwitterHandle(c.ctx, denied.ID); h.Status != engine.HandlePending || !strings.Contains(h.StatusReason, "denied") {
+		if h, _ := c.svc.TwitterHandle(c.ctx, denied.ID); h.Status != engine.EndpointPending || !strings.Contains(h.StatusReason, "denied") {
 			t.Errorf("denied handle: %+v", h)
 		}
 
@@ -119,7 +119,7 @@ func TestSignOnCallback(t *testing.T) {
 		if status != 400 || !strings.Contains(body, "expired") {
 			t.Errorf("expired at Twitter: %d %s", status, body)
 		}
-		if h, _ := c.svc.TwitterHandle(c.ctx, expired.ID); h.Status != engine.HandlePending || h.UserID != "" {
+		if h, _ := c.svc.TwitterHandle(c.ctx, expired.ID); h.Status != engine.EndpointPending || h.UserID != "" {
 			t.Errorf("expired handle: %+v", h)
 		}
 
@@ -131,7 +131,7 @@ func TestSignOnCallback(t *testing.T) {
 		if status != 400 || !strings.Contains(body, "expired") {
 			t.Errorf("expired here: %d %s", status, body)
 		}
-		if h, _ := c.svc.TwitterHandle(c.ctx, late.ID); h.Status != engine.HandlePending {
+		if h, _ := c.svc.TwitterHandle(c.ctx, late.ID); h.Status != engine.EndpointPending {
 			t.Errorf("late handle: %+v", h)
 		}
 
@@ -140,7 +140,7 @@ func TestSignOnCallback(t *testing.T) {
 		if _, err := c.fake.RevokeAccess(c.ctx, consumerKey, c.business.ID); err != nil {
 			t.Fatal(err)
 		}
-		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.HandleDisconnected {
+		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.EndpointDisconnected {
 			t.Fatalf("after revocation: %+v", hd)
 		}
 		c.fake.AuthorizeAs(other.ID)
@@ -160,7 +160,7 @@ func TestSignOnCallback(t *testing.T) {
 		if hd, _ := c.svc.TwitterHandleHealth(c.ctx, h.ID); hd.Subscription != engine.SubscriptionSubscribed {
 			t.Errorf("health after signing on again: %+v", hd)
 		}
-		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.HandleActive || hd.StatusReason != "" {
+		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.EndpointActive || hd.StatusReason != "" {
 			t.Errorf("after signing on again: %+v", hd)
 		}
 

@@ -102,7 +102,7 @@ func (t *twitterChannel) check(ctx context.Context, svc *engine.Service, log *sl
 	}
 	seen := map[engine.SourceID]bool{}
 	for _, r := range reports {
-		if r.Handle.Status != engine.HandleActive || seen[r.Handle.ApplicationID] {
+		if r.Handle.Status != engine.EndpointActive || seen[r.Handle.ApplicationID] {
 			continue
 		}
 		seen[r.Handle.ApplicationID] = true

@@ -11,8 +11,8 @@
 -- you on the schema it has just loaded. By hand, on a scratch schema:
 --
 --   switchboard loadgen --database-url 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path=bench' --count 10
---   psql -h 127.0.0.1 -U postgres test -c "SELECT h.application_id, h.id, h.user_id, h.work_stream_id, w.default_queue_id
---     FROM bench.twitter_handles h JOIN bench.work_streams w ON w.id = h.work_stream_id ORDER BY h.id DESC LIMIT 1"
+--   psql -h 127.0.0.1 -U postgres test -c "SELECT h.source_id, h.id, h.external_id, h.work_stream_id, w.default_queue_id
+--     FROM bench.endpoints h JOIN bench.work_streams w ON w.id = h.work_stream_id ORDER BY h.id DESC LIMIT 1"
 --   PGOPTIONS='-c search_path=bench' pgbench -n -M prepared -f ingest.pgbench.sql -c 4 -j 4 -T 10 \
 --     -D app=… -D handle=… -D handle_user=… -D ws=… -D queue=… -D customers=50 -D run=1 -D n=0 \
 --     'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
@@ -26,17 +26,17 @@
 \set c :client_id * 1000000 + random(1, :customers)
 
 -- The webhook resolves the application and the handle.
-SELECT id, name, consumer_key, consumer_secret, environment_name, dialect, enabled, created_at, updated_at
-  FROM twitter_applications WHERE id = :app::text;
-SELECT id, application_id, name, work_stream_id, user_id, screen_name, access_token, access_token_secret,
-  status, status_reason, created_at, updated_at FROM twitter_handles WHERE application_id = :app::text AND user_id = :handle_user::text;
+SELECT id, channel, name, client_key, client_secret, settings, enabled, created_at, updated_at
+  FROM sources WHERE id = :app::text;
+SELECT id, source_id, channel, name, work_stream_id, external_id, address, token, token_secret,
+  status, status_reason, created_at, updated_at FROM endpoints WHERE source_id = :app::text AND external_id = :handle_user::text;
 
 BEGIN;
 SELECT id, conversation_id, application_id, direction, external_id, sender_external_id, author_agent_id,
   text, media, quick_reply, sent_at, received_at, delivery_status, attempts, last_error
   FROM messages WHERE application_id = :app::text AND external_id = 'pgb' || :run::text || '-' || :client_id::text || '-' || :n::text;
-SELECT id, application_id, name, work_stream_id, user_id, screen_name, access_token, access_token_secret,
-  status, status_reason, created_at, updated_at FROM twitter_handles WHERE id = :handle::text;
+SELECT id, source_id, channel, name, work_stream_id, external_id, address, token, token_secret,
+  status, status_reason, created_at, updated_at FROM endpoints WHERE id = :handle::text;
 SELECT id, name, channel, mode, default_queue_id, capacity, assignment_method, offer_timeout_ms, requeue_after_ms,
   stall_after_ms, auto_close_after_ms, keep_same_agent, time_zone, contact_matching, create_contacts, created_at, updated_at
   FROM work_streams WHERE id = :ws::text;
@@ -65,8 +65,8 @@ SELECT coalesce(max(id), '0' || lpad(to_hex(:run::bigint), 12, '0') || lpad(to_h
 \if :found = 0
 SELECT count(*) FROM conversations WHERE handle_id = :handle::text AND customer_external_id = 'pgb' || :run::text || '-' || :c::text AND status = 'closed';
 SELECT MAX(number) FROM rule_set_versions WHERE work_stream_id = :ws::text;
-SELECT id, name, consumer_key, consumer_secret, environment_name, dialect, enabled, created_at, updated_at
-  FROM twitter_applications WHERE id = :app::text;
+SELECT id, channel, name, client_key, client_secret, settings, enabled, created_at, updated_at
+  FROM sources WHERE id = :app::text;
 INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, contact_candidates, customer_channel,
   customer_external_id, customer_screen_name, customer, external_thread_id, status, queue_id, agent_id, offered_agent_id,
   offered_at, capacity_units, requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at,

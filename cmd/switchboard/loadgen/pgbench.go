@@ -130,8 +130,8 @@ func seededIDs(ctx context.Context, databaseURL string) (map[string]string, erro
 	}
 	defer db.Close()
 	vars := map[string]string{}
-	err = db.QueryRowContext(ctx, `SELECT h.application_id, h.id, h.user_id, h.work_stream_id, w.default_queue_id
-		FROM twitter_handles h JOIN work_streams w ON w.id = h.work_stream_id ORDER BY h.id DESC LIMIT 1`).
+	err = db.QueryRowContext(ctx, `SELECT h.source_id, h.id, h.external_id, h.work_stream_id, w.default_queue_id
+		FROM endpoints h JOIN work_streams w ON w.id = h.work_stream_id ORDER BY h.id DESC LIMIT 1`).
 		Scan(ptr(vars, "app"), ptr(vars, "handle"), ptr(vars, "handle_user"), ptr(vars, "ws"), ptr(vars, "queue"))
 	if err != nil {
 		return nil, fmt.Errorf("pgbench: find a handle with its work stream (set one up with switchboard loadgen first): %w", err)
