@@ -136,6 +136,7 @@ func New(opts Options) (*Server, error) {
 	s.auditRoutes(v1)
 	s.ruleRoutes(v1)
 	s.twitterRoutes(v1)
+	s.webchatRoutes(v1)
 	s.agentRoutes(v1)
 	s.keyRoutes(v1)
 	s.conversationRoutes(v1)

@@ -240,6 +240,11 @@ type ConversationStore interface {
 	// widget that delivered it) stored under the channel's id for it;
 	// ErrNotFound when there is none.
 	MessageByExternalID(ctx context.Context, source SourceID, externalID string) (Message, error)
+	// DeliveredTo lists, oldest first, up to n outbound messages sent (or
+	// being sent: their channel's Sender has them) to a customer, by their
+	// id on the channel, in any of their conversations with an endpoint,
+	// after the message after (all with after empty).
+	DeliveredTo(ctx context.Context, endpoint EndpointID, customerID string, after MessageID, n int) ([]Message, error)
 	// Messages lists a conversation's messages in the channel's order (sent
 	// time, then id).
 	Messages(ctx context.Context, id ConversationID) ([]Message, error)

@@ -124,6 +124,8 @@ type EndpointStore interface {
 	Endpoint(ctx context.Context, id EndpointID) (Endpoint, error)
 	// ListEndpoints lists the endpoints of a source in creation order.
 	ListEndpoints(ctx context.Context, source SourceID, p Page) (List[Endpoint], error)
+	// ListChannelEndpoints lists the endpoints of a channel in creation order.
+	ListChannelEndpoints(ctx context.Context, ch Channel, p Page) (List[Endpoint], error)
 	UpdateEndpoint(ctx context.Context, e Endpoint) error
 	DeleteEndpoint(ctx context.Context, id EndpointID) error
 	// EndpointByExternalID finds the endpoint of a source whose own id on

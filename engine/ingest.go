@@ -102,7 +102,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 	if err != nil {
 		return err
 	}
-	in.Customer.Channel = ws.Channel
+	in.Customer.Channel = ep.Channel
 	now := s.clock.Now()
 	contact, known, candidates, err := s.identify(ctx, tx, ws, in.Customer, now)
 	if err != nil {

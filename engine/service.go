@@ -18,6 +18,7 @@ type Service struct {
 	publicURL string
 	twitter   TwitterGateway // nil when Twitter is not configured (channel.go)
 	senders   map[Channel]Sender
+	channels  []Channel
 	ruleSets  ruleSetCache // compiled rule sets (routingrules.go)
 	broker    broker       // wakes agents' notification streams (notifications.go)
 	// outboxWake tells this process's sender (RunOutbox) that a reply was
@@ -39,6 +40,9 @@ type ServiceOptions struct {
 	// Twitter is the Twitter API (sign-on, subscriptions, sending DMs,
 	// backfill); nil leaves those features unavailable.
 	Twitter TwitterGateway
+	// Channels are the channels work streams may serve; nil means Twitter
+	// alone.
+	Channels []Channel
 	// Senders deliver the replies of each channel's conversations (the
 	// outbound port, ports.go); the outbox holds a channel's replies while
 	// it has none.
@@ -57,7 +61,10 @@ func NewService(store Store, opts ServiceOptions) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter, senders: opts.Senders,
+	if opts.Channels == nil {
+		opts.Channels = []Channel{ChannelTwitter}
+	}
+	return &Service{channels: opts.Channels, store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter, senders: opts.Senders,
 		outboxWake: make(chan struct{}, 1), onRouted: opts.OnRouted}
 }
 

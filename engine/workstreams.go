@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -124,7 +126,7 @@ func DefaultWorkStream() WorkStream {
 const MinTimer = time.Second
 
 // apply sets the fields of in on w and validates the result.
-func (in WorkStreamInput) apply(ctx context.Context, tx Tx, w *WorkStream) error {
+func (in WorkStreamInput) apply(ctx context.Context, tx Tx, channels []Channel, w *WorkStream) error {
 	if in.Name != nil {
 		name, err := checkName("name", *in.Name)
 		if err != nil {
@@ -133,8 +135,8 @@ func (in WorkStreamInput) apply(ctx context.Context, tx Tx, w *WorkStream) error
 		w.Name = name
 	}
 	if in.Channel != nil {
-		if *in.Channel != ChannelTwitter {
-			return FieldError("channel", "%q is not a channel; the only channel is %q", *in.Channel, ChannelTwitter)
+		if !slices.Contains(channels, *in.Channel) {
+			return FieldError("channel", "%q is not a channel of this service; its channels are %s", *in.Channel, quotedList(channels))
 		}
 		w.Channel = *in.Channel
 	}
@@ -220,7 +222,7 @@ func (s *Service) CreateWorkStream(ctx context.Context, actor Actor, in WorkStre
 	w := DefaultWorkStream()
 	w.ID, w.CreatedAt, w.UpdatedAt = WorkStreamID(NewID(now)), now, now
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
-		if err := in.apply(ctx, tx, &w); err != nil {
+		if err := in.apply(ctx, tx, s.channels, &w); err != nil {
 			return AuditEntry{}, err
 		}
 		if err := tx.CreateWorkStream(ctx, w); err != nil {
@@ -249,7 +251,7 @@ func (s *Service) UpdateWorkStream(ctx context.Context, actor Actor, id WorkStre
 		if w, err = tx.WorkStream(ctx, id); err != nil {
 			return AuditEntry{}, err
 		}
-		if err := in.apply(ctx, tx, &w); err != nil {
+		if err := in.apply(ctx, tx, s.channels, &w); err != nil {
 			return AuditEntry{}, err
 		}
 		w.UpdatedAt = s.clock.Now()
@@ -273,4 +275,13 @@ func (s *Service) DeleteWorkStream(ctx context.Context, actor Actor, id WorkStre
 		}
 		return AuditEntry{Action: "delete", Resource: "work_stream", ResourceID: string(id), Summary: fmt.Sprintf("deleted work stream %q", w.Name)}, nil
 	})
+}
+
+// quotedList names channels for a message: "twitter", "webchat".
+func quotedList(channels []Channel) string {
+	q := make([]string, len(channels))
+	for i, c := range channels {
+		q[i] = fmt.Sprintf("%q", c)
+	}
+	return strings.Join(q, ", ")
 }

@@ -471,6 +471,24 @@ func (r *repo) Messages(ctx context.Context, id engine.ConversationID) ([]engine
 	return out, nil
 }
 
+// DeliveredTo lists the sent outbound messages to a customer of an
+// endpoint after a message, oldest first. Message ids grow with time, so
+// "after" is a cursor a stream can resume from.
+func (r *repo) DeliveredTo(ctx context.Context, endpoint engine.EndpointID, customerID string, after engine.MessageID, n int) ([]engine.Message, error) {
+	var rows []messageRow
+	err := r.db(ctx).Where(`direction = 'outbound' AND delivery_status IN ('sending', 'sent') AND id > ? AND conversation_id IN
+		(SELECT id FROM conversations WHERE handle_id = ? AND customer_external_id = ?)`, string(after), string(endpoint), customerID).
+		Order("id").Limit(n).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list delivered messages: %w", err)
+	}
+	out := make([]engine.Message, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, toEngineMessage(row))
+	}
+	return out, nil
+}
+
 type routingDecisionRow struct {
 	ID             string `gorm:"primaryKey"`
 	ConversationID string

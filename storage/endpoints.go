@@ -266,6 +266,16 @@ func (r *repo) ListEndpoints(ctx context.Context, source engine.SourceID, p engi
 	return pageOfOpened(rows, p, r.toEngineEndpoint, func(r endpointRow) string { return r.ID })
 }
 
+// ListChannelEndpoints lists one channel's endpoints in creation order.
+func (r *repo) ListChannelEndpoints(ctx context.Context, ch engine.Channel, p engine.Page) (engine.List[engine.Endpoint], error) {
+	var rows []endpointRow
+	q := r.db(ctx).Model(&endpointRow{}).Where("channel = ?", string(ch))
+	if err := paged(q, p, false).Find(&rows).Error; err != nil {
+		return engine.List[engine.Endpoint]{}, fmt.Errorf("list endpoints: %w", err)
+	}
+	return pageOfOpened(rows, p, r.toEngineEndpoint, func(r endpointRow) string { return r.ID })
+}
+
 // UpdateEndpoint saves a changed endpoint, sealing its credentials afresh.
 func (r *repo) UpdateEndpoint(ctx context.Context, e engine.Endpoint) error {
 	row, err := r.toEndpointRow(e)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
+	"strings"
 )
 
 // Migration 17 makes Twitter's applications and handles the first rows of
@@ -127,10 +129,18 @@ ALTER TABLE sources RENAME TO twitter_applications;
 CREATE UNIQUE INDEX twitter_applications_name_key ON twitter_applications (lower(name));
 `
 
+// A work stream may serve any channel the service is wired with: the
+// CHECK that named Twitter alone goes.
+const (
+	postgresAnyChannel  = `ALTER TABLE work_streams DROP CONSTRAINT work_streams_channel_check;`
+	postgresOnlyTwitter = `ALTER TABLE work_streams ADD CONSTRAINT work_streams_channel_check CHECK (channel IN ('twitter'));`
+	sqliteTwitterCheck  = ` CHECK (channel IN ('twitter'))`
+)
+
 // migrateSourcesUp runs migration 17 up on PostgreSQL, in goose's
 // transaction.
 func migrateSourcesUp(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, postgresSourcesUp+endpointsUp); err != nil {
+	if _, err := tx.ExecContext(ctx, postgresSourcesUp+endpointsUp+postgresAnyChannel); err != nil {
 		return fmt.Errorf("sources and endpoints: %w", err)
 	}
 	return nil
@@ -141,7 +151,7 @@ func migrateSourcesDown(ctx context.Context, tx *sql.Tx) error {
 	if err := onlyTwitterSources(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, endpointsDown+postgresSourcesDown); err != nil {
+	if _, err := tx.ExecContext(ctx, postgresOnlyTwitter+endpointsDown+postgresSourcesDown); err != nil {
 		return fmt.Errorf("back to Twitter applications and handles: %w", err)
 	}
 	return nil
@@ -192,7 +202,7 @@ func sqliteSourcesMigration(up bool) func(ctx context.Context, db *sql.DB) error
 				if _, err := tx.ExecContext(ctx, sqliteSourcesUp+endpointsUp); err != nil {
 					return fmt.Errorf("sources and endpoints: %w", err)
 				}
-				return nil
+				return sqliteRebuild(ctx, tx, "work_streams", func(ddl string) string { return strings.Replace(ddl, sqliteTwitterCheck, "", 1) })
 			}
 			if err := onlyTwitterSources(ctx, tx); err != nil {
 				return err
@@ -200,20 +210,74 @@ func sqliteSourcesMigration(up bool) func(ctx context.Context, db *sql.DB) error
 			if _, err := tx.ExecContext(ctx, endpointsDown+sqliteSourcesDown); err != nil {
 				return fmt.Errorf("back to Twitter applications and handles: %w", err)
 			}
-			return nil
+			return sqliteRebuild(ctx, tx, "work_streams", func(ddl string) string {
+				return sqliteChannelColumn.ReplaceAllString(ddl, "${1}"+sqliteTwitterCheck)
+			})
 		})
 	}
 }
 
+// sqliteChannelColumn finds work_streams' channel column in its DDL.
+var sqliteChannelColumn = regexp.MustCompile(`(\bchannel\s+text\s+NOT\s+NULL)`)
+
 // onlyTwitterSources refuses to go back to the schema before channels while
-// sources of another channel exist: it has nowhere to keep them.
+// another channel's sources or work streams exist: it has nowhere to keep
+// them.
 func onlyTwitterSources(ctx context.Context, tx *sql.Tx) error {
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE channel <> 'twitter'`).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sources WHERE channel <> 'twitter') +
+		(SELECT count(*) FROM work_streams WHERE channel <> 'twitter')`).Scan(&n); err != nil {
 		return fmt.Errorf("count sources: %w", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("%d sources are not Twitter's (web-chat sites): the schema before migration 17 cannot keep them; delete them first", n)
+		return fmt.Errorf("%d sources or work streams are not Twitter's (web chat): the schema before migration 17 cannot keep them; delete them first", n)
+	}
+	return nil
+}
+
+// sqliteRebuild copies a table into one whose DDL edit changed, as SQLite
+// changes a constraint only so, and recreates its indexes. It runs with
+// foreign keys off (sqliteWithoutForeignKeys): the tables that refer to it
+// refer to the copy, which takes its name.
+func sqliteRebuild(ctx context.Context, tx *sql.Tx, table string, edit func(ddl string) string) error {
+	var ddl string
+	if err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&ddl); err != nil {
+		return fmt.Errorf("rebuild %s: read its definition: %w", table, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, table)
+	if err != nil {
+		return fmt.Errorf("rebuild %s: read its indexes: %w", table, err)
+	}
+	var indexes []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return fmt.Errorf("rebuild %s: read its indexes: %w", table, err)
+		}
+		indexes = append(indexes, s)
+	}
+	rows.Close()
+	edited := edit(ddl)
+	if edited == ddl {
+		return fmt.Errorf("rebuild %s: the edit changed nothing in %s", table, ddl)
+	}
+	// A table SQLite renamed keeps its name quoted in its definition.
+	head := regexp.MustCompile(`^CREATE TABLE\s+"?` + regexp.QuoteMeta(table) + `"?\s*\(`)
+	loc := head.FindStringIndex(edited)
+	if loc == nil {
+		return fmt.Errorf("rebuild %s: unexpected definition %q", table, edited)
+	}
+	steps := []string{
+		"CREATE TABLE new_" + table + " (" + edited[loc[1]:],
+		"INSERT INTO new_" + table + " SELECT * FROM " + table,
+		"DROP TABLE " + table,
+		"ALTER TABLE new_" + table + " RENAME TO " + table,
+	}
+	for _, step := range append(steps, indexes...) {
+		if _, err := tx.ExecContext(ctx, step); err != nil {
+			return fmt.Errorf("rebuild %s: %s: %w", table, step, err)
+		}
 	}
 	return nil
 }

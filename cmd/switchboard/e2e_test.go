@@ -450,6 +450,7 @@ type offerEvent struct {
 	ConversationID string `json:"conversation_id"`
 	QueueName      string `json:"queue_name"`
 	Customer       struct {
+		Name                  string `json:"name"`
 		ScreenName            string `json:"screen_name"`
 		IsReturning           bool   `json:"is_returning"`
 		PreviousConversations int    `json:"previous_conversations"`
@@ -494,6 +495,12 @@ func openAgentStream(t *testing.T, url, token string) *agentStream {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", url, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
+	return openEventStream(t, req)
+}
+
+// openEventStream reads the server-sent events that req opens.
+func openEventStream(t *testing.T, req *http.Request) *agentStream {
+	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("open stream: %v %v", res, err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 	_ "time/tzdata" // work streams name IANA time zones; carry the database in the binary
 
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter"
+	"github.com/switchboardhq/switchboard/adapters/webchat"
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/api/console"
 	"github.com/switchboardhq/switchboard/engine"
@@ -103,9 +105,11 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	tw := newTwitterChannel(cfg, registry) // the Twitter channel (twitter.go)
+	tw := newTwitterChannel(cfg, registry)                                                         // the Twitter channel (twitter.go)
+	chat := webchat.New(webchat.Options{Logger: log.With("component", "webchat"), Now: clock.Now}) // the web-chat channel
 	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL, Twitter: tw.gateway,
-		Senders: map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(tw.gateway, db)}})
+		Channels: []engine.Channel{twitter.Channel, webchat.Channel},
+		Senders:  map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(tw.gateway, db), webchat.Channel: chat.Sender()}})
 	defer startScheduler(cfg, svc, clock, log, registry)() // stops after HTTP has drained, before the database closes
 	defer startNotificationListener(db, svc, log)()        // the same
 	consoleMounts, err := console.Mounts()                 // the browser console at /
@@ -121,7 +125,7 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Version:      buildVersion(),
 		StreamPoll:   cfg.StreamPoll,
-		Mounts:       append(tw.mounts(svc, log), consoleMounts...),
+		Mounts:       slices.Concat(tw.mounts(svc, log), webchatMounts(chat.Handler(svc)), consoleMounts),
 	})
 	if err != nil {
 		return err
@@ -145,6 +149,16 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	// begins, so that it waits only for ordinary requests.
 	srv.RegisterOnShutdown(handler.Drain)
 	return serveHTTP(ctx, log, srv, ln, cfg.ShutdownTimeout)
+}
+
+// webchatMounts are the web-chat widgets' endpoints, served without a
+// token: the widget's secret signs what they take.
+func webchatMounts(h http.Handler) []api.Mount {
+	const widget = "/webchat/widgets/:widget_id"
+	return []api.Mount{
+		{Method: "POST", Path: widget + "/messages", Summary: "A visitor's message, relayed and signed by the business's site (X-Switchboard-Timestamp, X-Switchboard-Signature)", Tag: "webchat", Handler: h},
+		{Method: "GET", Path: widget + "/visitors/:visitor_id/events", Summary: "A visitor's replies as server-sent events (expires and token signed by the site)", Tag: "webchat", Handler: h, ContentType: "text/event-stream"},
+	}
 }
 
 // serveHTTP serves on ln until ctx is cancelled, then stops accepting,
