@@ -13,7 +13,9 @@ type Tx interface {
 	EndpointStore
 	RuleStore
 	ConversationStore
-	ChannelStore // the Twitter channel's outbox, sign-ons and health (channel.go)
+	OutboxStore // outbox_store.go
+	SignOnStore // channel.go
+	HealthStore // channel.go
 	AssignmentStore
 	NotificationStore
 	SweepStore // the scheduler's claims (sweeps.go)
