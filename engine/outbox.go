@@ -301,7 +301,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 		update.Status, update.LastError = DeliveryFailed, fmt.Sprintf("%s is %s: sign on again, then retry the message", ep.label(), ep.Status)
 		return SendFailed, s.updateDelivery(ctx, update, nil)
 	}
-	out := OutboundMessage{ID: it.ID, Source: ep.SourceID, Endpoint: ep.ID, RecipientID: it.RecipientID, Text: it.Text,
+	out := OutboundMessage{ID: it.ID, Source: ep.SourceID, Endpoint: ep, RecipientID: it.RecipientID, Text: it.Text,
 		SkipParts: it.SentParts, WrittenAt: it.SentAt}
 	sender := s.senders[it.Channel]
 	if sender == nil {

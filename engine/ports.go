@@ -17,9 +17,11 @@ var ErrNoSender = Errorf(ErrUnavailable, "no channel can send replies in this se
 
 // OutboundMessage is a reply the outbox hands a channel's Sender.
 type OutboundMessage struct {
-	ID       MessageID
-	Source   SourceID   // the application or widget it goes out through
-	Endpoint EndpointID // the business's endpoint that sends it
+	ID     MessageID
+	Source SourceID // the application or widget it goes out through
+	// Endpoint is the business's endpoint that sends it, as the outbox
+	// read it for this attempt, its credentials in clear.
+	Endpoint Endpoint
 	// RecipientID is the customer's id on the channel.
 	RecipientID string
 	Text        string

@@ -211,14 +211,13 @@ func sqliteSourcesMigration(up bool) func(ctx context.Context, db *sql.DB) error
 				return fmt.Errorf("back to Twitter applications and handles: %w", err)
 			}
 			return sqliteRebuild(ctx, tx, "work_streams", func(ddl string) string {
-				return sqliteChannelColumn.ReplaceAllString(ddl, "${1}"+sqliteTwitterCheck)
+				// Put the CHECK back after work_streams' channel column.
+				channel := regexp.MustCompile(`(\bchannel\s+text\s+NOT\s+NULL)`)
+				return channel.ReplaceAllString(ddl, "${1}"+sqliteTwitterCheck)
 			})
 		})
 	}
 }
-
-// sqliteChannelColumn finds work_streams' channel column in its DDL.
-var sqliteChannelColumn = regexp.MustCompile(`(\bchannel\s+text\s+NOT\s+NULL)`)
 
 // onlyTwitterSources refuses to go back to the schema before channels while
 // another channel's sources or work streams exist: it has nowhere to keep

@@ -12,11 +12,10 @@ import (
 // stream's channel, a customer's identity, the outbox's choice of Sender.
 const Channel engine.Channel = "twitter"
 
-// Records reads the sources and endpoints a Sender signs with, their
-// credentials in clear; engine.Store is one.
+// Records reads the sources a Sender signs with, their credentials in
+// clear (the outbox hands over the endpoint); engine.Store is one.
 type Records interface {
 	Source(ctx context.Context, id engine.SourceID) (engine.Source, error)
-	Endpoint(ctx context.Context, id engine.EndpointID) (engine.Endpoint, error)
 }
 
 // Sender is the Twitter channel's engine.Sender: a reply goes out as DMs
@@ -41,11 +40,7 @@ func (s *Sender) credentials(ctx context.Context, m engine.OutboundMessage) (eng
 	if err != nil {
 		return engine.TwitterApplication{}, engine.TwitterHandle{}, err
 	}
-	ep, err := s.records.Endpoint(ctx, m.Endpoint)
-	if err != nil {
-		return engine.TwitterApplication{}, engine.TwitterHandle{}, err
-	}
-	return engine.TwitterApplicationOf(src), engine.TwitterHandleOf(ep), nil
+	return engine.TwitterApplicationOf(src), engine.TwitterHandleOf(m.Endpoint), nil
 }
 
 // Send sends the parts of the message's text after the first m.SkipParts,
@@ -91,10 +86,10 @@ type sentSearch struct {
 // message, as a busy handle's newest page may be all customers' DMs. It
 // returns their event ids, oldest first.
 func (l *sentLookup) FindSent(ctx context.Context, m engine.OutboundMessage) ([]string, error) {
-	ss := l.searches[m.Endpoint]
+	ss := l.searches[m.Endpoint.ID]
 	if ss == nil {
 		ss = &sentSearch{}
-		l.searches[m.Endpoint] = ss
+		l.searches[m.Endpoint.ID] = ss
 	}
 	if ss.err != nil {
 		return nil, ss.err

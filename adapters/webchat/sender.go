@@ -23,7 +23,7 @@ var _ engine.Sender = (*Sender)(nil)
 // Send hands the reply to the visitor's streams; its id on the channel is
 // the reply's own.
 func (s *Sender) Send(_ context.Context, m engine.OutboundMessage) ([]string, error) {
-	s.hub.wake(m.Endpoint, m.RecipientID)
+	s.hub.wake(m.Endpoint.ID, m.RecipientID)
 	return []string{string(m.ID)}, nil
 }
 
