@@ -26,7 +26,7 @@ func optionalTimestamp(t *time.Time) *string {
 	return &s
 }
 
-func toHandleHealthResponse(h engine.HandleHealth) *handleHealthResponse {
+func toHandleHealthResponse(h engine.EndpointHealth) *handleHealthResponse {
 	return &handleHealthResponse{Subscription: h.Subscription, SubscriptionError: h.SubscriptionError,
 		LastEventAt: optionalTimestamp(h.LastEventAt), CheckedAt: optionalTimestamp(h.CheckedAt)}
 }
@@ -34,7 +34,7 @@ func toHandleHealthResponse(h engine.HandleHealth) *handleHealthResponse {
 // handleHealth reads a handle's health for an answer; a failure leaves it
 // out (and is logged) rather than failing the request.
 func (s *Server) handleHealth(c *gin.Context, id engine.EndpointID) *handleHealthResponse {
-	h, err := s.svc.TwitterHandleHealth(c.Request.Context(), id)
+	h, err := s.svc.EndpointHealth(c.Request.Context(), id)
 	if err != nil {
 		s.log.WarnContext(c.Request.Context(), "handle health unavailable", "handle_id", id, "error", err.Error())
 		return nil
@@ -69,7 +69,7 @@ type backfillResponse struct {
 }
 
 func toBackfillResponse(r engine.BackfillResult) backfillResponse {
-	return backfillResponse{HandleID: string(r.HandleID), Pages: r.Pages, Listed: r.Listed, Ingested: r.Ingested, Echoes: r.Echoes,
+	return backfillResponse{HandleID: string(r.EndpointID), Pages: r.Pages, Listed: r.Listed, Ingested: r.Ingested, Echoes: r.Echoes,
 		Known: r.Known, Complete: r.Complete, RetryAt: optionalTimestamp(r.RetryAt), Error: r.Error}
 }
 

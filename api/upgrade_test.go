@@ -24,19 +24,19 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		_, _, hd := h.signedOnHandle()
-		dms := []engine.TwitterDM{
-			{EventID: "1001", SenderID: "42", Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane", Name: "Jane"},
+		dms := []engine.ChannelMessage{
+			{ExternalID: "1001", SenderExternalID: "42", Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane", Name: "Jane"},
 				Text: "my order #A17 is late, see https://acme.example/o/17.", Hashtags: []string{"A17"}, URLs: []string{"https://acme.example/o/17"},
 				Media: []engine.Media{{Type: "photo", URL: "https://ton.example/1.jpg"}}},
-			{EventID: "1002", SenderID: "42", Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane", Name: "Jane"}, Text: "hello?"},
-			{EventID: "1003", SenderID: "77", Customer: engine.CustomerProfile{ExternalID: "77", ScreenName: "omar"}, Text: "#refund please"},
+			{ExternalID: "1002", SenderExternalID: "42", Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane", Name: "Jane"}, Text: "hello?"},
+			{ExternalID: "1003", SenderExternalID: "77", Customer: engine.CustomerProfile{ExternalID: "77", ScreenName: "omar"}, Text: "#refund please"},
 		}
 		var convs []engine.ConversationID
 		for i, dm := range dms {
-			dm.SentAt, dm.RecipientID = time.Now().Add(time.Duration(i)*time.Second), "6253282"
-			res, err := h.svc.ReceiveTwitterDM(ctx, hd, dm)
+			dm.SentAt, dm.RecipientExternalID = time.Now().Add(time.Duration(i)*time.Second), "6253282"
+			res, err := h.svc.ReceiveChannelMessage(ctx, hd, dm)
 			if err != nil || res.Action != engine.ReceivedIngested {
-				t.Fatalf("DM %s: %+v, %v", dm.EventID, res, err)
+				t.Fatalf("DM %s: %+v, %v", dm.ExternalID, res, err)
 			}
 			if len(convs) == 0 || convs[len(convs)-1] != res.ConversationID {
 				convs = append(convs, res.ConversationID)

@@ -16,7 +16,7 @@ const BackfillOverlap = time.Hour
 
 // BackfillResult reports one handle's backfill.
 type BackfillResult struct {
-	HandleID EndpointID
+	EndpointID EndpointID
 	Pages    int
 	Listed   int
 	// Ingested customer DMs were missing and are now stored; Echoes were
@@ -34,11 +34,11 @@ type BackfillResult struct {
 // BackfillTwitterHandle reads the handle's recent DM events from Twitter,
 // newest first, back to an hour (BackfillOverlap) before the newest event already stored (or
 // MaxBackfillPages pages), and feeds them oldest first through the same
-// exactly-once path as the webhook (ReceiveTwitterDM): a DM delivered late
+// exactly-once path as the webhook (ReceiveChannelMessage): a DM delivered late
 // and backfilled at the same time is stored once. A rate limit stops the
 // backfill with RetryAt set and no error.
 func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (BackfillResult, error) {
-	res := BackfillResult{HandleID: id}
+	res := BackfillResult{EndpointID: id}
 	if s.twitter == nil {
 		return res, ErrNoTwitter
 	}
@@ -53,7 +53,7 @@ func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (Bac
 	if err != nil {
 		return res, err
 	}
-	health, err := s.store.HandleHealth(ctx, id)
+	health, err := s.store.EndpointHealth(ctx, id)
 	if err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
@@ -63,7 +63,7 @@ func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (Bac
 	if health.LastEventAt != nil {
 		stopAt = health.LastEventAt.Add(-BackfillOverlap)
 	}
-	var collected []TwitterDM
+	var collected []ChannelMessage
 	cursor := ""
 	reachedKnown := false
 	for res.Pages < MaxBackfillPages {
@@ -97,7 +97,7 @@ func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (Bac
 	}
 	res.Listed = len(collected)
 	for i := len(collected) - 1; i >= 0; i-- {
-		r, err := s.ReceiveTwitterDM(ctx, h, collected[i])
+		r, err := s.ReceiveChannelMessage(ctx, h, collected[i])
 		if err != nil {
 			return res, fmt.Errorf("backfill: %w", err)
 		}

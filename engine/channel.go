@@ -61,25 +61,25 @@ type TwitterWebhook struct {
 
 // TwitterDMPage is one page of DM events, newest first.
 type TwitterDMPage struct {
-	DMs        []TwitterDM
+	DMs        []ChannelMessage
 	NextCursor string // empty on the last page
 }
 
-// TwitterDM is one direct message of a handle, normalized by the adapter:
+// ChannelMessage is one direct message of a handle, normalized by the adapter:
 // delivered by the webhook or listed by backfill.
-type TwitterDM struct {
-	EventID               string
-	TwitterConversationID string
+type ChannelMessage struct {
+	ExternalID               string
+	ExternalThreadID string
 	// SentAt is the DM's created_timestamp; zero when the payload has
-	// none, and then ReceiveTwitterDM takes the service's clock.
+	// none, and then ReceiveChannelMessage takes the service's clock.
 	SentAt      time.Time
-	SenderID    string
-	RecipientID string
+	SenderExternalID    string
+	RecipientExternalID string
 	// Echo is set when the handle itself sent the message: the customer is
 	// then the recipient.
 	Echo bool
-	// SourceAppID is the numeric id of the app the sender used, if known.
-	SourceAppID string
+	// ClientID is the numeric id of the app the sender used, if known.
+	ClientID string
 	// Customer is the other party's profile; at least its TwitterID.
 	Customer   CustomerProfile
 	Text       string
@@ -109,10 +109,10 @@ const (
 	WebhookError   = "error"
 )
 
-// HandleHealth is how a handle's channel is doing: when it last received
+// EndpointHealth is how a handle's channel is doing: when it last received
 // an event, whether it is subscribed to the application's webhook.
-type HandleHealth struct {
-	HandleID EndpointID
+type EndpointHealth struct {
+	EndpointID EndpointID
 	// LastEventAt and LastEventID describe the newest DM event stored for
 	// the handle (received or backfilled); under load they are written at
 	// most once a second, so they may lag the newest DM by that second.
@@ -125,16 +125,16 @@ type HandleHealth struct {
 	PausedUntil *time.Time
 }
 
-// ApplicationHealth is the state of an application's webhook.
-type ApplicationHealth struct {
-	ApplicationID SourceID
+// SourceHealth is the state of an application's webhook.
+type SourceHealth struct {
+	SourceID SourceID
 	WebhookID     string
 	WebhookURL    string
 	Webhook       string // one of the Webhook* states
 	WebhookError  string
-	// TwitterAppID is the application's numeric id at Twitter
+	// ClientID is the application's numeric id at Twitter
 	// (source_app_id), learnt from the echo of a DM Switchboard sent.
-	TwitterAppID string
+	ClientID string
 	CheckedAt    *time.Time
 	// PausedUntil holds all the application's sends until an app-wide
 	// rate limit resets.
@@ -151,12 +151,12 @@ type SignOnStore interface {
 
 // HealthStore keeps how each endpoint and source is doing with its channel.
 type HealthStore interface {
-	// HandleHealth returns a handle's health; a handle never checked has
+	// EndpointHealth returns a handle's health; a handle never checked has
 	// zero values and state unknown.
-	HandleHealth(ctx context.Context, id EndpointID) (HandleHealth, error)
-	SaveHandleHealth(ctx context.Context, h HandleHealth) error
-	ApplicationHealth(ctx context.Context, id SourceID) (ApplicationHealth, error)
-	SaveApplicationHealth(ctx context.Context, a ApplicationHealth) error
+	EndpointHealth(ctx context.Context, id EndpointID) (EndpointHealth, error)
+	SaveEndpointHealth(ctx context.Context, h EndpointHealth) error
+	SourceHealth(ctx context.Context, id SourceID) (SourceHealth, error)
+	SaveSourceHealth(ctx context.Context, a SourceHealth) error
 	// CountInboundSince counts the customer messages a handle received
 	// (sent by Twitter's clock) after since.
 	CountInboundSince(ctx context.Context, handle EndpointID, since time.Time) (int, error)
@@ -167,8 +167,8 @@ type HealthStore interface {
 type SignOn struct {
 	RequestToken  string
 	RequestSecret Secret
-	ApplicationID SourceID
-	HandleID      EndpointID
+	SourceID SourceID
+	EndpointID      EndpointID
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 }
@@ -192,14 +192,14 @@ const (
 	ReceivedEchoDropped  = "echo_dropped"
 )
 
-// ReceiveTwitterDM takes one DM of a handle, from the webhook or from
+// ReceiveChannelMessage takes one DM of a handle, from the webhook or from
 // backfill: a customer's DM is ingested exactly once (Ingest); an echo of
 // the handle's own message is dropped when Switchboard sent it, recorded as
 // an outbound message of the customer's conversation when someone wrote
 // from another app, and never starts a conversation. Returning nil means
 // the outcome is committed.
-func (s *Service) ReceiveTwitterDM(ctx context.Context, handle TwitterHandle, dm TwitterDM) (ReceiveResult, error) {
-	if dm.EventID == "" {
+func (s *Service) ReceiveChannelMessage(ctx context.Context, handle TwitterHandle, dm ChannelMessage) (ReceiveResult, error) {
+	if dm.ExternalID == "" {
 		return ReceiveResult{}, FieldError("event_id", "is required")
 	}
 	if dm.SentAt.IsZero() {
@@ -208,8 +208,8 @@ func (s *Service) ReceiveTwitterDM(ctx context.Context, handle TwitterHandle, dm
 	var res ReceiveResult
 	if !dm.Echo {
 		r, err := s.Ingest(ctx, InboundMessage{
-			SourceID: handle.ApplicationID, EndpointID: handle.ID, ExternalID: dm.EventID,
-			ExternalThreadID: dm.TwitterConversationID, SentAt: dm.SentAt, Customer: dm.Customer,
+			SourceID: handle.ApplicationID, EndpointID: handle.ID, ExternalID: dm.ExternalID,
+			ExternalThreadID: dm.ExternalThreadID, SentAt: dm.SentAt, Customer: dm.Customer,
 			Text: dm.Text, Media: dm.Media, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
 		})
 		if err != nil {
@@ -222,10 +222,10 @@ func (s *Service) ReceiveTwitterDM(ctx context.Context, handle TwitterHandle, dm
 	} else {
 		var err error
 		if res, err = s.recordEcho(ctx, handle, dm); err != nil {
-			return ReceiveResult{}, fmt.Errorf("record echo %s: %w", dm.EventID, err)
+			return ReceiveResult{}, fmt.Errorf("record echo %s: %w", dm.ExternalID, err)
 		}
 	}
-	if err := s.noteHandleEvent(ctx, handle.ID, dm.EventID, dm.SentAt); err != nil {
+	if err := s.noteHandleEvent(ctx, handle.ID, dm.ExternalID, dm.SentAt); err != nil {
 		// Health is advisory: the message itself is committed.
 		s.log.WarnContext(ctx, "could not note the handle's last event", "handle_id", handle.ID, "error", err)
 	}
@@ -233,36 +233,36 @@ func (s *Service) ReceiveTwitterDM(ctx context.Context, handle TwitterHandle, dm
 }
 
 // recordEcho handles an echo in one transaction.
-func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm TwitterDM) (ReceiveResult, error) {
+func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm ChannelMessage) (ReceiveResult, error) {
 	var res ReceiveResult
 	app := handle.ApplicationID
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		if id, err := tx.SentEventMessage(ctx, app, dm.EventID); err == nil {
+		if id, err := tx.SentEventMessage(ctx, app, dm.ExternalID); err == nil {
 			res = ReceiveResult{Action: ReceivedEchoOurs, MessageID: id}
-			return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+			return s.learnAppID(ctx, tx, app, dm.ClientID)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if m, err := tx.MessageByExternalID(ctx, app, dm.EventID); err == nil {
+		if m, err := tx.MessageByExternalID(ctx, app, dm.ExternalID); err == nil {
 			res = ReceiveResult{Action: ReceivedDuplicate, ConversationID: m.ConversationID, MessageID: m.ID}
-			if _, err := tx.SentEventMessage(ctx, app, dm.EventID); err == nil {
+			if _, err := tx.SentEventMessage(ctx, app, dm.ExternalID); err == nil {
 				// The send committed between the two looks: ours.
 				res.Action = ReceivedEchoOurs
-				return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+				return s.learnAppID(ctx, tx, app, dm.ClientID)
 			}
 			return nil
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		health, err := tx.ApplicationHealth(ctx, app)
+		health, err := tx.SourceHealth(ctx, app)
 		if err != nil {
 			return err
 		}
-		if health.TwitterAppID != "" && dm.SourceAppID == health.TwitterAppID {
+		if health.ClientID != "" && dm.ClientID == health.ClientID {
 			res = ReceiveResult{Action: ReceivedEchoOurs}
 			return nil
 		}
-		customerID := dm.RecipientID
+		customerID := dm.RecipientExternalID
 		conv, err := tx.ConversationInProgress(ctx, handle.ID, customerID)
 		if errors.Is(err, ErrNotFound) {
 			res = ReceiveResult{Action: ReceivedEchoDropped}
@@ -277,9 +277,9 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 		// The send may have committed since the first look (read committed):
 		// look again after reading the messages, so that a message read as
 		// already sent has its event ids visible here.
-		if id, err := tx.SentEventMessage(ctx, app, dm.EventID); err == nil {
+		if id, err := tx.SentEventMessage(ctx, app, dm.ExternalID); err == nil {
 			res = ReceiveResult{Action: ReceivedEchoOurs, ConversationID: conv.ID, MessageID: id}
-			return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+			return s.learnAppID(ctx, tx, app, dm.ClientID)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -288,17 +288,17 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Twitt
 		text := strings.TrimSpace(dm.Text)
 		for _, m := range msgs {
 			if m.Direction == Outbound && m.Delivery == DeliverySending && text != "" && strings.Contains(m.Text, text) {
-				if err := tx.RecordSentEvents(ctx, app, m.ID, []string{dm.EventID}); err != nil {
+				if err := tx.RecordSentEvents(ctx, app, m.ID, []string{dm.ExternalID}); err != nil {
 					return err
 				}
 				res = ReceiveResult{Action: ReceivedEchoOurs, ConversationID: conv.ID, MessageID: m.ID}
-				return s.learnAppID(ctx, tx, app, dm.SourceAppID)
+				return s.learnAppID(ctx, tx, app, dm.ClientID)
 			}
 		}
 		now := s.clock.Now()
 		msg := Message{
 			ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: app, Direction: Outbound,
-			ExternalID: dm.EventID, SenderExternalID: handle.UserID, Text: dm.Text, Media: dm.Media,
+			ExternalID: dm.ExternalID, SenderExternalID: handle.UserID, Text: dm.Text, Media: dm.Media,
 			SentAt: dm.SentAt.UTC(), ReceivedAt: now, Delivery: DeliverySent,
 		}
 		if err := tx.AppendMessage(ctx, msg); err != nil {
@@ -328,15 +328,15 @@ func (s *Service) learnAppID(ctx context.Context, tx Tx, app SourceID, sourceApp
 	if sourceAppID == "" {
 		return nil
 	}
-	h, err := tx.ApplicationHealth(ctx, app)
+	h, err := tx.SourceHealth(ctx, app)
 	if err != nil {
 		return err
 	}
-	if h.TwitterAppID == sourceAppID {
+	if h.ClientID == sourceAppID {
 		return nil
 	}
-	h.ApplicationID, h.TwitterAppID = app, sourceAppID
-	return tx.SaveApplicationHealth(ctx, h)
+	h.SourceID, h.ClientID = app, sourceAppID
+	return tx.SaveSourceHealth(ctx, h)
 }
 
 // noteHandleEvent advances the handle's newest event, in one transaction;
@@ -347,7 +347,7 @@ func (s *Service) noteHandleEvent(ctx context.Context, handle EndpointID, eventI
 		return nil
 	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		h, err := tx.HandleHealth(ctx, handle)
+		h, err := tx.EndpointHealth(ctx, handle)
 		if err != nil {
 			return err
 		}
@@ -355,8 +355,8 @@ func (s *Service) noteHandleEvent(ctx context.Context, handle EndpointID, eventI
 			return nil
 		}
 		at = at.UTC()
-		h.HandleID, h.LastEventID, h.LastEventAt = handle, eventID, &at
-		return tx.SaveHandleHealth(ctx, h)
+		h.EndpointID, h.LastEventID, h.LastEventAt = handle, eventID, &at
+		return tx.SaveEndpointHealth(ctx, h)
 	})
 	if err != nil {
 		s.eventNotes.release(handle, now)
@@ -407,12 +407,12 @@ func (s *Service) disconnect(ctx context.Context, id EndpointID, reason string) 
 		if err := twitterOf(tx).UpdateTwitterHandle(ctx, h); err != nil {
 			return AuditEntry{}, err
 		}
-		health, err := tx.HandleHealth(ctx, id)
+		health, err := tx.EndpointHealth(ctx, id)
 		if err != nil {
 			return AuditEntry{}, err
 		}
-		health.HandleID, health.Subscription, health.SubscriptionError, health.CheckedAt = id, SubscriptionNotSubscribed, reason, &now
-		if err := tx.SaveHandleHealth(ctx, health); err != nil {
+		health.EndpointID, health.Subscription, health.SubscriptionError, health.CheckedAt = id, SubscriptionNotSubscribed, reason, &now
+		if err := tx.SaveEndpointHealth(ctx, health); err != nil {
 			return AuditEntry{}, err
 		}
 		return AuditEntry{Action: "status", Resource: "twitter_handle", ResourceID: string(id),
@@ -420,13 +420,13 @@ func (s *Service) disconnect(ctx context.Context, id EndpointID, reason string) 
 	})
 }
 
-// TwitterHandleHealth returns a handle's channel health.
-func (s *Service) TwitterHandleHealth(ctx context.Context, id EndpointID) (HandleHealth, error) {
-	h, err := s.store.HandleHealth(ctx, id)
+// EndpointHealth returns a handle's channel health.
+func (s *Service) EndpointHealth(ctx context.Context, id EndpointID) (EndpointHealth, error) {
+	h, err := s.store.EndpointHealth(ctx, id)
 	if err != nil {
-		return HandleHealth{}, fmt.Errorf("handle health: %w", err)
+		return EndpointHealth{}, fmt.Errorf("handle health: %w", err)
 	}
-	h.HandleID = id
+	h.EndpointID = id
 	return h, nil
 }
 
@@ -446,7 +446,7 @@ func (s *Service) CheckSilentHandles(ctx context.Context, silentAfter time.Durat
 	now := s.clock.Now()
 	var out []SilentHandle
 	err := s.eachActiveHandle(ctx, func(app TwitterApplication, h TwitterHandle) error {
-		health, err := s.store.HandleHealth(ctx, h.ID)
+		health, err := s.store.EndpointHealth(ctx, h.ID)
 		if err != nil {
 			return err
 		}
@@ -513,8 +513,8 @@ func (s *Service) eachActiveHandle(ctx context.Context, fn func(app TwitterAppli
 // webhook state, for metrics and dashboards. The handle has no tokens.
 type HandleHealthReport struct {
 	Handle      TwitterHandle
-	Health      HandleHealth
-	Application ApplicationHealth
+	Health      EndpointHealth
+	Application SourceHealth
 }
 
 // TwitterChannelHealth reports every handle of every enabled application.
@@ -530,11 +530,11 @@ func (s *Service) TwitterChannelHealth(ctx context.Context) ([]HandleHealthRepor
 			if !a.Enabled {
 				continue
 			}
-			ah, err := s.store.ApplicationHealth(ctx, a.ID)
+			ah, err := s.store.SourceHealth(ctx, a.ID)
 			if err != nil {
 				return nil, fmt.Errorf("channel health: %w", err)
 			}
-			ah.ApplicationID = a.ID
+			ah.SourceID = a.ID
 			hp := Page{Limit: 100}
 			for {
 				hs, err := twitterOf(s.store).ListTwitterHandles(ctx, a.ID, hp)
@@ -542,7 +542,7 @@ func (s *Service) TwitterChannelHealth(ctx context.Context) ([]HandleHealthRepor
 					return nil, fmt.Errorf("channel health: %w", err)
 				}
 				for _, h := range hs.Items {
-					hh, err := s.TwitterHandleHealth(ctx, h.ID)
+					hh, err := s.EndpointHealth(ctx, h.ID)
 					if err != nil {
 						return nil, err
 					}

@@ -402,11 +402,11 @@ func (s *Service) loadPauses(ctx context.Context, app SourceID, handle EndpointI
 	if _, ok := paused[loaded]; ok {
 		return nil
 	}
-	a, err := s.store.ApplicationHealth(ctx, app)
+	a, err := s.store.SourceHealth(ctx, app)
 	if err != nil {
 		return err
 	}
-	h, err := s.store.HandleHealth(ctx, handle)
+	h, err := s.store.EndpointHealth(ctx, handle)
 	if err != nil {
 		return err
 	}
@@ -426,19 +426,19 @@ func (s *Service) savePause(ctx context.Context, app SourceID, handle EndpointID
 	until = until.UTC()
 	return s.store.InTx(ctx, func(tx Tx) error {
 		if handle == "" {
-			a, err := tx.ApplicationHealth(ctx, app)
+			a, err := tx.SourceHealth(ctx, app)
 			if err != nil {
 				return err
 			}
-			a.ApplicationID, a.PausedUntil = app, &until
-			return tx.SaveApplicationHealth(ctx, a)
+			a.SourceID, a.PausedUntil = app, &until
+			return tx.SaveSourceHealth(ctx, a)
 		}
-		h, err := tx.HandleHealth(ctx, handle)
+		h, err := tx.EndpointHealth(ctx, handle)
 		if err != nil {
 			return err
 		}
-		h.HandleID, h.PausedUntil = handle, &until
-		return tx.SaveHandleHealth(ctx, h)
+		h.EndpointID, h.PausedUntil = handle, &until
+		return tx.SaveEndpointHealth(ctx, h)
 	})
 }
 

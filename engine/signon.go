@@ -59,7 +59,7 @@ func (s *Service) StartTwitterSignOn(ctx context.Context, actor Actor, appID Sou
 		if err := twitterOf(tx).CreateTwitterHandle(ctx, h); err != nil {
 			return AuditEntry{}, err
 		}
-		so := SignOn{RequestToken: req.Token, RequestSecret: req.Secret, ApplicationID: appID, HandleID: h.ID, CreatedAt: now, ExpiresAt: now.Add(SignOnTTL)}
+		so := SignOn{RequestToken: req.Token, RequestSecret: req.Secret, SourceID: appID, EndpointID: h.ID, CreatedAt: now, ExpiresAt: now.Add(SignOnTTL)}
 		if err := tx.CreateSignOn(ctx, so); err != nil {
 			return AuditEntry{}, err
 		}
@@ -98,7 +98,7 @@ func (s *Service) SignOnAgain(ctx context.Context, actor Actor, id EndpointID) (
 	}
 	now := s.clock.Now()
 	err = s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
-		so := SignOn{RequestToken: req.Token, RequestSecret: req.Secret, ApplicationID: app.ID, HandleID: h.ID, CreatedAt: now, ExpiresAt: now.Add(SignOnTTL)}
+		so := SignOn{RequestToken: req.Token, RequestSecret: req.Secret, SourceID: app.ID, EndpointID: h.ID, CreatedAt: now, ExpiresAt: now.Add(SignOnTTL)}
 		if err := tx.CreateSignOn(ctx, so); err != nil {
 			return AuditEntry{}, err
 		}
@@ -177,7 +177,7 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 	}
 	now := s.clock.Now()
 	fail := func(problem, reason string) (SignOnOutcome, error) {
-		h, err := s.pendingProblem(ctx, so.HandleID, reason)
+		h, err := s.pendingProblem(ctx, so.EndpointID, reason)
 		return SignOnOutcome{Handle: h, Problem: problem}, err
 	}
 	switch {
@@ -186,7 +186,7 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 	case !now.Before(so.ExpiresAt):
 		return fail(SignOnExpired, "the sign-on expired before it was finished; start it again")
 	}
-	app, err := twitterOf(s.store).TwitterApplication(ctx, so.ApplicationID)
+	app, err := twitterOf(s.store).TwitterApplication(ctx, so.SourceID)
 	if err != nil {
 		return SignOnOutcome{}, fmt.Errorf("finish sign-on: %w", err)
 	}
@@ -202,7 +202,7 @@ func (s *Service) FinishTwitterSignOn(ctx context.Context, cb SignOnCallback) (S
 	var h TwitterHandle
 	err = s.write(ctx, channelActor, func(tx Tx) (AuditEntry, error) {
 		var err error
-		if h, err = twitterOf(tx).TwitterHandle(ctx, so.HandleID); err != nil {
+		if h, err = twitterOf(tx).TwitterHandle(ctx, so.EndpointID); err != nil {
 			return AuditEntry{}, err
 		}
 		if h.UserID != "" && h.UserID != acct.UserID {
@@ -291,12 +291,12 @@ func (s *Service) ensureWebhook(ctx context.Context, app TwitterApplication, own
 	hook, gwErr := s.twitter.EnsureWebhook(ctx, app, owner, url)
 	now := s.clock.Now()
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		st, err := tx.ApplicationHealth(ctx, app.ID)
+		st, err := tx.SourceHealth(ctx, app.ID)
 		if err != nil {
 			return err
 		}
 		before := st.Webhook
-		st.ApplicationID, st.WebhookURL, st.CheckedAt = app.ID, url, &now
+		st.SourceID, st.WebhookURL, st.CheckedAt = app.ID, url, &now
 		switch {
 		case gwErr != nil:
 			st.Webhook, st.WebhookError = WebhookError, safeMessage(gwErr)
@@ -306,7 +306,7 @@ func (s *Service) ensureWebhook(ctx context.Context, app TwitterApplication, own
 		default:
 			st.Webhook, st.WebhookError, st.WebhookID = WebhookInvalid, "Twitter reports the webhook invalid (its CRC failed)", hook.ID
 		}
-		return tx.SaveApplicationHealth(ctx, st)
+		return tx.SaveSourceHealth(ctx, st)
 	})
 	if err != nil {
 		return hook, false, fmt.Errorf("record webhook state: %w", err)
@@ -325,17 +325,17 @@ func (s *Service) ensureSubscription(ctx context.Context, app TwitterApplication
 	gwErr := s.twitter.EnsureSubscription(ctx, app, h, webhookID)
 	now := s.clock.Now()
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		health, err := tx.HandleHealth(ctx, h.ID)
+		health, err := tx.EndpointHealth(ctx, h.ID)
 		if err != nil {
 			return err
 		}
-		health.HandleID, health.CheckedAt = h.ID, &now
+		health.EndpointID, health.CheckedAt = h.ID, &now
 		if gwErr != nil {
 			health.Subscription, health.SubscriptionError = SubscriptionError, safeMessage(gwErr)
 		} else {
 			health.Subscription, health.SubscriptionError = SubscriptionSubscribed, ""
 		}
-		return tx.SaveHandleHealth(ctx, health)
+		return tx.SaveEndpointHealth(ctx, health)
 	})
 	if err != nil {
 		return fmt.Errorf("record subscription state: %w", err)
@@ -362,7 +362,7 @@ func safeMessage(err error) string {
 
 // ApplicationVerification is the report of VerifyTwitterApplication.
 type ApplicationVerification struct {
-	Application ApplicationHealth
+	Application SourceHealth
 	Handles     []HandleVerification
 	// Backfilled is set when the webhook became valid again and the
 	// handles' recent DMs were backfilled.
@@ -372,7 +372,7 @@ type ApplicationVerification struct {
 // HandleVerification is one handle's state in a verification.
 type HandleVerification struct {
 	Handle TwitterHandle // without tokens
-	Health HandleHealth
+	Health EndpointHealth
 }
 
 // VerifyTwitterApplication re-runs the checks of an application: the
@@ -416,15 +416,15 @@ func (s *Service) VerifyTwitterApplication(ctx context.Context, id SourceID) (Ap
 			_ = s.ensureSubscription(ctx, app, h, hook.ID)
 		}
 	}
-	if out.Application, err = s.store.ApplicationHealth(ctx, id); err != nil {
+	if out.Application, err = s.store.SourceHealth(ctx, id); err != nil {
 		return ApplicationVerification{}, err
 	}
-	out.Application.ApplicationID = id
+	out.Application.SourceID = id
 	for _, h := range handles {
 		if h, err = twitterOf(s.store).TwitterHandle(ctx, h.ID); err != nil {
 			return ApplicationVerification{}, err
 		}
-		health, err := s.TwitterHandleHealth(ctx, h.ID)
+		health, err := s.EndpointHealth(ctx, h.ID)
 		if err != nil {
 			return ApplicationVerification{}, err
 		}

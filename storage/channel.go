@@ -282,7 +282,7 @@ func (r *repo) CreateSignOn(ctx context.Context, s engine.SignOn) error {
 	if err != nil {
 		return err
 	}
-	row := signOnRow{RequestToken: s.RequestToken, ApplicationID: string(s.ApplicationID), HandleID: string(s.HandleID),
+	row := signOnRow{RequestToken: s.RequestToken, ApplicationID: string(s.SourceID), HandleID: string(s.EndpointID),
 		RequestSecret: sealed, CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC()}
 	if err := r.db(ctx).Create(&row).Error; err != nil {
 		return translate(err, "store sign-on", "the request token is in use already")
@@ -312,8 +312,8 @@ func (r *repo) TakeSignOn(ctx context.Context, requestToken string) (engine.Sign
 	if err != nil {
 		return engine.SignOn{}, err
 	}
-	return engine.SignOn{RequestToken: row.RequestToken, RequestSecret: secret, ApplicationID: engine.SourceID(row.ApplicationID),
-		HandleID: engine.EndpointID(row.HandleID), CreatedAt: row.CreatedAt.UTC(), ExpiresAt: row.ExpiresAt.UTC()}, nil
+	return engine.SignOn{RequestToken: row.RequestToken, RequestSecret: secret, SourceID: engine.SourceID(row.ApplicationID),
+		EndpointID: engine.EndpointID(row.HandleID), CreatedAt: row.CreatedAt.UTC(), ExpiresAt: row.ExpiresAt.UTC()}, nil
 }
 
 type handleHealthRow struct {
@@ -328,26 +328,26 @@ type handleHealthRow struct {
 
 func (handleHealthRow) TableName() string { return "twitter_handle_health" }
 
-// HandleHealth returns a handle's health (state unknown when never checked).
-func (r *repo) HandleHealth(ctx context.Context, id engine.EndpointID) (engine.HandleHealth, error) {
+// EndpointHealth returns a handle's health (state unknown when never checked).
+func (r *repo) EndpointHealth(ctx context.Context, id engine.EndpointID) (engine.EndpointHealth, error) {
 	var row handleHealthRow
 	err := r.db(ctx).Where("handle_id = ?", string(id)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.HandleHealth{HandleID: id, Subscription: engine.SubscriptionUnknown}, nil
+		return engine.EndpointHealth{EndpointID: id, Subscription: engine.SubscriptionUnknown}, nil
 	}
 	if err != nil {
-		return engine.HandleHealth{}, fmt.Errorf("get handle health: %w", err)
+		return engine.EndpointHealth{}, fmt.Errorf("get handle health: %w", err)
 	}
-	return engine.HandleHealth{HandleID: id, LastEventAt: utcPtr(row.LastEventAt), LastEventID: row.LastEventID,
+	return engine.EndpointHealth{EndpointID: id, LastEventAt: utcPtr(row.LastEventAt), LastEventID: row.LastEventID,
 		Subscription: row.Subscription, SubscriptionError: row.SubscriptionError, CheckedAt: utcPtr(row.CheckedAt), PausedUntil: utcPtr(row.PausedUntil)}, nil
 }
 
-// SaveHandleHealth stores a handle's health.
-func (r *repo) SaveHandleHealth(ctx context.Context, h engine.HandleHealth) error {
+// SaveEndpointHealth stores a handle's health.
+func (r *repo) SaveEndpointHealth(ctx context.Context, h engine.EndpointHealth) error {
 	if h.Subscription == "" {
 		h.Subscription = engine.SubscriptionUnknown
 	}
-	row := handleHealthRow{HandleID: string(h.HandleID), LastEventAt: utcPtr(h.LastEventAt), LastEventID: h.LastEventID,
+	row := handleHealthRow{HandleID: string(h.EndpointID), LastEventAt: utcPtr(h.LastEventAt), LastEventID: h.LastEventID,
 		Subscription: h.Subscription, SubscriptionError: h.SubscriptionError, CheckedAt: utcPtr(h.CheckedAt), PausedUntil: utcPtr(h.PausedUntil)}
 	if err := r.db(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 		return translate(err, "save handle health", "handle health exists")
@@ -368,27 +368,27 @@ type applicationHealthRow struct {
 
 func (applicationHealthRow) TableName() string { return "twitter_application_health" }
 
-// ApplicationHealth returns an application's webhook state.
-func (r *repo) ApplicationHealth(ctx context.Context, id engine.SourceID) (engine.ApplicationHealth, error) {
+// SourceHealth returns an application's webhook state.
+func (r *repo) SourceHealth(ctx context.Context, id engine.SourceID) (engine.SourceHealth, error) {
 	var row applicationHealthRow
 	err := r.db(ctx).Where("application_id = ?", string(id)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return engine.ApplicationHealth{ApplicationID: id, Webhook: engine.WebhookUnknown}, nil
+		return engine.SourceHealth{SourceID: id, Webhook: engine.WebhookUnknown}, nil
 	}
 	if err != nil {
-		return engine.ApplicationHealth{}, fmt.Errorf("get application health: %w", err)
+		return engine.SourceHealth{}, fmt.Errorf("get application health: %w", err)
 	}
-	return engine.ApplicationHealth{ApplicationID: id, WebhookID: row.WebhookID, WebhookURL: row.WebhookURL, Webhook: row.Webhook,
-		WebhookError: row.WebhookError, TwitterAppID: row.TwitterAppID, CheckedAt: utcPtr(row.CheckedAt), PausedUntil: utcPtr(row.PausedUntil)}, nil
+	return engine.SourceHealth{SourceID: id, WebhookID: row.WebhookID, WebhookURL: row.WebhookURL, Webhook: row.Webhook,
+		WebhookError: row.WebhookError, ClientID: row.TwitterAppID, CheckedAt: utcPtr(row.CheckedAt), PausedUntil: utcPtr(row.PausedUntil)}, nil
 }
 
-// SaveApplicationHealth stores an application's webhook state.
-func (r *repo) SaveApplicationHealth(ctx context.Context, a engine.ApplicationHealth) error {
+// SaveSourceHealth stores an application's webhook state.
+func (r *repo) SaveSourceHealth(ctx context.Context, a engine.SourceHealth) error {
 	if a.Webhook == "" {
 		a.Webhook = engine.WebhookUnknown
 	}
-	row := applicationHealthRow{ApplicationID: string(a.ApplicationID), WebhookID: a.WebhookID, WebhookURL: a.WebhookURL, Webhook: a.Webhook,
-		WebhookError: a.WebhookError, TwitterAppID: a.TwitterAppID, CheckedAt: utcPtr(a.CheckedAt), PausedUntil: utcPtr(a.PausedUntil)}
+	row := applicationHealthRow{ApplicationID: string(a.SourceID), WebhookID: a.WebhookID, WebhookURL: a.WebhookURL, Webhook: a.Webhook,
+		WebhookError: a.WebhookError, TwitterAppID: a.ClientID, CheckedAt: utcPtr(a.CheckedAt), PausedUntil: utcPtr(a.PausedUntil)}
 	if err := r.db(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 		return translate(err, "save application health", "application health exists")
 	}

@@ -10,7 +10,7 @@
 // application's consumer secret; POSTs checked (body cap, signature with
 // hmac.Equal: 401 and nothing stored), parsed (400 when malformed), then
 // every DM routed by for_user_id to its handle and handed to
-// engine.Service.ReceiveTwitterDM — a customer's DM goes through the
+// engine.Service.ReceiveChannelMessage — a customer's DM goes through the
 // exactly-once Ingest, an echo is dropped when Switchboard sent it (its
 // event id is stored with the outbound message, or its source_app_id is the
 // application's) and recorded as an outbound message when an agent wrote

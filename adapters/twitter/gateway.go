@@ -200,7 +200,7 @@ func (g *Gateway) ListDMEvents(ctx context.Context, app engine.TwitterApplicatio
 	if err != nil {
 		return engine.TwitterDMPage{}, g.engineError("list DM events", err)
 	}
-	out := engine.TwitterDMPage{NextCursor: page.NextCursor, DMs: make([]engine.TwitterDM, 0, len(page.Messages))}
+	out := engine.TwitterDMPage{NextCursor: page.NextCursor, DMs: make([]engine.ChannelMessage, 0, len(page.Messages))}
 	for _, m := range page.Messages {
 		out.DMs = append(out.DMs, toEngineDM(m))
 	}
@@ -208,10 +208,10 @@ func (g *Gateway) ListDMEvents(ctx context.Context, app engine.TwitterApplicatio
 }
 
 // toEngineDM normalizes a direct message for the engine.
-func toEngineDM(m DirectMessage) engine.TwitterDM {
-	dm := engine.TwitterDM{
-		EventID: m.ID, TwitterConversationID: m.ConversationID, SentAt: m.CreatedAt.UTC(), SenderID: m.SenderID, RecipientID: m.RecipientID,
-		Echo: m.IsEcho(), SourceAppID: m.SourceAppID, Text: m.DisplayText(), Hashtags: m.Hashtags,
+func toEngineDM(m DirectMessage) engine.ChannelMessage {
+	dm := engine.ChannelMessage{
+		ExternalID: m.ID, ExternalThreadID: m.ConversationID, SentAt: m.CreatedAt.UTC(), SenderExternalID: m.SenderID, RecipientExternalID: m.RecipientID,
+		Echo: m.IsEcho(), ClientID: m.SourceAppID, Text: m.DisplayText(), Hashtags: m.Hashtags,
 		Customer: engine.CustomerProfile{ExternalID: m.CustomerID()},
 	}
 	if u := m.Customer(); u != nil {

@@ -20,7 +20,7 @@ import (
 type Engine interface {
 	TwitterApplicationCredentials(ctx context.Context, id engine.SourceID) (engine.TwitterApplication, error)
 	TwitterHandleForUser(ctx context.Context, app engine.SourceID, forUserID string) (engine.TwitterHandle, error)
-	ReceiveTwitterDM(ctx context.Context, handle engine.TwitterHandle, dm engine.TwitterDM) (engine.ReceiveResult, error)
+	ReceiveChannelMessage(ctx context.Context, handle engine.TwitterHandle, dm engine.ChannelMessage) (engine.ReceiveResult, error)
 	DisconnectTwitterUser(ctx context.Context, app engine.SourceID, userID, reason string) error
 	FinishTwitterSignOn(ctx context.Context, cb engine.SignOnCallback) (engine.SignOnOutcome, error)
 }
@@ -209,7 +209,7 @@ func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplicat
 			h.metrics.event("unrouted")
 			continue
 		}
-		res, err := h.ch.ReceiveTwitterDM(ctx, *hd, toEngineDM(m))
+		res, err := h.ch.ReceiveChannelMessage(ctx, *hd, toEngineDM(m))
 		if err != nil {
 			return err
 		}

@@ -264,7 +264,7 @@ func TestWebhookFromFakeTwitter(t *testing.T) {
 		if n := len(c.conversations()); n != 1 {
 			t.Errorf("%d conversations after an echo and typing, want 1", n)
 		}
-		health, err := c.svc.TwitterHandleHealth(c.ctx, c.conversations()[0].EndpointID)
+		health, err := c.svc.EndpointHealth(c.ctx, c.conversations()[0].EndpointID)
 		if err != nil || health.LastEventAt == nil || health.Subscription != engine.SubscriptionSubscribed {
 			t.Errorf("health = %+v, %v", health, err)
 		}

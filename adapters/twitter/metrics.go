@@ -81,9 +81,9 @@ func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.subscribed, prometheus.GaugeValue, boolGauge(r.Health.Subscription == engine.SubscriptionSubscribed), id, name)
 		ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, boolGauge(r.Handle.Status == engine.EndpointActive), id, name)
-		if !apps[r.Application.ApplicationID] {
-			apps[r.Application.ApplicationID] = true
-			ch <- prometheus.MustNewConstMetric(c.webhookValid, prometheus.GaugeValue, boolGauge(r.Application.Webhook == engine.WebhookValid), string(r.Application.ApplicationID))
+		if !apps[r.Application.SourceID] {
+			apps[r.Application.SourceID] = true
+			ch <- prometheus.MustNewConstMetric(c.webhookValid, prometheus.GaugeValue, boolGauge(r.Application.Webhook == engine.WebhookValid), string(r.Application.SourceID))
 		}
 	}
 }

@@ -139,8 +139,8 @@ func TestOutboxSends(t *testing.T) {
 		if n := outboundCount(c.messages()); n != 1 {
 			t.Errorf("%d outbound messages after the echo, want 1 (the echo is ours)", n)
 		}
-		if a, err := c.db.ApplicationHealth(c.ctx, c.app.ID); err != nil || a.TwitterAppID != c.fakeApp.ID {
-			t.Errorf("learnt app id %q, want %q (%v)", a.TwitterAppID, c.fakeApp.ID, err)
+		if a, err := c.db.SourceHealth(c.ctx, c.app.ID); err != nil || a.ClientID != c.fakeApp.ID {
+			t.Errorf("learnt app id %q, want %q (%v)", a.ClientID, c.fakeApp.ID, err)
 		}
 		long := strings.Repeat("word ", 2500) // 12,500 characters: two DMs
 		m = c.reply(conv, long)

@@ -73,7 +73,7 @@ type sentLookup struct {
 
 // sentSearch is a handle's DM events read so far in one run, newest first.
 type sentSearch struct {
-	dms    []engine.TwitterDM
+	dms    []engine.ChannelMessage
 	cursor string
 	pages  int
 	done   bool  // no older page
@@ -113,9 +113,9 @@ func (l *sentLookup) FindSent(ctx context.Context, m engine.OutboundMessage) ([]
 	for i := len(ss.dms) - 1; i >= 0; i-- {
 		dm := ss.dms[i]
 		text := strings.TrimSpace(dm.Text)
-		if dm.SenderID == handle.UserID && dm.RecipientID == m.RecipientID && !dm.SentAt.Before(since) &&
+		if dm.SenderExternalID == handle.UserID && dm.RecipientExternalID == m.RecipientID && !dm.SentAt.Before(since) &&
 			text != "" && strings.Contains(m.Text, text) {
-			ids = append(ids, dm.EventID)
+			ids = append(ids, dm.ExternalID)
 		}
 	}
 	return ids, nil

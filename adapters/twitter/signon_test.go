@@ -157,7 +157,7 @@ func TestSignOnCallback(t *testing.T) {
 		if status, body = page(t, c.authorize(authURL)); status != 200 || !strings.Contains(body, "@AcmeHelp") {
 			t.Fatalf("sign-on again: %d %s", status, body)
 		}
-		if hd, _ := c.svc.TwitterHandleHealth(c.ctx, h.ID); hd.Subscription != engine.SubscriptionSubscribed {
+		if hd, _ := c.svc.EndpointHealth(c.ctx, h.ID); hd.Subscription != engine.SubscriptionSubscribed {
 			t.Errorf("health after signing on again: %+v", hd)
 		}
 		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.EndpointActive || hd.StatusReason != "" {

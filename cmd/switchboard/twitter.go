@@ -71,7 +71,7 @@ func (t *twitterChannel) start(svc *engine.Service, reg prometheus.Registerer, l
 		// DMs sent while the service was down past Twitter's retries.
 		for _, r := range svc.BackfillAll(ctx) {
 			if r.Ingested > 0 || r.Error != "" {
-				log.Info("backfill at start", "handle_id", r.HandleID, "ingested", r.Ingested, "complete", r.Complete, "error", r.Error)
+				log.Info("backfill at start", "handle_id", r.EndpointID, "ingested", r.Ingested, "complete", r.Complete, "error", r.Error)
 			}
 		}
 		tick := time.NewTicker(twitterCheckEvery)
