@@ -33,6 +33,9 @@ type Options struct {
 	Version string
 	// Service is the engine the handlers call.
 	Service *engine.Service
+	// Twitter administers the Twitter channel (adapters/twitter's Admin);
+	// nil serves no /twitter routes.
+	Twitter TwitterAdmin
 	// Heartbeat is the idle interval of notification streams; 0 means 15s.
 	Heartbeat time.Duration
 	// StreamPoll is how often a notification stream reads its agent's
@@ -63,6 +66,7 @@ type Server struct {
 	log     *slog.Logger
 	keys    engine.KeyStore
 	svc     *engine.Service
+	twitter TwitterAdmin
 	ready   func(ctx context.Context) error
 	version string
 	routes  []route // every registered endpoint, for the OpenAPI document
@@ -100,7 +104,7 @@ func New(opts Options) (*Server, error) {
 	if opts.StreamPoll <= 0 {
 		opts.StreamPoll = defaultStreamPoll
 	}
-	s := &Server{router: gin.New(), log: opts.Logger, keys: opts.Keys, svc: opts.Service, ready: opts.Ready, version: opts.Version,
+	s := &Server{router: gin.New(), log: opts.Logger, keys: opts.Keys, svc: opts.Service, twitter: opts.Twitter, ready: opts.Ready, version: opts.Version,
 		heartbeat: opts.Heartbeat, streamPoll: opts.StreamPoll, draining: make(chan struct{})}
 	r := s.router
 	r.HandleMethodNotAllowed = true
@@ -135,7 +139,9 @@ func New(opts Options) (*Server, error) {
 	s.workStreamRoutes(v1)
 	s.auditRoutes(v1)
 	s.ruleRoutes(v1)
-	s.twitterRoutes(v1)
+	if s.twitter != nil {
+		s.twitterRoutes(v1)
+	}
 	s.webchatRoutes(v1)
 	s.agentRoutes(v1)
 	s.keyRoutes(v1)

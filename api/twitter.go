@@ -1,11 +1,44 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/switchboardhq/switchboard/engine"
+)
+
+// TwitterAdmin administers the Twitter channel; adapters/twitter's Admin
+// implements it. Applications are the engine's sources (their environment
+// name and dialect among its settings), handles its endpoints (the user id
+// their external id, the screen name their address). No answer holds a
+// secret.
+type TwitterAdmin interface {
+	// Configured reports whether Twitter can be called (sign-on, ensure).
+	Configured() bool
+	CallbackURL(app engine.SourceID) string
+	CreateApplication(ctx context.Context, actor engine.Actor, in engine.SourceInput) (engine.Source, error)
+	Application(ctx context.Context, id engine.SourceID) (engine.Source, error)
+	ListApplications(ctx context.Context, p engine.Page) (engine.List[engine.Source], error)
+	UpdateApplication(ctx context.Context, actor engine.Actor, id engine.SourceID, in engine.SourceInput) (engine.Source, error)
+	DeleteApplication(ctx context.Context, actor engine.Actor, id engine.SourceID) error
+	CreateHandle(ctx context.Context, actor engine.Actor, app engine.SourceID, in engine.EndpointInput) (engine.Endpoint, error)
+	StartSignOn(ctx context.Context, actor engine.Actor, app engine.SourceID, in engine.EndpointInput) (engine.Endpoint, string, error)
+	SignOnAgain(ctx context.Context, actor engine.Actor, id engine.EndpointID) (engine.Endpoint, string, error)
+	Handle(ctx context.Context, id engine.EndpointID) (engine.Endpoint, error)
+	ListHandles(ctx context.Context, app engine.SourceID, p engine.Page) (engine.List[engine.Endpoint], error)
+	UpdateHandle(ctx context.Context, actor engine.Actor, id engine.EndpointID, in engine.EndpointInput) (engine.Endpoint, error)
+	DeleteHandle(ctx context.Context, actor engine.Actor, id engine.EndpointID) error
+	Ensure(ctx context.Context, id engine.EndpointID) error
+	Verify(ctx context.Context, app engine.SourceID) (engine.SourceVerification, error)
+	Backfill(ctx context.Context, id engine.EndpointID) (engine.BackfillResult, error)
+}
+
+// The settings of a Twitter application's source.
+const (
+	settingEnvironmentName = "environment_name"
+	settingDialect         = "dialect"
 )
 
 // twitterApplicationRequest creates or changes a Twitter application. The
@@ -19,15 +52,14 @@ type twitterApplicationRequest struct {
 	Enabled         *bool   `json:"enabled"`
 }
 
-func (r twitterApplicationRequest) input() engine.TwitterApplicationInput {
-	in := engine.TwitterApplicationInput{Name: r.Name, ConsumerKey: r.ConsumerKey, EnvironmentName: r.EnvironmentName, Enabled: r.Enabled}
-	if r.ConsumerSecret != nil {
-		s := engine.Secret(*r.ConsumerSecret)
-		in.ConsumerSecret = &s
+func (r twitterApplicationRequest) input() engine.SourceInput {
+	in := engine.SourceInput{Name: r.Name, ClientKey: r.ConsumerKey, ClientSecret: secretPtr(r.ConsumerSecret), Enabled: r.Enabled,
+		Settings: map[string]string{}}
+	if r.EnvironmentName != nil {
+		in.Settings[settingEnvironmentName] = *r.EnvironmentName
 	}
 	if r.Dialect != nil {
-		d := engine.TwitterDialect(*r.Dialect)
-		in.Dialect = &d
+		in.Settings[settingDialect] = *r.Dialect
 	}
 	return in
 }
@@ -44,10 +76,10 @@ type twitterApplicationResponse struct {
 	UpdatedAt       string `json:"updated_at"`
 }
 
-func (s *Server) toTwitterApplicationResponse(a engine.TwitterApplication) twitterApplicationResponse {
+func (s *Server) toTwitterApplicationResponse(a engine.Source) twitterApplicationResponse {
 	return twitterApplicationResponse{
-		ID: string(a.ID), Name: a.Name, ConsumerKey: a.ConsumerKey, EnvironmentName: a.EnvironmentName, Dialect: string(a.Dialect),
-		CallbackURL: s.svc.TwitterCallbackURL(a), Enabled: a.Enabled, CreatedAt: timestamp(a.CreatedAt), UpdatedAt: timestamp(a.UpdatedAt),
+		ID: string(a.ID), Name: a.Name, ConsumerKey: a.ClientKey, EnvironmentName: a.Settings[settingEnvironmentName], Dialect: a.Settings[settingDialect],
+		CallbackURL: s.twitter.CallbackURL(a.ID), Enabled: a.Enabled, CreatedAt: timestamp(a.CreatedAt), UpdatedAt: timestamp(a.UpdatedAt),
 	}
 }
 
@@ -72,9 +104,9 @@ type twitterHandleUpdate struct {
 	AccessTokenSecret *string `json:"access_token_secret"`
 }
 
-func (r twitterHandleRequest) input() (engine.TwitterHandleInput, error) {
-	in := engine.TwitterHandleInput{Name: r.Name, UserID: r.UserID, ScreenName: r.ScreenName,
-		AccessToken: secretPtr(r.AccessToken), AccessTokenSecret: secretPtr(r.AccessTokenSecret)}
+func (r twitterHandleRequest) input() (engine.EndpointInput, error) {
+	in := engine.EndpointInput{Name: r.Name, ExternalID: r.UserID, Address: r.ScreenName,
+		Token: secretPtr(r.AccessToken), TokenSecret: secretPtr(r.AccessTokenSecret)}
 	if r.WorkStreamID != nil {
 		if !engine.ValidID(*r.WorkStreamID) {
 			return in, engine.FieldError("work_stream_id", "%q is not a valid id", *r.WorkStreamID)
@@ -85,7 +117,7 @@ func (r twitterHandleRequest) input() (engine.TwitterHandleInput, error) {
 	return in, nil
 }
 
-func (r twitterHandleUpdate) input() (engine.TwitterHandleInput, error) {
+func (r twitterHandleUpdate) input() (engine.EndpointInput, error) {
 	return twitterHandleRequest{Name: r.Name, WorkStreamID: r.WorkStreamID, AccessToken: r.AccessToken, AccessTokenSecret: r.AccessTokenSecret}.input()
 }
 
@@ -115,10 +147,10 @@ type twitterHandleResponse struct {
 	Health *handleHealthResponse `json:"health,omitempty"`
 }
 
-func toTwitterHandleResponse(h engine.TwitterHandle) twitterHandleResponse {
+func toTwitterHandleResponse(h engine.Endpoint) twitterHandleResponse {
 	return twitterHandleResponse{
-		ID: string(h.ID), ApplicationID: string(h.ApplicationID), Name: h.Name, WorkStreamID: string(h.WorkStreamID),
-		UserID: h.UserID, ScreenName: h.ScreenName, Status: string(h.Status), StatusReason: h.StatusReason,
+		ID: string(h.ID), ApplicationID: string(h.SourceID), Name: h.Name, WorkStreamID: string(h.WorkStreamID),
+		UserID: h.ExternalID, ScreenName: h.Address, Status: string(h.Status), StatusReason: h.StatusReason,
 		CreatedAt: timestamp(h.CreatedAt), UpdatedAt: timestamp(h.UpdatedAt),
 	}
 }
@@ -128,8 +160,8 @@ func (s *Server) twitterRoutes(g *gin.RouterGroup) {
 	s.route(g, route{Method: "POST", Path: "/twitter/applications", Summary: "Add a Twitter application (its consumer secret is write-only)", Tag: tag, Roles: admins,
 		Request: twitterApplicationRequest{}, Response: twitterApplicationResponse{}, Status: http.StatusCreated}, withBody(s.createTwitterApplication))
 	s.route(g, route{Method: "GET", Path: "/twitter/applications", Summary: "List Twitter applications", Tag: tag, Roles: admins,
-		Response: listResponse[twitterApplicationResponse]{}, Status: http.StatusOK, Query: pageQuery}, listing(func(c *gin.Context, p engine.Page) (engine.List[engine.TwitterApplication], error) {
-		return s.svc.ListTwitterApplications(c.Request.Context(), p)
+		Response: listResponse[twitterApplicationResponse]{}, Status: http.StatusOK, Query: pageQuery}, listing(func(c *gin.Context, p engine.Page) (engine.List[engine.Source], error) {
+		return s.twitter.ListApplications(c.Request.Context(), p)
 	}, s.toTwitterApplicationResponse))
 	s.route(g, route{Method: "GET", Path: "/twitter/applications/:id", Summary: "Get a Twitter application", Tag: tag, Roles: admins,
 		Response: twitterApplicationResponse{}, Status: http.StatusOK}, s.getTwitterApplication)
@@ -158,7 +190,7 @@ func handleParam(c *gin.Context) (engine.EndpointID, error) {
 }
 
 func (s *Server) createTwitterApplication(c *gin.Context, req twitterApplicationRequest) (any, error) {
-	a, err := s.svc.CreateTwitterApplication(c.Request.Context(), actor(c), req.input())
+	a, err := s.twitter.CreateApplication(c.Request.Context(), actor(c), req.input())
 	return s.toTwitterApplicationResponse(a), err
 }
 
@@ -167,7 +199,7 @@ func (s *Server) getTwitterApplication(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.svc.TwitterApplication(c.Request.Context(), engine.SourceID(id))
+	a, err := s.twitter.Application(c.Request.Context(), engine.SourceID(id))
 	return s.toTwitterApplicationResponse(a), err
 }
 
@@ -176,7 +208,7 @@ func (s *Server) updateTwitterApplication(c *gin.Context, req twitterApplication
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.svc.UpdateTwitterApplication(c.Request.Context(), actor(c), engine.SourceID(id), req.input())
+	a, err := s.twitter.UpdateApplication(c.Request.Context(), actor(c), engine.SourceID(id), req.input())
 	return s.toTwitterApplicationResponse(a), err
 }
 
@@ -185,7 +217,7 @@ func (s *Server) deleteTwitterApplication(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.svc.DeleteTwitterApplication(c.Request.Context(), actor(c), engine.SourceID(id))
+	return nil, s.twitter.DeleteApplication(c.Request.Context(), actor(c), engine.SourceID(id))
 }
 
 func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (any, error) {
@@ -198,7 +230,7 @@ func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (
 		return nil, err
 	}
 	if req.UserID == nil && req.ScreenName == nil && req.AccessToken == nil && req.AccessTokenSecret == nil {
-		h, authURL, err := s.svc.StartTwitterSignOn(c.Request.Context(), actor(c), engine.SourceID(app), in)
+		h, authURL, err := s.twitter.StartSignOn(c.Request.Context(), actor(c), engine.SourceID(app), in)
 		if err != nil {
 			return nil, err
 		}
@@ -206,15 +238,15 @@ func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (
 		res.AuthorizationURL = authURL
 		return res, nil
 	}
-	h, err := s.svc.CreateTwitterHandle(c.Request.Context(), actor(c), engine.SourceID(app), in)
+	h, err := s.twitter.CreateHandle(c.Request.Context(), actor(c), engine.SourceID(app), in)
 	if err != nil {
 		return nil, err
 	}
 	res := toTwitterHandleResponse(h)
-	if s.svc.TwitterConfigured() {
+	if s.twitter.Configured() {
 		// The handle is stored; a failed ensure is recorded in its health
 		// (shown below) and retried by verify.
-		if err := s.svc.EnsureTwitterHandle(c.Request.Context(), h.ID); err != nil {
+		if err := s.twitter.Ensure(c.Request.Context(), h.ID); err != nil {
 			s.log.WarnContext(c.Request.Context(), "ensure after connecting a handle failed", "handle_id", h.ID, "error", err.Error())
 		}
 		res.Health = s.handleHealth(c, h.ID)
@@ -222,12 +254,12 @@ func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (
 	return res, nil
 }
 
-func (s *Server) listTwitterHandles(c *gin.Context, page engine.Page) (engine.List[engine.TwitterHandle], error) {
+func (s *Server) listTwitterHandles(c *gin.Context, page engine.Page) (engine.List[engine.Endpoint], error) {
 	app, err := idParam(c)
 	if err != nil {
-		return engine.List[engine.TwitterHandle]{}, err
+		return engine.List[engine.Endpoint]{}, err
 	}
-	return s.svc.ListTwitterHandles(c.Request.Context(), engine.SourceID(app), page)
+	return s.twitter.ListHandles(c.Request.Context(), engine.SourceID(app), page)
 }
 
 func (s *Server) getTwitterHandle(c *gin.Context) (any, error) {
@@ -235,7 +267,7 @@ func (s *Server) getTwitterHandle(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.svc.TwitterHandle(c.Request.Context(), id)
+	h, err := s.twitter.Handle(c.Request.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +285,7 @@ func (s *Server) updateTwitterHandle(c *gin.Context, req twitterHandleUpdate) (a
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.svc.UpdateTwitterHandle(c.Request.Context(), actor(c), id, in)
+	h, err := s.twitter.UpdateHandle(c.Request.Context(), actor(c), id, in)
 	return toTwitterHandleResponse(h), err
 }
 
@@ -262,5 +294,5 @@ func (s *Server) deleteTwitterHandle(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.svc.DeleteTwitterHandle(c.Request.Context(), actor(c), id)
+	return nil, s.twitter.DeleteHandle(c.Request.Context(), actor(c), id)
 }

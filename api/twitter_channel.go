@@ -92,8 +92,6 @@ func (s *Server) twitterChannelRoutes(g *gin.RouterGroup) {
 		Response: twitterHandleResponse{}, Status: http.StatusOK}, s.signOnAgain)
 	s.route(g, route{Method: "POST", Path: "/twitter/handles/:handle_id/backfill", Summary: "Read the handle's recent DMs from Twitter and store those the webhook missed", Tag: tag, Roles: admins,
 		Response: backfillResponse{}, Status: http.StatusOK}, s.backfillTwitterHandle)
-	s.route(g, route{Method: "POST", Path: "/conversations/:id/messages/:message_id/retry", Summary: "Queue a failed outbound message again", Tag: "conversations", Roles: []engine.Role{engine.RoleAgent},
-		Response: messageResponse{}, Status: http.StatusOK}, s.retryMessage)
 }
 
 func (s *Server) verifyTwitterApplication(c *gin.Context) (any, error) {
@@ -101,16 +99,16 @@ func (s *Server) verifyTwitterApplication(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.svc.VerifyTwitterApplication(c.Request.Context(), engine.SourceID(id))
+	v, err := s.twitter.Verify(c.Request.Context(), engine.SourceID(id))
 	if err != nil {
 		return nil, err
 	}
-	a := v.Application
+	a := v.Source
 	res := verifyResponse{ApplicationID: id, Handles: []verifyHandleResponse{}, Backfilled: []backfillResponse{},
 		Webhook: webhookResponse{ID: a.WebhookID, URL: a.WebhookURL, State: a.Webhook, Valid: a.Webhook == engine.WebhookValid,
 			Error: a.WebhookError, CheckedAt: optionalTimestamp(a.CheckedAt)}}
-	for _, h := range v.Handles {
-		r := toTwitterHandleResponse(h.Handle)
+	for _, h := range v.Endpoints {
+		r := toTwitterHandleResponse(h.Endpoint)
 		r.Health = toHandleHealthResponse(h.Health)
 		res.Handles = append(res.Handles, verifyHandleResponse{r})
 	}
@@ -125,21 +123,8 @@ func (s *Server) backfillTwitterHandle(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.svc.BackfillTwitterHandle(c.Request.Context(), id)
+	r, err := s.twitter.Backfill(c.Request.Context(), id)
 	return toBackfillResponse(r), err
-}
-
-func (s *Server) retryMessage(c *gin.Context) (any, error) {
-	conv, err := idParam(c)
-	if err != nil {
-		return nil, err
-	}
-	msg, err := pathID(c, "message_id", "message_id")
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.svc.RetryMessage(c.Request.Context(), actor(c), engine.ConversationID(conv), engine.MessageID(msg))
-	return toMessageResponse(m), err
 }
 
 func (s *Server) signOnAgain(c *gin.Context) (any, error) {
@@ -147,7 +132,7 @@ func (s *Server) signOnAgain(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, authURL, err := s.svc.SignOnAgain(c.Request.Context(), actor(c), id)
+	h, authURL, err := s.twitter.SignOnAgain(c.Request.Context(), actor(c), id)
 	if err != nil {
 		return nil, err
 	}

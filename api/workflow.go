@@ -46,7 +46,9 @@ func (s *Server) workflowRoutes(g *gin.RouterGroup) {
 	}
 	s.route(g, route{Method: "POST", Path: "/conversations/:id/close", Summary: "Close the conversation (admins may close any)", Tag: "workflow", Roles: agents,
 		Request: closeRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, workflowAction(s.closeAction))
-	s.route(g, route{Method: "POST", Path: "/conversations/:id/messages", Summary: "Reply to the customer: the message is stored and queued for Twitter (see its delivery_status)", Tag: "workflow", Roles: agents,
+	s.route(g, route{Method: "POST", Path: "/conversations/:id/messages/:message_id/retry", Summary: "Queue a failed outbound message again", Tag: "conversations", Roles: []engine.Role{engine.RoleAgent},
+		Response: messageResponse{}, Status: http.StatusOK}, s.retryMessage)
+	s.route(g, route{Method: "POST", Path: "/conversations/:id/messages", Summary: "Reply to the customer: the message is stored and queued for the customer's channel (see its delivery_status)", Tag: "workflow", Roles: agents,
 		Request: replyRequest{}, Response: messageResponse{}, Status: http.StatusCreated}, withBody(s.reply))
 	s.route(g, route{Method: "POST", Path: "/conversations/:id/transfer", Summary: "Transfer the conversation to a queue ({queue_id}) or an agent ({agent_id})", Tag: "workflow", Roles: agents,
 		Request: transferRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, workflowAction(s.transferAction))
@@ -114,5 +116,18 @@ func (s *Server) reply(c *gin.Context, req replyRequest) (any, error) {
 		return nil, engine.FieldError("text", "is required")
 	}
 	m, err := s.svc.Reply(c.Request.Context(), actor(c), engine.ConversationID(id), *req.Text)
+	return toMessageResponse(m), err
+}
+
+func (s *Server) retryMessage(c *gin.Context) (any, error) {
+	conv, err := idParam(c)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := pathID(c, "message_id", "message_id")
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.svc.RetryMessage(c.Request.Context(), actor(c), engine.ConversationID(conv), engine.MessageID(msg))
 	return toMessageResponse(m), err
 }

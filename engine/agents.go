@@ -139,7 +139,7 @@ func (s *Service) Agent(ctx context.Context, id AgentID) (Agent, error) {
 
 // ListAgents lists agents in creation order.
 func (s *Service) ListAgents(ctx context.Context, p Page) (List[Agent], error) {
-	return s.store.ListAgents(ctx, p.normalized())
+	return s.store.ListAgents(ctx, p.Normalized())
 }
 
 // UpdateAgent changes name, capacity or queues.

@@ -209,7 +209,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, in APIKeyInput)
 
 // ListAPIKeys lists keys in creation order; tokens are never part of them.
 func (s *Service) ListAPIKeys(ctx context.Context, p Page) (List[APIKey], error) {
-	return s.store.ListAPIKeys(ctx, p.normalized())
+	return s.store.ListAPIKeys(ctx, p.Normalized())
 }
 
 // RevokeAPIKey revokes a key. The last admin key cannot be revoked, so that

@@ -34,5 +34,5 @@ type AuditStore interface {
 
 // ListAudit lists the audit log, newest first.
 func (s *Service) ListAudit(ctx context.Context, f AuditFilter, p Page) (List[AuditEntry], error) {
-	return s.store.ListAudit(ctx, f, p.normalized())
+	return s.store.ListAudit(ctx, f, p.Normalized())
 }

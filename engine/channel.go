@@ -10,77 +10,23 @@ import (
 	"time"
 )
 
-// TwitterGateway is what the engine needs from Twitter: "Sign on to
-// Twitter", the webhook and subscription "ensure" steps, and listing recent
-// DM events for backfill (replies go through the channel's Sender). The Twitter adapter implements it
-// over its API client; tests may use a fake. Failures that Twitter answered
-// (or that never got an answer) are *TwitterError values, so that the engine
-// knows whether to retry, wait, disconnect the handle or give up; their
-// messages never contain secrets.
-type TwitterGateway interface {
-	// RequestSignOn obtains a request token whose authorization redirects
-	// to callbackURL, and the authorization page to send the admin to.
-	RequestSignOn(ctx context.Context, app TwitterApplication, callbackURL string) (SignOnRequest, error)
-	// CompleteSignOn exchanges a request token and the callback's verifier
-	// for the handle's access token, and reads who the handle is.
-	CompleteSignOn(ctx context.Context, app TwitterApplication, requestToken string, requestSecret Secret, verifier string) (TwitterAccount, error)
-	// EnsureWebhook makes callbackURL a valid registered webhook of the
-	// application (registering it, or re-validating it, as needed). owner
-	// is the handle whose token manages webhooks where the dialect needs a
-	// user token (premium). It never deletes another webhook.
-	EnsureWebhook(ctx context.Context, app TwitterApplication, owner TwitterHandle, callbackURL string) (TwitterWebhook, error)
-	// EnsureSubscription subscribes the handle to the webhook unless it is.
-	EnsureSubscription(ctx context.Context, app TwitterApplication, handle TwitterHandle, webhookID string) error
-	// ListDMEvents reads one page of the handle's recent DM events, newest
-	// first; cursor "" starts with the newest.
-	ListDMEvents(ctx context.Context, app TwitterApplication, handle TwitterHandle, cursor string) (TwitterDMPage, error)
-}
-
-// SignOnRequest is the start of a sign-on: a request token (its secret
-// kept server-side) and the page where the admin authorizes it.
-type SignOnRequest struct {
-	Token            string
-	Secret           Secret
-	AuthorizationURL string
-}
-
-// TwitterAccount is a completed sign-on: who the handle is, and its tokens.
-type TwitterAccount struct {
-	UserID            string
-	ScreenName        string
-	AccessToken       Secret
-	AccessTokenSecret Secret
-}
-
-// TwitterWebhook is an application's registered webhook.
-type TwitterWebhook struct {
-	ID    string
-	URL   string
-	Valid bool
-}
-
-// TwitterDMPage is one page of DM events, newest first.
-type TwitterDMPage struct {
-	DMs        []ChannelMessage
-	NextCursor string // empty on the last page
-}
-
-// ChannelMessage is one direct message of a handle, normalized by the adapter:
-// delivered by the webhook or listed by backfill.
+// ChannelMessage is one message of an endpoint as its channel's adapter
+// normalized it: delivered by a webhook or read back by a backfill.
 type ChannelMessage struct {
-	ExternalID               string
+	ExternalID       string
 	ExternalThreadID string
-	// SentAt is the DM's created_timestamp; zero when the payload has
-	// none, and then ReceiveChannelMessage takes the service's clock.
-	SentAt      time.Time
+	// SentAt is when the channel says it was sent; zero when it does not
+	// say, and then ReceiveChannelMessage takes the service's clock.
+	SentAt              time.Time
 	SenderExternalID    string
 	RecipientExternalID string
-	// Echo is set when the handle itself sent the message: the customer is
+	// Echo is set when the endpoint itself sent the message: the customer is
 	// then the recipient.
 	Echo bool
-	// ClientID is the numeric id of the app the sender used, if known.
+	// ClientID names the client application the sender used, if the
+	// channel says (an echo of Switchboard's own send carries its own).
 	ClientID string
-	// Customer is the other party's profile; at least its TwitterID.
+	// Customer is the other party's profile; at least its ExternalID.
 	Customer   CustomerProfile
 	Text       string
 	Media      []Media
@@ -89,11 +35,7 @@ type ChannelMessage struct {
 	QuickReply string
 }
 
-// ErrNoTwitter is returned by operations that need Twitter when the service
-// has no TwitterGateway.
-var ErrNoTwitter = Errorf(ErrUnavailable, "Twitter is not configured in this service")
-
-// Subscription states of a handle.
+// Subscription states of an endpoint (to its source's webhook).
 const (
 	SubscriptionUnknown       = "unknown"
 	SubscriptionSubscribed    = "subscribed"
@@ -101,7 +43,7 @@ const (
 	SubscriptionError         = "error"
 )
 
-// Webhook states of an application.
+// Webhook states of a source.
 const (
 	WebhookUnknown = "unknown"
 	WebhookValid   = "valid"
@@ -109,35 +51,35 @@ const (
 	WebhookError   = "error"
 )
 
-// EndpointHealth is how a handle's channel is doing: when it last received
-// an event, whether it is subscribed to the application's webhook.
+// EndpointHealth is how an endpoint's channel is doing: when it last
+// received an event, whether it is subscribed to its source's webhook.
 type EndpointHealth struct {
 	EndpointID EndpointID
-	// LastEventAt and LastEventID describe the newest DM event stored for
-	// the handle (received or backfilled); under load they are written at
-	// most once a second, so they may lag the newest DM by that second.
+	// LastEventAt and LastEventID describe the newest event stored for
+	// the endpoint (received or backfilled); under load they are written at
+	// most once a second, so they may lag the newest message by that second.
 	LastEventAt       *time.Time
 	LastEventID       string
 	Subscription      string // one of the Subscription* states
 	SubscriptionError string
 	CheckedAt         *time.Time
-	// PausedUntil holds the handle's sends until its rate limit resets.
+	// PausedUntil holds the endpoint's sends until its rate limit resets.
 	PausedUntil *time.Time
 }
 
-// SourceHealth is the state of an application's webhook.
+// SourceHealth is the state of a source's webhook.
 type SourceHealth struct {
-	SourceID SourceID
-	WebhookID     string
-	WebhookURL    string
-	Webhook       string // one of the Webhook* states
-	WebhookError  string
-	// ClientID is the application's numeric id at Twitter
-	// (source_app_id), learnt from the echo of a DM Switchboard sent.
-	ClientID string
-	CheckedAt    *time.Time
-	// PausedUntil holds all the application's sends until an app-wide
-	// rate limit resets.
+	SourceID     SourceID
+	WebhookID    string
+	WebhookURL   string
+	Webhook      string // one of the Webhook* states
+	WebhookError string
+	// ClientID is the source's own client id on the channel, learnt from
+	// the echo of a message Switchboard sent.
+	ClientID  string
+	CheckedAt *time.Time
+	// PausedUntil holds all the source's sends until a source-wide rate
+	// limit resets.
 	PausedUntil *time.Time
 }
 
@@ -151,33 +93,33 @@ type SignOnStore interface {
 
 // HealthStore keeps how each endpoint and source is doing with its channel.
 type HealthStore interface {
-	// EndpointHealth returns a handle's health; a handle never checked has
+	// EndpointHealth returns an endpoint's health; one never checked has
 	// zero values and state unknown.
 	EndpointHealth(ctx context.Context, id EndpointID) (EndpointHealth, error)
 	SaveEndpointHealth(ctx context.Context, h EndpointHealth) error
 	SourceHealth(ctx context.Context, id SourceID) (SourceHealth, error)
 	SaveSourceHealth(ctx context.Context, a SourceHealth) error
-	// CountInboundSince counts the customer messages a handle received
-	// (sent by Twitter's clock) after since.
-	CountInboundSince(ctx context.Context, handle EndpointID, since time.Time) (int, error)
+	// CountInboundSince counts the customer messages an endpoint received
+	// (sent, by the channel's clock) after since.
+	CountInboundSince(ctx context.Context, endpoint EndpointID, since time.Time) (int, error)
 }
 
-// SignOn is a sign-on in progress: the request token Twitter issued for a
-// pending handle, kept until the callback uses it (once) or it expires.
+// SignOn is a sign-on in progress: the request token the channel issued
+// for a pending endpoint, kept until the callback uses it (once) or it expires.
 type SignOn struct {
 	RequestToken  string
 	RequestSecret Secret
-	SourceID SourceID
-	EndpointID      EndpointID
+	SourceID      SourceID
+	EndpointID    EndpointID
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 }
 
-// ReceiveResult says what the engine did with a DM of a handle.
+// ReceiveResult says what the engine did with a message of an endpoint.
 type ReceiveResult struct {
 	// Action is "ingested", "duplicate", "echo_ours" (Switchboard's own
-	// send, dropped), "echo_recorded" (an agent wrote from Twitter's own
-	// app) or "echo_dropped" (no conversation in progress to record it in).
+	// send, dropped), "echo_recorded" (an agent wrote from another
+	// client) or "echo_dropped" (no conversation in progress to record it in).
 	Action         string
 	ConversationID ConversationID
 	MessageID      MessageID
@@ -192,23 +134,23 @@ const (
 	ReceivedEchoDropped  = "echo_dropped"
 )
 
-// ReceiveChannelMessage takes one DM of a handle, from the webhook or from
-// backfill: a customer's DM is ingested exactly once (Ingest); an echo of
-// the handle's own message is dropped when Switchboard sent it, recorded as
+// ReceiveChannelMessage takes one message of an endpoint, from a webhook or
+// a backfill: a customer's message is ingested exactly once (Ingest); an
+// echo of the endpoint's own message is dropped when Switchboard sent it, recorded as
 // an outbound message of the customer's conversation when someone wrote
-// from another app, and never starts a conversation. Returning nil means
+// from another client, and never starts a conversation. Returning nil means
 // the outcome is committed.
-func (s *Service) ReceiveChannelMessage(ctx context.Context, handle TwitterHandle, dm ChannelMessage) (ReceiveResult, error) {
+func (s *Service) ReceiveChannelMessage(ctx context.Context, ep Endpoint, dm ChannelMessage) (ReceiveResult, error) {
 	if dm.ExternalID == "" {
 		return ReceiveResult{}, FieldError("event_id", "is required")
 	}
 	if dm.SentAt.IsZero() {
-		dm.SentAt = s.clock.Now() // a payload without created_timestamp
+		dm.SentAt = s.clock.Now() // the channel did not date it
 	}
 	var res ReceiveResult
 	if !dm.Echo {
 		r, err := s.Ingest(ctx, InboundMessage{
-			SourceID: handle.ApplicationID, EndpointID: handle.ID, ExternalID: dm.ExternalID,
+			SourceID: ep.SourceID, EndpointID: ep.ID, ExternalID: dm.ExternalID,
 			ExternalThreadID: dm.ExternalThreadID, SentAt: dm.SentAt, Customer: dm.Customer,
 			Text: dm.Text, Media: dm.Media, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
 		})
@@ -221,25 +163,25 @@ func (s *Service) ReceiveChannelMessage(ctx context.Context, handle TwitterHandl
 		}
 	} else {
 		var err error
-		if res, err = s.recordEcho(ctx, handle, dm); err != nil {
+		if res, err = s.recordEcho(ctx, ep, dm); err != nil {
 			return ReceiveResult{}, fmt.Errorf("record echo %s: %w", dm.ExternalID, err)
 		}
 	}
-	if err := s.noteHandleEvent(ctx, handle.ID, dm.ExternalID, dm.SentAt); err != nil {
+	if err := s.noteEndpointEvent(ctx, ep.ID, dm.ExternalID, dm.SentAt); err != nil {
 		// Health is advisory: the message itself is committed.
-		s.log.WarnContext(ctx, "could not note the handle's last event", "handle_id", handle.ID, "error", err)
+		s.log.WarnContext(ctx, "could not note the endpoint's last event", "endpoint_id", ep.ID, "error", err)
 	}
 	return res, nil
 }
 
 // recordEcho handles an echo in one transaction.
-func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm ChannelMessage) (ReceiveResult, error) {
+func (s *Service) recordEcho(ctx context.Context, ep Endpoint, dm ChannelMessage) (ReceiveResult, error) {
 	var res ReceiveResult
-	app := handle.ApplicationID
+	app := ep.SourceID
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if id, err := tx.SentEventMessage(ctx, app, dm.ExternalID); err == nil {
 			res = ReceiveResult{Action: ReceivedEchoOurs, MessageID: id}
-			return s.learnAppID(ctx, tx, app, dm.ClientID)
+			return s.learnClientID(ctx, tx, app, dm.ClientID)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -248,7 +190,7 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Chann
 			if _, err := tx.SentEventMessage(ctx, app, dm.ExternalID); err == nil {
 				// The send committed between the two looks: ours.
 				res.Action = ReceivedEchoOurs
-				return s.learnAppID(ctx, tx, app, dm.ClientID)
+				return s.learnClientID(ctx, tx, app, dm.ClientID)
 			}
 			return nil
 		} else if !errors.Is(err, ErrNotFound) {
@@ -263,7 +205,7 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Chann
 			return nil
 		}
 		customerID := dm.RecipientExternalID
-		conv, err := tx.ConversationInProgress(ctx, handle.ID, customerID)
+		conv, err := tx.ConversationInProgress(ctx, ep.ID, customerID)
 		if errors.Is(err, ErrNotFound) {
 			res = ReceiveResult{Action: ReceivedEchoDropped}
 			return nil
@@ -279,7 +221,7 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Chann
 		// already sent has its event ids visible here.
 		if id, err := tx.SentEventMessage(ctx, app, dm.ExternalID); err == nil {
 			res = ReceiveResult{Action: ReceivedEchoOurs, ConversationID: conv.ID, MessageID: id}
-			return s.learnAppID(ctx, tx, app, dm.ClientID)
+			return s.learnClientID(ctx, tx, app, dm.ClientID)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -292,13 +234,13 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Chann
 					return err
 				}
 				res = ReceiveResult{Action: ReceivedEchoOurs, ConversationID: conv.ID, MessageID: m.ID}
-				return s.learnAppID(ctx, tx, app, dm.ClientID)
+				return s.learnClientID(ctx, tx, app, dm.ClientID)
 			}
 		}
 		now := s.clock.Now()
 		msg := Message{
 			ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: app, Direction: Outbound,
-			ExternalID: dm.ExternalID, SenderExternalID: handle.UserID, Text: dm.Text, Media: dm.Media,
+			ExternalID: dm.ExternalID, SenderExternalID: ep.ExternalID, Text: dm.Text, Media: dm.Media,
 			SentAt: dm.SentAt.UTC(), ReceivedAt: now, Delivery: DeliverySent,
 		}
 		if err := tx.AppendMessage(ctx, msg); err != nil {
@@ -321,33 +263,33 @@ func (s *Service) recordEcho(ctx context.Context, handle TwitterHandle, dm Chann
 	return res, err
 }
 
-// learnAppID remembers the application's numeric Twitter id from the echo
-// of a message Switchboard sent, so that later echoes are recognised by
-// source_app_id even before their send has committed.
-func (s *Service) learnAppID(ctx context.Context, tx Tx, app SourceID, sourceAppID string) error {
-	if sourceAppID == "" {
+// learnClientID remembers the source's own client id from the echo of a
+// message Switchboard sent, so that later echoes are recognised by it even
+// before their send has committed.
+func (s *Service) learnClientID(ctx context.Context, tx Tx, app SourceID, clientID string) error {
+	if clientID == "" {
 		return nil
 	}
 	h, err := tx.SourceHealth(ctx, app)
 	if err != nil {
 		return err
 	}
-	if h.ClientID == sourceAppID {
+	if h.ClientID == clientID {
 		return nil
 	}
-	h.SourceID, h.ClientID = app, sourceAppID
+	h.SourceID, h.ClientID = app, clientID
 	return tx.SaveSourceHealth(ctx, h)
 }
 
-// noteHandleEvent advances the handle's newest event, in one transaction;
-// for a busy handle at most once a second (see handleEventNotes).
-func (s *Service) noteHandleEvent(ctx context.Context, handle EndpointID, eventID string, at time.Time) error {
+// noteEndpointEvent advances the endpoint's newest event, in one
+// transaction; for a busy endpoint at most once a second (see endpointEventNotes).
+func (s *Service) noteEndpointEvent(ctx context.Context, endpoint EndpointID, eventID string, at time.Time) error {
 	now := s.clock.Now()
-	if !s.eventNotes.claim(handle, now) {
+	if !s.eventNotes.claim(endpoint, now) {
 		return nil
 	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		h, err := tx.EndpointHealth(ctx, handle)
+		h, err := tx.EndpointHealth(ctx, endpoint)
 		if err != nil {
 			return err
 		}
@@ -355,11 +297,11 @@ func (s *Service) noteHandleEvent(ctx context.Context, handle EndpointID, eventI
 			return nil
 		}
 		at = at.UTC()
-		h.EndpointID, h.LastEventID, h.LastEventAt = handle, eventID, &at
+		h.EndpointID, h.LastEventID, h.LastEventAt = endpoint, eventID, &at
 		return tx.SaveEndpointHealth(ctx, h)
 	})
 	if err != nil {
-		s.eventNotes.release(handle, now)
+		s.eventNotes.release(endpoint, now)
 	}
 	return err
 }
@@ -374,213 +316,36 @@ func newerEvent(a, b string) bool {
 	return x > y
 }
 
-// DisconnectTwitterUser marks the handle of app connected as Twitter user
-// userID disconnected, e.g. when the user revoked the application: its
-// token no longer works and its subscription is gone. A user that is no
-// handle of app is ignored.
-func (s *Service) DisconnectTwitterUser(ctx context.Context, app SourceID, userID, reason string) error {
-	h, err := twitterOf(s.store).TwitterHandleByUserID(ctx, app, userID)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("disconnect Twitter user %s: %w", userID, err)
-	}
-	if err := s.disconnect(ctx, h.ID, reason); err != nil {
-		return fmt.Errorf("disconnect Twitter user %s: %w", userID, err)
-	}
-	return nil
-}
-
-// channelActor is the actor of changes the Twitter channel makes by itself.
-var channelActor = Actor{Name: "twitter channel", Role: RoleAdmin}
-
-// disconnect marks a handle disconnected and its subscription gone, in one
-// transaction.
-func (s *Service) disconnect(ctx context.Context, id EndpointID, reason string) error {
-	return s.write(ctx, channelActor, func(tx Tx) (AuditEntry, error) {
-		h, err := twitterOf(tx).TwitterHandle(ctx, id)
-		if err != nil {
-			return AuditEntry{}, err
-		}
-		now := s.clock.Now()
-		h.Status, h.StatusReason, h.UpdatedAt = EndpointDisconnected, reason, now
-		if err := twitterOf(tx).UpdateTwitterHandle(ctx, h); err != nil {
-			return AuditEntry{}, err
-		}
-		health, err := tx.EndpointHealth(ctx, id)
-		if err != nil {
-			return AuditEntry{}, err
-		}
-		health.EndpointID, health.Subscription, health.SubscriptionError, health.CheckedAt = id, SubscriptionNotSubscribed, reason, &now
-		if err := tx.SaveEndpointHealth(ctx, health); err != nil {
-			return AuditEntry{}, err
-		}
-		return AuditEntry{Action: "status", Resource: "twitter_handle", ResourceID: string(id),
-			Summary: fmt.Sprintf("handle %q is disconnected: %s", h.Name, reason)}, nil
-	})
-}
-
-// EndpointHealth returns a handle's channel health.
+// EndpointHealth returns an endpoint's channel health.
 func (s *Service) EndpointHealth(ctx context.Context, id EndpointID) (EndpointHealth, error) {
 	h, err := s.store.EndpointHealth(ctx, id)
 	if err != nil {
-		return EndpointHealth{}, fmt.Errorf("handle health: %w", err)
+		return EndpointHealth{}, fmt.Errorf("endpoint health: %w", err)
 	}
 	h.EndpointID = id
 	return h, nil
 }
 
-// SilentHandle is an active handle that usually receives DMs and has been
-// silent for longer than the threshold.
-type SilentHandle struct {
-	Handle      TwitterHandle
-	LastEventAt time.Time
-	Usual       int // customer messages in the week before it fell silent
-}
-
-// CheckSilentHandles finds active handles that received at least busyMin
-// customer messages in the week before their last event and none for
-// longer than silentAfter, and logs a warning for each: their webhook or
-// subscription may be broken. Tokens are not part of the answer.
-func (s *Service) CheckSilentHandles(ctx context.Context, silentAfter time.Duration, busyMin int) ([]SilentHandle, error) {
-	now := s.clock.Now()
-	var out []SilentHandle
-	err := s.eachActiveHandle(ctx, func(app TwitterApplication, h TwitterHandle) error {
-		health, err := s.store.EndpointHealth(ctx, h.ID)
-		if err != nil {
-			return err
-		}
-		if health.LastEventAt == nil || now.Sub(*health.LastEventAt) <= silentAfter {
-			return nil
-		}
-		n, err := s.store.CountInboundSince(ctx, h.ID, health.LastEventAt.Add(-7*24*time.Hour))
-		if err != nil {
-			return err
-		}
-		if n < busyMin {
-			return nil
-		}
-		out = append(out, SilentHandle{Handle: h.withoutSecrets(), LastEventAt: *health.LastEventAt, Usual: n})
-		s.log.WarnContext(ctx, "a usually busy Twitter handle has received nothing for a while: check its webhook and subscription (POST /api/v1/twitter/applications/{id}/verify)",
-			"handle_id", h.ID, "screen_name", h.ScreenName, "application_id", app.ID, "silent_for", now.Sub(*health.LastEventAt).Round(time.Second).String(),
-			"messages_in_week_before", n)
-		return nil
-	})
-	return out, err
-}
-
-// eachActiveHandle calls fn for every active handle of every enabled
-// application, with credentials.
-func (s *Service) eachActiveHandle(ctx context.Context, fn func(app TwitterApplication, h TwitterHandle) error) error {
-	p := Page{Limit: 100}
-	for {
-		apps, err := twitterOf(s.store).ListTwitterApplications(ctx, p)
-		if err != nil {
-			return err
-		}
-		for _, a := range apps.Items {
-			if !a.Enabled {
-				continue
-			}
-			hp := Page{Limit: 100}
-			for {
-				hs, err := twitterOf(s.store).ListTwitterHandles(ctx, a.ID, hp)
-				if err != nil {
-					return err
-				}
-				for _, h := range hs.Items {
-					if h.Status != EndpointActive {
-						continue
-					}
-					if err := fn(a, h); err != nil {
-						return err
-					}
-				}
-				if hs.Next == "" {
-					break
-				}
-				hp.After = hs.Next
-			}
-		}
-		if apps.Next == "" {
-			return nil
-		}
-		p.After = apps.Next
-	}
-}
-
-// HandleHealthReport is one handle's health with its application's
-// webhook state, for metrics and dashboards. The handle has no tokens.
-type HandleHealthReport struct {
-	Handle      TwitterHandle
-	Health      EndpointHealth
-	Application SourceHealth
-}
-
-// TwitterChannelHealth reports every handle of every enabled application.
-func (s *Service) TwitterChannelHealth(ctx context.Context) ([]HandleHealthReport, error) {
-	var out []HandleHealthReport
-	p := Page{Limit: 100}
-	for {
-		apps, err := twitterOf(s.store).ListTwitterApplications(ctx, p)
-		if err != nil {
-			return nil, fmt.Errorf("channel health: %w", err)
-		}
-		for _, a := range apps.Items {
-			if !a.Enabled {
-				continue
-			}
-			ah, err := s.store.SourceHealth(ctx, a.ID)
-			if err != nil {
-				return nil, fmt.Errorf("channel health: %w", err)
-			}
-			ah.SourceID = a.ID
-			hp := Page{Limit: 100}
-			for {
-				hs, err := twitterOf(s.store).ListTwitterHandles(ctx, a.ID, hp)
-				if err != nil {
-					return nil, fmt.Errorf("channel health: %w", err)
-				}
-				for _, h := range hs.Items {
-					hh, err := s.EndpointHealth(ctx, h.ID)
-					if err != nil {
-						return nil, err
-					}
-					out = append(out, HandleHealthReport{Handle: h.withoutSecrets(), Health: hh, Application: ah})
-				}
-				if hs.Next == "" {
-					break
-				}
-				hp.After = hs.Next
-			}
-		}
-		if apps.Next == "" {
-			return out, nil
-		}
-		p.After = apps.Next
-	}
-}
-
-// eventNoteInterval is how often a busy handle's newest event is written.
+// eventNoteInterval is how often a busy endpoint's newest event is written.
 const eventNoteInterval = time.Second
 
-// handleEventNotes remembers when this process last wrote each handle's
+// endpointEventNotes remembers when this process last wrote each endpoint's
 // newest event, so that under load the health is written once a second
 // rather than once a delivery (a transaction and a commit each, all on the
-// handle's one row). LastEventAt may then lag the newest DM by up to that
+// endpoint's one row). LastEventAt may then lag the newest message by up to that
 // second, which its readers (silence alerts after hours, backfill with an
 // hour's overlap) do not notice.
-type handleEventNotes struct {
+type endpointEventNotes struct {
 	mu   sync.Mutex
 	last map[EndpointID]time.Time
 }
 
-// claim reports whether the caller is to write the handle's newest event
+// claim reports whether the caller is to write the endpoint's newest event
 // now: none was written or claimed less than eventNoteInterval before now.
 // Checking and claiming at once keeps the deliveries that arrive together
 // when the interval ends from all writing (and queueing on the health
 // row's lock).
-func (n *handleEventNotes) claim(h EndpointID, now time.Time) bool {
+func (n *endpointEventNotes) claim(h EndpointID, now time.Time) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if t, ok := n.last[h]; ok && now.Sub(t) < eventNoteInterval && !now.Before(t) {
@@ -595,10 +360,46 @@ func (n *handleEventNotes) claim(h EndpointID, now time.Time) bool {
 
 // release gives up the claim made at now, whose write failed, so that the
 // next delivery writes.
-func (n *handleEventNotes) release(h EndpointID, now time.Time) {
+func (n *endpointEventNotes) release(h EndpointID, now time.Time) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.last[h].Equal(now) {
 		delete(n.last, h)
 	}
+}
+
+// ChannelActor is the actor of the changes a channel makes by itself (an
+// endpoint disconnected because the channel refuses its token).
+func ChannelActor(ch Channel) Actor {
+	return Actor{Name: string(ch) + " channel", Role: RoleAdmin}
+}
+
+// DisconnectEndpoint marks an endpoint disconnected and its subscription
+// gone, in one transaction, by its channel: e.g. when the channel refuses
+// its credentials (revoked or expired). reason is shown to admins and must
+// hold no secret.
+func (s *Service) DisconnectEndpoint(ctx context.Context, id EndpointID, reason string) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		e, err := tx.Endpoint(ctx, id)
+		if err != nil {
+			return err
+		}
+		return s.audited(ctx, tx, ChannelActor(e.Channel), func() (AuditEntry, error) {
+			now := s.clock.Now()
+			e.Status, e.StatusReason, e.UpdatedAt = EndpointDisconnected, reason, now
+			if err := tx.UpdateEndpoint(ctx, e); err != nil {
+				return AuditEntry{}, err
+			}
+			health, err := tx.EndpointHealth(ctx, id)
+			if err != nil {
+				return AuditEntry{}, err
+			}
+			health.EndpointID, health.Subscription, health.SubscriptionError, health.CheckedAt = id, SubscriptionNotSubscribed, reason, &now
+			if err := tx.SaveEndpointHealth(ctx, health); err != nil {
+				return AuditEntry{}, err
+			}
+			return AuditEntry{Action: "status", Resource: "endpoint", ResourceID: string(id),
+				Summary: fmt.Sprintf("%s endpoint %s is disconnected: %s", e.Channel, e.label(), reason)}, nil
+		})
+	})
 }

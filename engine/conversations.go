@@ -281,7 +281,7 @@ func (s *Service) ListConversations(ctx context.Context, actor Actor, f Conversa
 	if f.Status != "" && !f.Status.Valid() {
 		return List[Conversation]{}, FieldError("status", "%q is not open, offered, active, waiting, wrap_up or closed", f.Status)
 	}
-	return s.store.ListConversations(ctx, f, p.normalized())
+	return s.store.ListConversations(ctx, f, p.Normalized())
 }
 
 // ConversationDetail returns a conversation with its customer, messages in

@@ -11,11 +11,17 @@ import (
 // here: each has a source of its own, the scope of its messages' ids, and a
 // signing secret that the business's site uses to sign what it relays.
 
-// EndpointInput is what a client sets on such an endpoint; nil fields keep
-// their current value.
+// EndpointInput is what a client sets on an endpoint; nil fields keep
+// their current value. Apply validates the name and the work stream; the
+// channel's adapter validates the rest (a handle's user id, screen name and
+// tokens), naming the fields as its clients know them.
 type EndpointInput struct {
 	Name         *string
 	WorkStreamID *WorkStreamID
+	ExternalID   *string
+	Address      *string
+	Token        *Secret
+	TokenSecret  *Secret
 }
 
 // withoutSecrets returns a copy fit for the API: the credentials are gone.
@@ -24,9 +30,9 @@ func (e Endpoint) withoutSecrets() Endpoint {
 	return e
 }
 
-// apply sets the fields of in on e and validates the result: the work
-// stream must exist and serve e's channel.
-func (in EndpointInput) apply(ctx context.Context, tx Tx, e *Endpoint) error {
+// Apply sets the name and work stream of in on e and validates them: the
+// work stream must exist and serve e's channel.
+func (in EndpointInput) Apply(ctx context.Context, tx ChannelTx, e *Endpoint) error {
 	if in.Name != nil {
 		name, err := checkName("name", *in.Name)
 		if err != nil {
@@ -69,7 +75,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, actor Actor, ch Channel, i
 	now := s.clock.Now()
 	e := Endpoint{ID: EndpointID(NewID(now)), Channel: ch, Token: Secret(secret), Status: EndpointActive, CreatedAt: now, UpdatedAt: now}
 	err = s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
-		if err := in.apply(ctx, tx, &e); err != nil {
+		if err := in.Apply(ctx, tx, &e); err != nil {
 			return AuditEntry{}, err
 		}
 		src := Source{ID: SourceID(NewID(now)), Channel: ch, Name: e.Name + " (" + string(e.ID) + ")", Settings: map[string]string{},
@@ -113,7 +119,7 @@ func (s *Service) ChannelEndpointCredentials(ctx context.Context, ch Channel, id
 // ListChannelEndpoints lists the endpoints of ch in creation order, without
 // their secrets.
 func (s *Service) ListChannelEndpoints(ctx context.Context, ch Channel, p Page) (List[Endpoint], error) {
-	l, err := s.store.ListChannelEndpoints(ctx, ch, p.normalized())
+	l, err := s.store.ListChannelEndpoints(ctx, ch, p.Normalized())
 	for i := range l.Items {
 		l.Items[i] = l.Items[i].withoutSecrets()
 	}
@@ -135,7 +141,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, actor Actor, ch Channel, i
 		if e, err = endpointOf(ctx, tx, ch, id); err != nil {
 			return AuditEntry{}, err
 		}
-		if err := in.apply(ctx, tx, &e); err != nil {
+		if err := in.Apply(ctx, tx, &e); err != nil {
 			return AuditEntry{}, err
 		}
 		e.UpdatedAt = s.clock.Now()

@@ -387,7 +387,7 @@ func (s *Service) sendOne(ctx context.Context, opts OutboxOptions, it OutboxItem
 			return "", err
 		}
 		if te.CredentialsRejected {
-			if err := s.disconnect(ctx, ep.ID, "the channel refuses the endpoint's credentials (revoked or expired); sign on again"); err != nil {
+			if err := s.DisconnectEndpoint(ctx, ep.ID, "the channel refuses the endpoint's credentials (revoked or expired); sign on again"); err != nil {
 				return "", err
 			}
 		}

@@ -14,7 +14,8 @@ const (
 	MaxPageLimit     = 500
 )
 
-func (p Page) normalized() Page {
+// Normalized gives the page its default limit, and bounds it.
+func (p Page) Normalized() Page {
 	if p.Limit <= 0 {
 		p.Limit = DefaultPageLimit
 	}

@@ -70,7 +70,7 @@ func (s *Service) Queue(ctx context.Context, id QueueID) (Queue, error) {
 
 // ListQueues lists queues in creation order.
 func (s *Service) ListQueues(ctx context.Context, p Page) (List[Queue], error) {
-	return s.store.ListQueues(ctx, p.normalized())
+	return s.store.ListQueues(ctx, p.Normalized())
 }
 
 // UpdateQueue changes the fields set in in.

@@ -234,7 +234,7 @@ func (s *Service) RuleSetVersions(ctx context.Context, ws WorkStreamID, p Page) 
 	if _, err := s.store.WorkStream(ctx, ws); err != nil {
 		return List[RuleSetVersion]{}, err
 	}
-	return s.store.ListRuleSetVersions(ctx, ws, p.normalized())
+	return s.store.ListRuleSetVersions(ctx, ws, p.Normalized())
 }
 
 // RuleSetVersion returns version n of a work stream's rules.

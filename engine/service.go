@@ -12,20 +12,18 @@ import (
 // Switchboard's resources. Every write validates its input, changes the store
 // and records an audit entry in one transaction.
 type Service struct {
-	store     Store
-	clock     Clock
-	log       *slog.Logger
-	publicURL string
-	twitter   TwitterGateway // nil when Twitter is not configured (channel.go)
-	senders   map[Channel]Sender
-	channels  []Channel
-	ruleSets  ruleSetCache // compiled rule sets (routingrules.go)
-	broker    broker       // wakes agents' notification streams (notifications.go)
+	store    Store
+	clock    Clock
+	log      *slog.Logger
+	senders  map[Channel]Sender
+	channels []Channel
+	ruleSets ruleSetCache // compiled rule sets (routingrules.go)
+	broker   broker       // wakes agents' notification streams (notifications.go)
 	// outboxWake tells this process's sender (RunOutbox) that a reply was
 	// queued, so that it sends at once rather than at its next poll.
 	outboxWake chan struct{}
-	// eventNotes spaces out the writes of handles' newest events (channel.go).
-	eventNotes handleEventNotes
+	// eventNotes spaces out the writes of endpoints' newest events (channel.go).
+	eventNotes endpointEventNotes
 	onRouted   func(ctx context.Context, ec *dsl.Context, d RoutingDecision)
 }
 
@@ -35,13 +33,8 @@ type ServiceOptions struct {
 	Clock Clock
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
-	// PublicURL is the base of the URLs Twitter calls (no trailing slash).
-	PublicURL string
-	// Twitter is the Twitter API (sign-on, subscriptions, sending DMs,
-	// backfill); nil leaves those features unavailable.
-	Twitter TwitterGateway
-	// Channels are the channels work streams may serve; nil means Twitter
-	// alone.
+	// Channels are the channels work streams may serve, as their adapters
+	// name them; the first is a new work stream's default.
 	Channels []Channel
 	// Senders deliver the replies of each channel's conversations (the
 	// outbound port, ports.go); the outbox holds a channel's replies while
@@ -61,10 +54,7 @@ func NewService(store Store, opts ServiceOptions) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Channels == nil {
-		opts.Channels = []Channel{ChannelTwitter}
-	}
-	return &Service{channels: opts.Channels, store: store, clock: opts.Clock, log: opts.Logger, publicURL: opts.PublicURL, twitter: opts.Twitter, senders: opts.Senders,
+	return &Service{channels: opts.Channels, store: store, clock: opts.Clock, log: opts.Logger, senders: opts.Senders,
 		outboxWake: make(chan struct{}, 1), onRouted: opts.OnRouted}
 }
 

@@ -103,10 +103,10 @@ type WorkStreamInput struct {
 	CreateContacts   *bool
 }
 
-// DefaultWorkStream holds the defaults of a new work stream.
-func DefaultWorkStream() WorkStream {
+// DefaultWorkStream holds the defaults of a new work stream of ch.
+func DefaultWorkStream(ch Channel) WorkStream {
 	return WorkStream{
-		Channel:          ChannelTwitter,
+		Channel:          ch,
 		Mode:             ModePush,
 		Capacity:         1,
 		AssignmentMethod: AssignRoundRobin,
@@ -213,13 +213,20 @@ func (in WorkStreamInput) apply(ctx context.Context, tx Tx, channels []Channel, 
 	if w.DefaultQueueID == "" {
 		return FieldError("default_queue_id", "is required")
 	}
+	if w.Channel == "" {
+		return FieldError("channel", "is required: this service serves no channel")
+	}
 	return nil
 }
 
 // CreateWorkStream creates a work stream with defaults for what in leaves out.
 func (s *Service) CreateWorkStream(ctx context.Context, actor Actor, in WorkStreamInput) (WorkStream, error) {
 	now := s.clock.Now()
-	w := DefaultWorkStream()
+	var ch Channel
+	if len(s.channels) > 0 {
+		ch = s.channels[0]
+	}
+	w := DefaultWorkStream(ch)
 	w.ID, w.CreatedAt, w.UpdatedAt = WorkStreamID(NewID(now)), now, now
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		if err := in.apply(ctx, tx, s.channels, &w); err != nil {
@@ -240,7 +247,7 @@ func (s *Service) WorkStream(ctx context.Context, id WorkStreamID) (WorkStream, 
 
 // ListWorkStreams lists work streams in creation order.
 func (s *Service) ListWorkStreams(ctx context.Context, p Page) (List[WorkStream], error) {
-	return s.store.ListWorkStreams(ctx, p.normalized())
+	return s.store.ListWorkStreams(ctx, p.Normalized())
 }
 
 // UpdateWorkStream changes the fields set in in.
@@ -277,7 +284,7 @@ func (s *Service) DeleteWorkStream(ctx context.Context, actor Actor, id WorkStre
 	})
 }
 
-// quotedList names channels for a message: "twitter", "webchat".
+// quotedList names channels for a message: "sms", "webchat".
 func quotedList(channels []Channel) string {
 	q := make([]string, len(channels))
 	for i, c := range channels {

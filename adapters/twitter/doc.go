@@ -20,7 +20,7 @@
 // again; a redelivery is a no-op answered 200.
 //
 // SignOnHandler is the OAuth callback page of "Sign on to Twitter"; Gateway
-// implements engine.TwitterGateway over Client (one per application).
+// implements API over Client (one per application).
 //
 // Outbox and duplicate sends: an agent's reply is an outbound message
 // queued in the outbox in the reply's transaction (engine.EnqueueReply);

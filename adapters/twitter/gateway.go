@@ -12,7 +12,7 @@ import (
 	"github.com/switchboardhq/switchboard/engine"
 )
 
-// Gateway implements engine.TwitterGateway over Client: one Client per
+// Gateway implements API over Client: one Client per
 // application, built from the application's stored credentials and kept
 // while they do not change.
 type Gateway struct {
@@ -29,7 +29,7 @@ type gatewayClient struct {
 	client      *Client
 }
 
-var _ engine.TwitterGateway = (*Gateway)(nil)
+var _ API = (*Gateway)(nil)
 
 // GatewayOptions configure a Gateway.
 type GatewayOptions struct {
@@ -51,7 +51,7 @@ func NewGateway(opts GatewayOptions) *Gateway {
 }
 
 // client returns the Client of an application.
-func (g *Gateway) client(app engine.TwitterApplication) (*Client, error) {
+func (g *Gateway) client(app Application) (*Client, error) {
 	fp := sha256.Sum256([]byte(app.ConsumerKey + "\x00" + app.ConsumerSecret.Reveal() + "\x00" + string(app.Dialect) + "\x00" + app.EnvironmentName))
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -59,7 +59,7 @@ func (g *Gateway) client(app engine.TwitterApplication) (*Client, error) {
 		return c.client, nil
 	}
 	d := DialectV2
-	if app.Dialect == engine.DialectPremium {
+	if app.Dialect == DialectPremium {
 		d = DialectPremium
 	}
 	c, err := NewClient(Config{BaseURL: g.baseURL, ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret.Reveal(),
@@ -71,7 +71,7 @@ func (g *Gateway) client(app engine.TwitterApplication) (*Client, error) {
 	return c, nil
 }
 
-func handleToken(h engine.TwitterHandle) Token {
+func handleToken(h Handle) Token {
 	return Token{Token: h.AccessToken.Reveal(), Secret: h.AccessTokenSecret.Reveal()}
 }
 
@@ -104,62 +104,62 @@ func (g *Gateway) engineError(op string, err error) error {
 
 // RequestSignOn obtains a request token and the authorization URL (with
 // force_login, so that the admin picks the business account).
-func (g *Gateway) RequestSignOn(ctx context.Context, app engine.TwitterApplication, callbackURL string) (engine.SignOnRequest, error) {
+func (g *Gateway) RequestSignOn(ctx context.Context, app Application, callbackURL string) (SignOnRequest, error) {
 	c, err := g.client(app)
 	if err != nil {
-		return engine.SignOnRequest{}, err
+		return SignOnRequest{}, err
 	}
 	rt, err := c.RequestToken(ctx, callbackURL)
 	if err != nil {
-		return engine.SignOnRequest{}, g.engineError("request token", err)
+		return SignOnRequest{}, g.engineError("request token", err)
 	}
-	return engine.SignOnRequest{Token: rt.Token, Secret: engine.Secret(rt.Secret),
+	return SignOnRequest{Token: rt.Token, Secret: engine.Secret(rt.Secret),
 		AuthorizationURL: c.AuthorizationURL(rt.Token, AuthorizeOptions{ForceLogin: true})}, nil
 }
 
 // CompleteSignOn exchanges the verifier for the access token and reads the
 // user's id and screen name (from the exchange, else from /2/users/me).
-func (g *Gateway) CompleteSignOn(ctx context.Context, app engine.TwitterApplication, requestToken string, requestSecret engine.Secret, verifier string) (engine.TwitterAccount, error) {
+func (g *Gateway) CompleteSignOn(ctx context.Context, app Application, requestToken string, requestSecret engine.Secret, verifier string) (Account, error) {
 	c, err := g.client(app)
 	if err != nil {
-		return engine.TwitterAccount{}, err
+		return Account{}, err
 	}
 	grant, err := c.AccessToken(ctx, RequestToken{Token: requestToken, Secret: requestSecret.Reveal()}, verifier)
 	if err != nil {
-		return engine.TwitterAccount{}, g.engineError("access token", err)
+		return Account{}, g.engineError("access token", err)
 	}
 	if grant.UserID == "" || grant.ScreenName == "" {
 		u, err := c.Me(ctx, grant.Token)
 		if err != nil {
-			return engine.TwitterAccount{}, g.engineError("read the signed-on user", err)
+			return Account{}, g.engineError("read the signed-on user", err)
 		}
 		grant.UserID, grant.ScreenName = u.ID, u.ScreenName
 	}
-	return engine.TwitterAccount{UserID: grant.UserID, ScreenName: grant.ScreenName,
+	return Account{UserID: grant.UserID, ScreenName: grant.ScreenName,
 		AccessToken: engine.Secret(grant.Token.Token), AccessTokenSecret: engine.Secret(grant.Token.Secret)}, nil
 }
 
 // EnsureWebhook runs Client.EnsureWebhook; the premium dialect manages
 // webhooks with owner's token.
-func (g *Gateway) EnsureWebhook(ctx context.Context, app engine.TwitterApplication, owner engine.TwitterHandle, callbackURL string) (engine.TwitterWebhook, error) {
+func (g *Gateway) EnsureWebhook(ctx context.Context, app Application, owner Handle, callbackURL string) (RegisteredWebhook, error) {
 	c, err := g.client(app)
 	if err != nil {
-		return engine.TwitterWebhook{}, err
+		return RegisteredWebhook{}, err
 	}
 	var tok *Token
-	if app.Dialect == engine.DialectPremium && !owner.AccessToken.IsZero() {
+	if app.Dialect == DialectPremium && !owner.AccessToken.IsZero() {
 		t := handleToken(owner)
 		tok = &t
 	}
 	h, err := c.EnsureWebhook(ctx, tok, callbackURL)
 	if err != nil {
-		return engine.TwitterWebhook{}, g.engineError("ensure webhook", err)
+		return RegisteredWebhook{}, g.engineError("ensure webhook", err)
 	}
-	return engine.TwitterWebhook{ID: h.ID, URL: h.URL, Valid: h.Valid}, nil
+	return RegisteredWebhook{ID: h.ID, URL: h.URL, Valid: h.Valid}, nil
 }
 
 // EnsureSubscription runs Client.EnsureSubscription with the handle's token.
-func (g *Gateway) EnsureSubscription(ctx context.Context, app engine.TwitterApplication, handle engine.TwitterHandle, webhookID string) error {
+func (g *Gateway) EnsureSubscription(ctx context.Context, app Application, handle Handle, webhookID string) error {
 	c, err := g.client(app)
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (g *Gateway) EnsureSubscription(ctx context.Context, app engine.TwitterAppl
 }
 
 // SendDM sends the parts of text after the first skipParts, one DM each.
-func (g *Gateway) SendDM(ctx context.Context, app engine.TwitterApplication, handle engine.TwitterHandle, recipientID, text string, skipParts int) ([]string, error) {
+func (g *Gateway) SendDM(ctx context.Context, app Application, handle Handle, recipientID, text string, skipParts int) ([]string, error) {
 	c, err := g.client(app)
 	if err != nil {
 		return nil, err
@@ -191,16 +191,16 @@ func (g *Gateway) SendDM(ctx context.Context, app engine.TwitterApplication, han
 }
 
 // ListDMEvents reads one page of the handle's DM events.
-func (g *Gateway) ListDMEvents(ctx context.Context, app engine.TwitterApplication, handle engine.TwitterHandle, cursor string) (engine.TwitterDMPage, error) {
+func (g *Gateway) ListDMEvents(ctx context.Context, app Application, handle Handle, cursor string) (EventPage, error) {
 	c, err := g.client(app)
 	if err != nil {
-		return engine.TwitterDMPage{}, err
+		return EventPage{}, err
 	}
 	page, err := c.ListDMEvents(ctx, handleToken(handle), ListOptions{ForUserID: handle.UserID, Cursor: cursor})
 	if err != nil {
-		return engine.TwitterDMPage{}, g.engineError("list DM events", err)
+		return EventPage{}, g.engineError("list DM events", err)
 	}
-	out := engine.TwitterDMPage{NextCursor: page.NextCursor, DMs: make([]engine.ChannelMessage, 0, len(page.Messages))}
+	out := EventPage{NextCursor: page.NextCursor, DMs: make([]engine.ChannelMessage, 0, len(page.Messages))}
 	for _, m := range page.Messages {
 		out.DMs = append(out.DMs, toEngineDM(m))
 	}

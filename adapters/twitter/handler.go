@@ -15,17 +15,17 @@ import (
 	"github.com/switchboardhq/switchboard/engine"
 )
 
-// Engine is the part of the engine the webhook and the sign-on page call.
-// *engine.Service implements it.
-type Engine interface {
-	TwitterApplicationCredentials(ctx context.Context, id engine.SourceID) (engine.TwitterApplication, error)
-	TwitterHandleForUser(ctx context.Context, app engine.SourceID, forUserID string) (engine.TwitterHandle, error)
-	ReceiveChannelMessage(ctx context.Context, handle engine.TwitterHandle, dm engine.ChannelMessage) (engine.ReceiveResult, error)
-	DisconnectTwitterUser(ctx context.Context, app engine.SourceID, userID, reason string) error
-	FinishTwitterSignOn(ctx context.Context, cb engine.SignOnCallback) (engine.SignOnOutcome, error)
+// Receiver is what the webhook and the sign-on page call; *Accounts
+// implements it.
+type Receiver interface {
+	ApplicationCredentials(ctx context.Context, id engine.SourceID) (Application, error)
+	HandleForUser(ctx context.Context, app engine.SourceID, forUserID string) (Handle, error)
+	Receive(ctx context.Context, handle Handle, dm engine.ChannelMessage) (engine.ReceiveResult, error)
+	DisconnectUser(ctx context.Context, app engine.SourceID, userID, reason string) error
+	FinishSignOn(ctx context.Context, cb engine.SignOnCallback) (engine.SignOnOutcome, error)
 }
 
-var _ Engine = (*engine.Service)(nil)
+var _ Receiver = (*Accounts)(nil)
 
 // Webhook results counted by switchboard_twitter_webhook_deliveries_total.
 const (
@@ -94,18 +94,18 @@ func (m *Metrics) event(action string) {
 }
 
 // WebhookHandler serves an application's webhook URL,
-// engine.WebhookPathPrefix + application id: the CRC on GET, event
+// WebhookPathPrefix + application id: the CRC on GET, event
 // deliveries on POST. It answers 200 to a POST only once every DM of the
 // delivery is committed, and 5xx on any failure so that Twitter delivers
 // again.
 type WebhookHandler struct {
-	ch      Engine
+	ch      Receiver
 	log     *slog.Logger
 	metrics *Metrics
 }
 
 // NewWebhookHandler returns the webhook handler; metrics may be nil.
-func NewWebhookHandler(ch Engine, log *slog.Logger, metrics *Metrics) *WebhookHandler {
+func NewWebhookHandler(ch Receiver, log *slog.Logger, metrics *Metrics) *WebhookHandler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -122,7 +122,7 @@ func plain(w http.ResponseWriter, status int, text string) {
 // ServeHTTP serves GET (CRC) and POST (events).
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id := strings.TrimPrefix(r.URL.Path, engine.WebhookPathPrefix)
+	id := strings.TrimPrefix(r.URL.Path, WebhookPathPrefix)
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
 		plain(w, http.StatusMethodNotAllowed, "method not allowed")
@@ -133,7 +133,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusNotFound, "unknown application")
 		return
 	}
-	app, err := h.ch.TwitterApplicationCredentials(ctx, engine.SourceID(id))
+	app, err := h.ch.ApplicationCredentials(ctx, engine.SourceID(id))
 	switch {
 	case errors.Is(err, engine.ErrNotFound) || (err == nil && !app.Enabled):
 		if r.Method == http.MethodPost {
@@ -177,7 +177,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // process hands every event of a delivery to the engine, oldest first.
-func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplication, d Delivery) error {
+func (h *WebhookHandler) process(ctx context.Context, app Application, d Delivery) error {
 	dms := append([]DirectMessage(nil), d.DirectMessages...)
 	sort.SliceStable(dms, func(i, j int) bool {
 		if !dms[i].CreatedAt.Equal(dms[j].CreatedAt) {
@@ -185,7 +185,7 @@ func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplicat
 		}
 		return len(dms[i].ID) < len(dms[j].ID) || (len(dms[i].ID) == len(dms[j].ID) && dms[i].ID < dms[j].ID)
 	})
-	handles := map[string]*engine.TwitterHandle{}
+	handles := map[string]*Handle{}
 	for _, m := range dms {
 		forUser := m.ForUserID
 		if forUser == "" {
@@ -193,7 +193,7 @@ func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplicat
 		}
 		hd, ok := handles[forUser]
 		if !ok {
-			got, err := h.ch.TwitterHandleForUser(ctx, app.ID, forUser)
+			got, err := h.ch.HandleForUser(ctx, app.ID, forUser)
 			switch {
 			case errors.Is(err, engine.ErrNotFound):
 				h.log.WarnContext(ctx, "webhook: a DM for a Twitter user that is no handle of the application was dropped",
@@ -209,7 +209,7 @@ func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplicat
 			h.metrics.event("unrouted")
 			continue
 		}
-		res, err := h.ch.ReceiveChannelMessage(ctx, *hd, toEngineDM(m))
+		res, err := h.ch.Receive(ctx, *hd, toEngineDM(m))
 		if err != nil {
 			return err
 		}
@@ -222,7 +222,7 @@ func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplicat
 		h.metrics.event("read_dropped")
 	}
 	for _, rv := range d.Revocations {
-		if err := h.ch.DisconnectTwitterUser(ctx, app.ID, rv.UserID, "access was revoked on Twitter; sign on again"); err != nil {
+		if err := h.ch.DisconnectUser(ctx, app.ID, rv.UserID, "access was revoked on Twitter; sign on again"); err != nil {
 			return err
 		}
 		h.metrics.event("revoked")
@@ -230,16 +230,16 @@ func (h *WebhookHandler) process(ctx context.Context, app engine.TwitterApplicat
 	return nil
 }
 
-// SignOnHandler serves the OAuth callback page (engine.SignOnCallbackPath):
+// SignOnHandler serves the OAuth callback page (SignOnCallbackPath):
 // it finishes "Sign on to Twitter" and shows the admin a small page saying
 // that it worked, or why not. The page never shows a secret.
 type SignOnHandler struct {
-	ch  Engine
+	ch  Receiver
 	log *slog.Logger
 }
 
 // NewSignOnHandler returns the callback page handler.
-func NewSignOnHandler(ch Engine, log *slog.Logger) *SignOnHandler {
+func NewSignOnHandler(ch Receiver, log *slog.Logger) *SignOnHandler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -274,25 +274,25 @@ func (h *SignOnHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cb, err := ParseCallback(r.URL.Query())
 	switch {
 	case errors.Is(err, ErrSignOnDenied):
-		out, ferr := h.ch.FinishTwitterSignOn(ctx, engine.SignOnCallback{RequestToken: cb.RequestToken, Denied: true})
+		out, ferr := h.ch.FinishSignOn(ctx, engine.SignOnCallback{RequestToken: cb.RequestToken, Denied: true})
 		if ferr != nil {
 			h.log.ErrorContext(ctx, "sign-on callback failed", "error", ferr)
 		}
-		view.Problem = engine.SignOnDenied
+		view.Problem = SignOnDenied
 		if out.Problem != "" {
 			view.Problem = out.Problem
 		}
 	case err != nil:
 		view.Problem = "The link from Twitter is incomplete (no request token or verifier). Start the sign-on again from Switchboard."
 	default:
-		out, ferr := h.ch.FinishTwitterSignOn(ctx, engine.SignOnCallback{RequestToken: cb.RequestToken, Verifier: cb.Verifier})
+		out, ferr := h.ch.FinishSignOn(ctx, engine.SignOnCallback{RequestToken: cb.RequestToken, Verifier: cb.Verifier})
 		switch {
 		case ferr != nil:
 			h.log.ErrorContext(ctx, "sign-on callback failed", "error", ferr)
 			status, view.Problem = http.StatusInternalServerError, "Switchboard could not finish the sign-on. Try again in a moment."
 		case out.Connected:
 			status = http.StatusOK
-			view = signOnView{Title: "Connected to Twitter", Connected: true, Name: out.Handle.Name, ScreenName: out.Handle.ScreenName, EnsureError: out.EnsureError}
+			view = signOnView{Title: "Connected to Twitter", Connected: true, Name: out.Endpoint.Name, ScreenName: out.Endpoint.Address, EnsureError: out.EnsureError}
 		default:
 			view.Problem = out.Problem
 		}

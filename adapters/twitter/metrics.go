@@ -9,19 +9,19 @@ import (
 	"github.com/switchboardhq/switchboard/engine"
 )
 
-// HealthSource is what the health collector reads. *engine.Service
-// implements it.
-type HealthSource interface {
+// OutboxSource is the outbox whose depth the health collector reads;
+// *engine.Service is one.
+type OutboxSource interface {
 	OutboxDepth(ctx context.Context) (map[engine.DeliveryStatus]int, error)
-	TwitterChannelHealth(ctx context.Context) ([]engine.HandleHealthReport, error)
 }
 
-var _ HealthSource = (*engine.Service)(nil)
+var _ OutboxSource = (*engine.Service)(nil)
 
 // healthCollector exports the outbox depth and the channel's health at
 // each scrape.
 type healthCollector struct {
-	src          HealthSource
+	outbox       OutboxSource
+	accounts     *Accounts
 	depth        *prometheus.Desc
 	lastEvent    *prometheus.Desc
 	subscribed   *prometheus.Desc
@@ -29,15 +29,16 @@ type healthCollector struct {
 	webhookValid *prometheus.Desc
 }
 
-// RegisterHealthCollector registers, with reg, gauges read from src at
-// each scrape: switchboard_twitter_outbox_messages{status},
+// RegisterHealthCollector registers, with reg, gauges read from outbox and
+// accounts at each scrape: switchboard_twitter_outbox_messages{status},
 // switchboard_twitter_handle_last_event_timestamp_seconds,
 // switchboard_twitter_handle_subscribed, switchboard_twitter_handle_active
 // (per handle) and switchboard_twitter_webhook_valid (per application).
-func RegisterHealthCollector(reg prometheus.Registerer, src HealthSource) {
+func RegisterHealthCollector(reg prometheus.Registerer, outbox OutboxSource, accounts *Accounts) {
 	handle := []string{"handle_id", "screen_name"}
 	reg.MustRegister(&healthCollector{
-		src:          src,
+		outbox:       outbox,
+		accounts:     accounts,
 		depth:        prometheus.NewDesc("switchboard_twitter_outbox_messages", "Outbound messages waiting in the outbox, by delivery status (queued, sending).", []string{"status"}, nil),
 		lastEvent:    prometheus.NewDesc("switchboard_twitter_handle_last_event_timestamp_seconds", "Time of the newest DM event stored for the handle.", handle, nil),
 		subscribed:   prometheus.NewDesc("switchboard_twitter_handle_subscribed", "1 when the handle is subscribed to its application's webhook, as last checked.", handle, nil),
@@ -64,12 +65,12 @@ func boolGauge(b bool) float64 {
 func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if depth, err := c.src.OutboxDepth(ctx); err == nil {
+	if depth, err := c.outbox.OutboxDepth(ctx); err == nil {
 		for status, n := range depth {
 			ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(n), string(status))
 		}
 	}
-	reports, err := c.src.TwitterChannelHealth(ctx)
+	reports, err := c.accounts.ChannelHealth(ctx)
 	if err != nil {
 		return
 	}

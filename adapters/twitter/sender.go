@@ -35,12 +35,12 @@ func NewSender(gateway *Gateway, records Records) *Sender {
 }
 
 // credentials reads the application and handle a message goes out through.
-func (s *Sender) credentials(ctx context.Context, m engine.OutboundMessage) (engine.TwitterApplication, engine.TwitterHandle, error) {
+func (s *Sender) credentials(ctx context.Context, m engine.OutboundMessage) (Application, Handle, error) {
 	src, err := s.records.Source(ctx, m.Source)
 	if err != nil {
-		return engine.TwitterApplication{}, engine.TwitterHandle{}, err
+		return Application{}, Handle{}, err
 	}
-	return engine.TwitterApplicationOf(src), engine.TwitterHandleOf(m.Endpoint), nil
+	return applicationOf(src), handleOf(m.Endpoint), nil
 }
 
 // Send sends the parts of the message's text after the first m.SkipParts,

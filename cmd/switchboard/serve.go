@@ -107,9 +107,10 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	tw := newTwitterChannel(cfg, registry)                                                         // the Twitter channel (twitter.go)
 	chat := webchat.New(webchat.Options{Logger: log.With("component", "webchat"), Now: clock.Now}) // the web-chat channel
-	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log, PublicURL: cfg.PublicURL, Twitter: tw.gateway,
+	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log,
 		Channels: []engine.Channel{twitter.Channel, webchat.Channel},
 		Senders:  map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(tw.gateway, db), webchat.Channel: chat.Sender()}})
+	accounts := tw.accounts(svc, cfg.PublicURL, log)
 	defer startScheduler(cfg, svc, clock, log, registry)() // stops after HTTP has drained, before the database closes
 	defer startNotificationListener(db, svc, log)()        // the same
 	consoleMounts, err := console.Mounts()                 // the browser console at /
@@ -120,12 +121,13 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 		Logger:       log,
 		Keys:         db,
 		Service:      svc,
+		Twitter:      twitter.NewAdmin(accounts),
 		Ready:        db.Ping,
 		Registry:     registry,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Version:      buildVersion(),
 		StreamPoll:   cfg.StreamPoll,
-		Mounts:       slices.Concat(tw.mounts(svc, log), webchatMounts(chat.Handler(svc)), consoleMounts),
+		Mounts:       slices.Concat(tw.mounts(accounts, log), webchatMounts(chat.Handler(svc)), consoleMounts),
 	})
 	if err != nil {
 		return err
@@ -138,7 +140,7 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	// The outbox sender, backfill and health checks; stopped after HTTP has
 	// drained, before the database closes.
-	defer tw.start(svc, registry, log, cfg.TwitterSilentAfter)()
+	defer tw.start(svc, accounts, registry, log, cfg.TwitterSilentAfter)()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

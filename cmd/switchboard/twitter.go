@@ -41,23 +41,29 @@ func newTwitterChannel(cfg *config, reg prometheus.Registerer) *twitterChannel {
 	}
 }
 
+// accounts is the channel's administration over svc, calling Twitter
+// through the gateway.
+func (t *twitterChannel) accounts(svc *engine.Service, publicURL string, log *slog.Logger) *twitter.Accounts {
+	return twitter.NewAccounts(svc, twitter.AccountsOptions{API: t.gateway, PublicURL: publicURL, Logger: log.With("component", "twitter")})
+}
+
 // mounts are the webhook (GET: CRC, POST: events) and the sign-on callback
 // page, served by the router without a token.
-func (t *twitterChannel) mounts(svc *engine.Service, log *slog.Logger) []api.Mount {
-	webhook := twitter.NewWebhookHandler(svc, log.With("component", "twitter_webhook"), t.metrics)
-	path := engine.WebhookPathPrefix + ":application_id"
+func (t *twitterChannel) mounts(acc *twitter.Accounts, log *slog.Logger) []api.Mount {
+	webhook := twitter.NewWebhookHandler(acc, log.With("component", "twitter_webhook"), t.metrics)
+	path := twitter.WebhookPathPrefix + ":application_id"
 	return []api.Mount{
 		{Method: "GET", Path: path, Summary: "Twitter's challenge-response check (crc_token) for an application's webhook", Tag: "twitter", Handler: webhook},
 		{Method: "POST", Path: path, Summary: "Account Activity events from Twitter, signed with the application's consumer secret", Tag: "twitter", Handler: webhook, ContentType: "text/plain"},
-		{Method: "GET", Path: engine.SignOnCallbackPath, Summary: "Sign on to Twitter: the OAuth callback page", Tag: "twitter",
-			Handler: twitter.NewSignOnHandler(svc, log.With("component", "twitter_sign_on")), ContentType: "text/html"},
+		{Method: "GET", Path: twitter.SignOnCallbackPath, Summary: "Sign on to Twitter: the OAuth callback page", Tag: "twitter",
+			Handler: twitter.NewSignOnHandler(acc, log.With("component", "twitter_sign_on")), ContentType: "text/html"},
 	}
 }
 
 // start runs the outbox sender, a backfill of every active handle, and the
 // periodic checks, until the returned stop is called (it waits for them).
-func (t *twitterChannel) start(svc *engine.Service, reg prometheus.Registerer, log *slog.Logger, silentAfter time.Duration) (stop func()) {
-	twitter.RegisterHealthCollector(reg, svc)
+func (t *twitterChannel) start(svc *engine.Service, acc *twitter.Accounts, reg prometheus.Registerer, log *slog.Logger, silentAfter time.Duration) (stop func()) {
+	twitter.RegisterHealthCollector(reg, svc, acc)
 	log = log.With("component", "twitter")
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -69,7 +75,7 @@ func (t *twitterChannel) start(svc *engine.Service, reg prometheus.Registerer, l
 	go func() {
 		defer wg.Done()
 		// DMs sent while the service was down past Twitter's retries.
-		for _, r := range svc.BackfillAll(ctx) {
+		for _, r := range acc.BackfillAll(ctx) {
 			if r.Ingested > 0 || r.Error != "" {
 				log.Info("backfill at start", "handle_id", r.EndpointID, "ingested", r.Ingested, "complete", r.Complete, "error", r.Error)
 			}
@@ -82,7 +88,7 @@ func (t *twitterChannel) start(svc *engine.Service, reg prometheus.Registerer, l
 				return
 			case <-tick.C:
 			}
-			t.check(ctx, svc, log, silentAfter)
+			t.check(ctx, acc, log, silentAfter)
 		}
 	}()
 	return func() {
@@ -94,8 +100,8 @@ func (t *twitterChannel) start(svc *engine.Service, reg prometheus.Registerer, l
 // check re-verifies every application with handles (re-validating an
 // invalid webhook, which backfills its handles) and warns about handles
 // silent for longer than usual.
-func (t *twitterChannel) check(ctx context.Context, svc *engine.Service, log *slog.Logger, silentAfter time.Duration) {
-	reports, err := svc.TwitterChannelHealth(ctx)
+func (t *twitterChannel) check(ctx context.Context, acc *twitter.Accounts, log *slog.Logger, silentAfter time.Duration) {
+	reports, err := acc.ChannelHealth(ctx)
 	if err != nil {
 		log.Warn("channel health check failed", "error", err)
 		return
@@ -106,11 +112,11 @@ func (t *twitterChannel) check(ctx context.Context, svc *engine.Service, log *sl
 			continue
 		}
 		seen[r.Handle.ApplicationID] = true
-		if _, err := svc.VerifyTwitterApplication(ctx, r.Handle.ApplicationID); err != nil {
+		if _, err := acc.Verify(ctx, r.Handle.ApplicationID); err != nil {
 			log.Warn("verifying a Twitter application failed", "application_id", r.Handle.ApplicationID, "error", err)
 		}
 	}
-	if _, err := svc.CheckSilentHandles(ctx, silentAfter, twitterBusyMin); err != nil {
+	if _, err := acc.CheckSilentHandles(ctx, silentAfter, twitterBusyMin); err != nil {
 		log.Warn("silent-handle check failed", "error", err)
 	}
 }

@@ -1,6 +1,8 @@
-package engine
+package twitter
 
 import (
+	"github.com/switchboardhq/switchboard/engine"
+
 	"context"
 	"fmt"
 	"time"
@@ -14,46 +16,29 @@ const MaxBackfillPages = 10
 // reads.
 const BackfillOverlap = time.Hour
 
-// BackfillResult reports one handle's backfill.
-type BackfillResult struct {
-	EndpointID EndpointID
-	Pages    int
-	Listed   int
-	// Ingested customer DMs were missing and are now stored; Echoes were
-	// recorded from another app; Known events were stored already.
-	Ingested int
-	Echoes   int
-	Known    int
-	// Complete is false when the backfill stopped early (a rate limit, the
-	// page bound); RetryAt says when a rate-limited one may continue.
-	Complete bool
-	RetryAt  *time.Time
-	Error    string
-}
-
-// BackfillTwitterHandle reads the handle's recent DM events from Twitter,
+// Backfill reads the handle's recent DM events from Twitter,
 // newest first, back to an hour (BackfillOverlap) before the newest event already stored (or
 // MaxBackfillPages pages), and feeds them oldest first through the same
 // exactly-once path as the webhook (ReceiveChannelMessage): a DM delivered late
 // and backfilled at the same time is stored once. A rate limit stops the
 // backfill with RetryAt set and no error.
-func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (BackfillResult, error) {
-	res := BackfillResult{EndpointID: id}
-	if s.twitter == nil {
-		return res, ErrNoTwitter
+func (ac *Accounts) Backfill(ctx context.Context, id engine.EndpointID) (engine.BackfillResult, error) {
+	res := engine.BackfillResult{EndpointID: id}
+	if ac.api == nil {
+		return res, errNoTwitter
 	}
-	h, err := twitterOf(s.store).TwitterHandle(ctx, id)
+	h, err := twitterOf(ac.eng.ChannelRecords()).Handle(ctx, id)
 	if err != nil {
 		return res, err
 	}
-	if h.Status != EndpointActive {
-		return res, Errorf(ErrConflict, "handle %q is %s: only an active handle can be backfilled", h.Name, h.Status)
+	if h.Status != engine.EndpointActive {
+		return res, engine.Errorf(engine.ErrConflict, "handle %q is %s: only an active handle can be backfilled", h.Name, h.Status)
 	}
-	app, err := twitterOf(s.store).TwitterApplication(ctx, h.ApplicationID)
+	app, err := twitterOf(ac.eng.ChannelRecords()).Application(ctx, h.ApplicationID)
 	if err != nil {
 		return res, err
 	}
-	health, err := s.store.EndpointHealth(ctx, id)
+	health, err := ac.eng.ChannelRecords().EndpointHealth(ctx, id)
 	if err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
@@ -63,19 +48,19 @@ func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (Bac
 	if health.LastEventAt != nil {
 		stopAt = health.LastEventAt.Add(-BackfillOverlap)
 	}
-	var collected []ChannelMessage
+	var collected []engine.ChannelMessage
 	cursor := ""
 	reachedKnown := false
 	for res.Pages < MaxBackfillPages {
-		page, err := s.twitter.ListDMEvents(ctx, app, h, cursor)
+		page, err := ac.api.ListDMEvents(ctx, app, h, cursor)
 		if err != nil {
-			if te, ok := AsChannelError(err); ok && te.RateLimited {
+			if te, ok := engine.AsChannelError(err); ok && te.RateLimited {
 				at := te.ResetAt
 				res.RetryAt, res.Error = &at, te.Error()
 				break
 			}
-			if te, ok := AsChannelError(err); ok && te.CredentialsRejected {
-				if derr := s.disconnect(ctx, h.ID, "Twitter refuses the handle's token (revoked or expired); sign on again"); derr != nil {
+			if te, ok := engine.AsChannelError(err); ok && te.CredentialsRejected {
+				if derr := ac.eng.DisconnectEndpoint(ctx, h.ID, "Twitter refuses the handle's token (revoked or expired); sign on again"); derr != nil {
 					return res, derr
 				}
 			}
@@ -97,40 +82,40 @@ func (s *Service) BackfillTwitterHandle(ctx context.Context, id EndpointID) (Bac
 	}
 	res.Listed = len(collected)
 	for i := len(collected) - 1; i >= 0; i-- {
-		r, err := s.ReceiveChannelMessage(ctx, h, collected[i])
+		r, err := ac.Receive(ctx, h, collected[i])
 		if err != nil {
 			return res, fmt.Errorf("backfill: %w", err)
 		}
 		switch r.Action {
-		case ReceivedIngested:
+		case engine.ReceivedIngested:
 			res.Ingested++
-		case ReceivedEchoRecorded:
+		case engine.ReceivedEchoRecorded:
 			res.Echoes++
 		default:
 			res.Known++
 		}
 	}
 	if res.Ingested > 0 {
-		s.log.InfoContext(ctx, "backfill recovered DMs the webhook had not delivered", "handle_id", id, "ingested", res.Ingested)
+		ac.log.InfoContext(ctx, "backfill recovered DMs the webhook had not delivered", "handle_id", id, "ingested", res.Ingested)
 	}
 	return res, nil
 }
 
 // BackfillAll backfills every active handle of every enabled application,
 // as at start-up. Failures are logged and do not stop the others.
-func (s *Service) BackfillAll(ctx context.Context) []BackfillResult {
-	var out []BackfillResult
-	err := s.eachActiveHandle(ctx, func(_ TwitterApplication, h TwitterHandle) error {
-		r, err := s.BackfillTwitterHandle(ctx, h.ID)
+func (ac *Accounts) BackfillAll(ctx context.Context) []engine.BackfillResult {
+	var out []engine.BackfillResult
+	err := ac.eachActiveHandle(ctx, func(_ Application, h Handle) error {
+		r, err := ac.Backfill(ctx, h.ID)
 		if err != nil {
 			r.Error = err.Error()
-			s.log.WarnContext(ctx, "backfill failed", "handle_id", h.ID, "error", err)
+			ac.log.WarnContext(ctx, "backfill failed", "handle_id", h.ID, "error", err)
 		}
 		out = append(out, r)
 		return ctx.Err()
 	})
 	if err != nil {
-		s.log.WarnContext(ctx, "backfill stopped", "error", err)
+		ac.log.WarnContext(ctx, "backfill stopped", "error", err)
 	}
 	return out
 }

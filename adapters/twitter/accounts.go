@@ -1,0 +1,745 @@
+package twitter
+
+import (
+	"github.com/switchboardhq/switchboard/engine"
+
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Accounts administers the Twitter channel: its applications (the
+// engine's sources) and their handles (its endpoints), "Sign on to
+// Twitter", the webhook and subscription "ensure" steps, backfill, echo
+// matching and the channel's health. Its answers to the API hold no secret;
+// the methods that return credentials serve the adapter itself.
+type Accounts struct {
+	eng       *engine.Service
+	api       API // nil when Twitter cannot be called (no gateway)
+	publicURL string
+	log       *slog.Logger
+}
+
+// AccountsOptions configure Accounts.
+type AccountsOptions struct {
+	// API is Twitter (a Gateway); nil leaves sign-on, ensure, verify and
+	// backfill unavailable: handles are then added with tokens from the
+	// developer portal.
+	API API
+	// PublicURL is the base of the URLs Twitter calls (no trailing slash).
+	PublicURL string
+	// Logger receives the channel's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// NewAccounts returns the Twitter channel's administration over eng.
+func NewAccounts(eng *engine.Service, opts AccountsOptions) *Accounts {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Accounts{eng: eng, api: opts.API, publicURL: opts.PublicURL, log: opts.Logger}
+}
+
+// Application is a Twitter developer App whose credentials sign
+// requests and verify webhooks. ConsumerSecret is write-only for API clients:
+// only the adapter reads it, to sign and verify.
+type Application struct {
+	ID              engine.SourceID
+	Name            string
+	ConsumerKey     string // not secret: it travels in every OAuth header
+	ConsumerSecret  engine.Secret
+	EnvironmentName string // the premium dialect's environment label (case sensitive)
+	Dialect         Dialect
+	Enabled         bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// WebhookPathPrefix is the path under the public URL where Twitter calls an
+// application's webhook: the prefix followed by the application's id.
+const WebhookPathPrefix = "/webhooks/twitter/"
+
+// CallbackURL is the application's webhook URL under publicURL (given
+// without a trailing slash).
+func (a Application) CallbackURL(publicURL string) string {
+	return strings.TrimSuffix(publicURL, "/") + WebhookPathPrefix + string(a.ID)
+}
+
+// String describes the application without its consumer secret.
+func (a Application) String() string {
+	return fmt.Sprintf("Application{ID:%s Name:%q ConsumerKey:%q ConsumerSecret:%s EnvironmentName:%q Dialect:%s Enabled:%t}",
+		a.ID, a.Name, a.ConsumerKey, a.ConsumerSecret, a.EnvironmentName, a.Dialect, a.Enabled)
+}
+
+// GoString is String, so that %#v masks the secret too.
+func (a Application) GoString() string { return a.String() }
+
+// LogValue logs the application without its consumer secret.
+func (a Application) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("id", string(a.ID)), slog.String("name", a.Name), slog.String("consumer_key", a.ConsumerKey),
+		slog.String("consumer_secret", a.ConsumerSecret.String()), slog.String("environment_name", a.EnvironmentName),
+		slog.String("dialect", string(a.Dialect)), slog.Bool("enabled", a.Enabled))
+}
+
+// withoutSecrets returns a copy fit for the API: the secret is gone.
+func (a Application) withoutSecrets() Application {
+	a.ConsumerSecret = ""
+	return a
+}
+
+// Handle is a business's Twitter account, connected through an
+// application; its DMs go to a work stream. The access token and its secret
+// are write-only for API clients.
+type Handle struct {
+	ID                engine.EndpointID
+	ApplicationID     engine.SourceID
+	Name              string
+	WorkStreamID      engine.WorkStreamID
+	UserID            string // Twitter's numeric user id, as a string; empty while pending
+	ScreenName        string // without the @
+	AccessToken       engine.Secret
+	AccessTokenSecret engine.Secret
+	Status            engine.EndpointStatus
+	StatusReason      string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// String describes the handle without its tokens.
+func (h Handle) String() string {
+	return fmt.Sprintf("Handle{ID:%s ApplicationID:%s Name:%q WorkStreamID:%s UserID:%q ScreenName:%q AccessToken:%s AccessTokenSecret:%s Status:%s StatusReason:%q}",
+		h.ID, h.ApplicationID, h.Name, h.WorkStreamID, h.UserID, h.ScreenName, h.AccessToken, h.AccessTokenSecret, h.Status, h.StatusReason)
+}
+
+// GoString is String, so that %#v masks the tokens too.
+func (h Handle) GoString() string { return h.String() }
+
+// LogValue logs the handle without its tokens.
+func (h Handle) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("id", string(h.ID)), slog.String("application_id", string(h.ApplicationID)), slog.String("name", h.Name),
+		slog.String("work_stream_id", string(h.WorkStreamID)), slog.String("user_id", h.UserID), slog.String("screen_name", h.ScreenName),
+		slog.String("access_token", h.AccessToken.String()), slog.String("access_token_secret", h.AccessTokenSecret.String()),
+		slog.String("status", string(h.Status)), slog.String("status_reason", h.StatusReason))
+}
+
+// withoutSecrets returns a copy fit for the API: the tokens are gone.
+func (h Handle) withoutSecrets() Handle {
+	h.AccessToken, h.AccessTokenSecret = "", ""
+	return h
+}
+
+// twitterRecords reads and writes Twitter's applications and handles as the
+// sources and endpoints of the Twitter channel, in Twitter's words: a
+// record of another channel is not found, and a conflict names
+// applications and handles.
+type twitterRecords struct{ st engine.EndpointStore }
+
+func twitterOf(st engine.EndpointStore) twitterRecords { return twitterRecords{st} }
+
+// source is the application as the engine keeps it.
+func (a Application) source() engine.Source {
+	return engine.Source{ID: a.ID, Channel: Channel, Name: a.Name, ClientKey: a.ConsumerKey, ClientSecret: a.ConsumerSecret,
+		Settings: map[string]string{SettingEnvironmentName: a.EnvironmentName, SettingDialect: string(a.Dialect)},
+		Enabled:  a.Enabled, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+// applicationOf reads an application out of its source.
+func applicationOf(s engine.Source) Application {
+	return Application{ID: s.ID, Name: s.Name, ConsumerKey: s.ClientKey, ConsumerSecret: s.ClientSecret,
+		EnvironmentName: s.Settings[SettingEnvironmentName], Dialect: Dialect(s.Settings[SettingDialect]), Enabled: s.Enabled,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+}
+
+// endpoint is the handle as the engine keeps it.
+func (h Handle) endpoint() engine.Endpoint {
+	return engine.Endpoint{ID: h.ID, SourceID: h.ApplicationID, Channel: Channel, Name: h.Name, WorkStreamID: h.WorkStreamID,
+		ExternalID: h.UserID, Address: h.ScreenName, Token: h.AccessToken, TokenSecret: h.AccessTokenSecret,
+		Status: h.Status, StatusReason: h.StatusReason, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
+}
+
+// handleOf reads a handle out of its endpoint.
+func handleOf(e engine.Endpoint) Handle {
+	return Handle{ID: e.ID, ApplicationID: e.SourceID, Name: e.Name, WorkStreamID: e.WorkStreamID, UserID: e.ExternalID,
+		ScreenName: e.Address, AccessToken: e.Token, AccessTokenSecret: e.TokenSecret, Status: e.Status, StatusReason: e.StatusReason,
+		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
+}
+
+// inTwitterWords rewrites a store's not-found and conflict errors about
+// sources and endpoints as the Twitter API's clients know them; an empty
+// message keeps the store's.
+func inTwitterWords(err error, notFound, conflict string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, engine.ErrNotFound) && notFound != "":
+		return &engine.Error{Kind: engine.ErrNotFound, Message: notFound}
+	case errors.Is(err, engine.ErrConflict) && conflict != "":
+		return &engine.Error{Kind: engine.ErrConflict, Message: conflict}
+	}
+	return err
+}
+
+const (
+	noApplication  = "no Twitter application has the id %q"
+	noHandle       = "no Twitter handle has the id %q"
+	appNameTaken   = "a Twitter application named %q already exists"
+	handleConflict = "the application already has a handle named %q or one for Twitter user %q"
+)
+
+func (r twitterRecords) CreateApplication(ctx context.Context, a Application) error {
+	return inTwitterWords(r.st.CreateSource(ctx, a.source()), "", fmt.Sprintf(appNameTaken, a.Name))
+}
+
+func (r twitterRecords) Application(ctx context.Context, id engine.SourceID) (Application, error) {
+	s, err := r.st.Source(ctx, id)
+	if err == nil && s.Channel != Channel {
+		err = engine.Errorf(engine.ErrNotFound, "source %s is not Twitter's", id)
+	}
+	if err != nil {
+		return Application{}, inTwitterWords(err, fmt.Sprintf(noApplication, id), "")
+	}
+	return applicationOf(s), nil
+}
+
+// ListApplications lists the applications in creation order.
+func (r twitterRecords) ListApplications(ctx context.Context, p engine.Page) (engine.List[Application], error) {
+	l, err := r.st.ListSources(ctx, Channel, p)
+	if err != nil {
+		return engine.List[Application]{}, err
+	}
+	out := engine.List[Application]{Items: make([]Application, len(l.Items)), Next: l.Next}
+	for i, s := range l.Items {
+		out.Items[i] = applicationOf(s)
+	}
+	return out, nil
+}
+
+func (r twitterRecords) UpdateApplication(ctx context.Context, a Application) error {
+	return inTwitterWords(r.st.UpdateSource(ctx, a.source()), fmt.Sprintf(noApplication, a.ID), fmt.Sprintf(appNameTaken, a.Name))
+}
+
+func (r twitterRecords) DeleteApplication(ctx context.Context, id engine.SourceID) error {
+	if _, err := r.Application(ctx, id); err != nil {
+		return err
+	}
+	return inTwitterWords(r.st.DeleteSource(ctx, id), fmt.Sprintf(noApplication, id),
+		fmt.Sprintf("Twitter application %s still has handles; delete them first", id))
+}
+
+func (r twitterRecords) CreateHandle(ctx context.Context, h Handle) error {
+	return inTwitterWords(r.st.CreateEndpoint(ctx, h.endpoint()), "", fmt.Sprintf(handleConflict, h.Name, h.UserID))
+}
+
+func (r twitterRecords) Handle(ctx context.Context, id engine.EndpointID) (Handle, error) {
+	e, err := r.st.Endpoint(ctx, id)
+	if err == nil && e.Channel != Channel {
+		err = engine.Errorf(engine.ErrNotFound, "endpoint %s is not Twitter's", id)
+	}
+	if err != nil {
+		return Handle{}, inTwitterWords(err, fmt.Sprintf(noHandle, id), "")
+	}
+	return handleOf(e), nil
+}
+
+// ListHandles lists the handles of one application in creation order.
+func (r twitterRecords) ListHandles(ctx context.Context, app engine.SourceID, p engine.Page) (engine.List[Handle], error) {
+	l, err := r.st.ListEndpoints(ctx, app, p)
+	if err != nil {
+		return engine.List[Handle]{}, err
+	}
+	out := engine.List[Handle]{Items: make([]Handle, len(l.Items)), Next: l.Next}
+	for i, e := range l.Items {
+		out.Items[i] = handleOf(e)
+	}
+	return out, nil
+}
+
+func (r twitterRecords) UpdateHandle(ctx context.Context, h Handle) error {
+	return inTwitterWords(r.st.UpdateEndpoint(ctx, h.endpoint()), fmt.Sprintf(noHandle, h.ID), fmt.Sprintf(handleConflict, h.Name, h.UserID))
+}
+
+func (r twitterRecords) DeleteHandle(ctx context.Context, id engine.EndpointID) error {
+	return inTwitterWords(r.st.DeleteEndpoint(ctx, id), fmt.Sprintf(noHandle, id),
+		fmt.Sprintf("Twitter handle %s is in use (a conversation refers to it)", id))
+}
+
+// HandleByUserID finds the handle of app whose Twitter user id is
+// userID (the webhook's for_user_id); none is ErrNotFound.
+func (r twitterRecords) HandleByUserID(ctx context.Context, app engine.SourceID, userID string) (Handle, error) {
+	if userID == "" {
+		return Handle{}, engine.Errorf(engine.ErrNotFound, "no Twitter user id given")
+	}
+	e, err := r.st.EndpointByExternalID(ctx, app, userID)
+	if err != nil {
+		return Handle{}, inTwitterWords(err, fmt.Sprintf("Twitter application %s has no handle for Twitter user %q", app, userID), "")
+	}
+	return handleOf(e), nil
+}
+
+// ApplicationInput is what a client sets on an application; nil
+// fields keep their current value (or the default, on create).
+type ApplicationInput struct {
+	Name            *string
+	ConsumerKey     *string
+	ConsumerSecret  *engine.Secret
+	EnvironmentName *string
+	Dialect         *Dialect
+	Enabled         *bool
+}
+
+// checkCredential validates a credential pasted from the developer portal:
+// surrounding blanks are dropped; it must not be empty, contain blanks or
+// be longer than 500 characters.
+func checkCredential(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		return "", engine.FieldError(field, "is required")
+	case len(v) > 500:
+		return "", engine.FieldError(field, "is longer than 500 characters")
+	case strings.IndexFunc(v, unicode.IsSpace) >= 0:
+		return "", engine.FieldError(field, "must not contain blanks")
+	}
+	return v, nil
+}
+
+// apply sets the fields of in on a and validates the result.
+func (in ApplicationInput) apply(a *Application) error {
+	if in.Name != nil {
+		name, err := engine.CheckName("name", *in.Name)
+		if err != nil {
+			return err
+		}
+		a.Name = name
+	}
+	if in.ConsumerKey != nil {
+		v, err := checkCredential("consumer_key", *in.ConsumerKey)
+		if err != nil {
+			return err
+		}
+		a.ConsumerKey = v
+	}
+	if in.ConsumerSecret != nil {
+		v, err := checkCredential("consumer_secret", in.ConsumerSecret.Reveal())
+		if err != nil {
+			return err
+		}
+		a.ConsumerSecret = engine.Secret(v)
+	}
+	if in.EnvironmentName != nil {
+		env := strings.TrimSpace(*in.EnvironmentName)
+		switch {
+		case utf8.RuneCountInString(env) > 100:
+			return engine.FieldError("environment_name", "is longer than 100 characters")
+		case strings.IndexFunc(env, func(r rune) bool {
+			return !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_'))
+		}) >= 0:
+			return engine.FieldError("environment_name", "may hold only letters, digits, - and _ (it is the environment label of the developer portal, case sensitive)")
+		}
+		a.EnvironmentName = env
+	}
+	if in.Dialect != nil {
+		if *in.Dialect != DialectV2 && *in.Dialect != DialectPremium {
+			return engine.FieldError("dialect", "%q is neither v2 nor premium", *in.Dialect)
+		}
+		a.Dialect = *in.Dialect
+	}
+	if in.Enabled != nil {
+		a.Enabled = *in.Enabled
+	}
+	switch {
+	case a.Name == "":
+		return engine.FieldError("name", "is required")
+	case a.ConsumerKey == "":
+		return engine.FieldError("consumer_key", "is required")
+	case a.ConsumerSecret == "":
+		return engine.FieldError("consumer_secret", "is required")
+	case a.Dialect == DialectPremium && a.EnvironmentName == "":
+		return engine.FieldError("environment_name", "is required with the premium dialect")
+	}
+	return nil
+}
+
+// CreateApplication stores an application: enabled, v2 dialect
+// unless in says otherwise. The answer holds no secret.
+func (ac *Accounts) CreateApplication(ctx context.Context, actor engine.Actor, in ApplicationInput) (Application, error) {
+	now := ac.eng.Now()
+	a := Application{ID: engine.SourceID(engine.NewID(now)), Dialect: DialectV2, Enabled: true, CreatedAt: now, UpdatedAt: now}
+	err := ac.eng.WriteChannel(ctx, actor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
+		if err := in.apply(&a); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		if err := twitterOf(tx).CreateApplication(ctx, a); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		return engine.AuditEntry{Action: "create", Resource: "twitter_application", ResourceID: string(a.ID), Summary: fmt.Sprintf("created Twitter application %q", a.Name)}, nil
+	})
+	if err != nil {
+		return Application{}, err
+	}
+	return a.withoutSecrets(), nil
+}
+
+// Application returns one application without its secret.
+func (ac *Accounts) Application(ctx context.Context, id engine.SourceID) (Application, error) {
+	a, err := twitterOf(ac.eng.ChannelRecords()).Application(ctx, id)
+	return a.withoutSecrets(), err
+}
+
+// ListApplications lists applications in creation order, without
+// their secrets.
+func (ac *Accounts) ListApplications(ctx context.Context, p engine.Page) (engine.List[Application], error) {
+	l, err := twitterOf(ac.eng.ChannelRecords()).ListApplications(ctx, p.Normalized())
+	for i := range l.Items {
+		l.Items[i] = l.Items[i].withoutSecrets()
+	}
+	return l, err
+}
+
+// UpdateApplication changes the fields set in in; a consumer key or
+// secret set there replaces (rotates) the stored one. The answer holds no
+// secret.
+func (ac *Accounts) UpdateApplication(ctx context.Context, actor engine.Actor, id engine.SourceID, in ApplicationInput) (Application, error) {
+	var a Application
+	err := ac.eng.WriteChannel(ctx, actor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
+		var err error
+		if a, err = twitterOf(tx).Application(ctx, id); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		if err := in.apply(&a); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		a.UpdatedAt = ac.eng.Now()
+		if err := twitterOf(tx).UpdateApplication(ctx, a); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		summary := fmt.Sprintf("updated Twitter application %q", a.Name)
+		if in.ConsumerKey != nil || in.ConsumerSecret != nil {
+			summary += " (rotated its consumer credentials)"
+		}
+		return engine.AuditEntry{Action: "update", Resource: "twitter_application", ResourceID: string(id), Summary: summary}, nil
+	})
+	if err != nil {
+		return Application{}, err
+	}
+	return a.withoutSecrets(), nil
+}
+
+// DeleteApplication deletes an application without handles.
+func (ac *Accounts) DeleteApplication(ctx context.Context, actor engine.Actor, id engine.SourceID) error {
+	return ac.eng.WriteChannel(ctx, actor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
+		a, err := twitterOf(tx).Application(ctx, id)
+		if err != nil {
+			return engine.AuditEntry{}, err
+		}
+		handles, err := twitterOf(tx).ListHandles(ctx, id, engine.Page{Limit: 1})
+		if err != nil {
+			return engine.AuditEntry{}, err
+		}
+		if len(handles.Items) > 0 {
+			return engine.AuditEntry{}, engine.Errorf(engine.ErrConflict, "Twitter application %q still has handles; delete them first", a.Name)
+		}
+		if err := twitterOf(tx).DeleteApplication(ctx, id); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		return engine.AuditEntry{Action: "delete", Resource: "twitter_application", ResourceID: string(id), Summary: fmt.Sprintf("deleted Twitter application %q", a.Name)}, nil
+	})
+}
+
+// HandleInput is what a client sets on a handle; nil fields keep
+// their current value. The access token and its secret go together.
+type HandleInput struct {
+	Name              *string
+	WorkStreamID      *engine.WorkStreamID
+	UserID            *string
+	ScreenName        *string
+	AccessToken       *engine.Secret
+	AccessTokenSecret *engine.Secret
+}
+
+// hasManualFields reports whether in carries any part of the manual form.
+func (in HandleInput) hasManualFields() bool {
+	return in.UserID != nil || in.ScreenName != nil || in.AccessToken != nil || in.AccessTokenSecret != nil
+}
+
+// checkUserID validates Twitter's numeric user id.
+func checkUserID(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", engine.FieldError("user_id", "is required")
+	}
+	if len(v) > 20 || strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return "", engine.FieldError("user_id", "must be Twitter's numeric user id (digits only), not %q", v)
+	}
+	return v, nil
+}
+
+// checkScreenName validates a screen name; a leading @ is dropped.
+func checkScreenName(v string) (string, error) {
+	v = strings.TrimPrefix(strings.TrimSpace(v), "@")
+	if v == "" {
+		return "", engine.FieldError("screen_name", "is required")
+	}
+	if len(v) > 50 || strings.IndexFunc(v, func(r rune) bool {
+		return !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'))
+	}) >= 0 {
+		return "", engine.FieldError("screen_name", "%q is not a Twitter screen name (letters, digits and _)", v)
+	}
+	return v, nil
+}
+
+// apply sets the fields of in on h and validates the result: the work
+// stream must exist, and the tokens come as a pair.
+func (in HandleInput) apply(ctx context.Context, tx engine.ChannelTx, h *Handle) error {
+	if in.Name != nil {
+		name, err := engine.CheckName("name", *in.Name)
+		if err != nil {
+			return err
+		}
+		h.Name = name
+	}
+	if in.WorkStreamID != nil {
+		if _, err := tx.WorkStream(ctx, *in.WorkStreamID); err != nil {
+			if errors.Is(err, engine.ErrNotFound) {
+				return engine.FieldError("work_stream_id", "no work stream has the id %q", *in.WorkStreamID)
+			}
+			return err
+		}
+		h.WorkStreamID = *in.WorkStreamID
+	}
+	if in.UserID != nil {
+		v, err := checkUserID(*in.UserID)
+		if err != nil {
+			return err
+		}
+		h.UserID = v
+	}
+	if in.ScreenName != nil {
+		v, err := checkScreenName(*in.ScreenName)
+		if err != nil {
+			return err
+		}
+		h.ScreenName = v
+	}
+	if (in.AccessToken == nil) != (in.AccessTokenSecret == nil) {
+		if in.AccessToken == nil {
+			return engine.FieldError("access_token", "is required with access_token_secret (the token and its secret are replaced together)")
+		}
+		return engine.FieldError("access_token_secret", "is required with access_token (the token and its secret are replaced together)")
+	}
+	if in.AccessToken != nil {
+		tok, err := checkCredential("access_token", in.AccessToken.Reveal())
+		if err != nil {
+			return err
+		}
+		sec, err := checkCredential("access_token_secret", in.AccessTokenSecret.Reveal())
+		if err != nil {
+			return err
+		}
+		h.AccessToken, h.AccessTokenSecret = engine.Secret(tok), engine.Secret(sec)
+	}
+	switch {
+	case h.Name == "":
+		return engine.FieldError("name", "is required")
+	case h.WorkStreamID == "":
+		return engine.FieldError("work_stream_id", "is required")
+	}
+	return nil
+}
+
+// checkUserFree refuses a Twitter user id already bound to another handle
+// of the same application.
+func checkUserFree(ctx context.Context, tx engine.ChannelTx, h Handle) error {
+	if h.UserID == "" {
+		return nil
+	}
+	other, err := twitterOf(tx).HandleByUserID(ctx, h.ApplicationID, h.UserID)
+	switch {
+	case errors.Is(err, engine.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case other.ID != h.ID:
+		return engine.Errorf(engine.ErrConflict, "Twitter user %s is already connected to this application as handle %q", h.UserID, other.Name)
+	}
+	return nil
+}
+
+// CreateHandle connects a handle to an application. Today only the
+// manual form exists: user id, screen name and the access token pair from
+// the developer portal; the handle is active at once. The answer holds no
+// token.
+func (ac *Accounts) CreateHandle(ctx context.Context, actor engine.Actor, app engine.SourceID, in HandleInput) (Handle, error) {
+	now := ac.eng.Now()
+	h := Handle{ID: engine.EndpointID(engine.NewID(now)), ApplicationID: app, Status: engine.EndpointActive, CreatedAt: now, UpdatedAt: now}
+	err := ac.eng.WriteChannel(ctx, actor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
+		a, err := twitterOf(tx).Application(ctx, app)
+		if err != nil {
+			return engine.AuditEntry{}, err
+		}
+		if err := in.apply(ctx, tx, &h); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		if !in.hasManualFields() {
+			return engine.AuditEntry{}, engine.FieldError("access_token",
+				"is required: sign-on to Twitter is not configured yet, so a handle needs user_id, screen_name, access_token and access_token_secret from the developer portal")
+		}
+		switch {
+		case in.UserID == nil:
+			return engine.AuditEntry{}, engine.FieldError("user_id", "is required with tokens from the developer portal")
+		case in.ScreenName == nil:
+			return engine.AuditEntry{}, engine.FieldError("screen_name", "is required with tokens from the developer portal")
+		case in.AccessToken == nil:
+			return engine.AuditEntry{}, engine.FieldError("access_token", "is required with tokens from the developer portal")
+		}
+		if err := checkUserFree(ctx, tx, h); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		if err := twitterOf(tx).CreateHandle(ctx, h); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		return engine.AuditEntry{Action: "create", Resource: "twitter_handle", ResourceID: string(h.ID),
+			Summary: fmt.Sprintf("connected handle %q (@%s) to Twitter application %q", h.Name, h.ScreenName, a.Name)}, nil
+	})
+	if err != nil {
+		return Handle{}, err
+	}
+	return h.withoutSecrets(), nil
+}
+
+// Handle returns one handle without its tokens.
+func (ac *Accounts) Handle(ctx context.Context, id engine.EndpointID) (Handle, error) {
+	h, err := twitterOf(ac.eng.ChannelRecords()).Handle(ctx, id)
+	return h.withoutSecrets(), err
+}
+
+// ListHandles lists an application's handles in creation order,
+// without their tokens. An unknown application is ErrNotFound.
+func (ac *Accounts) ListHandles(ctx context.Context, app engine.SourceID, p engine.Page) (engine.List[Handle], error) {
+	if _, err := twitterOf(ac.eng.ChannelRecords()).Application(ctx, app); err != nil {
+		return engine.List[Handle]{}, err
+	}
+	l, err := twitterOf(ac.eng.ChannelRecords()).ListHandles(ctx, app, p.Normalized())
+	for i := range l.Items {
+		l.Items[i] = l.Items[i].withoutSecrets()
+	}
+	return l, err
+}
+
+// UpdateHandle changes the fields set in in. A new token pair
+// replaces the stored one and makes a disconnected handle active again.
+// The answer holds no token.
+func (ac *Accounts) UpdateHandle(ctx context.Context, actor engine.Actor, id engine.EndpointID, in HandleInput) (Handle, error) {
+	var h Handle
+	err := ac.eng.WriteChannel(ctx, actor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
+		var err error
+		if h, err = twitterOf(tx).Handle(ctx, id); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		if err := in.apply(ctx, tx, &h); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		summary := fmt.Sprintf("updated handle %q", h.Name)
+		if in.AccessToken != nil {
+			if h.UserID == "" {
+				return engine.AuditEntry{}, engine.FieldError("access_token", "the handle has no Twitter user yet; finish signing on to Twitter first")
+			}
+			h.Status, h.StatusReason = engine.EndpointActive, ""
+			summary += " (rotated its access token)"
+		}
+		if err := checkUserFree(ctx, tx, h); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		h.UpdatedAt = ac.eng.Now()
+		if err := twitterOf(tx).UpdateHandle(ctx, h); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		return engine.AuditEntry{Action: "update", Resource: "twitter_handle", ResourceID: string(id), Summary: summary}, nil
+	})
+	if err != nil {
+		return Handle{}, err
+	}
+	return h.withoutSecrets(), nil
+}
+
+// DeleteHandle deletes a handle.
+func (ac *Accounts) DeleteHandle(ctx context.Context, actor engine.Actor, id engine.EndpointID) error {
+	return ac.eng.WriteChannel(ctx, actor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
+		h, err := twitterOf(tx).Handle(ctx, id)
+		if err != nil {
+			return engine.AuditEntry{}, err
+		}
+		if err := twitterOf(tx).DeleteHandle(ctx, id); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		return engine.AuditEntry{Action: "delete", Resource: "twitter_handle", ResourceID: string(id), Summary: fmt.Sprintf("deleted handle %q (@%s)", h.Name, h.ScreenName)}, nil
+	})
+}
+
+// The methods below serve the Twitter adapter: their answers carry the
+// secrets in clear (as Secret values, masked when printed). They must never
+// reach an API response.
+
+// ApplicationCredentials returns an application with its consumer
+// secret, for the CRC check, webhook signatures and OAuth signing.
+func (ac *Accounts) ApplicationCredentials(ctx context.Context, id engine.SourceID) (Application, error) {
+	return twitterOf(ac.eng.ChannelRecords()).Application(ctx, id)
+}
+
+// HandleCredentials returns a handle with its access token pair,
+// for signing requests in the handle's name.
+func (ac *Accounts) HandleCredentials(ctx context.Context, id engine.EndpointID) (Handle, error) {
+	return twitterOf(ac.eng.ChannelRecords()).Handle(ctx, id)
+}
+
+// HandlesWithCredentials lists an application's handles with their
+// access token pairs (for subscribing them and for backfill).
+func (ac *Accounts) HandlesWithCredentials(ctx context.Context, app engine.SourceID, p engine.Page) (engine.List[Handle], error) {
+	return twitterOf(ac.eng.ChannelRecords()).ListHandles(ctx, app, p.Normalized())
+}
+
+// HandleForUser finds the handle of application app whose Twitter
+// user id is forUserID (a webhook's for_user_id), with its tokens. None is
+// ErrNotFound.
+func (ac *Accounts) HandleForUser(ctx context.Context, app engine.SourceID, forUserID string) (Handle, error) {
+	return twitterOf(ac.eng.ChannelRecords()).HandleByUserID(ctx, app, forUserID)
+}
+
+// SetHandleStatus records where a handle stands with Twitter, e.g.
+// disconnected with the reason when its tokens were revoked. The reason is
+// shown to API clients: it must hold no secret.
+func (ac *Accounts) SetHandleStatus(ctx context.Context, actor engine.Actor, id engine.EndpointID, status engine.EndpointStatus, reason string) error {
+	switch status {
+	case engine.EndpointPending, engine.EndpointActive, engine.EndpointDisconnected:
+	default:
+		return engine.FieldError("status", "%q is not pending, active or disconnected", status)
+	}
+	return ac.eng.WriteChannel(ctx, actor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
+		h, err := twitterOf(tx).Handle(ctx, id)
+		if err != nil {
+			return engine.AuditEntry{}, err
+		}
+		h.Status, h.StatusReason, h.UpdatedAt = status, reason, ac.eng.Now()
+		if err := twitterOf(tx).UpdateHandle(ctx, h); err != nil {
+			return engine.AuditEntry{}, err
+		}
+		summary := fmt.Sprintf("handle %q is %s", h.Name, status)
+		if reason != "" {
+			summary += ": " + reason
+		}
+		return engine.AuditEntry{Action: "status", Resource: "twitter_handle", ResourceID: string(id), Summary: summary}, nil
+	})
+}
+
+// CallbackURL returns the webhook URL of an application under this
+// service's public URL.
+func (ac *Accounts) CallbackURL(a Application) string {
+	return a.CallbackURL(ac.publicURL)
+}
