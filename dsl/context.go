@@ -23,10 +23,13 @@ type Context struct {
 	Weekday string
 }
 
-// Customer is the Twitter user who wrote the message, and what the contact
-// record knows about them.
+// Customer is who wrote the message, on their channel (a Twitter user, a
+// web-chat visitor), and what the contact record knows about them.
 type Customer struct {
-	// TwitterID is the customer's Twitter user id.
+	// ExternalID is the customer's id on their channel.
+	ExternalID string
+	// TwitterID is the customer's Twitter user id; empty on other channels.
+	// Rules written before there was a second channel name it.
 	TwitterID string
 	// Name is the customer's display name on Twitter.
 	Name string
@@ -120,4 +123,13 @@ func (c *Context) SetTime(t time.Time, loc *time.Location) {
 	c.Now = t
 	c.Hour = t.Hour()
 	c.Weekday = t.Weekday().String()
+}
+
+// SetIdentity sets who the customer is on their channel: ExternalID, and
+// TwitterID when the channel is Twitter's.
+func (c *Customer) SetIdentity(channel, externalID string) {
+	c.ExternalID = externalID
+	if channel == "twitter" {
+		c.TwitterID = externalID
+	}
 }

@@ -107,7 +107,8 @@ type fieldTable struct {
 
 func newFieldTable() *fieldTable {
 	fs := []Field{
-		text("Customer.TwitterID", "the customer's Twitter user id", `"1253648712"`, func(c *Context) string { return c.Customer.TwitterID }),
+		text("Customer.ExternalID", "the customer's id on their channel (on Twitter, their user id)", `"1253648712"`, func(c *Context) string { return c.Customer.ExternalID }),
+		text("Customer.TwitterID", "the customer's Twitter user id (empty on other channels)", `"1253648712"`, func(c *Context) string { return c.Customer.TwitterID }),
 		text("Customer.Name", "the customer's display name on Twitter", `"Ada Lovelace"`, func(c *Context) string { return c.Customer.Name }),
 		text("Customer.ScreenName", "the customer's @handle, without the @", `"ada"`, func(c *Context) string { return c.Customer.ScreenName }),
 		number("Customer.FollowersCount", "how many accounts follow the customer", "12000", func(c *Context) int { return c.Customer.FollowersCount }),

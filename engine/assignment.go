@@ -177,7 +177,7 @@ func (s *Service) offerNotice(ctx context.Context, tx Tx, conv Conversation, ws 
 		ConversationID: string(conv.ID), WorkStreamID: string(ws.ID), QueueID: string(conv.QueueID),
 		OfferedAt: now, ExpiresAt: now.Add(ws.OfferTimeout),
 		Customer: CustomerNotice{
-			TwitterID: conv.Customer.ExternalID, Name: conv.Customer.Name, ScreenName: conv.Customer.ScreenName,
+			Channel: string(conv.Customer.Channel), ExternalID: conv.Customer.ExternalID, Name: conv.Customer.Name, ScreenName: conv.Customer.ScreenName,
 			FollowersCount: conv.Customer.FollowersCount, Verified: conv.Customer.Verified, ContactID: string(conv.ContactID),
 			Tags: []string{}, IsReturning: conv.IsReturning, PreviousConversations: conv.PreviousConversations,
 		},

@@ -42,7 +42,7 @@ func TestRequeueSeesWhatIngestSaw(t *testing.T) {
 			if r.IntN(2) == 0 { // a customer the business knows already
 				now := w.clock.Now()
 				known := in.Customer
-				known.Channel = engine.ChannelTwitter
+				known.Channel = testChannel
 				contact := engine.Contact{ID: engine.ContactID(engine.NewID(now)), Profile: known, Tags: pick([]string{}, []string{"vip"}), CreatedAt: now, UpdatedAt: now}
 				if err := w.db.CreateContact(ctx, contact); err != nil {
 					t.Fatal(err)

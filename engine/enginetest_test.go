@@ -33,8 +33,12 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// testChannel is the channel the engine's tests receive on: the engine
+// knows channels only by the names their adapters give them.
+const testChannel engine.Channel = "sms"
+
 // world is an engine on a real database with one channel set up: a default
-// queue, a work stream and an application with one handle.
+// queue, a work stream and an endpoint (with a source of its own).
 type world struct {
 	t      *testing.T
 	db     *storage.DB
@@ -43,8 +47,7 @@ type world struct {
 	admin  engine.Actor
 	queue  engine.Queue
 	ws     engine.WorkStream
-	app    engine.TwitterApplication
-	handle engine.TwitterHandle
+	endpoint engine.Endpoint
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -53,7 +56,7 @@ func newWorld(t *testing.T, db *storage.DB, wsIn engine.WorkStreamInput) *world 
 	t.Helper()
 	ctx := context.Background()
 	w := &world{t: t, db: db, clock: newFakeClock(), admin: engine.Actor{Name: "test admin", Role: engine.RoleAdmin}}
-	w.svc = engine.NewService(db, engine.ServiceOptions{Clock: w.clock, PublicURL: "https://sb.example"})
+	w.svc = engine.NewService(db, engine.ServiceOptions{Clock: w.clock, Channels: []engine.Channel{testChannel}})
 	var err error
 	if w.queue, err = w.svc.CreateQueue(ctx, w.admin, engine.QueueInput{Name: ptr("General")}); err != nil {
 		t.Fatal(err)
@@ -62,13 +65,7 @@ func newWorld(t *testing.T, db *storage.DB, wsIn engine.WorkStreamInput) *world 
 	if w.ws, err = w.svc.CreateWorkStream(ctx, w.admin, wsIn); err != nil {
 		t.Fatal(err)
 	}
-	if w.app, err = w.svc.CreateTwitterApplication(ctx, w.admin, engine.TwitterApplicationInput{
-		Name: ptr("Acme"), ConsumerKey: ptr("ck"), ConsumerSecret: ptr(engine.Secret("cs"))}); err != nil {
-		t.Fatal(err)
-	}
-	if w.handle, err = w.svc.CreateTwitterHandle(ctx, w.admin, w.app.ID, engine.TwitterHandleInput{
-		Name: ptr("Acme Care"), WorkStreamID: &w.ws.ID, UserID: ptr("1000"), ScreenName: ptr("AcmeCare"),
-		AccessToken: ptr(engine.Secret("at")), AccessTokenSecret: ptr(engine.Secret("ats"))}); err != nil {
+	if w.endpoint, err = w.svc.CreateEndpoint(ctx, w.admin, testChannel, engine.EndpointInput{Name: ptr("Acme Care"), WorkStreamID: &w.ws.ID}); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -83,7 +80,7 @@ func forEachWorld(t *testing.T, wsIn engine.WorkStreamInput, fn func(t *testing.
 // dm builds an inbound DM of a customer.
 func (w *world) dm(event, customer, text string) engine.InboundMessage {
 	return engine.InboundMessage{
-		SourceID: w.app.ID, EndpointID: w.handle.ID, ExternalID: event, SentAt: w.clock.Now(),
+		SourceID: w.endpoint.SourceID, EndpointID: w.endpoint.ID, ExternalID: event, SentAt: w.clock.Now(),
 		Customer: engine.CustomerProfile{ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 10},
 		Text:     text,
 	}

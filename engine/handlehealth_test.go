@@ -18,15 +18,15 @@ func TestHandleHealthNotesTheNewestEventOnceASecond(t *testing.T) {
 		ctx := context.Background()
 		receive := func(event int) {
 			t.Helper()
-			dm := engine.ChannelMessage{ExternalID: strconv.Itoa(event), SentAt: w.clock.Now(), SenderExternalID: "2000", RecipientExternalID: w.handle.UserID,
+			dm := engine.ChannelMessage{ExternalID: strconv.Itoa(event), SentAt: w.clock.Now(), SenderExternalID: "2000", RecipientExternalID: w.endpoint.ExternalID,
 				Customer: engine.CustomerProfile{ExternalID: "2000", ScreenName: "jane"}, Text: "hello"}
-			if _, err := w.svc.ReceiveChannelMessage(ctx, w.handle, dm); err != nil {
+			if _, err := w.svc.ReceiveChannelMessage(ctx, w.endpoint, dm); err != nil {
 				t.Fatal(err)
 			}
 		}
 		newest := func() string {
 			t.Helper()
-			h, err := w.svc.EndpointHealth(ctx, w.handle.ID)
+			h, err := w.svc.EndpointHealth(ctx, w.endpoint.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,9 +62,9 @@ func TestHandleHealthNotesTheNewestEventOnceASecond(t *testing.T) {
 // service's clock.
 func TestDMWithoutATimeTakesTheClocks(t *testing.T) {
 	forEachWorld(t, engine.WorkStreamInput{}, func(t *testing.T, w *world) {
-		dm := engine.ChannelMessage{ExternalID: "7001", SenderExternalID: "2000", RecipientExternalID: w.handle.UserID,
+		dm := engine.ChannelMessage{ExternalID: "7001", SenderExternalID: "2000", RecipientExternalID: w.endpoint.ExternalID,
 			Customer: engine.CustomerProfile{ExternalID: "2000", ScreenName: "jane"}, Text: "no time on this one"}
-		res, err := w.svc.ReceiveChannelMessage(context.Background(), w.handle, dm)
+		res, err := w.svc.ReceiveChannelMessage(context.Background(), w.endpoint, dm)
 		if err != nil {
 			t.Fatal(err)
 		}

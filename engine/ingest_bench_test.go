@@ -53,7 +53,7 @@ import (
 // customers mixed (customer i%pool writes; the pool is half the messages,
 // so about half the DMs start a conversation and half continue one).
 // Beside it, in the same run, "raw" issues the SQL statements of one ingest
-// (dedupe lookup, handle, work stream, contact by Twitter id and by name,
+// (dedupe lookup, handle, work stream, contact by channel identity and by name,
 // conversation in progress FOR UPDATE, closed count, inserts of contact,
 // conversation, message and
 // routing decision, rule-set version, application, queue, candidate agents,
@@ -175,7 +175,7 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 		}
 		return sb.String()
 	}
-	app, handle, ws, queue := string(w.app.ID), string(w.handle.ID), string(w.ws.ID), string(w.queue.ID)
+	app, handle, ws, queue := string(w.endpoint.SourceID), string(w.endpoint.ID), string(w.ws.ID), string(w.queue.ID)
 	var once func(i, customer int) error
 	// Like the engine, try again when a concurrent delivery of the same new
 	// customer won the race to create its contact or conversation.
@@ -191,7 +191,7 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 	once = func(i, customer int) error {
 		ctx := context.Background()
 		now := time.Now().UTC()
-		event, twitterID := "raw-ev"+strconv.Itoa(i), "raw-c"+strconv.Itoa(customer)
+		event, customerID := "raw-ev"+strconv.Itoa(i), "raw-c"+strconv.Itoa(customer)
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
@@ -219,7 +219,7 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			func() error { return q(`SELECT * FROM endpoints WHERE id = ? LIMIT 1`, handle) },
 			func() error { return q(`SELECT * FROM work_streams WHERE id = ? LIMIT 1`, ws) },
 			func() error {
-				return q(`SELECT * FROM contacts WHERE channel = 'twitter' AND external_id = ? LIMIT 1`, twitterID)
+				return q(`SELECT * FROM contacts WHERE channel = 'sms' AND external_id = ? LIMIT 1`, customerID)
 			},
 		}
 		for _, s := range steps {
@@ -228,7 +228,7 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 			}
 		}
 		var convID string
-		err = tx.QueryRowContext(ctx, rebind(`SELECT id FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status <> 'closed' LIMIT 1`+lock), handle, twitterID).Scan(&convID)
+		err = tx.QueryRowContext(ctx, rebind(`SELECT id FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status <> 'closed' LIMIT 1`+lock), handle, customerID).Scan(&convID)
 		isNew := err == sql.ErrNoRows
 		if err != nil && !isNew {
 			return err
@@ -241,20 +241,20 @@ func rawIngest(b *testing.B, url string, w *world) func(i, customer int) error {
 					return err
 				}
 			}
-			if err := q(`SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status = 'closed'`, handle, twitterID); err != nil {
+			if err := q(`SELECT count(*) FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status = 'closed'`, handle, customerID); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO contacts (id, channel, external_id, name, screen_name, followers_count, tags, created_at, updated_at) VALUES (?, 'twitter', ?, ?, ?, ?, '[]', ?, ?)`,
-				contactID, twitterID, "C Doe", "c", 10, now, now); err != nil {
+			if err := exec(`INSERT INTO contacts (id, channel, external_id, name, screen_name, followers_count, tags, created_at, updated_at) VALUES (?, 'sms', ?, ?, ?, ?, '[]', ?, ?)`,
+				contactID, customerID, "C Doe", "c", 10, now, now); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, customer_channel, customer_external_id, customer_screen_name, customer, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'twitter', ?, 'c', '{}', 'open', ?, ?)`,
-				convID, app, handle, ws, contactID, twitterID, now, now); err != nil {
+			if err := exec(`INSERT INTO conversations (id, application_id, handle_id, work_stream_id, contact_id, customer_channel, customer_external_id, customer_screen_name, customer, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'sms', ?, 'c', '{}', 'open', ?, ?)`,
+				convID, app, handle, ws, contactID, customerID, now, now); err != nil {
 				return err
 			}
 		}
 		if err := exec(`INSERT INTO messages (id, conversation_id, application_id, direction, external_id, sender_external_id, text, media, sent_at, received_at) VALUES (?, ?, ?, 'inbound', ?, ?, ?, '[]', ?, ?)`,
-			engine.NewID(now), convID, app, event, twitterID, "where is my order?", now, now); err != nil {
+			engine.NewID(now), convID, app, event, customerID, "where is my order?", now, now); err != nil {
 			return err
 		}
 		if isNew {

@@ -62,7 +62,7 @@ func TestIngestContinuesTheConversation(t *testing.T) {
 		}
 		d := w.detail(first.ConversationID)
 		if len(d.Messages) != 2 || d.Messages[0].Text != "first" || d.Messages[1].Text != "second" || d.MessageCount != 2 {
-			t.Errorf("messages are not in Twitter's order: %+v", d.Messages)
+			t.Errorf("messages are not in the channel's order: %+v", d.Messages)
 		}
 		other := w.ingest(w.dm("ev3", "bob", "hi"))
 		if other.ConversationID == first.ConversationID {
@@ -80,7 +80,7 @@ func TestIngestIdentifiesCustomers(t *testing.T) {
 		wantContact    bool
 		wantCandidates int // contacts left for the agent to confirm
 	}{
-		{name: "by channel identity", existing: []engine.CustomerProfile{{Channel: engine.ChannelTwitter, ExternalID: "tw-alice", Name: "Alice Old", ScreenName: "alice_old", FollowersCount: 1}}, wantKnown: true, wantContact: true},
+		{name: "by channel identity", existing: []engine.CustomerProfile{{Channel: testChannel, ExternalID: "tw-alice", Name: "Alice Old", ScreenName: "alice_old", FollowersCount: 1}}, wantKnown: true, wantContact: true},
 		{name: "by screen name", existing: []engine.CustomerProfile{{ScreenName: "ALICE"}}, wantKnown: true, wantContact: true},
 		{name: "by display name", existing: []engine.CustomerProfile{{Name: "alice doe"}}, wantKnown: true, wantContact: true},
 		{name: "ambiguous name creates a contact", existing: []engine.CustomerProfile{{ScreenName: "alice"}, {ScreenName: "Alice"}}, wantContact: true},
@@ -254,10 +254,10 @@ func TestAskingWorkStreamLetsTheAgentLinkTheContact(t *testing.T) {
 		if _, err := w.svc.LinkContact(ctx, ada, res.ConversationID, ""); !errors.Is(err, engine.ErrConflict) {
 			t.Errorf("linking twice = %v, want a conflict", err)
 		}
-		// The contact now carries the customer's Twitter id: the next DM finds it at once.
+		// The contact now carries the customer's channel identity: the next message finds it at once.
 		next := w.ingest(w.dm("ev2", "alice", "thanks"))
 		if d := w.detail(next.ConversationID); d.ContactID != known.ID || d.Contact.Profile.ExternalID != "tw-alice" {
-			t.Errorf("next DM linked %q (%+v), want %s with the Twitter id", d.ContactID, d.Contact, known.ID)
+			t.Errorf("next DM linked %q (%+v), want %s with the channel identity", d.ContactID, d.Contact, known.ID)
 		}
 	})
 }

@@ -190,7 +190,8 @@ type (
 	}
 	// CustomerNotice is what an agent is told about a customer.
 	CustomerNotice struct {
-		TwitterID             string   `json:"twitter_id"`
+		Channel               string   `json:"channel"`
+		ExternalID            string   `json:"external_id"` // the customer's id on their channel
 		Name                  string   `json:"name"`
 		ScreenName            string   `json:"screen_name"`
 		FollowersCount        int      `json:"followers_count"`

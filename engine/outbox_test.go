@@ -19,8 +19,8 @@ func TestDefaultBackoff(t *testing.T) {
 	}
 }
 
-// TestTwitterError classifies gateway failures.
-func TestTwitterError(t *testing.T) {
+// TestChannelError classifies a channel's failures.
+func TestChannelError(t *testing.T) {
 	err := error(&engine.ChannelError{Op: "send direct message", Message: "403 code 349"})
 	te, ok := engine.AsChannelError(err)
 	if !ok || !te.Permanent() || te.Error() != "send direct message: 403 code 349" {

@@ -77,7 +77,7 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 	p, f := conv.Customer, last.Features
 	ec := &dsl.Context{
 		Customer: dsl.Customer{
-			TwitterID: p.ExternalID, Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
+			Name: p.Name, ScreenName: p.ScreenName, FollowersCount: p.FollowersCount, FriendsCount: p.FriendsCount,
 			Verified: p.Verified, Protected: p.Protected, Language: p.Language, Location: p.Location, Description: p.Description,
 			AccountCreatedAt: p.AccountCreatedAt, IsKnownContact: f.KnownContact, Tags: []string{},
 		},
@@ -92,6 +92,7 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 			WaitMinutes: int(now.Sub(conv.CreatedAt) / time.Minute),
 		},
 	}
+	ec.Customer.SetIdentity(string(ep.Channel), p.ExternalID)
 	if len(f.MediaKinds) > 0 {
 		ec.Message.MediaType = f.MediaKinds[0]
 	}

@@ -73,7 +73,7 @@ SELECT 'seed' || lpad(g::text, 8, '0'), $1, $2, $3, 'tw-seed-' || g, 'seed' || g
     CASE WHEN g > $5::int + $6::int THEN $7::timestamptz ELSE NULL END,
     $7::timestamptz - interval '1 hour', $7::timestamptz - interval '1 hour'
 FROM generate_series(1, $8::int) AS g`,
-		string(w.app.ID), string(w.handle.ID), string(w.ws.ID), string(w.queue.ID), due, recent, now, total)
+		string(w.endpoint.SourceID), string(w.endpoint.ID), string(w.ws.ID), string(w.queue.ID), due, recent, now, total)
 	if err != nil {
 		t.Fatalf("seed %d conversations: %v", total, err)
 	}

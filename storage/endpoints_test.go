@@ -22,7 +22,7 @@ func endpointFixture(t *testing.T, db *storage.DB) (engine.WorkStream, engine.So
 	if err := db.CreateQueue(ctx, q); err != nil {
 		t.Fatal(err)
 	}
-	w := engine.DefaultWorkStream()
+	w := engine.DefaultWorkStream("twitter")
 	w.ID, w.Name, w.DefaultQueueID, w.CreatedAt, w.UpdatedAt = engine.WorkStreamID(engine.NewID(now)), "Care", q.ID, now, now
 	if err := db.CreateWorkStream(ctx, w); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 // together, one writes the handle's newest event; none writes again
 // within the interval; a failed write's claim is given up for the next.
 func TestHandleEventNotesClaimOncePerInterval(t *testing.T) {
-	var n handleEventNotes
+	var n endpointEventNotes
 	const handle = EndpointID("h1")
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	var claimed atomic.Int32
