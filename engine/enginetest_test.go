@@ -40,13 +40,13 @@ const testChannel engine.Channel = "sms"
 // world is an engine on a real database with one channel set up: a default
 // queue, a work stream and an endpoint (with a source of its own).
 type world struct {
-	t      *testing.T
-	db     *storage.DB
-	svc    *engine.Service
-	clock  *fakeClock
-	admin  engine.Actor
-	queue  engine.Queue
-	ws     engine.WorkStream
+	t        *testing.T
+	db       *storage.DB
+	svc      *engine.Service
+	clock    *fakeClock
+	admin    engine.Actor
+	queue    engine.Queue
+	ws       engine.WorkStream
 	endpoint engine.Endpoint
 }
 

@@ -43,7 +43,7 @@ func TestBackfill(t *testing.T) {
 		if n := len(c.messages()); n != 1 {
 			t.Fatalf("%d messages before backfill, want 1", n)
 		}
-		res, err := c.svc.BackfillTwitterHandle(c.ctx, h.ID)
+		res, err := c.acc.Backfill(c.ctx, h.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestBackfill(t *testing.T) {
 			t.Fatalf("%d messages in %d conversations after backfill, want 4 in 2", len(msgs), len(c.conversations()))
 		}
 		// Again: nothing new.
-		if res, err = c.svc.BackfillTwitterHandle(c.ctx, h.ID); err != nil || res.Ingested != 0 {
+		if res, err = c.acc.Backfill(c.ctx, h.ID); err != nil || res.Ingested != 0 {
 			t.Fatalf("second backfill = %+v, %v", res, err)
 		}
 		// Late deliveries of the same events race a backfill.
@@ -79,7 +79,7 @@ func TestBackfill(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := c.svc.BackfillTwitterHandle(c.ctx, h.ID); err != nil {
+			if _, err := c.acc.Backfill(c.ctx, h.ID); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -98,7 +98,7 @@ func TestBackfill(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{})
-		if res, err = c.svc.BackfillTwitterHandle(c.ctx, h.ID); err != nil || res.Ingested != 0 || res.Echoes != 1 {
+		if res, err = c.acc.Backfill(c.ctx, h.ID); err != nil || res.Ingested != 0 || res.Echoes != 1 {
 			t.Fatalf("backfill of echoes = %+v, %v", res, err)
 		}
 		if n := outboundCount(c.messages()); n != 2 {
@@ -114,7 +114,7 @@ func TestBackfillRateLimited(t *testing.T) {
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		h := c.connect(c.business)
 		c.fake.FailNext(twittertest.EndpointListDMEvents, twittertest.Fault{Status: 429, Code: 88, Message: "Rate limit exceeded", ResetIn: 15 * time.Minute})
-		res, err := c.svc.BackfillTwitterHandle(c.ctx, h.ID)
+		res, err := c.acc.Backfill(c.ctx, h.ID)
 		if err != nil || res.Complete || res.RetryAt == nil || res.RetryAt.Before(c.clock.Now().Add(14*time.Minute)) || !strings.Contains(res.Error, "429") {
 			t.Fatalf("backfill = %+v, %v", res, err)
 		}
@@ -132,18 +132,18 @@ func TestSilentHandle(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if silent, err := c.svc.CheckSilentHandles(c.ctx, 6*time.Hour, 3); err != nil || len(silent) != 0 {
+		if silent, err := c.acc.CheckSilentHandles(c.ctx, 6*time.Hour, 3); err != nil || len(silent) != 0 {
 			t.Fatalf("silent at once: %+v, %v", silent, err)
 		}
 		c.clock.Advance(7 * time.Hour)
-		silent, err := c.svc.CheckSilentHandles(c.ctx, 6*time.Hour, 3)
+		silent, err := c.acc.CheckSilentHandles(c.ctx, 6*time.Hour, 3)
 		if err != nil || len(silent) != 1 || silent[0].Handle.ScreenName != "AcmeHelp" || !silent[0].Handle.AccessToken.IsZero() {
 			t.Fatalf("silent = %+v, %v", silent, err)
 		}
 		if !strings.Contains(c.logs.String(), "usually busy") {
 			t.Error("no warning logged")
 		}
-		if silent, _ := c.svc.CheckSilentHandles(c.ctx, 6*time.Hour, 4); len(silent) != 0 {
+		if silent, _ := c.acc.CheckSilentHandles(c.ctx, 6*time.Hour, 4); len(silent) != 0 {
 			t.Errorf("a quiet handle is reported: %+v", silent)
 		}
 	})

@@ -55,6 +55,7 @@ type channel struct {
 	customer twittertest.User
 	db       *storage.DB
 	svc      *engine.Service
+	acc      *twitter.Accounts
 	clock    *testClock
 	srv      *httptest.Server
 	metrics  *twitter.Metrics
@@ -62,7 +63,7 @@ type channel struct {
 	logs     *syncBuffer
 	admin    engine.Actor
 	ws       engine.WorkStream
-	app      engine.TwitterApplication
+	app      twitter.Application
 }
 
 // syncBuffer is a log sink safe for the handler's goroutines.
@@ -83,7 +84,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newChannel(t testing.TB, db *storage.DB, dialect engine.TwitterDialect, opts ...twittertest.Option) *channel {
+func newChannel(t testing.TB, db *storage.DB, dialect twitter.Dialect, opts ...twittertest.Option) *channel {
 	t.Helper()
 	c := &channel{t: t, ctx: context.Background(), db: db, clock: &testClock{now: time.Now().UTC()}, logs: &syncBuffer{},
 		admin: engine.Actor{Name: "test admin", Role: engine.RoleAdmin}, reg: prometheus.NewRegistry()}
@@ -94,17 +95,18 @@ func newChannel(t testing.TB, db *storage.DB, dialect engine.TwitterDialect, opt
 	c.fake = twittertest.NewServer(append([]twittertest.Option{twittertest.WithClock(c.clock.Now)}, opts...)...)
 	t.Cleanup(c.fake.Close)
 	c.fakeApp = c.fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret,
-		Callbacks: []string{c.srv.URL + engine.SignOnCallbackPath}, Environment: "prod"})
+		Callbacks: []string{c.srv.URL + twitter.SignOnCallbackPath}, Environment: "prod"})
 	c.business = c.fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme Support", Verified: true, FollowersCount: 90000})
 	c.customer = c.fake.AddUser(twittertest.User{ScreenName: "janedoe", Name: "Jane Doe", FollowersCount: 15000, Location: "Boulder, CO"})
 
 	log := newTestLogger(c.logs)
 	gw := twitter.NewGateway(twitter.GatewayOptions{BaseURL: c.fake.URL, Now: c.clock.Now})
-	c.svc = engine.NewService(db, engine.ServiceOptions{Clock: c.clock, Logger: log, PublicURL: c.srv.URL, Twitter: gw,
+	c.svc = engine.NewService(db, engine.ServiceOptions{Clock: c.clock, Logger: log, Channels: []engine.Channel{twitter.Channel},
 		Senders: map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(gw, db)}})
+	c.acc = twitter.NewAccounts(c.svc, twitter.AccountsOptions{API: gw, PublicURL: c.srv.URL, Logger: log})
 	c.metrics = twitter.NewMetrics(c.reg)
-	mux.Handle(engine.WebhookPathPrefix, twitter.NewWebhookHandler(c.svc, log, c.metrics))
-	mux.Handle(engine.SignOnCallbackPath, twitter.NewSignOnHandler(c.svc, log))
+	mux.Handle(twitter.WebhookPathPrefix, twitter.NewWebhookHandler(c.acc, log, c.metrics))
+	mux.Handle(twitter.SignOnCallbackPath, twitter.NewSignOnHandler(c.acc, log))
 
 	q, err := c.svc.CreateQueue(c.ctx, c.admin, engine.QueueInput{Name: ptr("General")})
 	if err != nil {
@@ -113,11 +115,11 @@ func newChannel(t testing.TB, db *storage.DB, dialect engine.TwitterDialect, opt
 	if c.ws, err = c.svc.CreateWorkStream(c.ctx, c.admin, engine.WorkStreamInput{Name: ptr("Care"), DefaultQueueID: &q.ID}); err != nil {
 		t.Fatal(err)
 	}
-	in := engine.TwitterApplicationInput{Name: ptr("Acme"), ConsumerKey: ptr(consumerKey), ConsumerSecret: ptr(engine.Secret(consumerSecret)), Dialect: &dialect}
-	if dialect == engine.DialectPremium {
+	in := twitter.ApplicationInput{Name: ptr("Acme"), ConsumerKey: ptr(consumerKey), ConsumerSecret: ptr(engine.Secret(consumerSecret)), Dialect: &dialect}
+	if dialect == twitter.DialectPremium {
 		in.EnvironmentName = ptr("prod")
 	}
-	if c.app, err = c.svc.CreateTwitterApplication(c.ctx, c.admin, in); err != nil {
+	if c.app, err = c.acc.CreateApplication(c.ctx, c.admin, in); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -126,24 +128,24 @@ func newChannel(t testing.TB, db *storage.DB, dialect engine.TwitterDialect, opt
 // forEachChannel runs fn on SQLite and PostgreSQL.
 func forEachChannel(t *testing.T, fn func(t *testing.T, c *channel), opts ...twittertest.Option) {
 	t.Helper()
-	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) { fn(t, newChannel(t, db, engine.DialectV2, opts...)) })
+	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) { fn(t, newChannel(t, db, twitter.DialectV2, opts...)) })
 }
 
 // connect adds the business user as a handle with tokens from the
 // developer portal (the manual form), and runs ensure.
-func (c *channel) connect(user twittertest.User) engine.TwitterHandle {
+func (c *channel) connect(user twittertest.User) twitter.Handle {
 	c.t.Helper()
 	tok, err := c.fake.IssueToken(consumerKey, user.ID)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	h, err := c.svc.CreateTwitterHandle(c.ctx, c.admin, c.app.ID, engine.TwitterHandleInput{
+	h, err := c.acc.CreateHandle(c.ctx, c.admin, c.app.ID, twitter.HandleInput{
 		Name: ptr(user.ScreenName), WorkStreamID: &c.ws.ID, UserID: ptr(user.ID), ScreenName: ptr(user.ScreenName),
 		AccessToken: ptr(engine.Secret(tok.Token)), AccessTokenSecret: ptr(engine.Secret(tok.Secret))})
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if err := c.svc.EnsureTwitterHandle(c.ctx, h.ID); err != nil {
+	if err := c.acc.Ensure(c.ctx, h.ID); err != nil {
 		c.t.Fatalf("ensure: %v", err)
 	}
 	return h
@@ -151,9 +153,9 @@ func (c *channel) connect(user twittertest.User) engine.TwitterHandle {
 
 // handleFor adds a handle for a Twitter user id without calling Twitter
 // (for the reference's samples, whose users the fake does not know).
-func (c *channel) handleFor(userID, name string) engine.TwitterHandle {
+func (c *channel) handleFor(userID, name string) twitter.Handle {
 	c.t.Helper()
-	h, err := c.svc.CreateTwitterHandle(c.ctx, c.admin, c.app.ID, engine.TwitterHandleInput{
+	h, err := c.acc.CreateHandle(c.ctx, c.admin, c.app.ID, twitter.HandleInput{
 		Name: ptr(name), WorkStreamID: &c.ws.ID, UserID: ptr(userID), ScreenName: ptr(name),
 		AccessToken: ptr(engine.Secret(userID + "-tok")), AccessTokenSecret: ptr(engine.Secret("tok-secret"))})
 	if err != nil {
@@ -162,7 +164,9 @@ func (c *channel) handleFor(userID, name string) engine.TwitterHandle {
 	return h
 }
 
-func (c *channel) webhookURL() string { return c.srv.URL + engine.WebhookPathPrefix + string(c.app.ID) }
+func (c *channel) webhookURL() string {
+	return c.srv.URL + twitter.WebhookPathPrefix + string(c.app.ID)
+}
 
 // post delivers body to the webhook with the signature sig ("" for none).
 func (c *channel) post(body []byte, sig string) int {

@@ -38,15 +38,15 @@ func FuzzWebhook(f *testing.F) {
 		`{"data":{"event_type":"dm.received","payload":"x"}}`, `{"user_event":{"revoke":{}}}`, "\xff\xfe"} {
 		f.Add([]byte(s))
 	}
-	c := newChannel(f, storagetest.SQLite(f), engine.DialectV2)
+	c := newChannel(f, storagetest.SQLite(f), twitter.DialectV2)
 	for _, id := range []string{"4337869213", "7472512", "3805104374", "2244994945", "1111111111111111111"} {
-		if _, err := c.svc.CreateTwitterHandle(c.ctx, c.admin, c.app.ID, engine.TwitterHandleInput{
+		if _, err := c.acc.CreateHandle(c.ctx, c.admin, c.app.ID, twitter.HandleInput{
 			Name: ptr("h" + id), WorkStreamID: &c.ws.ID, UserID: ptr(id), ScreenName: ptr("h" + id),
 			AccessToken: ptr(engine.Secret("t")), AccessTokenSecret: ptr(engine.Secret("s"))}); err != nil {
 			f.Fatal(err)
 		}
 	}
-	h := twitter.NewWebhookHandler(c.svc, nil, nil)
+	h := twitter.NewWebhookHandler(c.acc, nil, nil)
 	count := func(t *testing.T) int {
 		l, err := c.svc.ListConversations(c.ctx, c.admin, engine.ConversationFilter{}, engine.Page{Limit: 500})
 		if err != nil {
@@ -60,7 +60,7 @@ func FuzzWebhook(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := count(t)
-		req := httptest.NewRequest("POST", engine.WebhookPathPrefix+string(c.app.ID), bytes.NewReader(body))
+		req := httptest.NewRequest("POST", twitter.WebhookPathPrefix+string(c.app.ID), bytes.NewReader(body))
 		req.Header.Set(twitter.SignatureHeader, twitter.Sign(consumerSecret, body))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

@@ -19,7 +19,7 @@ import (
 // each with an application whose consumer secret is the vector's key.
 func TestWebhookCRC(t *testing.T) {
 	t.Parallel()
-	c := newChannel(t, storagetest.SQLite(t), engine.DialectV2)
+	c := newChannel(t, storagetest.SQLite(t), twitter.DialectV2)
 	vectors := []struct{ secret, token, want string }{
 		{"test", `{"test_number":1,"test_string":"two"}`, "sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI="},
 		{"test", "test=1&other_test=2", "sha256=25Cu3iwbbiqBTwQRzcKJZwisjf736V2Q8UaTlkfLSoc="},
@@ -27,12 +27,12 @@ func TestWebhookCRC(t *testing.T) {
 		{"consumer-secret", "foo", "sha256=DcTy7IecOE1nIXA5KRcZ3lAsoNWL9GefbVQ+nWXIK0Q="},
 	}
 	for i, v := range vectors {
-		app, err := c.svc.CreateTwitterApplication(c.ctx, c.admin, engine.TwitterApplicationInput{
+		app, err := c.acc.CreateApplication(c.ctx, c.admin, twitter.ApplicationInput{
 			Name: ptr("vector " + string(rune('a'+i))), ConsumerKey: ptr("ck"), ConsumerSecret: ptr(engine.Secret(v.secret))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := http.Get(c.srv.URL + engine.WebhookPathPrefix + string(app.ID) + "?crc_token=" + url.QueryEscape(v.token) + "&nonce=n1")
+		res, err := http.Get(c.srv.URL + twitter.WebhookPathPrefix + string(app.ID) + "?crc_token=" + url.QueryEscape(v.token) + "&nonce=n1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestWebhookCRC(t *testing.T) {
 			t.Errorf("vector %d: %d %s %q, want 200 %q", i, res.StatusCode, res.Header.Get("Content-Type"), body.ResponseToken, v.want)
 		}
 	}
-	disabled, err := c.svc.CreateTwitterApplication(c.ctx, c.admin, engine.TwitterApplicationInput{
+	disabled, err := c.acc.CreateApplication(c.ctx, c.admin, twitter.ApplicationInput{
 		Name: ptr("off"), ConsumerKey: ptr("ck"), ConsumerSecret: ptr(engine.Secret("s")), Enabled: ptr(false)})
 	if err != nil {
 		t.Fatal(err)
@@ -56,10 +56,10 @@ func TestWebhookCRC(t *testing.T) {
 		name, path string
 		want       int
 	}{
-		{"missing crc_token", engine.WebhookPathPrefix + string(c.app.ID), 400},
-		{"unknown application", engine.WebhookPathPrefix + engine.NewID(c.clock.Now()) + "?crc_token=x", 404},
-		{"malformed application id", engine.WebhookPathPrefix + "nope?crc_token=x", 404},
-		{"disabled application", engine.WebhookPathPrefix + string(disabled.ID) + "?crc_token=x", 404},
+		{"missing crc_token", twitter.WebhookPathPrefix + string(c.app.ID), 400},
+		{"unknown application", twitter.WebhookPathPrefix + engine.NewID(c.clock.Now()) + "?crc_token=x", 404},
+		{"malformed application id", twitter.WebhookPathPrefix + "nope?crc_token=x", 404},
+		{"disabled application", twitter.WebhookPathPrefix + string(disabled.ID) + "?crc_token=x", 404},
 	} {
 		res, err := http.Get(c.srv.URL + tt.path)
 		if err != nil {
@@ -77,7 +77,7 @@ func TestWebhookCRC(t *testing.T) {
 func TestWebhookSignatures(t *testing.T) {
 	t.Parallel()
 	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) {
-		c := newChannel(t, db, engine.DialectV2)
+		c := newChannel(t, db, twitter.DialectV2)
 		c.handleFor("4337869213", "Harris")
 		good := readTestdata(t, "text_dm.json")
 		tests := []struct {
@@ -115,7 +115,7 @@ func TestWebhookSignatures(t *testing.T) {
 func TestWebhookSamples(t *testing.T) {
 	t.Parallel()
 	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) {
-		c := newChannel(t, db, engine.DialectV2)
+		c := newChannel(t, db, twitter.DialectV2)
 		c.handleFor("4337869213", "Harris")
 		c.handleFor("7472512", "Acme")
 		c.handleFor("3805104374", "Birds")
@@ -167,7 +167,7 @@ func TestWebhookSamples(t *testing.T) {
 					t.Errorf("%s: an echo started a conversation", tt.file)
 				}
 			case "revoked":
-				h, err := c.svc.TwitterHandle(c.ctx, revoked.ID)
+				h, err := c.acc.Handle(c.ctx, revoked.ID)
 				if err != nil || h.Status != engine.EndpointDisconnected || h.StatusReason == "" {
 					t.Errorf("%s: handle %+v, %v; want disconnected with a reason", tt.file, h, err)
 				}

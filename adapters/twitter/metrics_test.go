@@ -8,7 +8,6 @@ import (
 
 	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
-	"github.com/switchboardhq/switchboard/engine"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
@@ -16,8 +15,8 @@ import (
 // rate-limit pauses, outbox depth and handle health are exported.
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	c := newChannel(t, storagetest.SQLite(t), engine.DialectV2)
-	twitter.RegisterHealthCollector(c.reg, c.svc)
+	c := newChannel(t, storagetest.SQLite(t), twitter.DialectV2)
+	twitter.RegisterHealthCollector(c.reg, c.svc, c.acc)
 	c.connect(c.business)
 	conv := c.conversationWith(c.customer, c.business)
 	body := []byte(`{}`)

@@ -341,7 +341,7 @@ func TestOutboxPermanentFailures(t *testing.T) {
 		if run := c.sendDue(); run.Failed != 1 {
 			t.Fatalf("run = %+v", run)
 		}
-		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.EndpointDisconnected {
+		if hd, _ := c.acc.Handle(c.ctx, h.ID); hd.Status != engine.EndpointDisconnected {
 			t.Errorf("handle after 89: %+v", hd)
 		}
 		if got := c.message(m.ID); got.Delivery != engine.DeliveryFailed || !strings.Contains(got.LastError, "89") {
@@ -369,7 +369,7 @@ func TestOutboxCrashAfterSend(t *testing.T) {
 		if err != nil || len(claimed) != 1 {
 			t.Fatalf("claim: %v %+v", err, claimed)
 		}
-		creds, err := c.svc.TwitterHandleCredentials(c.ctx, h.ID)
+		creds, err := c.acc.HandleCredentials(c.ctx, h.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -618,7 +618,7 @@ func TestOutboxSendsRepliesAtOnce(t *testing.T) {
 
 // claimAndSendElsewhere plays a sender that claims the due messages, sends
 // m to Twitter (its echo lost too) and dies before recording anything.
-func (c *channel) claimAndSendElsewhere(h engine.TwitterHandle, m engine.Message) []engine.OutboxItem {
+func (c *channel) claimAndSendElsewhere(h twitter.Handle, m engine.Message) []engine.OutboxItem {
 	c.t.Helper()
 	var claimed []engine.OutboxItem
 	err := c.db.InTx(c.ctx, func(tx engine.Tx) error {
@@ -629,7 +629,7 @@ func (c *channel) claimAndSendElsewhere(h engine.TwitterHandle, m engine.Message
 	if err != nil {
 		c.t.Fatalf("claim: %v", err)
 	}
-	creds, err := c.svc.TwitterHandleCredentials(c.ctx, h.ID)
+	creds, err := c.acc.HandleCredentials(c.ctx, h.ID)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -733,7 +733,7 @@ func TestOutboxAppWideRateLimit(t *testing.T) {
 // dialect and recognises the echo.
 func TestOutboxPremiumDialect(t *testing.T) {
 	t.Parallel()
-	c := newChannel(t, storagetest.SQLite(t), engine.DialectPremium)
+	c := newChannel(t, storagetest.SQLite(t), twitter.DialectPremium)
 	c.connect(c.business)
 	m := c.reply(c.conversationWith(c.customer, c.business), "premium reply")
 	if run := c.sendDue(); run.Sent != 1 {

@@ -21,9 +21,9 @@ import (
 
 // startSignOn starts a sign-on through the engine and returns the pending
 // handle and the authorization URL.
-func (c *channel) startSignOn(name string) (engine.TwitterHandle, string) {
+func (c *channel) startSignOn(name string) (twitter.Handle, string) {
 	c.t.Helper()
-	h, authURL, err := c.svc.StartTwitterSignOn(c.ctx, c.admin, c.app.ID, engine.TwitterHandleInput{Name: ptr(name), WorkStreamID: &c.ws.ID})
+	h, authURL, err := c.acc.StartSignOn(c.ctx, c.admin, c.app.ID, twitter.HandleInput{Name: ptr(name), WorkStreamID: &c.ws.ID})
 	if err != nil {
 		c.t.Fatalf("start sign-on: %v", err)
 	}
@@ -44,7 +44,7 @@ func (c *channel) authorize(authURL string) string {
 	}
 	_ = res.Body.Close()
 	loc := res.Header.Get("Location")
-	if res.StatusCode != http.StatusFound || !strings.HasPrefix(loc, c.srv.URL+engine.SignOnCallbackPath) {
+	if res.StatusCode != http.StatusFound || !strings.HasPrefix(loc, c.srv.URL+twitter.SignOnCallbackPath) {
 		c.t.Fatalf("authorize: %d %q", res.StatusCode, loc)
 	}
 	return loc
@@ -79,7 +79,7 @@ func TestSignOnCallback(t *testing.T) {
 		if status != 200 || !strings.Contains(body, "Connected to Twitter") || !strings.Contains(body, "@AcmeHelp") {
 			t.Fatalf("callback page: %d %s", status, body)
 		}
-		got, err := c.svc.TwitterHandleCredentials(c.ctx, h.ID)
+		got, err := c.acc.HandleCredentials(c.ctx, h.ID)
 		if err != nil || got.Status != engine.EndpointActive || got.UserID != c.business.ID || got.ScreenName != "AcmeHelp" || got.AccessToken.IsZero() {
 			t.Fatalf("handle after sign-on: %+v %v", got, err)
 		}
@@ -105,7 +105,7 @@ func TestSignOnCallback(t *testing.T) {
 		if status != 400 || !strings.Contains(body, "denied") {
 			t.Errorf("denied: %d %s", status, body)
 		}
-		if h, _ := c.svc.TwitterHandle(c.ctx, denied.ID); h.Status != engine.EndpointPending || !strings.Contains(h.StatusReason, "denied") {
+		if h, _ := c.acc.Handle(c.ctx, denied.ID); h.Status != engine.EndpointPending || !strings.Contains(h.StatusReason, "denied") {
 			t.Errorf("denied handle: %+v", h)
 		}
 
@@ -119,19 +119,19 @@ func TestSignOnCallback(t *testing.T) {
 		if status != 400 || !strings.Contains(body, "expired") {
 			t.Errorf("expired at Twitter: %d %s", status, body)
 		}
-		if h, _ := c.svc.TwitterHandle(c.ctx, expired.ID); h.Status != engine.EndpointPending || h.UserID != "" {
+		if h, _ := c.acc.Handle(c.ctx, expired.ID); h.Status != engine.EndpointPending || h.UserID != "" {
 			t.Errorf("expired handle: %+v", h)
 		}
 
 		// Expired here: the callback came after SignOnTTL.
 		late, authURL := c.startSignOn("Late")
 		cb = c.authorize(authURL)
-		c.clock.Advance(engine.SignOnTTL + time.Minute)
+		c.clock.Advance(twitter.SignOnTTL + time.Minute)
 		status, body = page(t, cb)
 		if status != 400 || !strings.Contains(body, "expired") {
 			t.Errorf("expired here: %d %s", status, body)
 		}
-		if h, _ := c.svc.TwitterHandle(c.ctx, late.ID); h.Status != engine.EndpointPending {
+		if h, _ := c.acc.Handle(c.ctx, late.ID); h.Status != engine.EndpointPending {
 			t.Errorf("late handle: %+v", h)
 		}
 
@@ -140,17 +140,17 @@ func TestSignOnCallback(t *testing.T) {
 		if _, err := c.fake.RevokeAccess(c.ctx, consumerKey, c.business.ID); err != nil {
 			t.Fatal(err)
 		}
-		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.EndpointDisconnected {
+		if hd, _ := c.acc.Handle(c.ctx, h.ID); hd.Status != engine.EndpointDisconnected {
 			t.Fatalf("after revocation: %+v", hd)
 		}
 		c.fake.AuthorizeAs(other.ID)
-		if _, authURL, err := c.svc.SignOnAgain(c.ctx, c.admin, h.ID); err != nil {
+		if _, authURL, err := c.acc.SignOnAgain(c.ctx, c.admin, h.ID); err != nil {
 			t.Fatal(err)
 		} else if status, body = page(t, c.authorize(authURL)); status != 400 || !strings.Contains(body, "this handle is @AcmeHelp") {
 			t.Errorf("sign-on again as another account: %d %s", status, body)
 		}
 		c.fake.AuthorizeAs(c.business.ID)
-		_, authURL, err = c.svc.SignOnAgain(c.ctx, c.admin, h.ID)
+		_, authURL, err = c.acc.SignOnAgain(c.ctx, c.admin, h.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,12 +160,12 @@ func TestSignOnCallback(t *testing.T) {
 		if hd, _ := c.svc.EndpointHealth(c.ctx, h.ID); hd.Subscription != engine.SubscriptionSubscribed {
 			t.Errorf("health after signing on again: %+v", hd)
 		}
-		if hd, _ := c.svc.TwitterHandle(c.ctx, h.ID); hd.Status != engine.EndpointActive || hd.StatusReason != "" {
+		if hd, _ := c.acc.Handle(c.ctx, h.ID); hd.Status != engine.EndpointActive || hd.StatusReason != "" {
 			t.Errorf("after signing on again: %+v", hd)
 		}
 
 		// An incomplete link.
-		if status, _ := page(t, c.srv.URL+engine.SignOnCallbackPath+"?oauth_token=x"); status != 400 {
+		if status, _ := page(t, c.srv.URL+twitter.SignOnCallbackPath+"?oauth_token=x"); status != 400 {
 			t.Errorf("incomplete callback: %d", status)
 		}
 		c.noSecrets("logs", c.logs.String(), got.AccessToken.Reveal(), got.AccessTokenSecret.Reveal())
@@ -188,11 +188,11 @@ func TestEnsureIdempotent(t *testing.T) {
 	forEachChannel(t, func(t *testing.T, c *channel) {
 		h := c.connect(c.business)
 		for range 3 {
-			if err := c.svc.EnsureTwitterHandle(c.ctx, h.ID); err != nil {
+			if err := c.acc.Ensure(c.ctx, h.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
-		v, err := c.svc.VerifyTwitterApplication(c.ctx, c.app.ID)
+		v, err := c.acc.Verify(c.ctx, c.app.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,17 +200,17 @@ func TestEnsureIdempotent(t *testing.T) {
 		if len(hooks) != 1 || len(hooks[0].Subscribers) != 1 {
 			t.Fatalf("webhooks: %+v", hooks)
 		}
-		if v.Application.Webhook != engine.WebhookValid || len(v.Handles) != 1 || v.Handles[0].Health.Subscription != engine.SubscriptionSubscribed {
+		if v.Source.Webhook != engine.WebhookValid || len(v.Endpoints) != 1 || v.Endpoints[0].Health.Subscription != engine.SubscriptionSubscribed {
 			t.Fatalf("verify: %+v", v)
 		}
 		// Twitter marks the webhook invalid; verify re-validates it and
 		// backfills what was missed meanwhile.
 		c.fake.InvalidateWebhook(hooks[0].ID)
-		if v, err = c.svc.VerifyTwitterApplication(c.ctx, c.app.ID); err != nil {
+		if v, err = c.acc.Verify(c.ctx, c.app.ID); err != nil {
 			t.Fatal(err)
 		}
-		if v.Application.Webhook != engine.WebhookValid || !c.fake.Webhooks()[0].Valid {
-			t.Fatalf("verify after invalidation: %+v", v.Application)
+		if v.Source.Webhook != engine.WebhookValid || !c.fake.Webhooks()[0].Valid {
+			t.Fatalf("verify after invalidation: %+v", v.Source)
 		}
 	})
 }
@@ -220,7 +220,7 @@ func TestEnsureIdempotent(t *testing.T) {
 func TestEnsureNeverDeletesAnotherWebhook(t *testing.T) {
 	t.Parallel()
 	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) {
-		c := newChannel(t, db, engine.DialectPremium)
+		c := newChannel(t, db, twitter.DialectPremium)
 		// Another system registered the environment's webhook.
 		tok, err := c.fake.IssueToken(consumerKey, c.business.ID)
 		if err != nil {
@@ -238,23 +238,23 @@ func TestEnsureNeverDeletesAnotherWebhook(t *testing.T) {
 		if _, err := client.RegisterWebhook(c.ctx, &tok, other.URL+"/hook"); err != nil {
 			t.Fatal(err)
 		}
-		h, err := c.svc.CreateTwitterHandle(c.ctx, c.admin, c.app.ID, engine.TwitterHandleInput{Name: ptr("Acme"), WorkStreamID: &c.ws.ID,
+		h, err := c.acc.CreateHandle(c.ctx, c.admin, c.app.ID, twitter.HandleInput{Name: ptr("Acme"), WorkStreamID: &c.ws.ID,
 			UserID: ptr(c.business.ID), ScreenName: ptr("AcmeHelp"), AccessToken: ptr(engine.Secret(tok.Token)), AccessTokenSecret: ptr(engine.Secret(tok.Secret))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.svc.EnsureTwitterHandle(c.ctx, h.ID); err == nil {
+		if err := c.acc.Ensure(c.ctx, h.ID); err == nil {
 			t.Fatal("ensure succeeded over another system's webhook")
 		}
 		if hooks := c.fake.Webhooks(); len(hooks) != 1 || hooks[0].URL != other.URL+"/hook" {
 			t.Fatalf("the other system's webhook was touched: %+v", hooks)
 		}
-		st, err := c.svc.VerifyTwitterApplication(c.ctx, c.app.ID)
+		st, err := c.acc.Verify(c.ctx, c.app.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Application.Webhook != engine.WebhookError || !strings.Contains(st.Application.WebhookError, "another URL") {
-			t.Errorf("premium verify: %+v", st.Application)
+		if st.Source.Webhook != engine.WebhookError || !strings.Contains(st.Source.WebhookError, "another URL") {
+			t.Errorf("premium verify: %+v", st.Source)
 		}
 	})
 }
@@ -263,7 +263,7 @@ func TestEnsureNeverDeletesAnotherWebhook(t *testing.T) {
 // name, registers, subscribes and receives.
 func TestPremiumSignOnAndDelivery(t *testing.T) {
 	t.Parallel()
-	c := newChannel(t, storagetest.SQLite(t), engine.DialectPremium)
+	c := newChannel(t, storagetest.SQLite(t), twitter.DialectPremium)
 	c.fake.AuthorizeAs(c.business.ID)
 	_, authURL := c.startSignOn("Acme Help")
 	if status, body := page(t, c.authorize(authURL)); status != 200 || strings.Contains(body, "did not finish") {
@@ -294,24 +294,25 @@ func TestEndToEndOverHTTP(t *testing.T) {
 		defer srv.Close()
 		fake := twittertest.NewServer()
 		defer fake.Close()
-		fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret, Callbacks: []string{srv.URL + engine.SignOnCallbackPath}})
+		fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret, Callbacks: []string{srv.URL + twitter.SignOnCallbackPath}})
 		business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme Support"})
 		customer := fake.AddUser(twittertest.User{ScreenName: "janedoe", Name: "Jane Doe", FollowersCount: 15000})
 		fake.AuthorizeAs(business.ID)
 
 		gw := twitter.NewGateway(twitter.GatewayOptions{BaseURL: fake.URL})
-		svc := engine.NewService(db, engine.ServiceOptions{Logger: log, PublicURL: srv.URL, Twitter: gw,
+		svc := engine.NewService(db, engine.ServiceOptions{Logger: log, Channels: []engine.Channel{twitter.Channel},
 			Senders: map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(gw, db)}})
+		acc := twitter.NewAccounts(svc, twitter.AccountsOptions{API: gw, PublicURL: srv.URL, Logger: log})
 		admin, err := engine.EnsureAdminKey(ctx, db, engine.SystemClock{}, "e2e-admin-token-0123456789")
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = admin
-		webhook := twitter.NewWebhookHandler(svc, log, nil)
-		a, err := api.New(api.Options{Logger: log, Keys: db, Service: svc, Ready: db.Ping, Version: "test", Mounts: []api.Mount{
-			{Method: "GET", Path: engine.WebhookPathPrefix + ":application_id", Summary: "Twitter CRC", Tag: "twitter", Handler: webhook},
-			{Method: "POST", Path: engine.WebhookPathPrefix + ":application_id", Summary: "Twitter events", Tag: "twitter", Handler: webhook, ContentType: "text/plain"},
-			{Method: "GET", Path: engine.SignOnCallbackPath, Summary: "Sign-on callback", Tag: "twitter", Handler: twitter.NewSignOnHandler(svc, log), ContentType: "text/html"},
+		webhook := twitter.NewWebhookHandler(acc, log, nil)
+		a, err := api.New(api.Options{Logger: log, Keys: db, Service: svc, Twitter: twitter.NewAdmin(acc), Ready: db.Ping, Version: "test", Mounts: []api.Mount{
+			{Method: "GET", Path: twitter.WebhookPathPrefix + ":application_id", Summary: "Twitter CRC", Tag: "twitter", Handler: webhook},
+			{Method: "POST", Path: twitter.WebhookPathPrefix + ":application_id", Summary: "Twitter events", Tag: "twitter", Handler: webhook, ContentType: "text/plain"},
+			{Method: "GET", Path: twitter.SignOnCallbackPath, Summary: "Sign-on callback", Tag: "twitter", Handler: twitter.NewSignOnHandler(acc, log), ContentType: "text/html"},
 		}})
 		if err != nil {
 			t.Fatal(err)
@@ -405,7 +406,7 @@ func TestEndToEndOverHTTP(t *testing.T) {
 		if !strings.Contains(detail, "Where is my order?") || !strings.Contains(detail, "janedoe") {
 			t.Fatalf("conversation: %s", detail)
 		}
-		creds, err := svc.TwitterHandleCredentials(ctx, engine.EndpointID(pending.ID))
+		creds, err := acc.HandleCredentials(ctx, engine.EndpointID(pending.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
