@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/engine"
 )
 
 // seedChannel creates a queue, a work stream and a Twitter application with
 // one active handle, through the engine.
-func seedChannel(t *testing.T, h *harness) (engine.QueueID, engine.WorkStreamID, engine.TwitterHandle) {
+func seedChannel(t *testing.T, h *harness) (engine.QueueID, engine.WorkStreamID, twitter.Handle) {
 	t.Helper()
 	ctx := context.Background()
 	admin := engine.Actor{Name: "test", Role: engine.RoleAdmin}
@@ -25,11 +26,11 @@ func seedChannel(t *testing.T, h *harness) (engine.QueueID, engine.WorkStreamID,
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := h.svc.CreateTwitterApplication(ctx, admin, engine.TwitterApplicationInput{Name: str("Acme"), ConsumerKey: str("ck"), ConsumerSecret: secret("cs")})
+	app, err := h.acc.CreateApplication(ctx, admin, twitter.ApplicationInput{Name: str("Acme"), ConsumerKey: str("ck"), ConsumerSecret: secret("cs")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	handle, err := h.svc.CreateTwitterHandle(ctx, admin, app.ID, engine.TwitterHandleInput{Name: str("Acme Care"), WorkStreamID: &w.ID,
+	handle, err := h.acc.CreateHandle(ctx, admin, app.ID, twitter.HandleInput{Name: str("Acme Care"), WorkStreamID: &w.ID,
 		UserID: str("1000"), ScreenName: str("AcmeCare"), AccessToken: secret("at"), AccessTokenSecret: secret("ats")})
 	if err != nil {
 		t.Fatal(err)
@@ -39,11 +40,11 @@ func seedChannel(t *testing.T, h *harness) (engine.QueueID, engine.WorkStreamID,
 
 // seedConversation stores a conversation as ingest would, with messages
 // stored out of order and one routing decision.
-func seedConversation(t *testing.T, h *harness, q engine.QueueID, w engine.WorkStreamID, handle engine.TwitterHandle, customer string, status engine.Status, agent engine.AgentID) engine.Conversation {
+func seedConversation(t *testing.T, h *harness, q engine.QueueID, w engine.WorkStreamID, handle twitter.Handle, customer string, status engine.Status, agent engine.AgentID) engine.Conversation {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	profile := engine.CustomerProfile{Channel: engine.ChannelTwitter, ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 12000, Verified: true}
+	profile := engine.CustomerProfile{Channel: twitter.Channel, ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 12000, Verified: true}
 	contact := engine.Contact{ID: engine.ContactID(engine.NewID(now)), Profile: profile, Tags: []string{"vip"}, CreatedAt: now, UpdatedAt: now}
 	if err := h.db.CreateContact(ctx, contact); err != nil {
 		t.Fatal(err)

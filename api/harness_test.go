@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/engine"
 	"github.com/switchboardhq/switchboard/storage"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
@@ -29,6 +30,7 @@ type harness struct {
 	srv    *Server
 	db     *storage.DB
 	svc    *engine.Service
+	acc    *twitter.Accounts
 	admin  string // an admin token
 	logs   *bytes.Buffer
 	router routers.Router
@@ -43,8 +45,10 @@ func newHarness(t *testing.T, db *storage.DB) *harness {
 	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := engine.NewService(db, engine.ServiceOptions{Logger: log, PublicURL: "https://switchboard.example"})
-	srv, err := New(Options{Logger: log, Keys: db, Service: svc, Ready: db.Ping, Version: "test"})
+	svc := engine.NewService(db, engine.ServiceOptions{Logger: log, Channels: []engine.Channel{twitter.Channel, "webchat"}})
+	// Twitter is not reachable here: handles are added with tokens.
+	acc := twitter.NewAccounts(svc, twitter.AccountsOptions{PublicURL: "https://switchboard.example", Logger: log})
+	srv, err := New(Options{Logger: log, Keys: db, Service: svc, Twitter: twitter.NewAdmin(acc), Ready: db.Ping, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +60,7 @@ func newHarness(t *testing.T, db *storage.DB) *harness {
 	if err != nil {
 		t.Fatalf("the served OpenAPI document is invalid: %v", err)
 	}
-	return &harness{t: t, srv: srv, db: db, svc: svc, admin: admin, logs: logs, router: router}
+	return &harness{t: t, srv: srv, db: db, svc: svc, acc: acc, admin: admin, logs: logs, router: router}
 }
 
 // forEachDB runs fn with a harness on SQLite and on PostgreSQL.

@@ -16,7 +16,7 @@ func TestRetryFailedMessage(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		app, handle, hd0 := h.signedOnHandle()
-		res, err := h.svc.ReceiveChannelMessage(ctx, hd0, engine.ChannelMessage{ExternalID: "1001", SentAt: time.Now(), SenderExternalID: "42", RecipientExternalID: "6253282",
+		res, err := h.acc.Receive(ctx, hd0, engine.ChannelMessage{ExternalID: "1001", SentAt: time.Now(), SenderExternalID: "42", RecipientExternalID: "6253282",
 			Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane"}, Text: "hi"})
 		if err != nil || res.Action != engine.ReceivedIngested {
 			t.Fatal(res, err)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/engine"
 	"github.com/switchboardhq/switchboard/storage"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
@@ -76,13 +77,13 @@ func (h *harness) twitterApp(name string) twitterApplicationResponse {
 // signedOnHandle creates a work stream, an application and a handle signed
 // on with tokens, and returns the application, the handle's id and the
 // handle with its credentials, as the channel sees it.
-func (h *harness) signedOnHandle() (twitterApplicationResponse, string, engine.TwitterHandle) {
+func (h *harness) signedOnHandle() (twitterApplicationResponse, string, twitter.Handle) {
 	h.t.Helper()
 	ws := h.workStream("Care")
 	app := h.twitterApp("Acme")
 	handle := h.create("/api/v1/twitter/applications/"+app.ID+"/handles", map[string]any{"name": "Support", "work_stream_id": ws,
 		"user_id": "6253282", "screen_name": "AcmeHelp", "access_token": "6253282-s3cr3t", "access_token_secret": "s3cr3t-secret"})
-	hd, err := h.svc.TwitterHandleCredentials(context.Background(), engine.EndpointID(handle))
+	hd, err := h.acc.HandleCredentials(context.Background(), engine.EndpointID(handle))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestTwitterApplications(t *testing.T) {
 		if got.Name != "Acme Inc" || got.Enabled || got.Dialect != "premium" || got.ConsumerKey != "ck-acme-2" || got.EnvironmentName != "prod" || got.CallbackURL != want.CallbackURL {
 			t.Errorf("after the PATCHes: %+v", got)
 		}
-		creds, err := h.svc.TwitterApplicationCredentials(context.Background(), engine.SourceID(a.ID))
+		creds, err := h.acc.ApplicationCredentials(context.Background(), engine.SourceID(a.ID))
 		if err != nil || creds.ConsumerSecret.Reveal() != "s3cr3t-acme-2" {
 			t.Errorf("the adapter reads the consumer secret %v (err %v), want the rotated one", creds.ConsumerSecret.Reveal() == "s3cr3t-acme-2", err)
 		}
@@ -271,20 +272,20 @@ func TestTwitterHandles(t *testing.T) {
 
 		// The adapter's view: routing by for_user_id, with the tokens in clear.
 		ctx := context.Background()
-		found, err := h.svc.TwitterHandleForUser(ctx, engine.SourceID(app.ID), "6253282")
+		found, err := h.acc.HandleForUser(ctx, engine.SourceID(app.ID), "6253282")
 		if err != nil || found.ID != engine.EndpointID(hd.ID) || found.AccessToken.Reveal() != "6253282-s3cr3t-rotated" || found.AccessTokenSecret.Reveal() != "s3cr3t-rotated" {
 			t.Errorf("TwitterHandleForUser = %v, %v; want handle %s with the rotated tokens", found, err, hd.ID)
 		}
-		if _, err := h.svc.TwitterHandleForUser(ctx, engine.SourceID(app.ID), "42"); !errors.Is(err, engine.ErrNotFound) {
+		if _, err := h.acc.HandleForUser(ctx, engine.SourceID(app.ID), "42"); !errors.Is(err, engine.ErrNotFound) {
 			t.Errorf("the deleted handle's user still routes: %v", err)
 		}
-		other, err := h.svc.TwitterHandleForUser(ctx, engine.SourceID(app2.ID), "6253282")
+		other, err := h.acc.HandleForUser(ctx, engine.SourceID(app2.ID), "6253282")
 		if err != nil || other.ApplicationID != engine.SourceID(app2.ID) {
 			t.Errorf("the same user in another application routes to %v, %v", other, err)
 		}
 
 		// Revocation marks the handle disconnected; new tokens make it active again.
-		if err := h.svc.SetTwitterHandleStatus(ctx, engine.Actor{Name: "twitter"}, engine.EndpointID(hd.ID), engine.EndpointDisconnected, "the user revoked the app's access"); err != nil {
+		if err := h.acc.SetHandleStatus(ctx, engine.Actor{Name: "twitter"}, engine.EndpointID(hd.ID), engine.EndpointDisconnected, "the user revoked the app's access"); err != nil {
 			t.Fatal(err)
 		}
 		h.call("GET", one, h.admin, nil).decode(t, &got)
@@ -425,11 +426,11 @@ func leakySteps(t *testing.T, h *harness) (appID, handleID string, bodies [][]by
 
 	// The adapter gets the rotated values back in clear.
 	ctx := context.Background()
-	creds, err := h.svc.TwitterApplicationCredentials(ctx, engine.SourceID(a.ID))
+	creds, err := h.acc.ApplicationCredentials(ctx, engine.SourceID(a.ID))
 	if err != nil || creds.ConsumerSecret.Reveal() != "CSECRET-2-rotated-pw7k" {
 		t.Errorf("the stored consumer secret is not the rotated one (err %v)", err)
 	}
-	hc, err := h.svc.TwitterHandleCredentials(ctx, engine.EndpointID(hd.ID))
+	hc, err := h.acc.HandleCredentials(ctx, engine.EndpointID(hd.ID))
 	if err != nil || hc.AccessToken.Reveal() != "ATOKEN-2-rotated-p0q" || hc.AccessTokenSecret.Reveal() != "ATSECRET-2-rotated-m3v" {
 		t.Errorf("the stored tokens are not the rotated ones (err %v)", err)
 	}
@@ -551,8 +552,8 @@ func TestTwitterSecretsNeverLeak(t *testing.T) {
 }
 
 func TestTwitterRecordsMaskSecrets(t *testing.T) {
-	a := engine.TwitterApplication{ID: "01A", Name: "Acme", ConsumerKey: "ck", ConsumerSecret: "CSECRET-1-qmx84hzv"}
-	hd := engine.TwitterHandle{ID: "01H", Name: "Support", AccessToken: "ATOKEN-1-kd92jfa", AccessTokenSecret: "ATSECRET-1-zz81lq"}
+	a := twitter.Application{ID: "01A", Name: "Acme", ConsumerKey: "ck", ConsumerSecret: "CSECRET-1-qmx84hzv"}
+	hd := twitter.Handle{ID: "01H", Name: "Support", AccessToken: "ATOKEN-1-kd92jfa", AccessTokenSecret: "ATSECRET-1-zz81lq"}
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	log.Info("app", "app", a, "handle", hd, "secret", a.ConsumerSecret, "ptr", &hd)

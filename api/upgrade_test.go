@@ -34,7 +34,7 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		var convs []engine.ConversationID
 		for i, dm := range dms {
 			dm.SentAt, dm.RecipientExternalID = time.Now().Add(time.Duration(i)*time.Second), "6253282"
-			res, err := h.svc.ReceiveChannelMessage(ctx, hd, dm)
+			res, err := h.acc.Receive(ctx, hd, dm)
 			if err != nil || res.Action != engine.ReceivedIngested {
 				t.Fatalf("DM %s: %+v, %v", dm.ExternalID, res, err)
 			}

@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/engine"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 // dm is a customer's DM to the seeded handle.
-func dm(handle engine.TwitterHandle, event, customer, text string) engine.InboundMessage {
+func dm(handle twitter.Handle, event, customer, text string) engine.InboundMessage {
 	return engine.InboundMessage{SourceID: handle.ApplicationID, EndpointID: handle.ID, ExternalID: event, SentAt: time.Now(),
 		Customer: engine.CustomerProfile{ExternalID: "tw-" + customer, Name: customer + " Doe", ScreenName: customer, FollowersCount: 42}, Text: text}
 }
