@@ -128,7 +128,8 @@ const (
 	Outbound Direction = "outbound"
 )
 
-// DeliveryStatus is how far an outbound message got on its way to Twitter.
+// DeliveryStatus is how far an outbound message got on its way to the
+// customer's channel.
 type DeliveryStatus string
 
 // The delivery states of an outbound message.
@@ -159,7 +160,7 @@ type Message struct {
 	Media            []Media
 	QuickReply       string
 	Features         MessageFeatures // inbound only: what routing saw of it
-	SentAt           time.Time       // Twitter's time for the DM; messages are shown in this order
+	SentAt           time.Time       // the channel's time for the message; messages are shown in this order
 	ReceivedAt       time.Time
 	Delivery         DeliveryStatus // outbound only
 	Attempts         int

@@ -4,9 +4,12 @@
 // notifications) and the interfaces it needs from the outside world.
 //
 // The engine owns those interfaces: a [Store] (the storage package
-// implements it on SQLite and PostgreSQL), a [Clock], and the channel's
-// gateway that a channel adapter implements. It imports no HTTP framework
-// and no ORM, so that every rule of the workflow is tested against a real
+// implements it on SQLite and PostgreSQL), a [Clock], and the ports a
+// channel's adapter implements (ports.go): it hands messages in through
+// [Service.ReceiveChannelMessage] or [Service.Ingest], and delivers replies
+// as a [Sender]. The engine knows a channel only by the name its adapter
+// gives it; adapters/twitter and adapters/webchat are two. It imports no
+// HTTP framework and no ORM, so that every rule of the workflow is tested against a real
 // store and reused by any transport.
 //
 // Its files follow the flows:
@@ -24,9 +27,11 @@
 //     timeouts, requeues, stalls, agents gone, auto-close.
 //   - outbox.go sends replies, in order, with retries; notifications.go
 //     tells agents' streams what changed.
-//   - channel.go, twitter.go, signon.go and backfill.go are the Twitter
-//     channel's state: applications, handles, sign-on, health and catching
-//     up on missed messages.
+//   - endpoints.go and endpoint_admin.go keep channels' sources and
+//     endpoints; channel.go takes what a channel reports (a customer's
+//     message, an echo of the endpoint's own) and keeps channels' health;
+//     channel_admin.go is the audited transaction an adapter administers
+//     its own records in (a Twitter application's sign-on, its webhook).
 //
 // Errors that callers act on carry a Kind (see [ErrNotFound], [ErrConflict],
 // [ErrInvalid] …); the api package maps kinds to HTTP statuses in one place.

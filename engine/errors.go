@@ -19,7 +19,7 @@ var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrForbidden: valid credentials without the right to do this.
 	ErrForbidden = errors.New("forbidden")
-	// ErrUnavailable: a dependency (the database, Twitter) cannot be reached now.
+	// ErrUnavailable: a dependency (the database, a channel) cannot be reached now.
 	ErrUnavailable = errors.New("unavailable")
 )
 

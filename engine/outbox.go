@@ -10,8 +10,8 @@ import (
 	"unicode/utf8"
 )
 
-// MaxReplyLength bounds an agent's reply, in characters. Twitter takes
-// 10,000 per DM; longer replies are sent as several DMs.
+// MaxReplyLength bounds an agent's reply, in characters. A channel with a
+// smaller bound (Twitter takes 10,000 per DM) sends a longer reply in parts.
 const MaxReplyLength = 40000
 
 // EnqueueReply stores an agent's reply to conv as an outbound message,
@@ -196,20 +196,21 @@ func (s *Service) wakeOutbox() {
 	}
 }
 
-// SendDue claims one batch of due outbox messages and sends each with its
-// handle's token: sent messages record their Twitter event ids (so their
-// echoes are recognised); 5xx and network errors are retried with backoff
-// up to opts.MaxAttempts; a 429 delays the handle's (or, for an app-wide
-// cap, the application's) queued messages to the rate-limit reset;
-// permanent errors fail the message with the reason, and a refused token
-// disconnects the handle.
+// SendDue claims one batch of due outbox messages and sends each through
+// its channel's Sender: sent messages record their external ids (so their
+// echoes are recognised); retryable failures are retried with backoff up
+// to opts.MaxAttempts; a rate limit delays the endpoint's (or, for a
+// source-wide cap, the source's) queued messages to its reset; permanent
+// failures fail the message with the reason, and refused credentials
+// disconnect the endpoint.
 //
 // A message whose lease ran out while "sending" may have been sent by a
 // sender that crashed before recording it: before sending it again, the
-// handle's recent DM events are searched for it, and a match is recorded
-// as sent instead; a search refused by a rate limit is tried again after
-// the reset. A duplicate is thus possible only when that search misses or
-// fails otherwise (e.g. Twitter's list lags), at most once per lease.
+// Sender's SentLookup looks for it among the endpoint's recent messages,
+// and a match is recorded as sent instead; a look-up refused by a rate
+// limit is tried again after the reset. A duplicate is thus possible only
+// when that look-up misses or fails otherwise (e.g. the channel's list
+// lags), at most once per lease.
 func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, error) {
 	if len(s.senders) == 0 {
 		return OutboxRun{}, ErrNoSender
@@ -264,7 +265,7 @@ func (s *Service) SendDue(ctx context.Context, opts OutboxOptions) (OutboxRun, e
 
 // releaseClaims makes claimed messages due again at once, as they were
 // before the claim: a message found "sending" stays so, to be looked for
-// on Twitter before it is sent.
+// on its channel before it is sent.
 func (s *Service) releaseClaims(ctx context.Context, items []OutboxItem) error {
 	now := s.clock.Now()
 	for _, it := range items {

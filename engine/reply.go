@@ -7,7 +7,7 @@ import (
 
 // Reply stores an agent's reply to the customer and queues it in the
 // outbox, in one transaction with the conversation's update; the sender
-// delivers it to Twitter. A reply to a waiting conversation makes it active
+// delivers it on the customer's channel. A reply to a waiting conversation makes it active
 // again. Agents reply to their own conversations; admins to any in progress.
 func (s *Service) Reply(ctx context.Context, actor Actor, id ConversationID, text string) (Message, error) {
 	var msg Message

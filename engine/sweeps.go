@@ -64,8 +64,8 @@ type SweepStore interface {
 	ClaimGoneStreams(ctx context.Context, before, now time.Time, limit int) ([]Agent, error)
 	// SeeStream records that an agent's notification stream is connected.
 	SeeStream(ctx context.Context, agent AgentID, at time.Time) error
-	// LastInboundMessages returns the latest customer message (in Twitter's
-	// order) of each of the conversations that have one.
+	// LastInboundMessages returns the latest customer message (in the
+	// channel's order) of each of the conversations that have one.
 	LastInboundMessages(ctx context.Context, ids []ConversationID) (map[ConversationID]Message, error)
 	// AppendRoutingDecisions records several routing decisions at once.
 	AppendRoutingDecisions(ctx context.Context, ds []RoutingDecision) error

@@ -30,11 +30,11 @@ const (
 )
 
 // ContactMatching says how a customer without a contact linked to their
-// Twitter user id is matched to a contact by name.
+// channel identity is matched to a contact by name.
 type ContactMatching string
 
 // Off never matches by name; exact links the one contact (not yet linked to
-// a Twitter user) whose screen name, then display name, equals the
+// a channel identity) whose screen name, then display name, equals the
 // customer's, ignoring case; ask links nothing and leaves the choice to the
 // agent.
 const (
