@@ -9,8 +9,8 @@
 // [Service.ReceiveChannelMessage] or [Service.Ingest], and delivers replies
 // as a [Sender]. The engine knows a channel only by the name its adapter
 // gives it; adapters/twitter and adapters/webchat are two. It imports no
-// HTTP framework and no ORM, so that every rule of the workflow is tested against a real
-// store and reused by any transport.
+// HTTP framework and no ORM, so that every rule of the workflow is tested
+// against a real store and reused by any transport.
 //
 // Its files follow the flows:
 //

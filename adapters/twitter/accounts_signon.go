@@ -332,7 +332,7 @@ func (ac *Accounts) ensureSubscription(ctx context.Context, app Application, h H
 	return nil
 }
 
-// safeMessage is what an error may show: a TwitterError's message, or a
+// safeMessage is what an error may show: a ChannelError's message, or a
 // generic text for anything else (whose cause is logged elsewhere).
 func safeMessage(err error) string {
 	if te, ok := engine.AsChannelError(err); ok {

@@ -19,7 +19,7 @@ const BackfillOverlap = time.Hour
 // Backfill reads the handle's recent DM events from Twitter,
 // newest first, back to an hour (BackfillOverlap) before the newest event already stored (or
 // MaxBackfillPages pages), and feeds them oldest first through the same
-// exactly-once path as the webhook (ReceiveChannelMessage): a DM delivered late
+// exactly-once path as the webhook (Receive): a DM delivered late
 // and backfilled at the same time is stored once. A rate limit stops the
 // backfill with RetryAt set and no error.
 func (ac *Accounts) Backfill(ctx context.Context, id engine.EndpointID) (engine.BackfillResult, error) {

@@ -1,8 +1,11 @@
 // Package twitter is Switchboard's Twitter (X) channel: the protocol layer
 // that speaks Twitter's wire formats (webhook payloads, signatures, the API
-// client), and the thin glue that connects it to the engine — the webhook
-// handler, the sign-on callback page, the engine's TwitterGateway and the
-// channel's metrics. It never touches the database: the engine does.
+// client), and the channel's side of Switchboard: Accounts administers its
+// applications and handles (sign-on, webhook and subscription "ensure",
+// verify, backfill, echo matching, health) as the engine's sources and
+// endpoints; the webhook handler, the sign-on callback page, the Sender of
+// replies and the channel's metrics. It never touches the database: it
+// reads and writes through the engine.
 //
 // # Switchboard's channel
 //
@@ -10,7 +13,7 @@
 // application's consumer secret; POSTs checked (body cap, signature with
 // hmac.Equal: 401 and nothing stored), parsed (400 when malformed), then
 // every DM routed by for_user_id to its handle and handed to
-// engine.Service.ReceiveChannelMessage — a customer's DM goes through the
+// Accounts.Receive (engine.Service.ReceiveChannelMessage) — a customer's DM goes through the
 // exactly-once Ingest, an echo is dropped when Switchboard sent it (its
 // event id is stored with the outbound message, or its source_app_id is the
 // application's) and recorded as an outbound message when an agent wrote

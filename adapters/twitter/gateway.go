@@ -12,6 +12,61 @@ import (
 	"github.com/switchboardhq/switchboard/engine"
 )
 
+// API is what Accounts needs from Twitter: "Sign on to Twitter", the
+// webhook and subscription "ensure" steps, and listing recent DM events for
+// backfill (replies go through the Sender). Gateway implements it over the
+// API client. Failures that Twitter answered (or that never got an answer)
+// are *engine.ChannelError values, so that Accounts knows whether to retry,
+// wait, disconnect the handle or give up; their messages never contain
+// secrets.
+type API interface {
+	// RequestSignOn obtains a request token whose authorization redirects
+	// to callbackURL, and the authorization page to send the admin to.
+	RequestSignOn(ctx context.Context, app Application, callbackURL string) (SignOnRequest, error)
+	// CompleteSignOn exchanges a request token and the callback's verifier
+	// for the handle's access token, and reads who the handle is.
+	CompleteSignOn(ctx context.Context, app Application, requestToken string, requestSecret engine.Secret, verifier string) (Account, error)
+	// EnsureWebhook makes callbackURL a valid registered webhook of the
+	// application (registering it, or re-validating it, as needed). owner
+	// is the handle whose token manages webhooks where the dialect needs a
+	// user token (premium). It never deletes another webhook.
+	EnsureWebhook(ctx context.Context, app Application, owner Handle, callbackURL string) (RegisteredWebhook, error)
+	// EnsureSubscription subscribes the handle to the webhook unless it is.
+	EnsureSubscription(ctx context.Context, app Application, handle Handle, webhookID string) error
+	// ListDMEvents reads one page of the handle's recent DM events, newest
+	// first; cursor "" starts with the newest.
+	ListDMEvents(ctx context.Context, app Application, handle Handle, cursor string) (EventPage, error)
+}
+
+// SignOnRequest is the start of a sign-on: a request token (its secret
+// kept server-side) and the page where the admin authorizes it.
+type SignOnRequest struct {
+	Token            string
+	Secret           engine.Secret
+	AuthorizationURL string
+}
+
+// Account is a completed sign-on: who the handle is, and its tokens.
+type Account struct {
+	UserID            string
+	ScreenName        string
+	AccessToken       engine.Secret
+	AccessTokenSecret engine.Secret
+}
+
+// RegisteredWebhook is an application's registered webhook.
+type RegisteredWebhook struct {
+	ID    string
+	URL   string
+	Valid bool
+}
+
+// EventPage is one page of DM events, newest first.
+type EventPage struct {
+	DMs        []engine.ChannelMessage
+	NextCursor string // empty on the last page
+}
+
 // Gateway implements API over Client: one Client per
 // application, built from the application's stored credentials and kept
 // while they do not change.
