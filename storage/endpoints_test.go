@@ -179,3 +179,52 @@ func TestSecretsNeedTheKey(t *testing.T) {
 		t.Errorf("storing a secret without a key = %v; want an error naming SWITCHBOARD_SECRET_KEY", err)
 	}
 }
+
+// TestMigrateDownKeepsOtherChannels: going back to the schema before
+// channels (migration 16) is refused while a web-chat source or work
+// stream exists, and nothing is lost; once they are gone it goes back, and
+// up again, with the Twitter records intact.
+func TestMigrateDownKeepsOtherChannels(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		tw, app := endpointFixture(t, db)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		chatWS := engine.DefaultWorkStream("webchat")
+		chatWS.ID, chatWS.Name, chatWS.DefaultQueueID, chatWS.CreatedAt, chatWS.UpdatedAt = engine.WorkStreamID(engine.NewID(now)), "Chat", tw.DefaultQueueID, now, now
+		if err := db.CreateWorkStream(ctx, chatWS); err != nil {
+			t.Fatal(err)
+		}
+		site := engine.Source{ID: engine.SourceID(engine.NewID(now)), Channel: "webchat", Name: "Site", Settings: map[string]string{}, Enabled: true, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateSource(ctx, site); err != nil {
+			t.Fatal(err)
+		}
+
+		_, err := db.MigrateDown(ctx, 16)
+		if err == nil || !strings.Contains(err.Error(), "not Twitter's") {
+			t.Fatalf("MigrateDown(16) with a web-chat source = %v; want a refusal that says why", err)
+		}
+		if got, err := db.Source(ctx, site.ID); err != nil || got.Channel != "webchat" {
+			t.Fatalf("after the refusal the web-chat source reads %+v, %v", got, err)
+		}
+		if got, err := db.Source(ctx, app.ID); err != nil || !reflect.DeepEqual(got, app) {
+			t.Fatalf("after the refusal the application reads %+v, %v; want %+v", got, err, app)
+		}
+
+		if err := db.DeleteSource(ctx, site.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteWorkStream(ctx, chatWS.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MigrateDown(ctx, 16); err != nil {
+			t.Fatalf("MigrateDown(16) with Twitter's records only: %v", err)
+		}
+		if _, err := db.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		app.Settings["environment_name"] = "" // the old schema's column holds an empty one
+		if got, err := db.Source(ctx, app.ID); err != nil || !reflect.DeepEqual(got, app) {
+			t.Errorf("down and up again, the application reads %+v, %v; want %+v", got, err, app)
+		}
+	})
+}
