@@ -62,7 +62,7 @@ type AgentInput struct {
 	QueueIDs *[]QueueID
 }
 
-func (in AgentInput) apply(ctx context.Context, tx Tx, a *Agent) error {
+func (in AgentInput) apply(ctx context.Context, tx QueueStore, a *Agent) error {
 	if in.Name != nil {
 		name, err := checkName("name", *in.Name)
 		if err != nil {

@@ -75,7 +75,7 @@ type AssignmentStore interface {
 // by the work stream's assignment method. It reserves the capacity in tx
 // and notifies the agent; it reports false when nobody has room (the
 // conversation then waits in the queue) or the work stream is in pick mode.
-func (s *Service) offer(ctx context.Context, tx Tx, fx *effects, conv *Conversation, ws WorkStream, routing *RoutingDecision, now time.Time) (bool, error) {
+func (s *Service) offer(ctx context.Context, tx assignmentTx, fx *effects, conv *Conversation, ws WorkStream, routing *RoutingDecision, now time.Time) (bool, error) {
 	if ws.Mode != ModePush || conv.Status != StatusOpen || conv.QueueID == "" {
 		return false, nil
 	}
@@ -102,7 +102,7 @@ func (s *Service) offer(ctx context.Context, tx Tx, fx *effects, conv *Conversat
 }
 
 // offerTo records an offer of conv to agent and notifies the agent.
-func (s *Service) offerTo(ctx context.Context, tx Tx, fx *effects, conv *Conversation, ws WorkStream, agent AgentID, routing *RoutingDecision, now time.Time) error {
+func (s *Service) offerTo(ctx context.Context, tx assignmentTx, fx *effects, conv *Conversation, ws WorkStream, agent AgentID, routing *RoutingDecision, now time.Time) error {
 	o := Offer{ID: NewID(now), ConversationID: conv.ID, AgentID: agent, OfferedAt: now, Outcome: OfferPending}
 	if err := tx.CreateOffer(ctx, o); err != nil {
 		return err
@@ -172,7 +172,7 @@ func choose(candidates []AgentLoad, method AssignmentMethod) (AgentLoad, bool) {
 }
 
 // offerNotice describes an offer with what the agent needs to decide.
-func (s *Service) offerNotice(ctx context.Context, tx Tx, conv Conversation, ws WorkStream, routing *RoutingDecision, now time.Time) (OfferNotice, error) {
+func (s *Service) offerNotice(ctx context.Context, tx assignmentTx, conv Conversation, ws WorkStream, routing *RoutingDecision, now time.Time) (OfferNotice, error) {
 	n := OfferNotice{
 		ConversationID: string(conv.ID), WorkStreamID: string(ws.ID), QueueID: string(conv.QueueID),
 		OfferedAt: now, ExpiresAt: now.Add(ws.OfferTimeout),
@@ -225,7 +225,7 @@ func messageNotice(m Message) MessageNotice {
 // assignWaiting offers the conversations waiting in the queues (oldest
 // routing first) to whoever has room, until one finds nobody. It runs when
 // capacity frees: an agent becomes available, a conversation ends.
-func (s *Service) assignWaiting(ctx context.Context, tx Tx, fx *effects, queues []QueueID, now time.Time) error {
+func (s *Service) assignWaiting(ctx context.Context, tx assignmentTx, fx *effects, queues []QueueID, now time.Time) error {
 	if len(queues) == 0 {
 		return nil
 	}

@@ -77,7 +77,7 @@ func (t *batchTx) CandidateAgents(ctx context.Context, queue QueueID) ([]AgentLo
 
 // lastInbound returns a conversation's latest customer message (the zero
 // Message when it has none).
-func lastInbound(ctx context.Context, tx Tx, id ConversationID) (Message, error) {
+func lastInbound(ctx context.Context, tx ConversationStore, id ConversationID) (Message, error) {
 	if b, ok := tx.(*batchTx); ok {
 		return b.last[id], nil
 	}
@@ -214,7 +214,7 @@ func (r *batchRules) LatestRuleSetVersion(ctx context.Context, ws WorkStreamID) 
 
 // ruleStoreFor is where routing in tx reads rule-set versions: the store,
 // or, in a scheduler batch, the batch's once-per-batch view of it.
-func (s *Service) ruleStoreFor(tx Tx) RuleStore {
+func (s *Service) ruleStoreFor(tx RuleStore) RuleStore {
 	if b, ok := tx.(*batchTx); ok {
 		return b.rules
 	}

@@ -266,7 +266,7 @@ func (s *Service) recordEcho(ctx context.Context, ep Endpoint, dm ChannelMessage
 // learnClientID remembers the source's own client id from the echo of a
 // message Switchboard sent, so that later echoes are recognised by it even
 // before their send has committed.
-func (s *Service) learnClientID(ctx context.Context, tx Tx, app SourceID, clientID string) error {
+func (s *Service) learnClientID(ctx context.Context, tx HealthStore, app SourceID, clientID string) error {
 	if clientID == "" {
 		return nil
 	}

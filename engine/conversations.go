@@ -335,7 +335,7 @@ func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id Conver
 // a work stream that asks (ContactCandidates). A contact already linked to
 // another customer is ErrConflict.
 func (s *Service) LinkContact(ctx context.Context, actor Actor, id ConversationID, contact ContactID) (Conversation, error) {
-	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+	return s.act(ctx, id, func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := mayWork(actor, *c, "link a contact to"); err != nil {
 			return err
 		}

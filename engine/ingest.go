@@ -84,7 +84,7 @@ func (in InboundMessage) validate() error {
 	return nil
 }
 
-func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMessage, res *IngestResult) error {
+func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in InboundMessage, res *IngestResult) error {
 	if m, err := tx.MessageByExternalID(ctx, in.SourceID, in.ExternalID); err == nil {
 		res.Duplicate, res.ConversationID, res.MessageID = true, m.ConversationID, m.ID
 		return errDuplicate
@@ -225,7 +225,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, fx *effects, in InboundMess
 }
 
 // keepsAgent reports whether a waiting conversation goes back to its agent.
-func (s *Service) keepsAgent(ctx context.Context, tx Tx, ws WorkStream, conv Conversation) (bool, error) {
+func (s *Service) keepsAgent(ctx context.Context, tx ingestTx, ws WorkStream, conv Conversation) (bool, error) {
 	if !ws.KeepSameAgent || conv.AgentID == "" {
 		return false, nil
 	}
@@ -254,7 +254,7 @@ func laterOf(current *time.Time, t time.Time) *time.Time {
 // agent. Without a link a contact is created, unless the work stream leaves
 // such conversations unlinked or asks and has candidates. known reports
 // whether the contact existed before this message.
-func (s *Service) identify(ctx context.Context, tx Tx, ws WorkStream, p CustomerProfile, now time.Time) (contact *Contact, known bool, candidates []ContactID, err error) {
+func (s *Service) identify(ctx context.Context, tx ingestTx, ws WorkStream, p CustomerProfile, now time.Time) (contact *Contact, known bool, candidates []ContactID, err error) {
 	c, err := tx.ContactByIdentity(ctx, p.Identity())
 	switch {
 	case err == nil:

@@ -20,7 +20,7 @@ const MaxReplyLength = 40000
 // (RunOutbox) picks it up. It does not change conv: the caller updates the
 // conversation's counters (MessageCount, LastMessageAt, LastAgentMessageAt)
 // and saves it. An empty or over-long text is ErrInvalid.
-func (s *Service) EnqueueReply(ctx context.Context, tx Tx, conv Conversation, author AgentID, text string, now time.Time) (Message, error) {
+func (s *Service) EnqueueReply(ctx context.Context, tx ReplyStore, conv Conversation, author AgentID, text string, now time.Time) (Message, error) {
 	if strings.TrimSpace(text) == "" {
 		return Message{}, FieldError("text", "is required")
 	}

@@ -63,3 +63,11 @@ type OutboxStore interface {
 	// ErrNotFound when none did.
 	SentEventMessage(ctx context.Context, app SourceID, eventID string) (MessageID, error)
 }
+
+// ReplyStore is what queueing a reply writes: the message, in its
+// conversation, and its place in the outbox.
+type ReplyStore interface {
+	EndpointStore
+	ConversationStore
+	OutboxStore
+}

@@ -11,7 +11,7 @@ import (
 // again. Agents reply to their own conversations; admins to any in progress.
 func (s *Service) Reply(ctx context.Context, actor Actor, id ConversationID, text string) (Message, error) {
 	var msg Message
-	_, err := s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+	_, err := s.act(ctx, id, func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := mayWork(actor, *c, ActionReply); err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 // decision in its routing history, and puts it in the chosen queue. A rule
 // set that cannot be loaded routes to the default queue with reason error,
 // so that a customer is never left out of every queue.
-func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, ep Endpoint, conv *Conversation, contact *Contact, last Message, now time.Time, reason RoutingReason) (RoutingDecision, error) {
+func (s *Service) route(ctx context.Context, tx routingTx, ws WorkStream, ep Endpoint, conv *Conversation, contact *Contact, last Message, now time.Time, reason RoutingReason) (RoutingDecision, error) {
 	d, err := s.decide(ctx, tx, ws, ep, conv, contact, last, now, reason)
 	if err != nil {
 		return RoutingDecision{}, err
@@ -27,7 +27,7 @@ func (s *Service) route(ctx context.Context, tx Tx, ws WorkStream, ep Endpoint, 
 // decide is route without recording the decision: it evaluates the rules
 // and puts conv in the chosen queue. The caller appends d to the routing
 // history once the conversation is stored.
-func (s *Service) decide(ctx context.Context, tx Tx, ws WorkStream, ep Endpoint, conv *Conversation, contact *Contact, last Message, now time.Time, reason RoutingReason) (RoutingDecision, error) {
+func (s *Service) decide(ctx context.Context, tx routingTx, ws WorkStream, ep Endpoint, conv *Conversation, contact *Contact, last Message, now time.Time, reason RoutingReason) (RoutingDecision, error) {
 	d := RoutingDecision{ID: NewID(now), ConversationID: conv.ID, At: now, QueueID: ws.DefaultQueueID}
 	set, err := s.ruleSetOf(ctx, s.ruleStoreFor(tx), ws)
 	if err != nil {

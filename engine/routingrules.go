@@ -163,7 +163,7 @@ func ruleProblem(r Rule, field string, err error) RuleProblem {
 
 // apply sets the fields of in on r and validates them. Field names in errors
 // start with prefix. The position is left to the caller.
-func (in RuleInput) apply(ctx context.Context, tx Tx, r *Rule, prefix string) error {
+func (in RuleInput) apply(ctx context.Context, tx QueueStore, r *Rule, prefix string) error {
 	if in.Name != nil {
 		name, err := checkName(prefix+"name", *in.Name)
 		if err != nil {

@@ -273,7 +273,7 @@ func (s *Service) RestoreRuleSetVersion(ctx context.Context, actor Actor, ws Wor
 }
 
 // queueExists checks that the queue of r, a rule of version n, still exists.
-func queueExists(ctx context.Context, tx Tx, r Rule, n int) error {
+func queueExists(ctx context.Context, tx QueueStore, r Rule, n int) error {
 	if _, err := tx.Queue(ctx, r.QueueID); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return Errorf(ErrConflict, "rule %q of version %d sends to queue %s, which no longer exists", r.Name, n, r.QueueID)

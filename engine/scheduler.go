@@ -71,7 +71,7 @@ const sweepActor = "scheduler"
 // actFunc is what a job does with one claimed conversation, inside the batch's
 // transaction; it saves the conversation itself and reports whether it
 // changed anything.
-type actFunc func(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error)
+type actFunc func(ctx context.Context, tx workflowTx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error)
 
 // sweep runs one job over every work stream: claim gives a work stream's
 // claim (ok false skips the work stream), act handles each conversation.
@@ -188,7 +188,7 @@ func (s *Service) allWorkStreams(ctx context.Context) ([]WorkStream, error) {
 }
 
 // save writes a conversation the scheduler changed.
-func (s *Service) save(ctx context.Context, tx Tx, c *Conversation, now time.Time) error {
+func (s *Service) save(ctx context.Context, tx ConversationStore, c *Conversation, now time.Time) error {
 	c.UpdatedAt = now
 	return tx.UpdateConversation(ctx, *c)
 }

@@ -79,7 +79,7 @@ func (s *Service) write(ctx context.Context, actor Actor, fn func(tx Tx) (AuditE
 }
 
 // audited runs fn inside tx and appends the audit entry it describes.
-func (s *Service) audited(ctx context.Context, tx Tx, actor Actor, fn func() (AuditEntry, error)) error {
+func (s *Service) audited(ctx context.Context, tx AuditStore, actor Actor, fn func() (AuditEntry, error)) error {
 	entry, err := fn()
 	if err != nil {
 		return err

@@ -27,3 +27,36 @@ type Store interface {
 	Tx
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 }
+
+// Each flow takes the stores it reads and writes, not all of Tx, so that
+// its signature says what it touches; a Tx is each of them.
+type (
+	// routingTx is what deciding a conversation's queue reads and records.
+	routingTx interface {
+		ConversationStore
+		QueueStore
+		EndpointStore
+		RuleStore
+	}
+	// assignmentTx is what offering conversations to agents reads and
+	// writes.
+	assignmentTx interface {
+		AgentStore
+		AssignmentStore
+		ConversationStore
+		QueueStore
+		WorkStreamStore
+	}
+	// ingestTx is what storing an arriving message, routing it and
+	// offering it reads and writes.
+	ingestTx interface {
+		routingTx
+		assignmentTx
+	}
+	// workflowTx is what agents' actions (accept, reply, wait, transfer,
+	// close) and the sweeps that act for them read and write.
+	workflowTx interface {
+		ingestTx
+		OutboxStore
+	}
+)

@@ -49,7 +49,7 @@ func (s *Service) ReleaseGoneAgents(ctx context.Context, now time.Time, batch in
 	}
 	released, err := s.sweep(ctx, DueAgentGone, now, batch, func(ws WorkStream) (DueClaim, bool) {
 		return DueClaim{KeepWaiting: ws.KeepSameAgent}, true
-	}, func(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
+	}, func(ctx context.Context, tx workflowTx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
 		if c.Status == StatusOffered {
 			if err := s.withdraw(ctx, tx, fx, c, now); err != nil {
 				return false, err

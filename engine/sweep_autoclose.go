@@ -12,7 +12,7 @@ import (
 func (s *Service) AutoClose(ctx context.Context, now time.Time, batch int) (SweepStats, error) {
 	return s.sweep(ctx, DueAutoClose, now, batch, func(ws WorkStream) (DueClaim, bool) {
 		return DueClaim{Before: now.Add(-ws.AutoCloseAfter)}, ws.AutoCloseAfter > 0
-	}, func(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
+	}, func(ctx context.Context, tx workflowTx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
 		// Closing frees capacity, which may offer a conversation of this
 		// very batch (ours to change, so not skipped): act on the row as
 		// it is now.

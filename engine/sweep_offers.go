@@ -13,7 +13,7 @@ import (
 func (s *Service) TimeOutOffers(ctx context.Context, now time.Time, batch int) (SweepStats, error) {
 	return s.sweep(ctx, DueOfferTimeout, now, batch, func(ws WorkStream) (DueClaim, bool) {
 		return DueClaim{Before: now.Add(-ws.OfferTimeout)}, ws.OfferTimeout > 0
-	}, func(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
+	}, func(ctx context.Context, tx workflowTx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
 		agent := c.OfferedAgentID
 		if err := s.endOffer(ctx, tx, c, OfferTimedOut, now); err != nil {
 			return false, err

@@ -14,7 +14,7 @@ import (
 func (s *Service) RequeueWaiting(ctx context.Context, now time.Time, batch int) (SweepStats, error) {
 	return s.sweep(ctx, DueRequeue, now, batch, func(ws WorkStream) (DueClaim, bool) {
 		return DueClaim{Before: now.Add(-ws.RequeueAfter)}, ws.RequeueAfter > 0
-	}, func(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
+	}, func(ctx context.Context, tx workflowTx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
 		return true, s.requeue(ctx, tx, fx, ws, c, "", now)
 	})
 }
@@ -23,7 +23,7 @@ func (s *Service) RequeueWaiting(ctx context.Context, now time.Time, batch int) 
 // set), counts a requeue, re-evaluates the work stream's current rules for
 // it, records the decision with reason requeue, offers it afresh and saves
 // it.
-func (s *Service) requeue(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Conversation, reason string, now time.Time) error {
+func (s *Service) requeue(ctx context.Context, tx workflowTx, fx *effects, ws WorkStream, c *Conversation, reason string, now time.Time) error {
 	if c.Status == StatusOffered {
 		if err := s.withdraw(ctx, tx, fx, c, now); err != nil {
 			return err
@@ -50,7 +50,7 @@ func (s *Service) requeue(ctx context.Context, tx Tx, fx *effects, ws WorkStream
 // reevaluate routes c again by the work stream's current rule set, as
 // ingest routed it, with the customer's latest message, and records the
 // decision with reason requeue.
-func (s *Service) reevaluate(ctx context.Context, tx Tx, ws WorkStream, c *Conversation, now time.Time) (RoutingDecision, error) {
+func (s *Service) reevaluate(ctx context.Context, tx routingTx, ws WorkStream, c *Conversation, now time.Time) (RoutingDecision, error) {
 	ep, err := tx.Endpoint(ctx, c.EndpointID)
 	if err != nil {
 		return RoutingDecision{}, err

@@ -14,7 +14,7 @@ import (
 func (s *Service) MarkStalled(ctx context.Context, now time.Time, batch int, requeueAfter time.Duration) (SweepStats, error) {
 	marked, err := s.sweep(ctx, DueStall, now, batch, func(ws WorkStream) (DueClaim, bool) {
 		return DueClaim{Before: now.Add(-ws.StallAfter)}, ws.StallAfter > 0
-	}, func(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
+	}, func(ctx context.Context, tx workflowTx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
 		c.StalledAt = &now
 		if c.AgentID != "" {
 			notice := StatusNotice{ConversationID: string(c.ID), Status: string(c.Status),
@@ -34,7 +34,7 @@ func (s *Service) MarkStalled(ctx context.Context, now time.Time, batch int, req
 			after = ws.RequeueAfter
 		}
 		return DueClaim{Before: now.Add(-after)}, after > 0
-	}, func(ctx context.Context, tx Tx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
+	}, func(ctx context.Context, tx workflowTx, fx *effects, ws WorkStream, c *Conversation, now time.Time) (bool, error) {
 		return true, s.requeue(ctx, tx, fx, ws, c, "requeued: the customer's message stayed unanswered", now)
 	})
 	marked.add(requeued)

@@ -71,7 +71,7 @@ func mayWork(actor Actor, c Conversation, a Action) error {
 
 // tellAgent tells the agent working a conversation that someone else (an
 // admin) changed its state; an agent's own moves need no notice.
-func (s *Service) tellAgent(ctx context.Context, tx Tx, fx *effects, actor Actor, agent AgentID, c Conversation, reason string, now time.Time) error {
+func (s *Service) tellAgent(ctx context.Context, tx assignmentTx, fx *effects, actor Actor, agent AgentID, c Conversation, reason string, now time.Time) error {
 	if agent == "" || agent == actor.AgentID {
 		return nil
 	}
@@ -79,7 +79,7 @@ func (s *Service) tellAgent(ctx context.Context, tx Tx, fx *effects, actor Actor
 }
 
 // act runs a workflow action on a locked conversation and saves it.
-func (s *Service) act(ctx context.Context, id ConversationID, fn func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error) (Conversation, error) {
+func (s *Service) act(ctx context.Context, id ConversationID, fn func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error) (Conversation, error) {
 	var out Conversation
 	err := s.change(ctx, func(tx Tx, fx *effects) error {
 		c, err := tx.LockConversation(ctx, id)
@@ -112,7 +112,7 @@ func (s *Service) Accept(ctx context.Context, actor Actor, id ConversationID) (C
 	if err != nil {
 		return Conversation{}, err
 	}
-	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+	return s.act(ctx, id, func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := checkMove(ActionAccept, *c); err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func (s *Service) Reject(ctx context.Context, actor Actor, id ConversationID) (C
 	if err != nil {
 		return Conversation{}, err
 	}
-	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+	return s.act(ctx, id, func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := checkMove(ActionReject, *c); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (s *Service) Reject(ctx context.Context, actor Actor, id ConversationID) (C
 
 // endOffer closes the pending offer of c with outcome and puts c back in
 // its queue, releasing the capacity it held.
-func (s *Service) endOffer(ctx context.Context, tx Tx, c *Conversation, outcome OfferOutcome, now time.Time) error {
+func (s *Service) endOffer(ctx context.Context, tx assignmentTx, c *Conversation, outcome OfferOutcome, now time.Time) error {
 	o, err := tx.PendingOffer(ctx, c.ID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -190,7 +190,7 @@ func (s *Service) endOffer(ctx context.Context, tx Tx, c *Conversation, outcome 
 // Wait pauses an active conversation: nobody is typing, the customer may
 // answer in hours.
 func (s *Service) Wait(ctx context.Context, actor Actor, id ConversationID) (Conversation, error) {
-	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+	return s.act(ctx, id, func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := mayWork(actor, *c, ActionWait); err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (s *Service) Wait(ctx context.Context, actor Actor, id ConversationID) (Con
 
 // End moves a conversation to wrap-up: the agent finishes its notes.
 func (s *Service) End(ctx context.Context, actor Actor, id ConversationID) (Conversation, error) {
-	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+	return s.act(ctx, id, func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := mayWork(actor, *c, ActionEnd); err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (s *Service) Close(ctx context.Context, actor Actor, id ConversationID, rea
 	if reason == "" {
 		reason = "closed"
 	}
-	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+	return s.act(ctx, id, func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := mayWork(actor, *c, ActionClose); err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func (s *Service) Close(ctx context.Context, actor Actor, id ConversationID, rea
 
 // closeConversation closes c, withdrawing a pending offer, and offers the
 // freed capacity to conversations waiting in the agent's queues.
-func (s *Service) closeConversation(ctx context.Context, tx Tx, fx *effects, c *Conversation, reason string, now time.Time) error {
+func (s *Service) closeConversation(ctx context.Context, tx workflowTx, fx *effects, c *Conversation, reason string, now time.Time) error {
 	holder := c.AgentID
 	if c.Status == StatusOffered {
 		holder = c.OfferedAgentID
@@ -263,7 +263,7 @@ func (s *Service) closeConversation(ctx context.Context, tx Tx, fx *effects, c *
 }
 
 // withdraw takes back a pending offer and tells the agent.
-func (s *Service) withdraw(ctx context.Context, tx Tx, fx *effects, c *Conversation, now time.Time) error {
+func (s *Service) withdraw(ctx context.Context, tx workflowTx, fx *effects, c *Conversation, now time.Time) error {
 	agent := c.OfferedAgentID
 	if err := s.endOffer(ctx, tx, c, OfferWithdrawn, now); err != nil {
 		return err
@@ -272,7 +272,7 @@ func (s *Service) withdraw(ctx context.Context, tx Tx, fx *effects, c *Conversat
 }
 
 // freed offers work from an agent's queues after its capacity was freed.
-func (s *Service) freed(ctx context.Context, tx Tx, fx *effects, agent AgentID, now time.Time) error {
+func (s *Service) freed(ctx context.Context, tx assignmentTx, fx *effects, agent AgentID, now time.Time) error {
 	a, err := tx.Agent(ctx, agent)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -295,7 +295,7 @@ func (s *Service) Transfer(ctx context.Context, actor Actor, id ConversationID, 
 	if (in.QueueID == "") == (in.AgentID == "") {
 		return Conversation{}, FieldError("queue_id", "give either queue_id or agent_id")
 	}
-	return s.act(ctx, id, func(tx Tx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
+	return s.act(ctx, id, func(tx workflowTx, fx *effects, c *Conversation, ws WorkStream, now time.Time) error {
 		if err := mayWork(actor, *c, ActionTransfer); err != nil {
 			return err
 		}

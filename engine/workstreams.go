@@ -126,7 +126,7 @@ func DefaultWorkStream(ch Channel) WorkStream {
 const MinTimer = time.Second
 
 // apply sets the fields of in on w and validates the result.
-func (in WorkStreamInput) apply(ctx context.Context, tx Tx, channels []Channel, w *WorkStream) error {
+func (in WorkStreamInput) apply(ctx context.Context, tx QueueStore, channels []Channel, w *WorkStream) error {
 	if in.Name != nil {
 		name, err := checkName("name", *in.Name)
 		if err != nil {
