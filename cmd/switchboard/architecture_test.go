@@ -1,4 +1,4 @@
-package engine_test
+package main
 
 import (
 	"go/parser"
@@ -112,7 +112,7 @@ func TestCheckImport(t *testing.T) {
 // files may wire real dependencies (a test of api runs on a real database),
 // as main does.
 func TestImportDirections(t *testing.T) {
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,19 +166,14 @@ func TestImportDirections(t *testing.T) {
 	}
 }
 
-// namesTwitter is the one file of the engine whose code may name Twitter:
-// this test, which looks for it.
-const namesTwitter = "architecture_test.go"
-
 // TestEngineNamesNoChannel reads the engine's code, tests included, token by
 // token: no identifier or string names Twitter (comments may, as an example
 // of a channel). The engine knows channels by the names their adapters give.
 func TestEngineNamesNoChannel(t *testing.T) {
-	paths, err := filepath.Glob("*.go")
+	paths, err := filepath.Glob("../../engine/*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	named := map[string]bool{}
 	for _, path := range paths {
 		src, err := os.ReadFile(path)
 		if err != nil {
@@ -193,14 +188,11 @@ func TestEngineNamesNoChannel(t *testing.T) {
 				break
 			}
 			if (tok == token.IDENT || tok == token.STRING) && strings.Contains(strings.ToLower(lit), "twitter") {
-				named[path] = true
-				if path != namesTwitter {
-					t.Errorf("%s: %s names Twitter: the engine knows channels, not Twitter (move it to adapters/twitter, or name the concept neutrally)", fset.Position(pos), lit)
-				}
+				t.Errorf("%s: %s names Twitter: the engine knows channels, not Twitter (move it to adapters/twitter, or name the concept neutrally)", fset.Position(pos), lit)
 			}
 		}
 	}
-	if !named[namesTwitter] {
-		t.Errorf("%s does not name Twitter: the scan found nothing, not even this test", namesTwitter)
+	if len(paths) < 20 {
+		t.Fatalf("read only %d files of the engine; is it at ../../engine?", len(paths))
 	}
 }
