@@ -86,6 +86,17 @@ func (b *browserTab) pageText() string {
 	return s
 }
 
+// acceptConfirms makes the page's confirm() questions answer yes, as a
+// person clicking OK would, until the next page load.
+func (b *browserTab) acceptConfirms() {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserWait)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.confirm = () => true, true)`)); err != nil {
+		b.t.Fatalf("accept confirms: %v", err)
+	}
+}
+
 // open loads the console at the hash route (e.g. "#/rules").
 func (b *browserTab) open(hash string) {
 	b.t.Helper()

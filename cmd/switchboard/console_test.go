@@ -118,6 +118,33 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.open("#/twitter")
 	tab.waitText("h1", "Twitter")
 	tab.screenshot("twitter")
+
+	// Web chat: a work stream of the channel, then a widget whose signing
+	// secret is shown once, and replaced by a new one on request.
+	tab.open("#/workstreams")
+	tab.fill(`input[name="name"]`, "Site chat")
+	tab.choose(`select[name="channel"]`, "Web chat")
+	tab.choose(`select[name="default_queue"]`, "General")
+	tab.click("form button", "Create")
+	tab.waitText("table", "Site chat\twebchat")
+	tab.open("#/webchat")
+	tab.fill(`input[name="name"]`, "Help bubble")
+	tab.click("form button", "Create")
+	tab.waitText(".notice", `The signing secret of “Help bubble”. It is shown only this once`)
+	first := tab.text(".notice code.token")
+	if len(first) < 20 {
+		t.Fatalf("the new widget's secret shows as %q", first)
+	}
+	tab.waitText("table tbody tr", "Help bubble\tSite chat\t/webchat/widgets/")
+	tab.screenshot("webchat")
+	tab.acceptConfirms()
+	tab.click("table button", "New secret")
+	waitFor(t, "a new secret is shown", func() bool { s := tab.text(".notice code.token"); return len(s) >= 20 && s != first })
+	tab.open("#/webchat")
+	tab.waitText("table tbody tr", "Help bubble")
+	if strings.Contains(tab.pageText(), first) {
+		t.Errorf("the widget's secret is still on the page after reopening it")
+	}
 }
 
 // consoleAgentInbox: an agent goes available in the inbox, a signed DM

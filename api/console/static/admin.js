@@ -1,5 +1,5 @@
-// Admin pages: queues, work streams, agents, API keys and the Twitter
-// channel, each a table of what exists and a form to add one.
+// Admin pages: queues, work streams, agents, API keys, the Twitter channel
+// and web-chat widgets, each a table of what exists and a form to add one.
 
 import { call, list } from './api.js';
 import { h, mount, field, select, toast, errorBox, when } from './dom.js';
@@ -66,15 +66,16 @@ export function workStreamsPage({ main }) {
     const name = nameInput();
     const queue = select({ name: 'default_queue', required: true }, queues.map(q => [q.id, q.name]));
     const mode = select({ name: 'mode' }, [['push', 'Push: offer to agents'], ['pick', 'Pick: agents take from the queue']], 'push');
+    const channel = select({ name: 'channel' }, [['twitter', 'Twitter DMs'], ['webchat', 'Web chat']], 'twitter');
     const method = select({ name: 'assignment_method' }, [['round_robin', 'Round robin'], ['highest_capacity', 'Highest free capacity'], ['most_idle', 'Most idle']], 'round_robin');
     const offer = h('input', { name: 'offer_timeout', value: '60s', pattern: '[0-9]+(ms|s|m|h)([0-9]+(ms|s|m|h))*' });
     const form = queues.length
-      ? createForm('New work stream', [field('Work stream name', name), field('Default queue', queue), field('Mode', mode), field('Assignment', method), field('Offer timeout', offer)],
-        '/workstreams', () => ({ name: name.value, channel: 'twitter', default_queue_id: queue.value, mode: mode.value, assignment_method: method.value, offer_timeout: offer.value }), reload)
+      ? createForm('New work stream', [field('Work stream name', name), field('Channel', channel), field('Default queue', queue), field('Mode', mode), field('Assignment', method), field('Offer timeout', offer)],
+        '/workstreams', () => ({ name: name.value, channel: channel.value, default_queue_id: queue.value, mode: mode.value, assignment_method: method.value, offer_timeout: offer.value }), reload)
       : h('p', { class: 'notice' }, 'Create a queue first: a work stream needs a default queue. ', h('a', { href: '#/queues' }, 'Queues'));
     return {
-      columns: ['Name', 'Mode', 'Default queue', 'Assignment', 'Offer timeout', 'Rules'],
-      rows: streams.map(w => [w.name, w.mode, queueName(w.default_queue_id), w.assignment_method.replace('_', ' '), w.offer_timeout,
+      columns: ['Name', 'Channel', 'Mode', 'Default queue', 'Assignment', 'Offer timeout', 'Rules'],
+      rows: streams.map(w => [w.name, w.channel, w.mode, queueName(w.default_queue_id), w.assignment_method.replace('_', ' '), w.offer_timeout,
         h('a', { href: '#/rules/' + w.id }, 'Edit rules')]),
       form,
     };
@@ -134,6 +135,40 @@ export function twitterPage({ main }) {
       rows,
       form: createForm('New Twitter application', [field('Application name', name), field('Consumer API key', key), field('Consumer API secret', secret), field('Environment name', env)],
         '/twitter/applications', () => ({ name: name.value, consumer_key: key.value, consumer_secret: secret.value, environment_name: env.value || undefined }), reload),
+    };
+  });
+}
+
+// secretNotice shows a widget's new signing secret, once.
+function secretNotice(res) {
+  return h('div', { class: 'notice', role: 'alert' },
+    h('p', {}, h('strong', {}, `The signing secret of “${res.name}”. `), 'It is shown only this once: put it in your site\'s relay now.'),
+    h('p', {}, h('code', { class: 'token' }, res.secret), ' ', copyButton(res.secret)));
+}
+
+export function webchatPage({ main }) {
+  return adminPage(main, 'Web chat', async (reload) => {
+    const [widgets, streams] = await Promise.all([list('/webchat/widgets'), list('/workstreams')]);
+    const chat = streams.filter(w => w.channel === 'webchat');
+    const name = nameInput();
+    const stream = select({ name: 'work_stream', required: true }, chat.map(w => [w.id, w.name]));
+    const form = chat.length
+      ? createForm('New widget', [field('Widget name', name), field('Work stream', stream)], '/webchat/widgets',
+        () => ({ name: name.value, work_stream_id: stream.value }), reload, secretNotice)
+      : h('p', { class: 'notice' }, 'Create a work stream of the web-chat channel first: a widget\'s visitors are routed by its rules. ', h('a', { href: '#/workstreams' }, 'Work streams'));
+    return {
+      columns: ['Widget', 'Work stream', 'Relay messages to', 'State', ''],
+      rows: widgets.map(x => [x.name, nameOf(streams)(x.work_stream_id), h('span', {}, h('code', {}, x.messages_path), ' ', copyButton(x.messages_path)), x.status,
+        h('span', {},
+          h('button', { type: 'button', class: 'small', onclick: async () => {
+            if (!confirm(`Give “${x.name}” a new secret? The old one stops working at once.`)) return;
+            try { await reload(secretNotice(await call('POST', `/webchat/widgets/${x.id}/secret`))); } catch (err) { toast(err.message); }
+          } }, 'New secret'), ' ',
+          h('button', { type: 'button', class: 'small', onclick: async () => {
+            if (!confirm(`Delete the widget “${x.name}”?`)) return;
+            try { await call('DELETE', '/webchat/widgets/' + x.id); await reload(); } catch (err) { toast(err.message); }
+          } }, 'Delete'))]),
+      form,
     };
   });
 }

@@ -5,7 +5,7 @@ import { call, signIn, signOut, token } from './api.js';
 import { h, mount, field, errorBox } from './dom.js';
 import { inboxPage } from './inbox.js';
 import { rulesPage } from './workbench.js';
-import { queuesPage, workStreamsPage, agentsPage, keysPage, twitterPage } from './admin.js';
+import { queuesPage, workStreamsPage, agentsPage, keysPage, twitterPage, webchatPage } from './admin.js';
 
 // pages by route: who may open them and how they render.
 const pages = {
@@ -16,6 +16,7 @@ const pages = {
   agents: { title: 'Agents', roles: ['admin'], render: agentsPage },
   keys: { title: 'API keys', roles: ['admin'], render: keysPage },
   twitter: { title: 'Twitter', roles: ['admin'], render: twitterPage },
+  webchat: { title: 'Web chat', roles: ['admin'], render: webchatPage },
 };
 
 const main = document.getElementById('main');
