@@ -59,7 +59,7 @@ type presenceRequest struct {
 func (s *Server) agentRoutes(g *gin.RouterGroup) {
 	s.route(g, route{Method: "POST", Path: "/agents", Summary: "Create an agent; the answer carries its bearer token, shown once", Tag: "agents", Roles: admins,
 		Request: agentRequest{}, Response: createdAgentResponse{}, Status: http.StatusCreated}, withBody(s.createAgent))
-	s.route(g, route{Method: "GET", Path: "/agents", Summary: "List agents", Tag: "agents", Roles: admins,
+	s.route(g, route{Method: "GET", Path: "/agents", Summary: "List agents (agents read it to transfer a conversation to a colleague)", Tag: "agents", Roles: []engine.Role{engine.RoleAgent},
 		Response: listResponse[agentResponse]{}, Status: http.StatusOK, Query: pageQuery},
 		listing(func(c *gin.Context, p engine.Page) (engine.List[engine.Agent], error) {
 			return s.svc.ListAgents(c.Request.Context(), p)

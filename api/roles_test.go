@@ -35,7 +35,7 @@ func nonAdminRoles(method, path string) []engine.Role {
 		return []engine.Role{engine.RoleAnalyst}
 	case strings.HasPrefix(p, "/twitter"), strings.HasPrefix(p, "/keys"), strings.HasPrefix(p, "/audit"):
 		return nil
-	case p == "/agents/:id" && read, p == "/agents/:id/presence", p == "/agents/:id/notifications":
+	case p == "/agents" && read, p == "/agents/:id" && read, p == "/agents/:id/presence", p == "/agents/:id/notifications":
 		return []engine.Role{engine.RoleAgent}
 	case strings.HasPrefix(p, "/agents"):
 		return nil

@@ -241,6 +241,27 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 	}
 	tab.screenshot("offer-after-reconnecting")
 
+	// Ann hands Big Fan's conversation to Ben, who has just come in: it
+	// leaves her list and is offered to him.
+	var ben struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+	}
+	api.call(t, "POST", "/agents", admin, map[string]any{"name": "Ben", "capacity": 3, "queue_ids": []string{general.ID, vip.ID}}, 201, &ben)
+	api.call(t, "PUT", "/agents/"+ben.ID+"/presence", ben.Token, map[string]any{"presence": "available"}, 200, nil)
+	benStream := openAgentStream(t, api.base+"/agents/"+ben.ID+"/notifications", ben.Token)
+	tab.do("reload", chromedp.Reload())
+	tab.waitText(".thread .msg.outbound", reply)
+	tab.choose(`select[name="transfer_to"]`, "Agent: Ben (available)")
+	tab.screenshot("transfer-to-agent", ".transfer")
+	tab.click(".transfer button", "Transfer")
+	tab.waitText("#toast", "Done: transfer")
+	tab.waitText(".thread", "Pick a conversation to read it.")
+	tab.waitText(".convs", "None yet. Accept an offer to start.") // Big Fan's was her only one
+	if got := decodeOffer(t, benStream.expect(t, "offer")); got.Customer.ScreenName != "bigfan" {
+		t.Errorf("Ben is offered %+v; want Big Fan's conversation", got)
+	}
+
 	fake.WaitDeliveries()
 	if n := countSent(fake.Messages(), fake.business.ID, []string{reply}); n[reply] != 1 {
 		t.Errorf("Twitter received the reply %d times; want once", n[reply])

@@ -18,6 +18,7 @@ export async function inboxPage({ me, main, onLeave }) {
   const state = {
     agent: await call('GET', '/agents/' + agentID),
     queues: await list('/queues').catch(() => []),
+    colleagues: (await list('/agents').catch(() => [])).filter(a => a.id !== agentID),
     offers: new Map(Object.entries(JSON.parse(sessionStorage.getItem(store.offers) || '{}'))),
     conversations: [],
     selected: sessionStorage.getItem(store.selected) || '',
@@ -87,7 +88,14 @@ export async function inboxPage({ me, main, onLeave }) {
     const mine = t.agent_id === agentID;
     const reply = h('textarea', { name: 'reply', rows: 3, required: true, disabled: !mine || t.status === 'closed' });
     const act = (name, label) => h('button', { type: 'button', onclick: () => workflow(t.id, name) }, label);
-    const transferSel = select({ name: 'transfer_queue' }, [['', 'Choose a queue…'], ...state.queues.map(q => [q.id, q.name])], '');
+    // A conversation goes to a queue, or straight to an available colleague.
+    const transferSel = select({ name: 'transfer_to' }, [['', 'Choose a queue or an agent…'],
+      ...state.queues.map(q => ['queue:' + q.id, 'Queue: ' + q.name]),
+      ...state.colleagues.map(a => ['agent:' + a.id, `Agent: ${a.name} (${a.presence})`])], '');
+    const transferTo = () => {
+      const [kind, id] = transferSel.value.split(':');
+      return kind === 'agent' ? { agent_id: id } : { queue_id: id };
+    };
     mount(threadEl,
       h('header', { class: 'thread-h' },
         h('h2', {}, c.name || c.screen_name, ' ', h('span', { class: 'muted' }, '@' + c.screen_name)),
@@ -110,8 +118,8 @@ export async function inboxPage({ me, main, onLeave }) {
         ['active'].includes(t.status) ? act('wait', 'Wait for the customer') : null,
         ['active', 'waiting'].includes(t.status) ? act('end', 'End') : null,
         t.status !== 'closed' ? act('close', 'Close') : null,
-        t.status !== 'closed' ? h('span', { class: 'transfer' }, field('Transfer to queue', transferSel),
-          h('button', { type: 'button', onclick: () => transferSel.value && workflow(t.id, 'transfer', { queue_id: transferSel.value }) }, 'Transfer')) : null) : null);
+        t.status !== 'closed' ? h('span', { class: 'transfer' }, field('Transfer to', transferSel),
+          h('button', { type: 'button', onclick: () => transferSel.value && workflow(t.id, 'transfer', transferTo()) }, 'Transfer')) : null) : null);
   }
 
   function delivery(convID, m) {
@@ -137,6 +145,11 @@ export async function inboxPage({ me, main, onLeave }) {
     try {
       await call('POST', `/conversations/${id}/${what}`, body);
       toast('Done: ' + what);
+      if (what === 'transfer' && body.agent_id) {
+        // It is the colleague's now: this agent may no longer read it.
+        state.selected = '';
+        sessionStorage.removeItem(store.selected);
+      }
       await loadList();
       await loadThread();
     } catch (err) { toast(err.message); }
@@ -152,11 +165,15 @@ export async function inboxPage({ me, main, onLeave }) {
   let refresh = null;
   async function loadThread() {
     clearTimeout(refresh);
-    if (!state.selected) { state.thread = null; renderThread(); return; }
+    const id = state.selected;
+    if (!id) { state.thread = null; state.threadError = null; renderThread(); return; }
+    let thread = null, error = null;
     try {
-      state.thread = await call('GET', '/conversations/' + state.selected);
-      state.threadError = null;
-    } catch (err) { state.thread = null; state.threadError = err; }
+      thread = await call('GET', '/conversations/' + id);
+    } catch (err) { error = err; }
+    if (state.selected !== id) return; // another conversation was opened (or none) meanwhile
+    state.thread = thread;
+    state.threadError = error;
     renderThread();
     // A reply's delivery is not announced on the stream: look again while one is on its way.
     if (state.thread && state.thread.messages.some(m => m.direction === 'outbound' && ['queued', 'sending'].includes(m.delivery_status || 'queued'))) {
