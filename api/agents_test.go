@@ -41,7 +41,7 @@ func TestAgents(t *testing.T) {
 			{name: "agent gets itself", method: "GET", path: "/api/v1/agents/" + ada.ID, token: ada.Token, wantCode: 200},
 			{name: "agent gets another agent", method: "GET", path: "/api/v1/agents/" + bob, token: ada.Token, wantCode: 403},
 			{name: "analyst gets an agent", method: "GET", path: "/api/v1/agents/" + bob, token: analyst, wantCode: 403},
-			{name: "agent lists agents", method: "GET", path: "/api/v1/agents", token: ada.Token, wantCode: 403},
+			{name: "agent lists its colleagues, to transfer to", method: "GET", path: "/api/v1/agents", token: ada.Token, wantCode: 200},
 			{name: "agent sets its presence", method: "PUT", path: "/api/v1/agents/" + ada.ID + "/presence", token: ada.Token, body: `{"presence":"available"}`, wantCode: 200},
 			{name: "agent sets another's presence", method: "PUT", path: "/api/v1/agents/" + bob + "/presence", token: ada.Token, body: `{"presence":"available"}`, wantCode: 403},
 			{name: "admin sets presence", method: "PUT", path: "/api/v1/agents/" + bob + "/presence", token: h.admin, body: `{"presence":"away"}`, wantCode: 200},
