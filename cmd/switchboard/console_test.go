@@ -262,6 +262,21 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 		t.Errorf("Ben is offered %+v; want Big Fan's conversation", got)
 	}
 
+	// In pick mode nothing is offered: a new customer's conversation waits
+	// in Ann's queue until she takes it.
+	api.call(t, "PATCH", "/workstreams/"+ws.ID, admin, map[string]any{"mode": "pick"}, 200, nil)
+	picky := fake.AddUser(twittertest.User{ScreenName: "picky", Name: "Pat Picky", FollowersCount: 40})
+	if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: picky.ID, To: fake.business.ID, Text: "anyone there?"}); err != nil || !inj.Deliveries[0].OK() {
+		t.Fatalf("inject Pat's DM: %+v %v", inj, err)
+	}
+	tab.waitText(".waiting", "Pat Picky")
+	tab.waitText(".waiting", "Queue General")
+	tab.screenshot("waiting-to-pick", ".waiting")
+	tab.click(".waiting button", "Take")
+	tab.waitText(".thread .msg.inbound", "anyone there?")
+	tab.waitText(".convs", "Pat Picky")
+	waitFor(t, "Pat's conversation leaves the waiting list", func() bool { return !strings.Contains(tab.pageText(), "Waiting in your queues") })
+
 	fake.WaitDeliveries()
 	if n := countSent(fake.Messages(), fake.business.ID, []string{reply}); n[reply] != 1 {
 		t.Errorf("Twitter received the reply %d times; want once", n[reply])

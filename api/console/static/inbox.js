@@ -21,6 +21,7 @@ export async function inboxPage({ me, main, onLeave }) {
     colleagues: (await list('/agents').catch(() => [])).filter(a => a.id !== agentID),
     offers: new Map(Object.entries(JSON.parse(sessionStorage.getItem(store.offers) || '{}'))),
     conversations: [],
+    waiting: [], // open conversations in the agent's queues, to take (pick mode)
     selected: sessionStorage.getItem(store.selected) || '',
     thread: null,
     threadError: null,
@@ -38,12 +39,13 @@ export async function inboxPage({ me, main, onLeave }) {
   const streamState = h('span', { class: 'pill', role: 'status' });
   const offersEl = h('section', { class: 'offers', 'aria-labelledby': 'offers-h' });
   const listEl = h('section', { class: 'convs', 'aria-labelledby': 'convs-h' });
+  const waitingEl = h('section', { class: 'waiting', 'aria-labelledby': 'waiting-h' });
   const threadEl = h('section', { class: 'thread', 'aria-label': 'Conversation' });
   mount(main,
     h('div', { class: 'inbox' },
       h('aside', { class: 'side' },
         h('div', { class: 'card' }, field('Presence', presenceSel), h('p', { class: 'help' }, 'Live updates: ', streamState)),
-        offersEl, listEl),
+        offersEl, waitingEl, listEl),
       threadEl));
 
   const saveOffers = () => sessionStorage.setItem(store.offers, JSON.stringify(Object.fromEntries(state.offers)));
@@ -68,6 +70,34 @@ export async function inboxPage({ me, main, onLeave }) {
           h('button', { type: 'button', onclick: () => decide(o.conversation_id, 'reject') }, 'Reject')));
     });
     mount(offersEl, h('h2', { id: 'offers-h' }, 'Offers'), cards.length ? cards : h('p', { class: 'muted' }, 'No offers right now.'));
+  }
+
+  // renderWaiting lists the conversations waiting in the agent's queues of
+  // a pick-mode work stream, each to take; nothing when none wait.
+  function renderWaiting() {
+    if (!state.waiting.length) { mount(waitingEl); return; }
+    mount(waitingEl, h('h2', { id: 'waiting-h' }, 'Waiting in your queues'),
+      h('ul', { class: 'convlist' }, state.waiting.map(c => h('li', {},
+        h('div', { class: 'conv' },
+          h('strong', {}, c.customer.name || c.customer.screen_name), ' ', h('span', { class: 'muted small' }, '@' + c.customer.screen_name),
+          h('p', { class: 'muted small' }, 'Queue ', queueName(c.queue_id), ' · since ', when(c.created_at)),
+          h('button', { type: 'button', class: 'small primary', onclick: () => take(c.id) }, 'Take'))))));
+  }
+
+  async function loadWaiting() {
+    try {
+      state.waiting = (await list('/conversations?status=open')).filter(c => !c.agent_id);
+    } catch { state.waiting = []; }
+    renderWaiting();
+  }
+
+  async function take(id) {
+    try {
+      await call('POST', `/conversations/${id}/accept`);
+      toast('Taken');
+      await Promise.all([loadList(), loadWaiting()]);
+      await openThread(id);
+    } catch (err) { toast(err.message); await loadWaiting(); }
   }
 
   function renderList() {
@@ -209,6 +239,7 @@ export async function inboxPage({ me, main, onLeave }) {
       if (state.offers.delete(data.conversation_id)) { saveOffers(); renderOffers(); }
     }
     loadList();
+    loadWaiting();
     if (data.conversation_id === state.selected) loadThread();
   }
 
@@ -228,10 +259,12 @@ export async function inboxPage({ me, main, onLeave }) {
   const ticker = setInterval(() => {
     for (const el of document.querySelectorAll('[data-expires]')) el.textContent = countdown(el.dataset.expires);
   }, 1000);
-  onLeave(() => { stream.stop(); clearInterval(ticker); clearTimeout(refresh); });
+  // No event announces a conversation waiting to be picked: look every few seconds.
+  const picker = setInterval(loadWaiting, 5000);
+  onLeave(() => { stream.stop(); clearInterval(ticker); clearInterval(picker); clearTimeout(refresh); });
 
   renderOffers();
-  await loadList();
+  await Promise.all([loadList(), loadWaiting()]);
   await loadThread();
 }
 
