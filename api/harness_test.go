@@ -45,7 +45,8 @@ func newHarness(t *testing.T, db *storage.DB) *harness {
 	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := engine.NewService(db, engine.ServiceOptions{Logger: log, Channels: []engine.Channel{twitter.Channel, "webchat"}})
+	svc := engine.NewService(db, engine.ServiceOptions{Logger: log, Channels: []engine.Channel{twitter.Channel, "webchat"},
+		EndpointAuditNames: map[engine.Channel]string{twitter.Channel: twitter.HandleAuditName}})
 	// Twitter is not reachable here: handles are added with tokens.
 	acc := twitter.NewAccounts(svc, twitter.AccountsOptions{PublicURL: "https://switchboard.example", Logger: log})
 	srv, err := New(Options{Logger: log, Keys: db, Service: svc, Twitter: twitter.NewAdmin(acc), Ready: db.Ping, Version: "test"})

@@ -285,7 +285,7 @@ func TestTwitterHandles(t *testing.T) {
 		}
 
 		// Revocation marks the handle disconnected; new tokens make it active again.
-		if err := h.acc.SetHandleStatus(ctx, engine.Actor{Name: "twitter"}, engine.EndpointID(hd.ID), engine.EndpointDisconnected, "the user revoked the app's access"); err != nil {
+		if err := h.acc.DisconnectUser(ctx, engine.SourceID(app.ID), "6253282", "the user revoked the app's access"); err != nil {
 			t.Fatal(err)
 		}
 		h.call("GET", one, h.admin, nil).decode(t, &got)

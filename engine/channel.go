@@ -398,7 +398,11 @@ func (s *Service) DisconnectEndpoint(ctx context.Context, id EndpointID, reason 
 			if err := tx.SaveEndpointHealth(ctx, health); err != nil {
 				return AuditEntry{}, err
 			}
-			return AuditEntry{Action: "status", Resource: "endpoint", ResourceID: string(id),
+			resource := s.endpointAudit[e.Channel]
+			if resource == "" {
+				resource = "endpoint"
+			}
+			return AuditEntry{Action: "status", Resource: resource, ResourceID: string(id),
 				Summary: fmt.Sprintf("%s endpoint %s is disconnected: %s", e.Channel, e.label(), reason)}, nil
 		})
 	})

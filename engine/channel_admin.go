@@ -122,12 +122,3 @@ type EndpointVerification struct {
 	Endpoint Endpoint // without credentials
 	Health   EndpointHealth
 }
-
-// WithoutSecrets returns a copy of the source fit for an API answer.
-func (s Source) WithoutSecrets() Source {
-	s.ClientSecret = ""
-	return s
-}
-
-// WithoutSecrets returns a copy of the endpoint fit for an API answer.
-func (e Endpoint) WithoutSecrets() Endpoint { return e.withoutSecrets() }

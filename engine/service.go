@@ -12,13 +12,15 @@ import (
 // Switchboard's resources. Every write validates its input, changes the store
 // and records an audit entry in one transaction.
 type Service struct {
-	store    Store
-	clock    Clock
-	log      *slog.Logger
-	senders  map[Channel]Sender
-	channels []Channel
-	ruleSets ruleSetCache // compiled rule sets (routingrules.go)
-	broker   broker       // wakes agents' notification streams (notifications.go)
+	store   Store
+	clock   Clock
+	log     *slog.Logger
+	senders map[Channel]Sender
+	// endpointAudit names each channel's endpoints in the audit log.
+	endpointAudit map[Channel]string
+	channels      []Channel
+	ruleSets      ruleSetCache // compiled rule sets (routingrules.go)
+	broker        broker       // wakes agents' notification streams (notifications.go)
 	// outboxWake tells this process's sender (RunOutbox) that a reply was
 	// queued, so that it sends at once rather than at its next poll.
 	outboxWake chan struct{}
@@ -36,6 +38,11 @@ type ServiceOptions struct {
 	// Channels are the channels work streams may serve, as their adapters
 	// name them; the first is a new work stream's default.
 	Channels []Channel
+	// EndpointAuditNames are the audit log's names for the endpoints of
+	// each channel (Twitter's adapter calls a handle "twitter_handle"), so
+	// that what the engine does to an endpoint by itself (disconnecting
+	// it) is listed with what the adapter records; "endpoint" otherwise.
+	EndpointAuditNames map[Channel]string
 	// Senders deliver the replies of each channel's conversations (the
 	// outbound port, ports.go); the outbox holds a channel's replies while
 	// it has none.
@@ -54,7 +61,7 @@ func NewService(store Store, opts ServiceOptions) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{channels: opts.Channels, store: store, clock: opts.Clock, log: opts.Logger, senders: opts.Senders,
+	return &Service{channels: opts.Channels, store: store, clock: opts.Clock, log: opts.Logger, senders: opts.Senders, endpointAudit: opts.EndpointAuditNames,
 		outboxWake: make(chan struct{}, 1), onRouted: opts.OnRouted}
 }
 

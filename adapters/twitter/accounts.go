@@ -366,7 +366,7 @@ func (ac *Accounts) CreateHandle(ctx context.Context, actor engine.Actor, app en
 		if err := twitterOf(tx).CreateHandle(ctx, h); err != nil {
 			return engine.AuditEntry{}, err
 		}
-		return engine.AuditEntry{Action: "create", Resource: "twitter_handle", ResourceID: string(h.ID),
+		return engine.AuditEntry{Action: "create", Resource: HandleAuditName, ResourceID: string(h.ID),
 			Summary: fmt.Sprintf("connected handle %q (@%s) to Twitter application %q", h.Name, h.ScreenName, a.Name)}, nil
 	})
 	if err != nil {
@@ -422,7 +422,7 @@ func (ac *Accounts) UpdateHandle(ctx context.Context, actor engine.Actor, id eng
 		if err := twitterOf(tx).UpdateHandle(ctx, h); err != nil {
 			return engine.AuditEntry{}, err
 		}
-		return engine.AuditEntry{Action: "update", Resource: "twitter_handle", ResourceID: string(id), Summary: summary}, nil
+		return engine.AuditEntry{Action: "update", Resource: HandleAuditName, ResourceID: string(id), Summary: summary}, nil
 	})
 	if err != nil {
 		return Handle{}, err
@@ -440,7 +440,7 @@ func (ac *Accounts) DeleteHandle(ctx context.Context, actor engine.Actor, id eng
 		if err := twitterOf(tx).DeleteHandle(ctx, id); err != nil {
 			return engine.AuditEntry{}, err
 		}
-		return engine.AuditEntry{Action: "delete", Resource: "twitter_handle", ResourceID: string(id), Summary: fmt.Sprintf("deleted handle %q (@%s)", h.Name, h.ScreenName)}, nil
+		return engine.AuditEntry{Action: "delete", Resource: HandleAuditName, ResourceID: string(id), Summary: fmt.Sprintf("deleted handle %q (@%s)", h.Name, h.ScreenName)}, nil
 	})
 }
 
@@ -460,43 +460,11 @@ func (ac *Accounts) HandleCredentials(ctx context.Context, id engine.EndpointID)
 	return twitterOf(ac.eng.ChannelRecords()).Handle(ctx, id)
 }
 
-// HandlesWithCredentials lists an application's handles with their
-// access token pairs (for subscribing them and for backfill).
-func (ac *Accounts) HandlesWithCredentials(ctx context.Context, app engine.SourceID, p engine.Page) (engine.List[Handle], error) {
-	return twitterOf(ac.eng.ChannelRecords()).ListHandles(ctx, app, p.Normalized())
-}
-
 // HandleForUser finds the handle of application app whose Twitter
 // user id is forUserID (a webhook's for_user_id), with its tokens. None is
 // ErrNotFound.
 func (ac *Accounts) HandleForUser(ctx context.Context, app engine.SourceID, forUserID string) (Handle, error) {
 	return twitterOf(ac.eng.ChannelRecords()).HandleByUserID(ctx, app, forUserID)
-}
-
-// SetHandleStatus records where a handle stands with Twitter, e.g.
-// disconnected with the reason when its tokens were revoked. The reason is
-// shown to API clients: it must hold no secret.
-func (ac *Accounts) SetHandleStatus(ctx context.Context, actor engine.Actor, id engine.EndpointID, status engine.EndpointStatus, reason string) error {
-	switch status {
-	case engine.EndpointPending, engine.EndpointActive, engine.EndpointDisconnected:
-	default:
-		return engine.FieldError("status", "%q is not pending, active or disconnected", status)
-	}
-	return ac.eng.WriteChannel(ctx, actor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
-		h, err := twitterOf(tx).Handle(ctx, id)
-		if err != nil {
-			return engine.AuditEntry{}, err
-		}
-		h.Status, h.StatusReason, h.UpdatedAt = status, reason, ac.eng.Now()
-		if err := twitterOf(tx).UpdateHandle(ctx, h); err != nil {
-			return engine.AuditEntry{}, err
-		}
-		summary := fmt.Sprintf("handle %q is %s", h.Name, status)
-		if reason != "" {
-			summary += ": " + reason
-		}
-		return engine.AuditEntry{Action: "status", Resource: "twitter_handle", ResourceID: string(id), Summary: summary}, nil
-	})
 }
 
 // CallbackURL returns the webhook URL of an application under this

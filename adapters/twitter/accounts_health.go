@@ -36,9 +36,6 @@ func (ac *Accounts) DisconnectUser(ctx context.Context, app engine.SourceID, use
 	return nil
 }
 
-// channelActor is the actor of changes the Twitter channel makes by itself.
-var channelActor = engine.Actor{Name: "twitter channel", Role: engine.RoleAdmin}
-
 // SilentHandle is an active handle that usually receives DMs and has been
 // silent for longer than the threshold.
 type SilentHandle struct {

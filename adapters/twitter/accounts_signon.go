@@ -65,7 +65,7 @@ func (ac *Accounts) StartSignOn(ctx context.Context, actor engine.Actor, appID e
 		if err := tx.CreateSignOn(ctx, so); err != nil {
 			return engine.AuditEntry{}, err
 		}
-		return engine.AuditEntry{Action: "sign_on", Resource: "twitter_handle", ResourceID: string(h.ID),
+		return engine.AuditEntry{Action: "sign_on", Resource: HandleAuditName, ResourceID: string(h.ID),
 			Summary: fmt.Sprintf("started signing on handle %q to Twitter application %q", h.Name, app.Name)}, nil
 	})
 	if err != nil {
@@ -104,7 +104,7 @@ func (ac *Accounts) SignOnAgain(ctx context.Context, actor engine.Actor, id engi
 		if err := tx.CreateSignOn(ctx, so); err != nil {
 			return engine.AuditEntry{}, err
 		}
-		return engine.AuditEntry{Action: "sign_on", Resource: "twitter_handle", ResourceID: string(h.ID),
+		return engine.AuditEntry{Action: "sign_on", Resource: HandleAuditName, ResourceID: string(h.ID),
 			Summary: fmt.Sprintf("started signing on handle %q to Twitter again", h.Name)}, nil
 	})
 	if err != nil {
@@ -181,7 +181,7 @@ func (ac *Accounts) FinishSignOn(ctx context.Context, cb engine.SignOnCallback) 
 			"Twitter could not be reached to finish the sign-on; start it again")
 	}
 	var h Handle
-	err = ac.eng.WriteChannel(ctx, channelActor, func(tx engine.ChannelTx) (engine.AuditEntry, error) {
+	err = ac.eng.WriteChannel(ctx, engine.ChannelActor(Channel), func(tx engine.ChannelTx) (engine.AuditEntry, error) {
 		var err error
 		if h, err = twitterOf(tx).Handle(ctx, so.EndpointID); err != nil {
 			return engine.AuditEntry{}, err
@@ -199,7 +199,7 @@ func (ac *Accounts) FinishSignOn(ctx context.Context, cb engine.SignOnCallback) 
 		if err := twitterOf(tx).UpdateHandle(ctx, h); err != nil {
 			return engine.AuditEntry{}, err
 		}
-		return engine.AuditEntry{Action: "connect", Resource: "twitter_handle", ResourceID: string(h.ID),
+		return engine.AuditEntry{Action: "connect", Resource: HandleAuditName, ResourceID: string(h.ID),
 			Summary: fmt.Sprintf("handle %q signed on to Twitter as @%s", h.Name, h.ScreenName)}, nil
 	})
 	if err != nil {

@@ -102,7 +102,8 @@ func newChannel(t testing.TB, db *storage.DB, dialect twitter.Dialect, opts ...t
 	log := newTestLogger(c.logs)
 	gw := twitter.NewGateway(twitter.GatewayOptions{BaseURL: c.fake.URL, Now: c.clock.Now})
 	c.svc = engine.NewService(db, engine.ServiceOptions{Clock: c.clock, Logger: log, Channels: []engine.Channel{twitter.Channel},
-		Senders: map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(gw, db)}})
+		EndpointAuditNames: map[engine.Channel]string{twitter.Channel: twitter.HandleAuditName},
+		Senders:            map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(gw, db)}})
 	c.acc = twitter.NewAccounts(c.svc, twitter.AccountsOptions{API: gw, PublicURL: c.srv.URL, Logger: log})
 	c.metrics = twitter.NewMetrics(c.reg)
 	mux.Handle(twitter.WebhookPathPrefix, twitter.NewWebhookHandler(c.acc, log, c.metrics))

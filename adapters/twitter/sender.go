@@ -12,6 +12,11 @@ import (
 // stream's channel, a customer's identity, the outbox's choice of Sender.
 const Channel engine.Channel = "twitter"
 
+// HandleAuditName is what the audit log calls a handle: the engine is told
+// it (engine.ServiceOptions.EndpointAuditNames) for the changes it makes to
+// a handle by itself.
+const HandleAuditName = "twitter_handle"
+
 // Records reads the sources a Sender signs with, their credentials in
 // clear (the outbox hands over the endpoint); engine.Store is one.
 type Records interface {
