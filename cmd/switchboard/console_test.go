@@ -19,6 +19,7 @@ func TestConsole(t *testing.T) {
 	}{
 		{"rule workbench", consoleRuleWorkbench},
 		{"agent inbox", consoleAgentInbox},
+		{"watching routing", consoleWatchRouting},
 	} {
 		t.Run(scenario.name, func(t *testing.T) { forEachServeDB(t, scenario.run) })
 	}
@@ -281,4 +282,59 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 	if n := countSent(fake.Messages(), fake.business.ID, []string{reply}); n[reply] != 1 {
 		t.Errorf("Twitter received the reply %d times; want once", n[reply])
 	}
+}
+
+// consoleWatchRouting: an admin watches conversations arrive with where
+// routing sent them, writes a rule, and sees it route the next DM; the
+// conversation's page shows its messages and routing history.
+func consoleWatchRouting(t *testing.T, dbEnv []string) {
+	const admin = "console-admin-token-0123456789"
+	fake := newFakeChannel(t, "watch")
+	jane := fake.AddUser(twittertest.User{ScreenName: "jane", Name: "Jane", FollowersCount: 150})
+	tom := fake.AddUser(twittertest.User{ScreenName: "tom", Name: "Tom", FollowersCount: 40, Verified: true})
+	svc := startService(t, append(fake.serviceEnv(t, dbEnv...), "SWITCHBOARD_ADMIN_TOKEN="+admin))
+	base := "http://" + svc.addr
+	api := &apiClient{base: base + "/api/v1"}
+	var general, billing, ws idBody
+	api.call(t, "POST", "/queues", admin, map[string]any{"name": "General"}, 201, &general)
+	api.call(t, "POST", "/queues", admin, map[string]any{"name": "Billing"}, 201, &billing)
+	api.call(t, "POST", "/workstreams", admin, map[string]any{"name": "Care", "default_queue_id": general.ID}, 201, &ws)
+	fake.connectHandle(t, api.base, admin, ws.ID)
+	dm := func(from twittertest.User, text string) {
+		t.Helper()
+		if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: from.ID, To: fake.business.ID, Text: text}); err != nil || !inj.Deliveries[0].OK() {
+			t.Fatalf("inject %s's DM: %+v %v", from.ScreenName, inj, err)
+		}
+	}
+
+	tab := newBrowserTab(t, base)
+	tab.signIn(admin)
+	tab.open("#/conversations")
+	tab.waitText("main", "No conversations yet")
+	dm(jane, "where is my order?")
+	row := `tr[data-id]`
+	tab.waitText(row, "Jane")
+	tab.waitText(row, "General\tdefault queue · version 0\t")
+	tab.waitText(row, "where is my order?")
+
+	tab.open("#/rules")
+	tab.fill(`input[name="rule_name"]`, "Refunds")
+	tab.fill(`textarea[name="condition"]`, `Message.Text contains "refund"`)
+	tab.waitText("#cond-check", "The condition is valid")
+	tab.choose(`select[name="rule_queue"]`, "Billing")
+	tab.click("form button", "Add rule")
+	tab.waitText("table code", `Message.Text contains "refund"`)
+
+	tab.open("#/conversations")
+	dm(tom, "I want a refund")
+	tab.waitText(row+":first-child", "Tom")
+	tab.waitText(row+":first-child", "Billing\trule “Refunds” · version 1")
+	tab.waitText(row+":nth-child(2)", "Jane")
+	tab.screenshot("conversations")
+
+	tab.click(row+":first-child button", "Open")
+	tab.waitText("#detail-h", "Tom @tom")
+	tab.waitText(".msg.inbound", "I want a refund")
+	tab.waitText("table.routing tbody tr", "Billing\tRefunds\t1\tmatched")
+	tab.screenshot("conversation-detail", "#detail-h")
 }

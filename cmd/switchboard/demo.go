@@ -47,12 +47,12 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 server, nothing else needed. The demo creates a Twitter application, signs on a
 handle through the OAuth flow against the fake server, creates queues, a work
 stream with readable rules (VIP customers by followers, refunds by keyword, an
-escalation of conversations requeued twice) and three agents. Simulated
+escalation of conversations requeued twice) and three simulated agents, plus one for you. Simulated
 customers then send DMs and simulated agents accept them and reply, while a
 live summary is printed. The admin token and URLs are printed at the start, so
 that the API can be explored while the demo runs. Ctrl-C stops it.`,
 		Example: `  switchboard demo
-  switchboard demo --duration 0        # until Ctrl-C
+  switchboard demo --duration 1m       # stop by itself after a minute
   switchboard demo --duration 2m --keep`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,7 +65,7 @@ that the API can be explored while the demo runs. Ctrl-C stops it.`,
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	f := cmd.Flags()
-	f.DurationVar(&o.duration, "duration", 60*time.Second, "how long the simulation runs (0: until Ctrl-C)")
+	f.DurationVar(&o.duration, "duration", 0, "how long the simulation runs (0: until Ctrl-C)")
 	f.DurationVar(&o.every, "every", 2*time.Second, "how often the summary is printed")
 	f.DurationVar(&o.pace, "pace", 400*time.Millisecond, "interval between the simulated customers' DMs")
 	f.StringVar(&o.listen, "listen", "", "address of the service (default: a free port on 127.0.0.1)")
@@ -215,7 +215,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	fmt.Fprintf(stdout, "Switchboard demo: the service runs on a temporary SQLite database in %s\n", dir)
-	fmt.Fprintf(stdout, "  console:      %s/  (sign in with the admin token, or an agent's token below to watch its inbox)\n", cfg.PublicURL)
+	fmt.Fprintf(stdout, "  console:      %s/  open it in a browser and sign in with a token printed here:\n", cfg.PublicURL)
+	fmt.Fprintln(stdout, "                the admin token to write rules and see where DMs go, You's token to work")
+	fmt.Fprintln(stdout, "                conversations yourself, Ann's, Ben's or Cat's to watch a simulated agent's inbox")
 	fmt.Fprintf(stdout, "  API:          %s/api/v1\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  OpenAPI:      %s/openapi.json\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  fake Twitter: %s\n", fakeURL)
@@ -346,6 +348,7 @@ func setUpDemo(ctx context.Context, api *demoClient, admin, consumerKey, consume
 		{"Ann", []string{"General", "Billing"}, 0, 0, 0, ""},
 		{"Ben", []string{"General", "Escalations"}, 4, 0, 0, "rejects every 4th offer"},
 		{"Cat", []string{"VIP", "Escalations"}, 0, 15 * time.Second, 30 * time.Second, "away 15s and available 30s in turn: VIP customers wait, are requeued, escalated"},
+		{"You", []string{"General", "Billing"}, 0, 0, 0, "not simulated: sign in to the console with this token, go available and take conversations"},
 	} {
 		ids := make([]string, len(a.queues))
 		for i, q := range a.queues {
@@ -358,7 +361,9 @@ func setUpDemo(ctx context.Context, api *demoClient, admin, consumerKey, consume
 		if err := api.do(ctx, "POST", "/agents", admin, map[string]any{"name": a.name, "capacity": 2, "queue_ids": ids}, &agent); err != nil {
 			return nil, fmt.Errorf("demo: create agent %s: %w", a.name, err)
 		}
-		w.agents = append(w.agents, demoAgent{id: agent.ID, name: a.name, token: agent.Token, rejectEvery: a.rejectEvery, awayFor: a.awayFor, availableFor: a.availFor})
+		if a.name != "You" {
+			w.agents = append(w.agents, demoAgent{id: agent.ID, name: a.name, token: agent.Token, rejectEvery: a.rejectEvery, awayFor: a.awayFor, availableFor: a.availFor})
+		}
 		fmt.Fprintf(stdout, "  %-4s %-22s token %s  %s\n", a.name, strings.Join(a.queues, ", "), agent.Token, a.note)
 	}
 	return w, nil
@@ -437,23 +442,35 @@ func runDemoAgent(ctx context.Context, api *demoClient, a demoAgent, counts *dem
 		}
 		counts.offers.Add(1)
 		offers++
+		reject := a.rejectEvery > 0 && offers%a.rejectEvery == 0
 		conv := "/conversations/" + offer.ConversationID
-		if a.rejectEvery > 0 && offers%a.rejectEvery == 0 {
-			if err := api.do(ctx, "POST", conv+"/reject", a.token, nil, nil); err != nil {
-				counts.fail(ctx, fmt.Errorf("agent %s: reject: %w", a.name, err))
-			} else {
-				counts.rejected.Add(1)
+		work.Go(func() {
+			// A moment to read the offer, as a person would, so that a
+			// console watching this agent's inbox shows it and its countdown.
+			if !demoSleep(ctx, demoReadOffer) {
+				return
 			}
-			continue
-		}
-		if err := api.do(ctx, "POST", conv+"/accept", a.token, nil, nil); err != nil {
-			counts.fail(ctx, fmt.Errorf("agent %s: accept: %w", a.name, err))
-			continue
-		}
-		counts.accepted.Add(1)
-		work.Go(func() { demoHandle(ctx, api, a, conv, counts) })
+			if reject {
+				if err := api.do(ctx, "POST", conv+"/reject", a.token, nil, nil); err != nil {
+					counts.fail(ctx, fmt.Errorf("agent %s: reject: %w", a.name, err))
+				} else {
+					counts.rejected.Add(1)
+				}
+				return
+			}
+			if err := api.do(ctx, "POST", conv+"/accept", a.token, nil, nil); err != nil {
+				counts.fail(ctx, fmt.Errorf("agent %s: accept: %w", a.name, err))
+				return
+			}
+			counts.accepted.Add(1)
+			demoHandle(ctx, api, a, conv, counts)
+		})
 	}
 }
+
+// demoReadOffer is how long a simulated agent looks at an offer before
+// answering it.
+const demoReadOffer = 1500 * time.Millisecond
 
 // demoHandle is an agent's work on an accepted conversation: a reply after
 // a moment, then end and close.

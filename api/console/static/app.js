@@ -5,11 +5,13 @@ import { call, signIn, signOut, token } from './api.js';
 import { h, mount, field, errorBox } from './dom.js';
 import { inboxPage } from './inbox.js';
 import { rulesPage } from './workbench.js';
+import { conversationsPage } from './conversations.js';
 import { queuesPage, workStreamsPage, agentsPage, keysPage, twitterPage, webchatPage } from './admin.js';
 
 // pages by route: who may open them and how they render.
 const pages = {
   inbox: { title: 'Inbox', roles: ['agent'], render: inboxPage },
+  conversations: { title: 'Conversations', roles: ['admin', 'analyst'], render: conversationsPage },
   rules: { title: 'Rules', roles: ['admin', 'analyst'], render: rulesPage },
   queues: { title: 'Queues', roles: ['admin', 'analyst'], render: queuesPage },
   workstreams: { title: 'Work streams', roles: ['admin', 'analyst'], render: workStreamsPage },

@@ -4,9 +4,10 @@
 import { call, list } from './api.js';
 import { h, mount, field, select, toast, errorBox, when } from './dom.js';
 import { openStream } from './sse.js';
+import { messageList } from './thread.js';
 
 const presences = ['available', 'busy', 'away', 'offline'];
-const openStatuses = ['offered', 'active', 'waiting', 'wrap-up'];
+const openStatuses = ['offered', 'active', 'waiting', 'wrap_up'];
 
 export async function inboxPage({ me, main, onLeave }) {
   const agentID = me.agent_id;
@@ -132,10 +133,7 @@ export async function inboxPage({ me, main, onLeave }) {
         h('p', {}, h('span', { class: 'status s-' + t.status }, t.status), ' · ', Number(c.followers_count).toLocaleString(), ' followers',
           c.verified ? ' · verified' : '', t.is_returning ? ` · returning (${t.previous_conversations} earlier)` : ' · new customer',
           ' · queue ', queueName(t.queue_id))),
-      h('ol', { class: 'messages', 'aria-label': 'Messages' }, t.messages.map(m => h('li', { class: 'msg ' + m.direction },
-        h('p', { class: 'text' }, m.text),
-        (m.media || []).map(md => h('p', {}, h('a', { href: md.url, target: '_blank', rel: 'noopener noreferrer' }, (md.type || 'media') + ': ' + md.url))),
-        h('p', { class: 'meta' }, when(m.sent_at || m.received_at), m.direction === 'outbound' ? delivery(t.id, m) : null)))),
+      messageList(t.messages, (m) => delivery(t.id, m)),
       mine && t.status !== 'closed' ? h('form', { class: 'reply', onsubmit: async (e) => {
         e.preventDefault();
         try {
