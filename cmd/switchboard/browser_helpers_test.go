@@ -137,6 +137,34 @@ func (b *browserTab) text(sel string) string {
 	return s
 }
 
+// value is the current value of the first control matching sel.
+func (b *browserTab) value(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserWait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("read the value of %s: %v", sel, err)
+	}
+	return v
+}
+
+// drag drags the element matching from onto the one matching to, with the
+// HTML drag-and-drop events a mouse drag fires.
+func (b *browserTab) drag(from, to string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const a = document.querySelector(%s), z = document.querySelector(%s);
+		if (!a || !z) return false;
+		const dt = new DataTransfer();
+		const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+		fire(a, 'dragstart'); fire(z, 'dragenter'); fire(z, 'dragover'); fire(z, 'drop'); fire(a, 'dragend');
+		return true; })()`, jsString(from), jsString(to))
+	b.do(fmt.Sprintf("drag %s onto %s", from, to), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(browserWait))(ctx, t)
+		return err
+	}))
+}
+
 // fill replaces the value of a text control by typing, as a person does.
 func (b *browserTab) fill(sel, value string) {
 	b.t.Helper()
@@ -153,8 +181,20 @@ func (b *browserTab) fill(sel, value string) {
 // choose picks the option of a <select> whose text is label.
 func (b *browserTab) choose(sel, label string) {
 	b.t.Helper()
-	js := fmt.Sprintf(`(() => { const s = document.querySelector(%s); const o = s && [...s.options].find(o => o.text === %s);
-		if (!o) return false; s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, jsString(sel), jsString(label))
+	b.chooseWhere(sel, label, "o.text === label")
+}
+
+// chooseStarting picks the first option of a <select> whose text begins
+// with prefix.
+func (b *browserTab) chooseStarting(sel, prefix string) {
+	b.t.Helper()
+	b.chooseWhere(sel, prefix, "o.text.startsWith(label)")
+}
+
+func (b *browserTab) chooseWhere(sel, label, match string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`((label) => { const s = document.querySelector(%s); const o = s && [...s.options].find(o => %s);
+		if (!o) return false; s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })(%s)`, jsString(sel), match, jsString(label))
 	b.do(fmt.Sprintf("choose %q in %s", label, sel), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(browserWait))(ctx, t)
 		return err

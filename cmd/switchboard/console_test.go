@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
 )
@@ -60,7 +61,15 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.waitText("#cond-check .hint", "Customer.FollowersCount")
 	tab.screenshot("rule-with-a-typo", "#cond-check")
 
-	tab.fill(`textarea[name="condition"]`, "Customer.FollowersCount > 10000")
+	// Autocompletion offers the field as its name is typed; Tab takes it.
+	tab.fill(`textarea[name="condition"]`, "Customer.Fol")
+	tab.waitText(`[role="listbox"] [role="option"]`, "Customer.FollowersCount")
+	tab.screenshot("rule-autocompletion", "#cond-check")
+	tab.do("take the suggestion", chromedp.SendKeys(chromedp.CSS(`textarea[name="condition"]`), kb.Tab))
+	tab.do("finish the condition", chromedp.SendKeys(chromedp.CSS(`textarea[name="condition"]`), " > 10000"))
+	if got := tab.value(`textarea[name="condition"]`); got != "Customer.FollowersCount > 10000" {
+		t.Fatalf("after autocompletion the condition reads %q", got)
+	}
 	tab.waitText("#cond-check", "The condition is valid")
 	tab.choose(`select[name="rule_queue"]`, "VIP")
 	tab.click("form button", "Add rule")
@@ -77,6 +86,17 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.waitText("table tbody tr:nth-child(2) .warning", `rule "Big accounts" before it matches too`)
 	tab.screenshot("rule-warnings", "#rules-h")
 
+	// The context as a form: the example's follower count is changed.
+	tab.fill(`input[aria-label="Value of Customer.FollowersCount"]`, "70000")
+	tab.click("form button", "Run test")
+	tab.waitText(".trace .result", "Matched “Big accounts” → VIP")
+	tab.waitText(".trace tbody tr", "Big accounts\ttrue\tCustomer.FollowersCount = 70000")
+	tab.screenshot("rule-test-form", ".trace")
+
+	tab.click("fieldset label", "A context (JSON)")
+	if got := tab.value(`textarea[name="context"]`); !strings.Contains(got, `"FollowersCount": 70000`) {
+		t.Errorf("the form's context shows as JSON %q", got)
+	}
 	for _, tc := range []struct {
 		name, context, result, trace string
 	}{
@@ -99,6 +119,36 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.waitText(".trace .result", "Matched “Huge accounts” → VIP")
 	tab.waitText(".trace tbody tr:nth-child(1)", "Huge accounts\ttrue")
 	tab.screenshot("rules-reordered", ".trace")
+
+	// Dragged back to the top, "Big accounts" is first again.
+	tab.drag(`tr[data-rule="Big accounts"]`, `tr[data-rule="Huge accounts"]`)
+	tab.waitText("table.rules tbody tr:nth-child(1)", "Big accounts")
+	tab.waitText("#toast", "Order saved: rule set version 4")
+
+	// The versions: what changed from 3 to 4, and 3 restored as version 5.
+	tab.waitText("table.versions tbody tr:nth-child(1)", "4")
+	tab.choose(`select[name="diff_from"]`, "Version 3")
+	tab.choose(`select[name="diff_to"]`, "Version 4 (current)")
+	tab.click("form button", "Show the differences")
+	tab.waitText(".difftable", "moved 2 → 1\tBig accounts")
+	tab.waitText(".difftable", "moved 1 → 2\tHuge accounts")
+	tab.screenshot("rule-versions-diff", ".difftable")
+	tab.acceptConfirms()
+	tab.click(`button[aria-label="Restore version 3"]`, "Restore")
+	tab.waitText("#toast", "Version 3 restored as version 5")
+	tab.waitText("table.rules tbody tr:nth-child(1)", "Huge accounts")
+	tab.waitText("table.versions tbody tr:nth-child(1)", "5")
+
+	// A stored conversation is picked in the test panel instead of a context:
+	// with none yet, the list says so.
+	tab.click("fieldset label", "A stored conversation")
+	tab.waitText(`select[name="conversation"]`, "No conversation in this work stream yet")
+
+	tab.open("#/audit")
+	tab.waitText("table.audit tbody", "restore")
+	tab.choose(`select[name="resource"]`, "Rules")
+	tab.waitText("table.audit tbody tr:nth-child(1)", "rule")
+	tab.screenshot("audit-log")
 
 	// The admin pages show what exists; a new key's token is shown once.
 	tab.open("#/keys")
@@ -337,4 +387,13 @@ func consoleWatchRouting(t *testing.T, dbEnv []string) {
 	tab.waitText(".msg.inbound", "I want a refund")
 	tab.waitText("table.routing tbody tr", "Billing\tRefunds\t1\tmatched")
 	tab.screenshot("conversation-detail", "#detail-h")
+
+	// Tom's stored conversation, tested against the rules as routing saw it.
+	tab.open("#/rules")
+	tab.click("fieldset label", "A stored conversation")
+	tab.chooseStarting(`select[name="conversation"]`, "Tom @tom · open")
+	tab.click("form button", "Run test")
+	tab.waitText(".trace .result", "Matched “Refunds” → Billing")
+	tab.waitText(".trace tbody tr", "Refunds\ttrue\tMessage.Text = \"I want a refund\"")
+	tab.screenshot("rule-test-stored-conversation", ".trace")
 }

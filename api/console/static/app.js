@@ -6,6 +6,7 @@ import { h, mount, field, errorBox } from './dom.js';
 import { inboxPage } from './inbox.js';
 import { rulesPage } from './workbench.js';
 import { conversationsPage } from './conversations.js';
+import { auditPage } from './audit.js';
 import { queuesPage, workStreamsPage, agentsPage, keysPage, twitterPage, webchatPage } from './admin.js';
 
 // pages by route: who may open them and how they render.
@@ -19,6 +20,7 @@ const pages = {
   keys: { title: 'API keys', roles: ['admin'], render: keysPage },
   twitter: { title: 'Twitter', roles: ['admin'], render: twitterPage },
   webchat: { title: 'Web chat', roles: ['admin'], render: webchatPage },
+  audit: { title: 'Audit log', roles: ['admin'], render: auditPage },
 };
 
 const main = document.getElementById('main');

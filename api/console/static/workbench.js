@@ -1,17 +1,17 @@
-// The analyst's rule workbench: a work stream's ordered rules, a condition
-// editor that the API checks as one types, the static checks' warnings, and
-// a test panel that explains how a context would be routed.
+// The analyst's rule workbench: a work stream's ordered rules (drag a row,
+// or its arrow buttons, to reorder), a condition editor with autocompletion
+// that the API checks as one types, the static checks' warnings, a test
+// panel that explains how a context would be routed, and the rule set's
+// versions with their differences.
 
 import { call, list } from './api.js';
 import { h, mount, field, select, toast, errorBox } from './dom.js';
-
-const exampleContext = {
-  Customer: { ScreenName: 'bigfan', FollowersCount: 12000, Verified: false },
-  Message: { Text: 'I want a refund' },
-};
+import { withSuggestions } from './suggest.js';
+import { testPanel } from './ruletest.js';
+import { versionsCard } from './versions.js';
 
 export async function rulesPage({ main, args }) {
-  const [streams, queues] = await Promise.all([list('/workstreams'), list('/queues')]);
+  const [streams, queues, catalogue] = await Promise.all([list('/workstreams'), list('/queues'), call('GET', '/rules/fields')]);
   if (!streams.length) {
     mount(main, h('h1', {}, 'Rules'), h('p', {}, 'There is no work stream yet. ', h('a', { href: '#/workstreams' }, 'Create one'), ' first.'));
     return;
@@ -24,29 +24,53 @@ export async function rulesPage({ main, args }) {
   const rulesEl = h('section', { 'aria-labelledby': 'rules-h' });
   const editorEl = h('section', { class: 'card', 'aria-labelledby': 'editor-h' });
   const testEl = h('section', { class: 'card', 'aria-labelledby': 'test-h' });
+  const versionsEl = h('section', { class: 'card', 'aria-labelledby': 'versions-h' });
   mount(main, h('div', { class: 'pagehead' }, h('h1', {}, 'Rules'), field('Work stream', wsSel)),
-    rulesEl, h('div', { class: 'two' }, editorEl, testEl));
+    rulesEl, h('div', { class: 'two' }, editorEl, testEl), versionsEl);
 
+  // load shows the rules and the versions again after a change.
   async function load() {
     state.rules = await list(`/workstreams/${state.ws.id}/rules`);
     state.rules.sort((a, b) => a.position - b.position);
     renderRules();
+    await versionsCard(versionsEl, state.ws, queueName, load).catch(err => mount(versionsEl, errorBox(err)));
+  }
+
+  // reorder saves the rules in the order of ids.
+  async function reorder(ids) {
+    try {
+      const res = await call('PUT', `/workstreams/${state.ws.id}/rules/order`, { rule_ids: ids });
+      // The reorder's answer carries no static checks: the old warnings no longer apply.
+      state.warnings = (res && res.warnings) || [];
+      toast(`Order saved: rule set version ${res.number}`);
+    } catch (err) { toast(err.message); }
+    await load();
   }
 
   function renderRules() {
     const warningsOf = (id) => state.warnings.filter(w => w.rule_id === id);
-    const move = async (i, d) => {
+    const move = (i, d) => {
       const ids = state.rules.map(r => r.id);
       [ids[i], ids[i + d]] = [ids[i + d], ids[i]];
-      try {
-        const res = await call('PUT', `/workstreams/${state.ws.id}/rules/order`, { rule_ids: ids });
-        // The reorder's answer carries no static checks: the old warnings no longer apply.
-        state.warnings = (res && res.warnings) || [];
-        await load();
-      } catch (err) { toast(err.message); }
+      return reorder(ids);
     };
-    const rows = state.rules.map((r, i) => h('tr', {},
-      h('td', {}, String(i + 1)),
+    // Dragging a row onto another puts it in that row's place.
+    let dragged = -1;
+    const drop = (i) => {
+      if (dragged < 0 || dragged === i) return;
+      const ids = state.rules.map(r => r.id);
+      const [id] = ids.splice(dragged, 1);
+      ids.splice(i, 0, id);
+      dragged = -1;
+      reorder(ids);
+    };
+    const rows = state.rules.map((r, i) => h('tr', { draggable: 'true', 'data-rule': r.name,
+      ondragstart: (e) => { dragged = i; e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', r.name); e.currentTarget.classList.add('dragging'); },
+      ondragend: (e) => { e.currentTarget.classList.remove('dragging'); },
+      ondragover: (e) => { if (dragged >= 0) { e.preventDefault(); e.currentTarget.classList.add('drop'); } },
+      ondragleave: (e) => { e.currentTarget.classList.remove('drop'); },
+      ondrop: (e) => { e.preventDefault(); e.currentTarget.classList.remove('drop'); drop(i); } },
+      h('td', { class: 'grip', title: 'Drag to reorder' }, '⠿ ', String(i + 1)),
       h('td', {}, r.name, warningsOf(r.id).map(w => h('p', { class: 'warning' }, '⚠ ', w.message))),
       h('td', {}, h('code', {}, r.condition)),
       h('td', {}, queueName(r.queue_id)),
@@ -60,12 +84,22 @@ export async function rulesPage({ main, args }) {
       h('td', {}, h('div', { class: 'actions tight' },
         h('button', { type: 'button', class: 'small', disabled: i === 0, 'aria-label': 'Move up: ' + r.name, onclick: () => move(i, -1) }, '↑'),
         h('button', { type: 'button', class: 'small', disabled: i === state.rules.length - 1, 'aria-label': 'Move down: ' + r.name, onclick: () => move(i, 1) }, '↓'),
-        h('button', { type: 'button', class: 'small', onclick: () => { state.editing = r; renderEditor(); } }, 'Edit')))));
+        h('button', { type: 'button', class: 'small', 'aria-label': 'Edit: ' + r.name, onclick: () => { state.editing = r; renderEditor(); } }, 'Edit'),
+        h('button', { type: 'button', class: 'small', 'aria-label': 'Delete: ' + r.name, onclick: async () => {
+          if (!confirm(`Delete the rule “${r.name}”?`)) return;
+          try {
+            await call('DELETE', `/workstreams/${state.ws.id}/rules/${r.id}`);
+            state.warnings = [];
+            if (state.editing && state.editing.id === r.id) { state.editing = null; renderEditor(); }
+            toast(`Deleted “${r.name}”`);
+          } catch (err) { toast(err.message); }
+          await load();
+        } }, 'Delete')))));
     const general = state.warnings.filter(w => !w.rule_id);
     mount(rulesEl, h('h2', { id: 'rules-h' }, `Routing rules of ${state.ws.name}`),
       h('p', { class: 'help' }, 'The first rule that matches routes the conversation; when none matches it goes to ', queueName(state.ws.default_queue_id), '.'),
       general.map(w => h('p', { class: 'warning' }, '⚠ ', w.message)),
-      rows.length ? h('table', {}, h('thead', {}, h('tr', {}, ['#', 'Name', 'Condition', 'Queue', 'Enabled', ''].map(t => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))
+      rows.length ? h('table', { class: 'rules' }, h('thead', {}, h('tr', {}, ['#', 'Name', 'Condition', 'Queue', 'Enabled', ''].map(t => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))
         : h('p', { class: 'muted' }, 'No rules yet: every conversation goes to the default queue.'));
   }
 
@@ -75,6 +109,7 @@ export async function rulesPage({ main, args }) {
     const cond = h('textarea', { name: 'condition', rows: 3, spellcheck: false, class: 'code', value: r ? r.condition : '', 'aria-describedby': 'cond-check' });
     const queue = select({ name: 'rule_queue' }, queues.map(q => [q.id, q.name]), r ? r.queue_id : state.ws.default_queue_id);
     const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: r ? r.enabled : true });
+    const suggestions = withSuggestions(cond, catalogue);
     const check = h('div', { id: 'cond-check', class: 'check', 'aria-live': 'polite' });
     const saveErr = h('div');
     let seq = 0, timer = null;
@@ -102,15 +137,18 @@ export async function rulesPage({ main, args }) {
         state.warnings = res.warnings || [];
         state.editing = null;
         toast(`Saved “${res.name}”: rule set version ${res.version}`);
-        await load();
+        // A fresh editor at once, before the rules reload, so that what one
+        // starts typing next is not replaced under one's hands.
         renderEditor();
+        await load();
       } catch (err) { mount(saveErr, err.status === 422 ? problems(err, cond.value) : errorBox(err)); }
     } },
     h('h2', { id: 'editor-h' }, r ? `Edit “${r.name}”` : 'New rule'),
     field('Name', name),
     field('Condition', cond),
+    suggestions,
     check,
-    h('p', { class: 'help' }, 'For example: Customer.FollowersCount > 10000 && Message.Text contains "refund"'),
+    h('p', { class: 'help' }, 'For example: Customer.FollowersCount > 10000 && Message.Text contains "refund". Start a name to see the fields.'),
     field('Queue', queue),
     h('div', { class: 'field inline' }, enabled, h('label', { for: enabled.id = 'rule-enabled' }, 'Enabled')),
     saveErr,
@@ -120,38 +158,9 @@ export async function rulesPage({ main, args }) {
     if (r) validate();
   }
 
-  function renderTest() {
-    const ctx = h('textarea', { name: 'context', rows: 6, spellcheck: false, class: 'code', value: JSON.stringify(exampleContext, null, 2) });
-    const out = h('div', { 'aria-live': 'polite' });
-    mount(testEl, h('form', { onsubmit: async (e) => {
-      e.preventDefault();
-      let context;
-      try { context = JSON.parse(ctx.value); } catch (err) { mount(out, h('div', { class: 'error', role: 'alert' }, 'The context is not valid JSON: ' + err.message)); return; }
-      try {
-        const res = await call('POST', `/workstreams/${state.ws.id}/rules/test`, { context });
-        mount(out, trace(res));
-      } catch (err) { mount(out, err.status === 422 ? problems(err, '') : errorBox(err)); }
-    } },
-    h('h2', { id: 'test-h' }, 'Test the rules'),
-    field('Engagement context (JSON)', ctx, 'Fields left out take their zero values.'),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Run test')), out));
-  }
-
-  function trace(res) {
-    const matched = res.matched_rule;
-    return h('div', { class: 'trace' },
-      h('p', { class: 'result' }, matched ? `Matched “${matched.name}” → ${queueName(res.queue_id)}` : `No rule matched → ${queueName(res.queue_id)} (default queue)`),
-      h('table', {}, h('caption', {}, `Trace (rule set version ${res.version})`),
-        h('thead', {}, h('tr', {}, ['Rule', 'Result', 'Values'].map(t => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, (res.trace || []).map(t => h('tr', {},
-          h('td', {}, t.rule_name || t.rule_id),
-          h('td', { class: t.error ? 'bad' : (t.result ? 'good' : '') }, t.error ? 'error: ' + t.error : (t.result ? 'true' : 'false')),
-          h('td', {}, h('code', {}, Object.entries(t.values || {}).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', '))))))));
-  }
-
   await load();
   renderEditor();
-  renderTest();
+  testPanel(testEl, { ws: state.ws, catalogue, queueName, problems });
 }
 
 // problems shows a 422's details: where (line and column) under the text
