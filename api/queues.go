@@ -31,6 +31,8 @@ func (s *Server) queueRoutes(g *gin.RouterGroup) {
 		listing(func(c *gin.Context, p engine.Page) (engine.List[engine.Queue], error) {
 			return s.svc.ListQueues(c.Request.Context(), p)
 		}, toQueueResponse))
+	s.route(g, route{Method: "GET", Path: "/queues/stats", Summary: "Live statistics of every queue: conversations by status, longest wait, members' load",
+		Tag: "queues", Roles: everyone, Response: queueStatsListResponse{}, Status: http.StatusOK}, s.queueStats)
 	s.route(g, route{Method: "GET", Path: "/queues/:id", Summary: "Get a queue", Tag: "queues", Roles: everyone,
 		Response: queueResponse{}, Status: http.StatusOK}, s.getQueue)
 	s.route(g, route{Method: "PATCH", Path: "/queues/:id", Summary: "Rename a queue", Tag: "queues", Roles: analysts,

@@ -18,7 +18,8 @@ type Tx interface {
 	HealthStore // channel.go
 	AssignmentStore
 	NotificationStore
-	SweepStore // the scheduler's claims (sweeps.go)
+	SweepStore      // the scheduler's claims (sweeps.go)
+	QueueStatsStore // queuestats.go
 }
 
 // Store is the engine's persistent state. InTx runs fn in one transaction:
