@@ -26,6 +26,8 @@ func nonAdminRoles(method, path string) []engine.Role {
 	switch {
 	case p == "/me", p == "/rules/fields":
 		return []engine.Role{engine.RoleAnalyst, engine.RoleAgent}
+	case p == "/rules/conditions":
+		return []engine.Role{engine.RoleAnalyst}
 	case strings.HasPrefix(p, "/queues"):
 		if read {
 			return []engine.Role{engine.RoleAnalyst, engine.RoleAgent}

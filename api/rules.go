@@ -259,6 +259,20 @@ func ruleErrorDetails(e *engine.RuleError) []any {
 	return out
 }
 
+// conditionsRequest asks for the structured form of a rule's text.
+type conditionsRequest struct {
+	// Condition is the rule's text.
+	Condition *string `json:"condition"`
+}
+
+// conditionsResponse is a rule's text as structured conditions, in the
+// shape of a rule request's conditions, and the text those conditions
+// convert to (the canonical spelling of the same rule).
+type conditionsResponse struct {
+	Conditions map[string]any `json:"conditions"`
+	Condition  string         `json:"condition"`
+}
+
 func (s *Server) ruleRoutes(g *gin.RouterGroup) {
 	const tag = "rules"
 	s.route(g, route{Method: "POST", Path: "/workstreams/:id/rules", Summary: "Add a routing rule (a new rule-set version)", Tag: tag, Roles: analysts,
@@ -283,6 +297,8 @@ func (s *Server) ruleRoutes(g *gin.RouterGroup) {
 		Status: http.StatusNoContent}, s.deleteRule)
 	s.route(g, route{Method: "GET", Path: "/rules/fields", Summary: "The rule language's catalogue: fields, operators, functions", Tag: tag, Roles: everyone,
 		Response: fieldsResponse{}, Status: http.StatusOK}, s.ruleFields)
+	s.route(g, route{Method: "POST", Path: "/rules/conditions", Summary: "Turn a rule's text into structured conditions, for a rule editor's form (422 where the form cannot show it)", Tag: tag, Roles: analysts,
+		Request: conditionsRequest{}, Response: conditionsResponse{}, Status: http.StatusOK}, withBody(s.ruleConditions))
 }
 
 // workStreamParam reads the work stream id of the path.
@@ -524,4 +540,41 @@ func (s *Server) ruleFields(*gin.Context) (any, error) {
 		out.Functions = append(out.Functions, functionDoc{Name: f.Name, Usage: f.Usage, Description: f.Description})
 	}
 	return out, nil
+}
+
+// ruleConditions answers the structured form of a rule's text. Text that
+// does not compile, or that the form cannot show, is a 422 like a rule that
+// does not compile.
+func (s *Server) ruleConditions(_ *gin.Context, req conditionsRequest) (any, error) {
+	if req.Condition == nil {
+		return nil, engine.FieldError("condition", "is required: the rule's text, e.g. Customer.FollowersCount > 10000")
+	}
+	g, err := dsl.ParseGroup(*req.Condition)
+	if err != nil {
+		return nil, conditionsError(*req.Condition, err)
+	}
+	text, err := g.Expression()
+	if err != nil {
+		return nil, fmt.Errorf("rule conditions: %w", err) // ParseGroup checks the group converts
+	}
+	out := conditionsResponse{Condition: text}
+	// A Group always marshals to an object.
+	b, _ := json.Marshal(g)
+	_ = json.Unmarshal(b, &out.Conditions)
+	return out, nil
+}
+
+// conditionsError is the 422 of text the form cannot show: a *RuleError
+// naming the condition field, with the line, column, hint and snippet.
+func conditionsError(source string, err error) error {
+	var de *dsl.Error
+	if !errors.As(err, &de) {
+		return fmt.Errorf("rule conditions: %w", err)
+	}
+	summary := "the form cannot show the rule"
+	if _, cerr := dsl.Compile(source); cerr != nil {
+		summary = "" // the rule does not compile
+	}
+	return &engine.RuleError{Summary: summary, Problems: []engine.RuleProblem{{Field: "condition", Path: de.Path,
+		Line: de.Line, Column: de.Column, Message: de.Message, Hint: de.Hint, Snippet: de.Snippet}}}
 }

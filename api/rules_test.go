@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -718,3 +719,116 @@ func TestConcurrentRuleChanges(t *testing.T) {
 }
 
 func rulePtr[T any](v T) *T { return &v }
+
+func TestRuleConditions(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		f := newRuleFixture(t, h)
+		const path = "/api/v1/rules/conditions"
+		analyst, agent := h.key(engine.RoleAnalyst, ""), h.key(engine.RoleAgent, "")
+		type answer struct {
+			Conditions map[string]any `json:"conditions"`
+			Condition  string         `json:"condition"`
+		}
+
+		shown := []struct {
+			name, condition, conditions, canonical string
+		}{
+			{"vip", `Customer.FollowersCount > 10000 || ("vip" in Customer.Tags && Customer.Verified)`,
+				`{"any": [{"attribute": "Customer.FollowersCount", "operator": "greater", "value": 10000},
+					{"all": [{"attribute": "Customer.Tags", "operator": "contains", "value": "vip"}, {"attribute": "Customer.Verified", "operator": "is true"}]}]}`,
+				`Customer.FollowersCount > 10000 || ("vip" in Customer.Tags && Customer.Verified)`},
+			{"an analyst's spelling", "10000 < Customer.FollowersCount and\n  Message.Text not contains \"spam\" and not Customer.Protected",
+				`{"all": [{"attribute": "Customer.FollowersCount", "operator": "greater", "value": 10000},
+					{"attribute": "Message.Text", "operator": "does not contain", "value": "spam"}, {"attribute": "Customer.Protected", "operator": "is false"}]}`,
+				`Customer.FollowersCount > 10000 && not (Message.Text contains "spam") && !Customer.Protected`},
+			{"lists, ranges, times", `Weekday in ["Saturday", "Sunday"] && between(Hour, 9, 17.5) && Now > date("2026-11-24T14:05:00Z") && len(Customer.Tags) == 0`,
+				`{"all": [{"attribute": "Weekday", "operator": "in", "value": ["Saturday", "Sunday"]},
+					{"attribute": "Hour", "operator": "between", "value": [9, 17.5]},
+					{"attribute": "Now", "operator": "greater", "value": "2026-11-24T14:05:00Z"},
+					{"attribute": "Customer.Tags", "operator": "is empty"}]}`,
+				`Weekday in ["Saturday", "Sunday"] && between(Hour, 9, 17.5) && Now > date("2026-11-24T14:05:00Z") && len(Customer.Tags) == 0`},
+		}
+		for _, tt := range shown {
+			t.Run(tt.name, func(t *testing.T) {
+				for _, token := range []string{analyst, h.admin} {
+					res := h.call("POST", path, token, map[string]any{"condition": tt.condition})
+					if res.Code != http.StatusOK {
+						t.Fatalf("POST %s %q = %d %s, want 200", path, tt.condition, res.Code, res.Body)
+					}
+					var got answer
+					res.decode(t, &got)
+					var want map[string]any
+					if err := json.Unmarshal([]byte(tt.conditions), &want); err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got.Conditions, want) || got.Condition != tt.canonical {
+						t.Errorf("answer = %s\nwant conditions %s and condition %s", res.Body, tt.conditions, tt.canonical)
+					}
+				}
+				// The answer's conditions are a rule request's conditions.
+				var got answer
+				h.call("POST", path, analyst, map[string]any{"condition": tt.condition}).decode(t, &got)
+				saved := f.rule(t, map[string]any{"name": tt.name, "conditions": got.Conditions, "queue_id": f.vipQ})
+				if saved.Condition != tt.canonical {
+					t.Errorf("a rule saved with the answer's conditions has the condition %q, want %q", saved.Condition, tt.canonical)
+				}
+			})
+		}
+
+		refused := []struct {
+			name, condition string
+			line, column    int
+			message, hint   string // hint: a substring
+			summary         string // the start of the error's message
+		}{
+			{"a function", `Customer.Verified && textHasAny(["refund", "chargeback"])`, 1, 22,
+				"the form cannot show this part: textHasAny(...)", "keep editing it as text", "the form cannot show the rule"},
+			{"two fields on a later line", "Hour > 9 ||\n  Customer.FollowersCount > Customer.FriendsCount", 2, 3,
+				"the form cannot show this part: Customer.FollowersCount > Customer.FriendsCount", "keep editing it as text", "the form cannot show the rule"},
+			{"does not compile", `Customer.FollowerCount > 10000`, 1, 10,
+				"Customer has no field FollowerCount", "did you mean Customer.FollowersCount?", "the rule does not compile"},
+			{"empty", ``, 1, 1, "the rule is empty", "write a condition", "the rule does not compile"},
+		}
+		for _, tt := range refused {
+			t.Run(tt.name, func(t *testing.T) {
+				res := h.call("POST", path, analyst, map[string]any{"condition": tt.condition})
+				if res.Code != http.StatusUnprocessableEntity {
+					t.Fatalf("POST %s %q = %d %s, want 422", path, tt.condition, res.Code, res.Body)
+				}
+				var body errorBody
+				res.decode(t, &body)
+				if !strings.HasPrefix(body.Error.Message, tt.summary+": condition line ") {
+					t.Errorf("message = %q, want it to start with %q", body.Error.Message, tt.summary)
+				}
+				d := ruleDetails(t, res)
+				if len(d) != 1 {
+					t.Fatalf("details = %+v, want one", d)
+				}
+				got := d[0]
+				if got.Field != "condition" || got.Line != tt.line || got.Column != tt.column || got.Message != tt.message ||
+					!strings.Contains(got.Hint, tt.hint) || !strings.Contains(got.Snippet, "^") || got.Path != "" {
+					t.Errorf("detail = %+v\nwant condition %d:%d %q, a hint with %q and a snippet", got, tt.line, tt.column, tt.message, tt.hint)
+				}
+			})
+		}
+
+		t.Run("no condition", func(t *testing.T) {
+			res := h.call("POST", path, analyst, map[string]any{})
+			if res.Code != http.StatusBadRequest || res.errorField(t) != "condition" {
+				t.Errorf("POST %s {} = %d %s, want 400 naming condition", path, res.Code, res.Body)
+			}
+		})
+
+		t.Run("roles", func(t *testing.T) {
+			body := map[string]any{"condition": "Hour > 9"}
+			for _, rt := range []struct {
+				who, token string
+				want       int
+			}{{"no token", "", 401}, {"agent", agent, 403}, {"analyst", analyst, 200}, {"admin", h.admin, 200}} {
+				if res := h.call("POST", path, rt.token, body); res.Code != rt.want {
+					t.Errorf("POST %s as %s = %d %s, want %d", path, rt.who, res.Code, res.Body, rt.want)
+				}
+			}
+		})
+	})
+}

@@ -113,6 +113,8 @@ type RuleChange struct {
 // the API answers it with 422.
 type RuleError struct {
 	Problems []RuleProblem
+	// Summary starts the message; empty means "the rule does not compile".
+	Summary string
 }
 
 // RuleProblem is why one rule does not compile.
@@ -145,7 +147,11 @@ func (e *RuleError) Error() string {
 		}
 		parts[i] = fmt.Sprintf("%s: %s", where, p.Message)
 	}
-	return "the rule does not compile: " + strings.Join(parts, "; ")
+	summary := e.Summary
+	if summary == "" {
+		summary = "the rule does not compile"
+	}
+	return summary + ": " + strings.Join(parts, "; ")
 }
 
 // Unwrap makes a RuleError an ErrInvalid.
