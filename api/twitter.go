@@ -17,7 +17,11 @@ import (
 type TwitterAdmin interface {
 	// Configured reports whether Twitter can be called (sign-on, ensure).
 	Configured() bool
+	// CallbackURL is an application's webhook URL, which Twitter calls.
 	CallbackURL(app engine.SourceID) string
+	// SignOnCallbackURL is where Twitter sends a person back after "Sign on
+	// to Twitter": the callback URL to allow-list in the developer portal.
+	SignOnCallbackURL() string
 	CreateApplication(ctx context.Context, actor engine.Actor, in engine.SourceInput) (engine.Source, error)
 	Application(ctx context.Context, id engine.SourceID) (engine.Source, error)
 	ListApplications(ctx context.Context, p engine.Page) (engine.List[engine.Source], error)
@@ -70,16 +74,21 @@ type twitterApplicationResponse struct {
 	ConsumerKey     string `json:"consumer_key"`
 	EnvironmentName string `json:"environment_name"`
 	Dialect         string `json:"dialect"`
-	CallbackURL     string `json:"callback_url"`
-	Enabled         bool   `json:"enabled"`
-	CreatedAt       string `json:"created_at"`
-	UpdatedAt       string `json:"updated_at"`
+	// CallbackURL is the webhook URL that Twitter calls with the
+	// application's Account Activity events.
+	CallbackURL string `json:"callback_url"`
+	// SignOnCallbackURL is the OAuth callback URL to allow-list in the
+	// application's settings in the developer portal.
+	SignOnCallbackURL string `json:"sign_on_callback_url"`
+	Enabled           bool   `json:"enabled"`
+	CreatedAt         string `json:"created_at"`
+	UpdatedAt         string `json:"updated_at"`
 }
 
 func (s *Server) toTwitterApplicationResponse(a engine.Source) twitterApplicationResponse {
 	return twitterApplicationResponse{
 		ID: string(a.ID), Name: a.Name, ConsumerKey: a.ClientKey, EnvironmentName: a.Settings[settingEnvironmentName], Dialect: a.Settings[settingDialect],
-		CallbackURL: s.twitter.CallbackURL(a.ID), Enabled: a.Enabled, CreatedAt: timestamp(a.CreatedAt), UpdatedAt: timestamp(a.UpdatedAt),
+		CallbackURL: s.twitter.CallbackURL(a.ID), SignOnCallbackURL: s.twitter.SignOnCallbackURL(), Enabled: a.Enabled, CreatedAt: timestamp(a.CreatedAt), UpdatedAt: timestamp(a.UpdatedAt),
 	}
 }
 
@@ -173,7 +182,7 @@ func (s *Server) twitterRoutes(g *gin.RouterGroup) {
 	s.route(g, route{Method: "POST", Path: "/twitter/applications/:id/handles", Summary: "Connect a handle: {name, work_stream_id} starts Sign on to Twitter (answer: pending, authorization_url); with tokens from the developer portal (write-only) it is active at once", Tag: tag, Roles: admins,
 		Request: twitterHandleRequest{}, Response: twitterHandleResponse{}, Status: http.StatusCreated}, withBody(s.createTwitterHandle))
 	s.route(g, route{Method: "GET", Path: "/twitter/applications/:id/handles", Summary: "List an application's handles", Tag: tag, Roles: admins,
-		Response: listResponse[twitterHandleResponse]{}, Status: http.StatusOK, Query: pageQuery}, listing(s.listTwitterHandles, toTwitterHandleResponse))
+		Response: listResponse[twitterHandleResponse]{}, Status: http.StatusOK, Query: pageQuery}, listing(s.listTwitterHandles, handleWithHealth.response))
 	s.route(g, route{Method: "GET", Path: "/twitter/handles/:handle_id", Summary: "Get a handle", Tag: tag, Roles: admins,
 		Response: twitterHandleResponse{}, Status: http.StatusOK}, s.getTwitterHandle)
 	s.route(g, route{Method: "PATCH", Path: "/twitter/handles/:handle_id", Summary: "Change a handle or replace its tokens", Tag: tag, Roles: admins,
@@ -254,12 +263,32 @@ func (s *Server) createTwitterHandle(c *gin.Context, req twitterHandleRequest) (
 	return res, nil
 }
 
-func (s *Server) listTwitterHandles(c *gin.Context, page engine.Page) (engine.List[engine.Endpoint], error) {
+// handleWithHealth is a listed handle with its health, read per handle.
+type handleWithHealth struct {
+	handle engine.Endpoint
+	health *handleHealthResponse
+}
+
+func (h handleWithHealth) response() twitterHandleResponse {
+	res := toTwitterHandleResponse(h.handle)
+	res.Health = h.health
+	return res
+}
+
+func (s *Server) listTwitterHandles(c *gin.Context, page engine.Page) (engine.List[handleWithHealth], error) {
 	app, err := idParam(c)
 	if err != nil {
-		return engine.List[engine.Endpoint]{}, err
+		return engine.List[handleWithHealth]{}, err
 	}
-	return s.twitter.ListHandles(c.Request.Context(), engine.SourceID(app), page)
+	l, err := s.twitter.ListHandles(c.Request.Context(), engine.SourceID(app), page)
+	if err != nil {
+		return engine.List[handleWithHealth]{}, err
+	}
+	out := engine.List[handleWithHealth]{Items: make([]handleWithHealth, len(l.Items)), Next: l.Next}
+	for i, h := range l.Items {
+		out.Items[i] = handleWithHealth{handle: h, health: s.handleHealth(c, h.ID)}
+	}
+	return out, nil
 }
 
 func (s *Server) getTwitterHandle(c *gin.Context) (any, error) {

@@ -106,7 +106,8 @@ func TestTwitterApplications(t *testing.T) {
 		var a twitterApplicationResponse
 		res.decode(t, &a)
 		want := twitterApplicationResponse{ID: a.ID, Name: "Acme", ConsumerKey: "ck-acme", EnvironmentName: "prod", Dialect: "v2",
-			CallbackURL: "https://switchboard.example/webhooks/twitter/" + a.ID, Enabled: true, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+			CallbackURL: "https://switchboard.example/webhooks/twitter/" + a.ID, SignOnCallbackURL: "https://switchboard.example/oauth/twitter/callback",
+			Enabled: true, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 		if a != want {
 			t.Errorf("created:\n got %+v\nwant %+v", a, want)
 		}

@@ -62,6 +62,9 @@ func (a Admin) CallbackURL(app engine.SourceID) string {
 	return a.acc.CallbackURL(Application{ID: app})
 }
 
+// SignOnCallbackURL is the OAuth callback URL of this service.
+func (a Admin) SignOnCallbackURL() string { return a.acc.SignOnCallbackURL() }
+
 // CreateApplication stores an application.
 func (a Admin) CreateApplication(ctx context.Context, actor engine.Actor, in engine.SourceInput) (engine.Source, error) {
 	app, err := a.acc.CreateApplication(ctx, actor, applicationInputOf(in))

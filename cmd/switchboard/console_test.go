@@ -21,6 +21,7 @@ func TestConsole(t *testing.T) {
 		{"rule workbench", consoleRuleWorkbench},
 		{"agent inbox", consoleAgentInbox},
 		{"watching routing", consoleWatchRouting},
+		{"twitter channel", consoleTwitterChannel},
 	} {
 		t.Run(scenario.name, func(t *testing.T) { forEachServeDB(t, scenario.run) })
 	}
@@ -166,10 +167,6 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.waitText(".notice", `The token of “Ann”. It is shown only this once`)
 	tab.waitText("table tbody tr", "Ann\toffline\t10\tVIP")
 	tab.screenshot("agents")
-	tab.open("#/twitter")
-	tab.waitText("h1", "Twitter")
-	tab.screenshot("twitter")
-
 	// Web chat: a work stream of the channel, then a widget whose signing
 	// secret is shown once, and replaced by a new one on request.
 	tab.open("#/workstreams")
@@ -396,4 +393,75 @@ func consoleWatchRouting(t *testing.T, dbEnv []string) {
 	tab.waitText(".trace .result", "Matched “Refunds” → Billing")
 	tab.waitText(".trace tbody tr", "Refunds\ttrue\tMessage.Text = \"I want a refund\"")
 	tab.screenshot("rule-test-stored-conversation", ".trace")
+}
+
+// consoleTwitterChannel: an admin adds the Twitter application from the
+// developer portal, connects a handle with "Sign on to Twitter" (the fake
+// Twitter approves as the business account), and sees the handle active
+// and subscribed, its webhook valid, and its last event once a DM arrives.
+func consoleTwitterChannel(t *testing.T, dbEnv []string) {
+	const admin = "console-admin-token-0123456789"
+	fake := newFakeChannel(t, "signon")
+	fake.AuthorizeAs(fake.business.ID)
+	customer := fake.AddUser(twittertest.User{ScreenName: "jane", Name: "Jane"})
+	svc := startService(t, append(fake.serviceEnv(t, dbEnv...), "SWITCHBOARD_ADMIN_TOKEN="+admin))
+	base := "http://" + svc.addr
+	api := &apiClient{base: base + "/api/v1"}
+	var general idBody
+	api.call(t, "POST", "/queues", admin, map[string]any{"name": "General"}, 201, &general)
+	api.call(t, "POST", "/workstreams", admin, map[string]any{"name": "Care", "default_queue_id": general.ID}, 201, nil)
+
+	tab := newBrowserTab(t, base)
+	tab.signIn(admin)
+	tab.open("#/twitter")
+	tab.waitText("main", "No Twitter application yet")
+	tab.fill(`input[name="name"]`, "Acme")
+	tab.fill(`input[name="consumer_key"]`, fake.app.ConsumerKey)
+	tab.fill(`input[name="consumer_secret"]`, fake.app.ConsumerSecret)
+	tab.click("form button", "Create")
+	tab.waitText(`section[aria-label="Application Acme"] code.callback`, base+"/oauth/twitter/callback")
+	tab.waitText(`section[aria-label="Application Acme"] code.webhook`, base+"/webhooks/twitter/")
+	if strings.Contains(tab.pageText(), fake.app.ConsumerSecret) {
+		t.Errorf("the consumer secret shows on the page")
+	}
+
+	tab.fill(`input[name="handle_name"]`, "Acme Help")
+	tab.choose(`select[name="handle_work_stream"]`, "Care")
+	tab.click("form button", "Connect with Twitter")
+	tab.waitText(".notice", "Sign “Acme Help” on to Twitter.")
+	tab.waitText(`tr[data-handle="Acme Help"]`, "pending")
+	tab.screenshot("twitter-sign-on")
+	link, err := chromedp.Run(tab.ctx, chromedp.Evaluate[string](`document.querySelector('a.signon').href`))
+	if err != nil || !strings.HasPrefix(link, fake.URL) {
+		t.Fatalf("the sign-on link is %q (%v); want one to the fake Twitter", link, err)
+	}
+
+	// The person follows the link in a new tab: Twitter approves and sends
+	// them back to Switchboard; the console's tab notices by itself.
+	otherCtx, closeOther := chromedp.NewContext(tab.ctx)
+	defer closeOther()
+	if err := chromedp.Do(otherCtx, chromedp.Navigate("about:blank")); err != nil { // opens the tab; must not carry a timeout
+		t.Fatalf("open a second tab: %v", err)
+	}
+	other := &browserTab{t: t, ctx: otherCtx, base: base, shot: tab.shot} // numbering on from the first tab's screenshots
+	other.do("follow the sign-on link", chromedp.Navigate(link))
+	// Twitter's pages redirect; read the page until the last one shows.
+	waitFor(t, "Switchboard's page after the sign-on", func() bool { return strings.Contains(other.pageText(), "Connected to Twitter") })
+	other.screenshot("twitter-connected")
+	tab.shot = other.shot
+	tab.waitText("#toast", "“Acme Help” is connected as @AcmeHelp")
+	handle := `tr[data-handle="Acme Help"]`
+	tab.waitText(handle, "@AcmeHelp")
+	tab.waitText(handle, "active")
+	tab.click("button", "Check the webhook")
+	tab.waitText(".notice", "Acme: webhook valid · Acme Help: subscribed")
+	tab.waitText(handle, "subscribed")
+	tab.waitText(handle, "checked ")
+
+	if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: customer.ID, To: fake.business.ID, Text: "hello"}); err != nil || !inj.Deliveries[0].OK() {
+		t.Fatalf("inject a DM: %+v %v", inj, err)
+	}
+	tab.do("reload", chromedp.Reload())
+	tab.waitText(handle+" .last-event", " s ago")
+	tab.screenshot("twitter")
 }

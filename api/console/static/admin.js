@@ -1,8 +1,8 @@
-// Admin pages: queues, work streams, agents, API keys, the Twitter channel
-// and web-chat widgets, each a table of what exists and a form to add one.
+// Admin pages: queues, work streams, agents, API keys and web-chat
+// widgets, each a table of what exists and a form to add one.
 
 import { call, list } from './api.js';
-import { h, mount, field, select, toast, errorBox, when } from './dom.js';
+import { h, mount, field, select, toast, errorBox, when, copyButton } from './dom.js';
 
 // adminPage renders a heading, the form and the table of a resource;
 // reload() renders it again after a change.
@@ -36,12 +36,6 @@ function tokenNotice(res) {
   return h('div', { class: 'notice', role: 'alert' },
     h('p', {}, h('strong', {}, `The token of “${res.name}”. `), 'It is shown only this once: copy it now.'),
     h('p', {}, h('code', { class: 'token' }, res.token), ' ', copyButton(res.token)));
-}
-
-function copyButton(text) {
-  return h('button', { type: 'button', class: 'small', onclick: async () => {
-    try { await navigator.clipboard.writeText(text); toast('Copied'); } catch { toast('Copying is not allowed here; select the text instead'); }
-  } }, 'Copy');
 }
 
 const nameInput = () => h('input', { name: 'name', required: true, autocomplete: 'off' });
@@ -119,26 +113,6 @@ export function keysPage({ main }) {
   });
 }
 
-export function twitterPage({ main }) {
-  return adminPage(main, 'Twitter', async (reload) => {
-    const [apps, streams] = await Promise.all([list('/twitter/applications'), list('/workstreams')]);
-    const handles = (await Promise.all(apps.map(a => list(`/twitter/applications/${a.id}/handles`)))).flat();
-    const name = nameInput();
-    const key = h('input', { name: 'consumer_key', required: true, autocomplete: 'off' });
-    const secret = h('input', { name: 'consumer_secret', type: 'password', required: true, autocomplete: 'off' });
-    const env = h('input', { name: 'environment_name', autocomplete: 'off' });
-    const rows = apps.map(a => [a.name, a.environment_name || '', h('span', {}, h('code', {}, a.callback_url), ' ', copyButton(a.callback_url)), a.enabled ? 'enabled' : 'disabled',
-      handles.filter(x => x.application_id === a.id).map(x => h('p', {}, `@${x.screen_name || x.name} · ${x.status}`,
-        x.status_reason ? ` (${x.status_reason})` : '', ' · ', nameOf(streams)(x.work_stream_id), ' · ', health(x.health)))]);
-    return {
-      columns: ['Application', 'Environment', 'Callback URL', 'State', 'Handles'],
-      rows,
-      form: createForm('New Twitter application', [field('Application name', name), field('Consumer API key', key), field('Consumer API secret', secret), field('Environment name', env)],
-        '/twitter/applications', () => ({ name: name.value, consumer_key: key.value, consumer_secret: secret.value, environment_name: env.value || undefined }), reload),
-    };
-  });
-}
-
 // secretNotice shows a widget's new signing secret, once.
 function secretNotice(res) {
   return h('div', { class: 'notice', role: 'alert' },
@@ -171,11 +145,4 @@ export function webchatPage({ main }) {
       form,
     };
   });
-}
-
-// health summarises a handle's health object, whatever fields it has.
-function health(hl) {
-  if (!hl) return 'health unknown';
-  return Object.entries(hl).filter(([, v]) => v !== null && v !== '' && typeof v !== 'object')
-    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${/_at$/.test(k) ? when(v) : v}`).join(' · ') || 'healthy';
 }

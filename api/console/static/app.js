@@ -7,7 +7,8 @@ import { inboxPage } from './inbox.js';
 import { rulesPage } from './workbench.js';
 import { conversationsPage } from './conversations.js';
 import { auditPage } from './audit.js';
-import { queuesPage, workStreamsPage, agentsPage, keysPage, twitterPage, webchatPage } from './admin.js';
+import { queuesPage, workStreamsPage, agentsPage, keysPage, webchatPage } from './admin.js';
+import { twitterPage } from './twitter.js';
 
 // pages by route: who may open them and how they render.
 const pages = {

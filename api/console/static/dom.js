@@ -50,6 +50,13 @@ export function toast(text) {
   toast.timer = setTimeout(() => { t.hidden = true; }, 4000);
 }
 
+// copyButton copies text to the clipboard.
+export function copyButton(text) {
+  return h('button', { type: 'button', class: 'small', onclick: async () => {
+    try { await navigator.clipboard.writeText(text); toast('Copied'); } catch { toast('Copying is not allowed here; select the text instead'); }
+  } }, 'Copy');
+}
+
 // errorText is an API error as one line a person can read.
 export function errorText(err) {
   return err && err.message ? err.message : String(err);
