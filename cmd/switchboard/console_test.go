@@ -385,6 +385,37 @@ func consoleWatchRouting(t *testing.T, dbEnv []string) {
 	tab.waitText("table.routing tbody tr", "Billing\tRefunds\t1\tmatched")
 	tab.screenshot("conversation-detail", "#detail-h")
 
+	// The live view: Jane waits in General, where Ann works; Ann comes in,
+	// is offered the conversation and takes it.
+	var ann struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+	}
+	api.call(t, "POST", "/agents", admin, map[string]any{"name": "Ann", "capacity": 3, "queue_ids": []string{general.ID}}, 201, &ann)
+	tab.open("#/live")
+	generalCard, billingCard := `section[aria-label="Queue General"]`, `section[aria-label="Queue Billing"]`
+	tab.waitText(generalCard, "Waiting\n1")
+	tab.waitText(generalCard, "Agents available\n0 of 1")
+	tab.waitText(generalCard+" .agents-live", "Ann\toffline\t 0 of 3")
+	tab.waitText(billingCard, "Waiting\n1")
+	tab.waitText(billingCard, "No agent works this queue.")
+	waitFor(t, "Jane's wait ticks", func() bool { s := tab.text(generalCard + " .longest"); return s != "—" && s != "0 s" })
+	tab.screenshot("live-queues")
+	api.call(t, "PUT", "/agents/"+ann.ID+"/presence", ann.Token, map[string]any{"presence": "available"}, 200, nil)
+	tab.waitText(generalCard, "Offered\n1")
+	tab.waitText(generalCard, "Waiting\n0")
+	var offered struct {
+		Items []idBody `json:"items"`
+	}
+	api.call(t, "GET", "/conversations?status=offered&agent_id="+ann.ID, ann.Token, nil, 200, &offered)
+	if len(offered.Items) != 1 {
+		t.Fatalf("Ann is offered %d conversations; want Jane's", len(offered.Items))
+	}
+	api.call(t, "POST", "/conversations/"+offered.Items[0].ID+"/accept", ann.Token, nil, 200, nil)
+	tab.waitText(generalCard, "Being worked\n1")
+	tab.waitText(generalCard+" .agents-live", "Ann\tavailable\t 1 of 3")
+	tab.screenshot("live-queues-worked")
+
 	// Tom's stored conversation, tested against the rules as routing saw it.
 	tab.open("#/rules")
 	tab.click("fieldset label", "A stored conversation")

@@ -7,12 +7,14 @@ import { inboxPage } from './inbox.js';
 import { rulesPage } from './workbench.js';
 import { conversationsPage } from './conversations.js';
 import { auditPage } from './audit.js';
+import { livePage } from './live.js';
 import { queuesPage, workStreamsPage, agentsPage, keysPage, webchatPage } from './admin.js';
 import { twitterPage } from './twitter.js';
 
 // pages by route: who may open them and how they render.
 const pages = {
   inbox: { title: 'Inbox', roles: ['agent'], render: inboxPage },
+  live: { title: 'Live', roles: ['admin', 'analyst'], render: livePage },
   conversations: { title: 'Conversations', roles: ['admin', 'analyst'], render: conversationsPage },
   rules: { title: 'Rules', roles: ['admin', 'analyst'], render: rulesPage },
   queues: { title: 'Queues', roles: ['admin', 'analyst'], render: queuesPage },
