@@ -259,10 +259,13 @@ func ruleErrorDetails(e *engine.RuleError) []any {
 	return out
 }
 
-// conditionsRequest asks for the structured form of a rule's text.
+// conditionsRequest asks for the structured form of a rule's text, or for
+// the text of structured conditions: one of the two is given.
 type conditionsRequest struct {
 	// Condition is the rule's text.
 	Condition *string `json:"condition"`
+	// Conditions are structured conditions, as in a rule request.
+	Conditions map[string]any `json:"conditions"`
 }
 
 // conditionsResponse is a rule's text as structured conditions, in the
@@ -297,7 +300,7 @@ func (s *Server) ruleRoutes(g *gin.RouterGroup) {
 		Status: http.StatusNoContent}, s.deleteRule)
 	s.route(g, route{Method: "GET", Path: "/rules/fields", Summary: "The rule language's catalogue: fields, operators, functions", Tag: tag, Roles: everyone,
 		Response: fieldsResponse{}, Status: http.StatusOK}, s.ruleFields)
-	s.route(g, route{Method: "POST", Path: "/rules/conditions", Summary: "Turn a rule's text into structured conditions, for a rule editor's form (422 where the form cannot show it)", Tag: tag, Roles: analysts,
+	s.route(g, route{Method: "POST", Path: "/rules/conditions", Summary: "Turn a rule's text into structured conditions for a rule editor's form (422 where the form cannot show it), or structured conditions into their text", Tag: tag, Roles: analysts,
 		Request: conditionsRequest{}, Response: conditionsResponse{}, Status: http.StatusOK}, withBody(s.ruleConditions))
 }
 
@@ -546,16 +549,38 @@ func (s *Server) ruleFields(*gin.Context) (any, error) {
 // does not compile, or that the form cannot show, is a 422 like a rule that
 // does not compile.
 func (s *Server) ruleConditions(_ *gin.Context, req conditionsRequest) (any, error) {
-	if req.Condition == nil {
-		return nil, engine.FieldError("condition", "is required: the rule's text, e.g. Customer.FollowersCount > 10000")
-	}
-	g, err := dsl.ParseGroup(*req.Condition)
-	if err != nil {
-		return nil, conditionsError(*req.Condition, err)
+	var g dsl.Group
+	switch {
+	case req.Condition != nil && req.Conditions != nil:
+		return nil, engine.FieldError("conditions", "give either condition or conditions, not both")
+	case req.Conditions != nil:
+		var err error
+		if g, err = decodeGroup(req.Conditions); err != nil {
+			return nil, engine.FieldError("conditions", "%v", err)
+		}
+		text, err := g.Expression()
+		if err == nil {
+			_, err = dsl.Compile(text)
+		}
+		if err != nil {
+			var de *dsl.Error
+			if !errors.As(err, &de) {
+				return nil, fmt.Errorf("rule conditions: %w", err)
+			}
+			return nil, &engine.RuleError{Problems: []engine.RuleProblem{{Field: "conditions", Path: de.Path,
+				Line: de.Line, Column: de.Column, Message: de.Message, Hint: de.Hint, Snippet: de.Snippet}}}
+		}
+	case req.Condition != nil:
+		var err error
+		if g, err = dsl.ParseGroup(*req.Condition); err != nil {
+			return nil, conditionsError(*req.Condition, err)
+		}
+	default:
+		return nil, engine.FieldError("condition", "is required (or conditions): the rule's text, e.g. Customer.FollowersCount > 10000")
 	}
 	text, err := g.Expression()
 	if err != nil {
-		return nil, fmt.Errorf("rule conditions: %w", err) // ParseGroup checks the group converts
+		return nil, fmt.Errorf("rule conditions: %w", err) // both ways check the group converts
 	}
 	out := conditionsResponse{Condition: text}
 	// A Group always marshals to an object.

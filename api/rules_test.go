@@ -812,6 +812,55 @@ func TestRuleConditions(t *testing.T) {
 			})
 		}
 
+		// The way back: the form's conditions answer their text, which
+		// turns into the same conditions again.
+		for _, tt := range shown {
+			t.Run("the text of "+tt.name, func(t *testing.T) {
+				var conds map[string]any
+				if err := json.Unmarshal([]byte(tt.conditions), &conds); err != nil {
+					t.Fatal(err)
+				}
+				res := h.call("POST", path, analyst, map[string]any{"conditions": conds})
+				if res.Code != http.StatusOK {
+					t.Fatalf("POST %s conditions = %d %s, want 200", path, res.Code, res.Body)
+				}
+				var got answer
+				res.decode(t, &got)
+				if got.Condition != tt.canonical || !reflect.DeepEqual(got.Conditions, conds) {
+					t.Errorf("answer = %s\nwant condition %s and the same conditions", res.Body, tt.canonical)
+				}
+			})
+		}
+		for _, tt := range []struct {
+			name, conditions, field, path, message string
+		}{
+			{"an unknown attribute", `{"all": [{"attribute": "Customer.Folowers", "operator": "greater", "value": 1}]}`,
+				"conditions", "all[0].attribute", "unknown attribute Customer.Folowers"},
+			{"a value of the wrong type", `{"any": [{"attribute": "Hour", "operator": "greater", "value": 1}, {"attribute": "Customer.FollowersCount", "operator": "less", "value": "many"}]}`,
+				"conditions", "any[1].value", "Customer.FollowersCount is a number, but the value is text \"many\""},
+		} {
+			t.Run("refused "+tt.name, func(t *testing.T) {
+				var conds map[string]any
+				if err := json.Unmarshal([]byte(tt.conditions), &conds); err != nil {
+					t.Fatal(err)
+				}
+				res := h.call("POST", path, analyst, map[string]any{"conditions": conds})
+				if res.Code != http.StatusUnprocessableEntity {
+					t.Fatalf("POST %s conditions = %d %s, want 422", path, res.Code, res.Body)
+				}
+				d := ruleDetails(t, res)
+				if len(d) != 1 || d[0].Field != tt.field || d[0].Path != tt.path || d[0].Message != tt.message {
+					t.Errorf("details = %+v, want %s at %s: %q", d, tt.field, tt.path, tt.message)
+				}
+			})
+		}
+		t.Run("both", func(t *testing.T) {
+			res := h.call("POST", path, analyst, map[string]any{"condition": "Hour > 9", "conditions": map[string]any{"all": []any{}}})
+			if res.Code != http.StatusBadRequest || res.errorField(t) != "conditions" {
+				t.Errorf("POST %s with both = %d %s, want 400 naming conditions", path, res.Code, res.Body)
+			}
+		})
+
 		t.Run("no condition", func(t *testing.T) {
 			res := h.call("POST", path, analyst, map[string]any{})
 			if res.Code != http.StatusBadRequest || res.errorField(t) != "condition" {
