@@ -7,6 +7,7 @@
 import { call, list } from './api.js';
 import { h, mount, field, select, toast, errorBox } from './dom.js';
 import { withSuggestions } from './suggest.js';
+import { conditionForm, fromConditions, toConditions } from './condform.js';
 import { testPanel } from './ruletest.js';
 import { versionsCard } from './versions.js';
 
@@ -128,9 +129,67 @@ export async function rulesPage({ main, args }) {
       }, 250);
     };
     cond.addEventListener('input', validate);
+
+    // The condition is written as text or built with the form; the API
+    // turns the one into the other, so switching keeps the rule.
+    let mode = 'text', model = null;
+    const formEl = h('div', { class: 'condform' });
+    const preview = h('p', { class: 'preview', 'aria-live': 'polite' });
+    const textPart = h('div', {}, field('Condition', cond), suggestions,
+      h('p', { class: 'help' }, 'For example: Customer.FollowersCount > 10000 && Message.Text contains "refund". Start a name to see the fields.'));
+    const formPart = h('div', { hidden: true }, formEl, preview);
+    const formChanged = () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++seq;
+        try {
+          const res = await call('POST', '/rules/conditions', { conditions: toConditions(model) });
+          if (mine !== seq) return;
+          cond.value = res.condition;
+          mount(preview, 'As text: ', h('code', {}, res.condition));
+          mount(check, h('p', { class: 'ok' }, '✓ The conditions are valid.'));
+        } catch (err) {
+          if (mine !== seq) return;
+          mount(preview);
+          mount(check, err.status === 422 ? formProblems(err) : errorBox(err));
+        }
+      }, 250);
+    };
+    const radios = {};
+    const showForm = (conditions) => {
+      model = fromConditions(conditions);
+      conditionForm(formEl, model, catalogue, formChanged);
+      formChanged();
+    };
+    const switchTo = async (m) => {
+      if (m === mode) return;
+      if (m === 'form') {
+        if (!cond.value.trim()) showForm(null);
+        else {
+          try {
+            showForm((await call('POST', '/rules/conditions', { condition: cond.value })).conditions);
+          } catch (err) {
+            // The text stays: say where the form cannot follow it.
+            radios.text.checked = true;
+            mount(check, err.status === 422 ? problems(err, cond.value) : errorBox(err));
+            return;
+          }
+        }
+      }
+      mode = m;
+      textPart.hidden = m !== 'text';
+      formPart.hidden = m !== 'form';
+      if (m === 'text') validate();
+    };
+    const choice = (value, label) => {
+      radios[value] = h('input', { type: 'radio', name: 'cond_mode', value, id: 'cond-' + value, checked: value === 'text', onchange: () => switchTo(value) });
+      return h('span', { class: 'inline' }, radios[value], h('label', { for: 'cond-' + value }, label));
+    };
+
     const form = h('form', { onsubmit: async (e) => {
       e.preventDefault();
-      const body = { name: name.value, condition: cond.value, queue_id: queue.value, enabled: enabled.checked };
+      const body = { name: name.value, queue_id: queue.value, enabled: enabled.checked,
+        ...(mode === 'form' ? { conditions: toConditions(model) } : { condition: cond.value }) };
       try {
         const res = r ? await call('PATCH', `/workstreams/${state.ws.id}/rules/${r.id}`, body)
           : await call('POST', `/workstreams/${state.ws.id}/rules`, body);
@@ -145,22 +204,44 @@ export async function rulesPage({ main, args }) {
     } },
     h('h2', { id: 'editor-h' }, r ? `Edit “${r.name}”` : 'New rule'),
     field('Name', name),
-    field('Condition', cond),
-    suggestions,
+    h('fieldset', { class: 'modes' }, h('legend', {}, 'Write the condition as'), choice('text', 'Text'), choice('form', 'Form')),
+    textPart,
+    formPart,
     check,
-    h('p', { class: 'help' }, 'For example: Customer.FollowersCount > 10000 && Message.Text contains "refund". Start a name to see the fields.'),
     field('Queue', queue),
     h('div', { class: 'field inline' }, enabled, h('label', { for: enabled.id = 'rule-enabled' }, 'Enabled')),
     saveErr,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, r ? 'Save rule' : 'Add rule'),
       r ? h('button', { type: 'button', onclick: () => { state.editing = null; renderEditor(); } }, 'Cancel') : null));
     mount(editorEl, form);
-    if (r) validate();
+    if (r && r.conditions) {
+      // A rule built with the form opens in the form.
+      radios.form.checked = true;
+      mode = 'form';
+      textPart.hidden = true;
+      formPart.hidden = false;
+      showForm(r.conditions);
+    } else if (r) validate();
   }
 
   await load();
   renderEditor();
   testPanel(testEl, { ws: state.ws, catalogue, queueName, problems });
+}
+
+// formProblems shows a 422 of the form's conditions: which condition (by
+// its place, "condition 2" or "group 1, condition 2") and what is wrong.
+function formProblems(err) {
+  const details = err.details || [];
+  if (!details.length) return errorBox(err);
+  return h('div', { class: 'error', role: 'alert' }, details.map(d => {
+    const places = [...(d.path || '').matchAll(/(?:all|any)\[(\d+)\]/g)].map(m => Number(m[1]) + 1);
+    const part = (d.path || '').split('.').pop().replace(/\[\d+\]$/, '');
+    const where = places.map((n, i) => (i < places.length - 1 ? `group ${n}` : `condition ${n}`)).join(', ');
+    return h('div', { class: 'problem' },
+      h('p', {}, where ? h('strong', {}, `In ${where}${['attribute', 'operator', 'value'].includes(part) ? ' (' + part + ')' : ''}: `) : null, d.message),
+      d.hint ? h('p', { class: 'hint' }, 'Hint: ', d.hint) : null);
+  }));
 }
 
 // problems shows a 422's details: where (line and column) under the text
