@@ -385,8 +385,8 @@ func leafCondition(n ast.Node) (Condition, bool) {
 		if !ok || f.Kind != KindNumber {
 			return Condition{}, false
 		}
-		lo, ok1 := numberLiteral(v.Arguments[1])
-		hi, ok2 := numberLiteral(v.Arguments[2])
+		lo, ok1 := constNumber(v.Arguments[1])
+		hi, ok2 := constNumber(v.Arguments[2])
 		if !ok1 || !ok2 {
 			return Condition{}, false
 		}
@@ -457,7 +457,7 @@ func binaryCondition(b *ast.BinaryNode) (Condition, bool) {
 func comparison(op string, x, value ast.Node) (Condition, bool) {
 	if b, ok := x.(*ast.BuiltinNode); ok && b.Name == "len" && len(b.Arguments) == 1 {
 		f, ok := fieldOf(b.Arguments[0])
-		n, isNumber := numberLiteral(value)
+		n, isNumber := constNumber(value)
 		if !ok || !isNumber || (f.Kind != KindText && f.Kind != KindTextList) {
 			return Condition{}, false
 		}
@@ -503,7 +503,7 @@ func literalOf(f *Field, n ast.Node) (any, bool) {
 		}
 		return s.Value, true
 	case KindNumber:
-		x, ok := numberLiteral(n)
+		x, ok := constNumber(n)
 		if !ok {
 			return nil, false
 		}
@@ -529,20 +529,4 @@ func literalOf(f *Field, n ast.Node) (any, bool) {
 		return s.Value, true
 	}
 	return nil, false
-}
-
-// numberLiteral returns the value of 3, 2.5 or -1.
-func numberLiteral(n ast.Node) (float64, bool) {
-	switch v := n.(type) {
-	case *ast.IntegerNode:
-		return float64(v.Value), true
-	case *ast.FloatNode:
-		return v.Value, true
-	case *ast.UnaryNode:
-		if v.Operator == "-" {
-			x, ok := numberLiteral(v.Node)
-			return -x, ok
-		}
-	}
-	return 0, false
 }

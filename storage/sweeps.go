@@ -261,40 +261,11 @@ func (db *DB) ExplainDue(ctx context.Context, c engine.DueClaim) (string, error)
 		args = append(args, c.Before.UTC())
 	}
 	args = append(args, max(c.Limit, 1))
-	explain := "EXPLAIN "
-	if db.location.Dialect != Postgres {
-		explain = "EXPLAIN QUERY PLAN "
-	}
-	rows, err := db.g.WithContext(ctx).Raw(explain+selection, args...).Rows()
+	plan, err := db.explain(ctx, selection, args...)
 	if err != nil {
 		return "", fmt.Errorf("explain %s: %w", c.Job, err)
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return "", fmt.Errorf("explain %s: %w", c.Job, err)
-	}
-	var lines []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return "", fmt.Errorf("explain %s: %w", c.Job, err)
-		}
-		switch v := vals[len(vals)-1].(type) { // the plan text is the last column
-		case []byte:
-			lines = append(lines, string(v))
-		default:
-			lines = append(lines, fmt.Sprint(v))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("explain %s: %w", c.Job, err)
-	}
-	return strings.Join(lines, "\n"), nil
+	return plan, nil
 }
 
 // rowsOf writes n rows of m placeholders for a multi-row VALUES list.

@@ -39,6 +39,7 @@ func TestDemoRunsTheWholeChannel(t *testing.T) {
 		regexp.MustCompile(`OpenAPI:\s+http://127\.0\.0\.1:\d+/openapi\.json\n`),
 		regexp.MustCompile(`console:\s+http://127\.0\.0\.1:\d+/ `),
 		regexp.MustCompile(`Ann\s+General, Billing\s+token \S{20,}`),
+		regexp.MustCompile(`You\s+General, Billing\s+token \S{20,}\s+not simulated: sign in to the console`),
 		regexp.MustCompile(`fake Twitter:\s+http://127\.0\.0\.1:\d+\n`),
 		regexp.MustCompile(`Handle @AcmeHelp signed on through OAuth .*: active\n`),
 		regexp.MustCompile(`Demo stopped\.\n$`),
