@@ -28,6 +28,7 @@ type browserTab struct {
 	ctx  context.Context
 	base string // the service's URL
 	shot int
+	axe  string // axe-core's source, to check each page shown; "" when not installed
 }
 
 // newBrowserTab starts a headless Chromium with a fresh profile. Without
@@ -62,7 +63,58 @@ func newBrowserTab(t *testing.T, base string) *browserTab {
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("starting Chromium: %v", err)
 	}
-	return &browserTab{t: t, ctx: ctx, base: base}
+	return &browserTab{t: t, ctx: ctx, base: base, axe: axeSource(t)}
+}
+
+// axePath is axe-core as .ci/run installs it from npm (.ci/a11y), seen from
+// the package's folder, where tests run.
+var axePath = filepath.Join("..", "..", ".ci", "a11y", "node_modules", "axe-core", "axe.min.js")
+
+// axeSource reads axe-core, the accessibility checker run on each page the
+// tests photograph. Without it the check fails the test under CI and is
+// left out elsewhere, with a note.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(axePath)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the console's accessibility check needs axe-core (npm ci --prefix .ci/a11y): %v", err)
+		}
+		t.Logf("the pages are not checked for accessibility: axe-core is not installed (npm ci --prefix .ci/a11y)")
+		return ""
+	}
+	return string(b)
+}
+
+// checkAccessibility fails the test with each accessibility problem of
+// the page as it is shown.
+func (b *browserTab) checkAccessibility(name string) {
+	b.t.Helper()
+	if problems := b.accessibilityProblems(); len(problems) > 0 {
+		b.t.Errorf("the page %q has accessibility problems (axe-core, WCAG 2.1 A and AA):\n%s", name, strings.Join(problems, "\n"))
+	}
+}
+
+// accessibilityProblems runs axe-core's WCAG 2.1 A and AA rules on the page
+// and answers each violation with where it is; none without axe-core.
+func (b *browserTab) accessibilityProblems() []string {
+	b.t.Helper()
+	if b.axe == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, browserWait)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof axe !== 'undefined' || (() => { `+b.axe+`; return true; })()`)); err != nil {
+		b.t.Fatalf("load axe-core into the page: %v", err)
+	}
+	const run = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+		.then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ': ' +
+			v.nodes.slice(0, 4).map(n => n.target.join(' ') + (n.failureSummary ? ' [' + n.failureSummary.replace(/\s+/g, ' ') + ']' : '')).join('; ')))`
+	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](run, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("check the page for accessibility: %v", err)
+	}
+	return problems
 }
 
 // do runs steps within browserWait; what names them in a failure.
@@ -245,6 +297,7 @@ func (b *browserTab) screenshot(name string, focus ...string) {
 	if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
+	b.checkAccessibility(name)
 }
 
 // screenshotDir is SWITCHBOARD_SCREENSHOTS, by default .ci/artifacts/screenshots

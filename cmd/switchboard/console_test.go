@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -511,7 +513,7 @@ func consoleTwitterChannel(t *testing.T, dbEnv []string) {
 	if err := chromedp.Do(otherCtx, chromedp.Navigate("about:blank")); err != nil { // opens the tab; must not carry a timeout
 		t.Fatalf("open a second tab: %v", err)
 	}
-	other := &browserTab{t: t, ctx: otherCtx, base: base, shot: tab.shot} // numbering on from the first tab's screenshots
+	other := &browserTab{t: t, ctx: otherCtx, base: base, shot: tab.shot, axe: tab.axe} // numbering on from the first tab's screenshots
 	other.do("follow the sign-on link", chromedp.Navigate(link))
 	// Twitter's pages redirect; read the page until the last one shows.
 	waitFor(t, "Switchboard's page after the sign-on", func() bool { return strings.Contains(other.pageText(), "Connected to Twitter") })
@@ -532,4 +534,27 @@ func consoleTwitterChannel(t *testing.T, dbEnv []string) {
 	tab.do("reload", chromedp.Reload())
 	tab.waitText(handle+" .last-event", " s ago")
 	tab.screenshot("twitter")
+}
+
+// TestAccessibilityCheckFindsProblems shows that the check the console's
+// pages pass can fail: a page with an unlabelled field and grey-on-grey
+// text is reported with both problems.
+func TestAccessibilityCheckFindsProblems(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(`<!doctype html><html lang="en"><head><title>Bad</title></head><body><main>
+			<p style="color:#bbb;background:#ccc">hard to read</p><input type="text" name="q"></main></body></html>`))
+	}))
+	defer srv.Close()
+	tab := newBrowserTab(t, srv.URL)
+	if tab.axe == "" {
+		t.Skip("skipped: axe-core is not installed (npm ci --prefix .ci/a11y)")
+	}
+	tab.do("open the page", chromedp.Navigate(srv.URL))
+	got := strings.Join(tab.accessibilityProblems(), "\n")
+	for _, want := range []string{"color-contrast", "label"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the check reports\n%s\nwant a %s problem", got, want)
+		}
+	}
 }
