@@ -309,11 +309,11 @@ func setUpDemo(ctx context.Context, api *demoClient, admin, consumerKey, consume
 		w.queueOrder = append(w.queueOrder, name)
 	}
 	if err := api.do(ctx, "POST", "/workstreams", admin, map[string]any{"name": "Acme Care", "default_queue_id": queues["General"],
-		"offer_timeout": "8s", "requeue_after": "3s"}, &idOf); err != nil {
+		"offer_timeout": "20s", "requeue_after": "3s"}, &idOf); err != nil {
 		return nil, fmt.Errorf("demo: create work stream: %w", err)
 	}
 	ws := idOf.ID
-	fmt.Fprintln(stdout, "Work stream Acme Care (requeue_after 3s), rules in order:")
+	fmt.Fprintln(stdout, "Work stream Acme Care (offers wait 20s for an answer, requeue_after 3s), rules in order:")
 	for _, r := range []struct{ name, condition, queue string }{
 		{"Escalate conversations requeued twice", "Conversation.RequeueCount >= 2", "Escalations"},
 		{"VIP customers", "Customer.FollowersCount > 10000", "VIP"},
