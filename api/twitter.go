@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,6 +23,9 @@ type TwitterAdmin interface {
 	// SignOnCallbackURL is where Twitter sends a person back after "Sign on
 	// to Twitter": the callback URL to allow-list in the developer portal.
 	SignOnCallbackURL() string
+	// HandleSilentSince is when a usually busy handle fell silent, when its
+	// silence is an alarm (its webhook or subscription may be broken).
+	HandleSilentSince(ctx context.Context, id engine.EndpointID) (*time.Time, error)
 	CreateApplication(ctx context.Context, actor engine.Actor, in engine.SourceInput) (engine.Source, error)
 	Application(ctx context.Context, id engine.SourceID) (engine.Source, error)
 	ListApplications(ctx context.Context, p engine.Page) (engine.List[engine.Source], error)

@@ -16,6 +16,10 @@ type handleHealthResponse struct {
 	SubscriptionError string  `json:"subscription_error"`
 	LastEventAt       *string `json:"last_event_at"`
 	CheckedAt         *string `json:"checked_at"`
+	// SilentSince is set while a handle that usually receives DMs has
+	// received nothing for longer than the silent-handle alarm's threshold
+	// (SWITCHBOARD_TWITTER_SILENT_AFTER): its last event's time.
+	SilentSince *string `json:"silent_since"`
 }
 
 func optionalTimestamp(t *time.Time) *string {
@@ -39,7 +43,13 @@ func (s *Server) handleHealth(c *gin.Context, id engine.EndpointID) *handleHealt
 		s.log.WarnContext(c.Request.Context(), "handle health unavailable", "handle_id", id, "error", err.Error())
 		return nil
 	}
-	return toHandleHealthResponse(h)
+	res := toHandleHealthResponse(h)
+	since, err := s.twitter.HandleSilentSince(c.Request.Context(), id)
+	if err != nil {
+		s.log.WarnContext(c.Request.Context(), "handle silence unavailable", "handle_id", id, "error", err.Error())
+	}
+	res.SilentSince = optionalTimestamp(since)
+	return res
 }
 
 // webhookResponse is an application's webhook state.

@@ -21,6 +21,7 @@ type Accounts struct {
 	eng       *engine.Service
 	api       API // nil when Twitter cannot be called (no gateway)
 	publicURL string
+	silence   SilenceRule
 	log       *slog.Logger
 }
 
@@ -32,6 +33,9 @@ type AccountsOptions struct {
 	API API
 	// PublicURL is the base of the URLs Twitter calls (no trailing slash).
 	PublicURL string
+	// Silence says when a handle's silence is an alarm; zero fields take
+	// DefaultSilentAfter and DefaultSilentBusyMin.
+	Silence SilenceRule
 	// Logger receives the channel's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -41,7 +45,13 @@ func NewAccounts(eng *engine.Service, opts AccountsOptions) *Accounts {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Accounts{eng: eng, api: opts.API, publicURL: opts.PublicURL, log: opts.Logger}
+	if opts.Silence.After <= 0 {
+		opts.Silence.After = DefaultSilentAfter
+	}
+	if opts.Silence.BusyMin <= 0 {
+		opts.Silence.BusyMin = DefaultSilentBusyMin
+	}
+	return &Accounts{eng: eng, api: opts.API, publicURL: opts.PublicURL, silence: opts.Silence, log: opts.Logger}
 }
 
 // ApplicationInput is what a client sets on an application; nil

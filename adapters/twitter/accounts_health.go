@@ -36,6 +36,20 @@ func (ac *Accounts) DisconnectUser(ctx context.Context, app engine.SourceID, use
 	return nil
 }
 
+// SilenceRule says when a handle's silence is an alarm: it received at
+// least BusyMin customer messages in the week before its last event, and
+// nothing for longer than After. A quiet handle's silence is no news.
+type SilenceRule struct {
+	After   time.Duration
+	BusyMin int
+}
+
+// The SilenceRule of Accounts whose options set none.
+const (
+	DefaultSilentAfter   = 6 * time.Hour
+	DefaultSilentBusyMin = 5
+)
+
 // SilentHandle is an active handle that usually receives DMs and has been
 // silent for longer than the threshold.
 type SilentHandle struct {
@@ -44,35 +58,51 @@ type SilentHandle struct {
 	Usual       int // customer messages in the week before it fell silent
 }
 
-// CheckSilentHandles finds active handles that received at least busyMin
-// customer messages in the week before their last event and none for
-// longer than silentAfter, and logs a warning for each: their webhook or
-// subscription may be broken. Tokens are not part of the answer.
-func (ac *Accounts) CheckSilentHandles(ctx context.Context, silentAfter time.Duration, busyMin int) ([]SilentHandle, error) {
+// CheckSilentHandles finds the active handles whose silence is an alarm
+// by the Accounts' SilenceRule, and logs a warning for each: their webhook
+// or subscription may be broken. Tokens are not part of the answer.
+func (ac *Accounts) CheckSilentHandles(ctx context.Context) ([]SilentHandle, error) {
 	now := ac.eng.Now()
 	var out []SilentHandle
 	err := ac.eachActiveHandle(ctx, func(app Application, h Handle) error {
-		health, err := ac.eng.ChannelRecords().EndpointHealth(ctx, h.ID)
-		if err != nil {
+		silent, ok, err := ac.silent(ctx, h)
+		if err != nil || !ok {
 			return err
 		}
-		if health.LastEventAt == nil || now.Sub(*health.LastEventAt) <= silentAfter {
-			return nil
-		}
-		n, err := ac.eng.ChannelRecords().CountInboundSince(ctx, h.ID, health.LastEventAt.Add(-7*24*time.Hour))
-		if err != nil {
-			return err
-		}
-		if n < busyMin {
-			return nil
-		}
-		out = append(out, SilentHandle{Handle: h.withoutSecrets(), LastEventAt: *health.LastEventAt, Usual: n})
+		out = append(out, silent)
 		ac.log.WarnContext(ctx, "a usually busy Twitter handle has received nothing for a while: check its webhook and subscription (POST /api/v1/twitter/applications/{id}/verify)",
-			"handle_id", h.ID, "screen_name", h.ScreenName, "application_id", app.ID, "silent_for", now.Sub(*health.LastEventAt).Round(time.Second).String(),
-			"messages_in_week_before", n)
+			"handle_id", h.ID, "screen_name", h.ScreenName, "application_id", app.ID, "silent_for", now.Sub(silent.LastEventAt).Round(time.Second).String(),
+			"messages_in_week_before", silent.Usual)
 		return nil
 	})
 	return out, err
+}
+
+// Silent reports whether an active handle's silence is an alarm by the
+// Accounts' SilenceRule, and since when it has been silent.
+func (ac *Accounts) Silent(ctx context.Context, id engine.EndpointID) (since time.Time, silent bool, err error) {
+	h, err := twitterOf(ac.eng.ChannelRecords()).Handle(ctx, id)
+	if err != nil || h.Status != engine.EndpointActive {
+		return time.Time{}, false, err
+	}
+	s, ok, err := ac.silent(ctx, h)
+	return s.LastEventAt, ok, err
+}
+
+// silent applies the SilenceRule to one handle.
+func (ac *Accounts) silent(ctx context.Context, h Handle) (SilentHandle, bool, error) {
+	health, err := ac.eng.ChannelRecords().EndpointHealth(ctx, h.ID)
+	if err != nil {
+		return SilentHandle{}, false, err
+	}
+	if health.LastEventAt == nil || ac.eng.Now().Sub(*health.LastEventAt) <= ac.silence.After {
+		return SilentHandle{}, false, nil
+	}
+	n, err := ac.eng.ChannelRecords().CountInboundSince(ctx, h.ID, health.LastEventAt.Add(-7*24*time.Hour))
+	if err != nil || n < ac.silence.BusyMin {
+		return SilentHandle{}, false, err
+	}
+	return SilentHandle{Handle: h.withoutSecrets(), LastEventAt: *health.LastEventAt, Usual: n}, true, nil
 }
 
 // eachActiveHandle calls fn for every active handle of every enabled

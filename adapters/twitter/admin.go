@@ -2,6 +2,7 @@ package twitter
 
 import (
 	"context"
+	"time"
 
 	"github.com/switchboardhq/switchboard/engine"
 )
@@ -60,6 +61,16 @@ func (a Admin) Configured() bool { return a.acc.Configured() }
 // CallbackURL is the webhook URL of an application.
 func (a Admin) CallbackURL(app engine.SourceID) string {
 	return a.acc.CallbackURL(Application{ID: app})
+}
+
+// HandleSilentSince is when an active, usually busy handle fell silent,
+// when its silence is an alarm; nil otherwise.
+func (a Admin) HandleSilentSince(ctx context.Context, id engine.EndpointID) (*time.Time, error) {
+	since, silent, err := a.acc.Silent(ctx, id)
+	if err != nil || !silent {
+		return nil, err
+	}
+	return &since, nil
 }
 
 // SignOnCallbackURL is the OAuth callback URL of this service.

@@ -126,25 +126,38 @@ func TestBackfillRateLimited(t *testing.T) {
 func TestSilentHandle(t *testing.T) {
 	t.Parallel()
 	forEachChannel(t, func(t *testing.T, c *channel) {
-		c.connect(c.business)
+		h := c.connect(c.business)
 		for i := range 3 {
 			if _, err := c.fake.InjectDM(c.ctx, twittertest.InboundDM{From: c.customer.ID, To: c.business.ID, Text: fmt.Sprintf("dm %d", i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if silent, err := c.acc.CheckSilentHandles(c.ctx, 6*time.Hour, 3); err != nil || len(silent) != 0 {
+		busy := twitter.NewAccounts(c.svc, twitter.AccountsOptions{Silence: twitter.SilenceRule{After: 6 * time.Hour, BusyMin: 3}, Logger: newTestLogger(c.logs)})
+		quiet := twitter.NewAccounts(c.svc, twitter.AccountsOptions{Silence: twitter.SilenceRule{After: 6 * time.Hour, BusyMin: 4}})
+		admin := twitter.NewAdmin(busy)
+		if silent, err := busy.CheckSilentHandles(c.ctx); err != nil || len(silent) != 0 {
 			t.Fatalf("silent at once: %+v, %v", silent, err)
 		}
+		if since, err := admin.HandleSilentSince(c.ctx, h.ID); err != nil || since != nil {
+			t.Fatalf("the handle shows silent since %v at once (%v)", since, err)
+		}
+		last := c.clock.Now()
 		c.clock.Advance(7 * time.Hour)
-		silent, err := c.acc.CheckSilentHandles(c.ctx, 6*time.Hour, 3)
+		silent, err := busy.CheckSilentHandles(c.ctx)
 		if err != nil || len(silent) != 1 || silent[0].Handle.ScreenName != "AcmeHelp" || !silent[0].Handle.AccessToken.IsZero() {
 			t.Fatalf("silent = %+v, %v", silent, err)
 		}
 		if !strings.Contains(c.logs.String(), "usually busy") {
 			t.Error("no warning logged")
 		}
-		if silent, _ := c.acc.CheckSilentHandles(c.ctx, 6*time.Hour, 4); len(silent) != 0 {
+		if since, err := admin.HandleSilentSince(c.ctx, h.ID); err != nil || since == nil || since.Sub(last).Abs() > time.Second {
+			t.Errorf("the handle shows silent since %v (%v); want its last DM's time, %v", since, err, last)
+		}
+		if silent, _ := quiet.CheckSilentHandles(c.ctx); len(silent) != 0 {
 			t.Errorf("a quiet handle is reported: %+v", silent)
+		}
+		if since, _ := twitter.NewAdmin(quiet).HandleSilentSince(c.ctx, h.ID); since != nil {
+			t.Errorf("a quiet handle shows silent since %v", since)
 		}
 	})
 }

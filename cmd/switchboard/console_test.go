@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -474,7 +475,8 @@ func consoleTwitterChannel(t *testing.T, dbEnv []string) {
 	fake := newFakeChannel(t, "signon")
 	fake.AuthorizeAs(fake.business.ID)
 	customer := fake.AddUser(twittertest.User{ScreenName: "jane", Name: "Jane"})
-	svc := startService(t, append(fake.serviceEnv(t, dbEnv...), "SWITCHBOARD_ADMIN_TOKEN="+admin))
+	// A handle that received 5 DMs is alarmingly silent after 4 s.
+	svc := startService(t, append(fake.serviceEnv(t, dbEnv...), "SWITCHBOARD_ADMIN_TOKEN="+admin, "SWITCHBOARD_TWITTER_SILENT_AFTER=4s"))
 	base := "http://" + svc.addr
 	api := &apiClient{base: base + "/api/v1"}
 	var general idBody
@@ -528,12 +530,23 @@ func consoleTwitterChannel(t *testing.T, dbEnv []string) {
 	tab.waitText(handle, "subscribed")
 	tab.waitText(handle, "checked ")
 
-	if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: customer.ID, To: fake.business.ID, Text: "hello"}); err != nil || !inj.Deliveries[0].OK() {
-		t.Fatalf("inject a DM: %+v %v", inj, err)
+	for i := range 5 {
+		if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: customer.ID, To: fake.business.ID, Text: fmt.Sprintf("hello %d", i)}); err != nil || !inj.Deliveries[0].OK() {
+			t.Fatalf("inject a DM: %+v %v", inj, err)
+		}
 	}
 	tab.do("reload", chromedp.Reload())
 	tab.waitText(handle+" .last-event", " s ago")
+	if strings.Contains(tab.text(handle), "Silent") {
+		t.Errorf("a handle that has just received DMs shows as silent: %s", tab.text(handle))
+	}
 	tab.screenshot("twitter")
+
+	// Nothing more arrives: the page, refreshing by itself, raises the alarm.
+	waitWithin(t, 30*time.Second, "the silent-handle alarm", func() bool {
+		return strings.Contains(tab.text(handle+" .last-event"), "Silent: this handle usually receives DMs")
+	})
+	tab.screenshot("twitter-silent-handle", handle)
 }
 
 // TestAccessibilityCheckFindsProblems shows that the check the console's

@@ -141,7 +141,7 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	// The outbox sender, backfill and health checks; stopped after HTTP has
 	// drained, before the database closes.
-	defer tw.start(svc, accounts, registry, log, cfg.TwitterSilentAfter)()
+	defer tw.start(svc, accounts, registry, log)()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

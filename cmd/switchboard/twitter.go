@@ -29,6 +29,7 @@ type twitterChannel struct {
 	gateway     *twitter.Gateway
 	metrics     *twitter.Metrics
 	outboxLease time.Duration
+	silence     twitter.SilenceRule
 }
 
 // newTwitterChannel builds the gateway (over SWITCHBOARD_TWITTER_API_URL)
@@ -38,13 +39,14 @@ func newTwitterChannel(cfg *config, reg prometheus.Registerer) *twitterChannel {
 		gateway:     twitter.NewGateway(twitter.GatewayOptions{BaseURL: cfg.TwitterAPIURL}),
 		metrics:     twitter.NewMetrics(reg),
 		outboxLease: cfg.OutboxLease,
+		silence:     twitter.SilenceRule{After: cfg.TwitterSilentAfter, BusyMin: twitterBusyMin},
 	}
 }
 
 // accounts is the channel's administration over svc, calling Twitter
 // through the gateway.
 func (t *twitterChannel) accounts(svc *engine.Service, publicURL string, log *slog.Logger) *twitter.Accounts {
-	return twitter.NewAccounts(svc, twitter.AccountsOptions{API: t.gateway, PublicURL: publicURL, Logger: log.With("component", "twitter")})
+	return twitter.NewAccounts(svc, twitter.AccountsOptions{API: t.gateway, PublicURL: publicURL, Silence: t.silence, Logger: log.With("component", "twitter")})
 }
 
 // mounts are the webhook (GET: CRC, POST: events) and the sign-on callback
@@ -62,7 +64,7 @@ func (t *twitterChannel) mounts(acc *twitter.Accounts, log *slog.Logger) []api.M
 
 // start runs the outbox sender, a backfill of every active handle, and the
 // periodic checks, until the returned stop is called (it waits for them).
-func (t *twitterChannel) start(svc *engine.Service, acc *twitter.Accounts, reg prometheus.Registerer, log *slog.Logger, silentAfter time.Duration) (stop func()) {
+func (t *twitterChannel) start(svc *engine.Service, acc *twitter.Accounts, reg prometheus.Registerer, log *slog.Logger) (stop func()) {
 	twitter.RegisterHealthCollector(reg, svc, acc)
 	log = log.With("component", "twitter")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -88,7 +90,7 @@ func (t *twitterChannel) start(svc *engine.Service, acc *twitter.Accounts, reg p
 				return
 			case <-tick.C:
 			}
-			t.check(ctx, acc, log, silentAfter)
+			t.check(ctx, acc, log)
 		}
 	}()
 	return func() {
@@ -100,7 +102,7 @@ func (t *twitterChannel) start(svc *engine.Service, acc *twitter.Accounts, reg p
 // check re-verifies every application with handles (re-validating an
 // invalid webhook, which backfills its handles) and warns about handles
 // silent for longer than usual.
-func (t *twitterChannel) check(ctx context.Context, acc *twitter.Accounts, log *slog.Logger, silentAfter time.Duration) {
+func (t *twitterChannel) check(ctx context.Context, acc *twitter.Accounts, log *slog.Logger) {
 	reports, err := acc.ChannelHealth(ctx)
 	if err != nil {
 		log.Warn("channel health check failed", "error", err)
@@ -116,7 +118,7 @@ func (t *twitterChannel) check(ctx context.Context, acc *twitter.Accounts, log *
 			log.Warn("verifying a Twitter application failed", "application_id", r.Handle.ApplicationID, "error", err)
 		}
 	}
-	if _, err := acc.CheckSilentHandles(ctx, silentAfter, twitterBusyMin); err != nil {
+	if _, err := acc.CheckSilentHandles(ctx); err != nil {
 		log.Warn("silent-handle check failed", "error", err)
 	}
 }
