@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -104,6 +105,9 @@ func (s *Service) DeleteQueue(ctx context.Context, actor Actor, id QueueID) erro
 			return AuditEntry{}, err
 		}
 		if err := tx.DeleteQueue(ctx, id); err != nil {
+			if e := (*Error)(nil); errors.As(err, &e) && e.Kind == ErrConflict {
+				return AuditEntry{}, Errorf(ErrConflict, "queue %q cannot be deleted: %s", q.Name, e.Message)
+			}
 			return AuditEntry{}, err
 		}
 		return AuditEntry{Action: "delete", Resource: "queue", ResourceID: string(id), Summary: fmt.Sprintf("deleted queue %q", q.Name)}, nil

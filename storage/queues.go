@@ -74,12 +74,12 @@ func (r *repo) DeleteQueue(ctx context.Context, id engine.QueueID) error {
 		return err
 	}
 	if n > 0 {
-		return engine.Errorf(engine.ErrConflict, "queue %s holds %d conversations in progress", id, n)
+		return engine.Errorf(engine.ErrConflict, "it holds %d conversations in progress", n)
 	}
 	res := r.db(ctx).Where("id = ?", string(id)).Delete(&queueRow{})
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
-			return engine.Errorf(engine.ErrConflict, "queue %s is in use (a work stream, rule, agent or conversation refers to it)", id)
+			return engine.Errorf(engine.ErrConflict, "it is in use: a work stream, rule, agent or conversation refers to it")
 		}
 		return fmt.Errorf("delete queue: %w", res.Error)
 	}

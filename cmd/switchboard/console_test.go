@@ -207,6 +207,40 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.waitText(".notice", `The token of “Ann”. It is shown only this once`)
 	tab.waitText("table tbody tr", "Ann\toffline\t10\tVIP")
 	tab.screenshot("agents")
+
+	// Edited: Ann takes less at once, and General too.
+	tab.click(`button[aria-label="Edit Ann"]`, "Edit")
+	tab.waitText("form.editing h2", "Edit the agent “Ann”")
+	tab.fill(`input[name="capacity"]`, "4")
+	tab.click("fieldset label", "General")
+	tab.click("form button", "Save")
+	tab.waitText("table tbody tr", "Ann\toffline\t4\tGeneral, VIP")
+	tab.waitText("form h2", "New agent")
+
+	// A work stream's timers are changed in place; a queue nothing uses is
+	// renamed, then deleted.
+	tab.open("#/workstreams")
+	tab.click(`button[aria-label="Edit Care"]`, "Edit")
+	tab.fill(`input[name="offer_timeout"]`, "90s")
+	tab.click("form button", "Save")
+	tab.waitText("table tbody tr", "Care\ttwitter\tpush\tGeneral\tround robin\t1m30s")
+	tab.screenshot("work-stream-edited")
+	tab.open("#/queues")
+	tab.fill(`input[name="name"]`, "Spare")
+	tab.click("form button", "Create")
+	tab.click(`button[aria-label="Edit Spare"]`, "Edit")
+	tab.fill(`input[name="name"]`, "Spare room")
+	tab.click("form button", "Save")
+	tab.waitText("table", "Spare room")
+	tab.acceptConfirms()
+	tab.click(`button[aria-label="Delete Spare room"]`, "Delete")
+	tab.waitText("#toast", "Deleted “Spare room”")
+	waitFor(t, "the deleted queue to leave the table", func() bool { return !strings.Contains(tab.text("table"), "Spare room") })
+	tab.acceptConfirms()
+	tab.click(`button[aria-label="Delete General"]`, "Delete")
+	tab.waitText("#toast", `queue "General" cannot be deleted: it is in use`) // refused, with the reason
+	tab.waitText("table", "General")
+	tab.screenshot("queues-edited")
 	// Web chat: a work stream of the channel, then a widget whose signing
 	// secret is shown once, and replaced by a new one on request.
 	tab.open("#/workstreams")
