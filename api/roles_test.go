@@ -33,6 +33,8 @@ func nonAdminRoles(method, path string) []engine.Role {
 			return []engine.Role{engine.RoleAnalyst, engine.RoleAgent}
 		}
 		return []engine.Role{engine.RoleAnalyst}
+	case p == "/workstreams" && read, p == "/workstreams/:id" && read:
+		return []engine.Role{engine.RoleAnalyst, engine.RoleAgent}
 	case strings.HasPrefix(p, "/workstreams"):
 		return []engine.Role{engine.RoleAnalyst}
 	case strings.HasPrefix(p, "/twitter"), strings.HasPrefix(p, "/keys"), strings.HasPrefix(p, "/audit"):

@@ -87,12 +87,12 @@ func toWorkStreamResponse(w engine.WorkStream) workStreamResponse {
 func (s *Server) workStreamRoutes(g *gin.RouterGroup) {
 	s.route(g, route{Method: "POST", Path: "/workstreams", Summary: "Create a work stream", Tag: "workstreams", Roles: analysts,
 		Request: workStreamRequest{}, Response: workStreamResponse{}, Status: http.StatusCreated}, withBody(s.createWorkStream))
-	s.route(g, route{Method: "GET", Path: "/workstreams", Summary: "List work streams", Tag: "workstreams", Roles: analysts,
+	s.route(g, route{Method: "GET", Path: "/workstreams", Summary: "List work streams (agents read them to know where they pick conversations)", Tag: "workstreams", Roles: everyone,
 		Response: listResponse[workStreamResponse]{}, Status: http.StatusOK, Query: pageQuery},
 		listing(func(c *gin.Context, p engine.Page) (engine.List[engine.WorkStream], error) {
 			return s.svc.ListWorkStreams(c.Request.Context(), p)
 		}, toWorkStreamResponse))
-	s.route(g, route{Method: "GET", Path: "/workstreams/:id", Summary: "Get a work stream", Tag: "workstreams", Roles: analysts,
+	s.route(g, route{Method: "GET", Path: "/workstreams/:id", Summary: "Get a work stream", Tag: "workstreams", Roles: everyone,
 		Response: workStreamResponse{}, Status: http.StatusOK}, s.getWorkStream)
 	s.route(g, route{Method: "PATCH", Path: "/workstreams/:id", Summary: "Change a work stream", Tag: "workstreams", Roles: analysts,
 		Request: workStreamRequest{}, Response: workStreamResponse{}, Status: http.StatusOK}, withBody(s.updateWorkStream))

@@ -384,6 +384,32 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 		t.Errorf("Ben is offered %+v; want Big Fan's conversation", got)
 	}
 
+	// With everyone away, a push-mode conversation waits in her queue; it
+	// is not one to take (it will be offered), so the inbox does not list it.
+	api.call(t, "PUT", "/agents/"+ben.ID+"/presence", ben.Token, map[string]any{"presence": "away"}, 200, nil)
+	tab.choose(`select[name="presence"]`, "Away")
+	tab.waitText("#toast", "You are away")
+	waiter := fake.AddUser(twittertest.User{ScreenName: "waiter", Name: "Wai Ter", FollowersCount: 5})
+	if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: waiter.ID, To: fake.business.ID, Text: "hi, anyone?"}); err != nil || !inj.Deliveries[0].OK() {
+		t.Fatalf("inject the waiter's DM: %+v %v", inj, err)
+	}
+	var open struct {
+		Items []idBody `json:"items"`
+	}
+	waitFor(t, "the waiter's conversation open in the queue", func() bool {
+		api.call(t, "GET", "/conversations?status=open&customer=waiter", admin, nil, 200, &open)
+		return len(open.Items) == 1
+	})
+	tab.do("reload", chromedp.Reload())
+	tab.waitText(".convs", "None yet.") // the inbox has loaded its lists
+	if strings.Contains(tab.pageText(), "Waiting in your queues") {
+		t.Errorf("the inbox lists a push-mode conversation to take:\n%s", tab.pageText())
+	}
+	tab.choose(`select[name="presence"]`, "Available")
+	tab.waitText("#toast", "You are available")
+	tab.waitText(`article.offer[aria-label="Offer from Wai Ter"]`, "General")
+	tab.click(`article.offer[aria-label="Offer from Wai Ter"] button`, "Reject")
+
 	// In pick mode nothing is offered: a new customer's conversation waits
 	// in Ann's queue until she takes it.
 	api.call(t, "PATCH", "/workstreams/"+ws.ID, admin, map[string]any{"mode": "pick"}, 200, nil)
@@ -394,10 +420,11 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 	tab.waitText(".waiting", "Pat Picky")
 	tab.waitText(".waiting", "Queue General")
 	tab.screenshot("waiting-to-pick", ".waiting")
-	tab.click(".waiting button", "Take")
+	tab.click(`button[aria-label="Take the conversation with Pat Picky"]`, "Take")
 	tab.waitText(".thread .msg.inbound", "anyone there?")
 	tab.waitText(".convs", "Pat Picky")
-	waitFor(t, "Pat's conversation leaves the waiting list", func() bool { return !strings.Contains(tab.pageText(), "Waiting in your queues") })
+	waitFor(t, "Pat's conversation leaves the waiting list", func() bool { return !strings.Contains(tab.text(".waiting"), "Pat Picky") })
+	tab.waitText(".waiting", "Wai Ter") // rejected, still waiting, now to take
 
 	fake.WaitDeliveries()
 	if n := countSent(fake.Messages(), fake.business.ID, []string{reply}); n[reply] != 1 {

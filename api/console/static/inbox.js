@@ -82,12 +82,16 @@ export async function inboxPage({ me, main, onLeave }) {
         h('div', { class: 'conv' },
           h('strong', {}, c.customer.name || c.customer.screen_name), ' ', h('span', { class: 'muted small' }, '@' + c.customer.screen_name),
           h('p', { class: 'muted small' }, 'Queue ', queueName(c.queue_id), ' · since ', when(c.created_at)),
-          h('button', { type: 'button', class: 'small primary', onclick: () => take(c.id) }, 'Take'))))));
+          h('button', { type: 'button', class: 'small primary', 'aria-label': 'Take the conversation with ' + (c.customer.name || c.customer.screen_name),
+            onclick: () => take(c.id) }, 'Take'))))));
   }
 
   async function loadWaiting() {
     try {
-      state.waiting = (await list('/conversations?status=open')).filter(c => !c.agent_id);
+      // Only a pick-mode work stream's conversations are there to take; the others are offered.
+      const [open, streams] = await Promise.all([list('/conversations?status=open'), list('/workstreams')]);
+      const pick = new Set(streams.filter(w => w.mode === 'pick').map(w => w.id));
+      state.waiting = open.filter(c => !c.agent_id && pick.has(c.work_stream_id));
     } catch { state.waiting = []; }
     renderWaiting();
   }
