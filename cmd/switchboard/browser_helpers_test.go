@@ -170,23 +170,40 @@ func (b *browserTab) signIn(token string) {
 // waitText waits until an element matching sel shows text.
 func (b *browserTab) waitText(sel, text string) {
 	b.t.Helper()
-	js := fmt.Sprintf(`[...document.querySelectorAll(%s)].some(e => e.innerText.includes(%s))`, jsString(sel), jsString(text))
-	b.do(fmt.Sprintf("wait for %q in %s", text, sel), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](js, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(browserWait))(ctx, t)
-		return err
-	}))
+	b.waitTextWithin(browserWait, sel, text)
 }
 
-// text is what the first element matching sel shows.
+// waitTextWithin is waitText for what takes longer than browserWait, such
+// as a page's own periodic refresh. The page may re-render meanwhile.
+func (b *browserTab) waitTextWithin(limit time.Duration, sel, text string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`[...document.querySelectorAll(%s)].some(e => e.innerText.includes(%s))`, jsString(sel), jsString(text))
+	ctx, cancel := context.WithTimeout(b.ctx, limit)
+	defer cancel()
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(limit))(ctx, t)
+		return err
+	}))
+	if err != nil {
+		b.t.Fatalf("wait for %q in %s: %v\nthe page shows:\n%s", text, sel, err, b.pageText())
+	}
+}
+
+// text is what the first element matching sel shows, once there is one.
+// It is read in one step in the page, so a page re-rendering itself (as
+// the live pages do) cannot pull the element away mid-read.
 func (b *browserTab) text(sel string) string {
 	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? {text: e.innerText} : null; })()`, jsString(sel))
 	ctx, cancel := context.WithTimeout(b.ctx, browserWait)
 	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	shown, err := chromedp.Run(ctx, chromedp.Poll[struct {
+		Text string `json:"text"`
+	}](js, chromedp.WithPollingTimeout(browserWait)))
 	if err != nil {
-		b.t.Fatalf("read %s: %v", sel, err)
+		b.t.Fatalf("read %s: %v\nthe page shows:\n%s", sel, err, b.pageText())
 	}
-	return s
+	return shown.Text
 }
 
 // value is the current value of the first control matching sel.

@@ -604,9 +604,7 @@ func consoleTwitterChannel(t *testing.T, dbEnv []string) {
 	tab.screenshot("twitter")
 
 	// Nothing more arrives: the page, refreshing by itself, raises the alarm.
-	waitWithin(t, 30*time.Second, "the silent-handle alarm", func() bool {
-		return strings.Contains(tab.text(handle+" .last-event"), "Silent: this handle usually receives DMs")
-	})
+	tab.waitTextWithin(40*time.Second, handle+" .last-event", "Silent: this handle usually receives DMs")
 	tab.screenshot("twitter-silent-handle", handle)
 }
 
