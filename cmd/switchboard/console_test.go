@@ -525,6 +525,26 @@ func consoleWatchRouting(t *testing.T, dbEnv []string) {
 	tab.waitText(".trace .result", "Matched “Refunds” → Billing")
 	tab.waitText(".trace tbody tr", "Refunds\ttrue\tMessage.Text = \"I want a refund\"")
 	tab.screenshot("rule-test-stored-conversation", ".trace")
+
+	// An analyst's console offers the analyst's pages only, and names the
+	// agent who took Jane's conversation.
+	var key struct {
+		Token string `json:"token"`
+	}
+	api.call(t, "POST", "/keys", admin, map[string]any{"name": "Ana Lyst", "role": "analyst"}, 201, &key)
+	analyst := newBrowserTab(t, base)
+	analyst.shot = tab.shot
+	analyst.signIn(key.Token)
+	analyst.waitText("#who", "Ana Lyst · analyst")
+	if nav := analyst.text("#nav"); !sameText(nav, "Live Conversations Rules Queues Work streams") {
+		t.Errorf("an analyst's navigation shows %q", nav)
+	}
+	analyst.open("#/conversations")
+	analyst.waitText(`tr[data-id]:nth-child(2)`, "Jane")
+	analyst.waitText(`tr[data-id]:nth-child(2)`, "\tAnn\t")
+	analyst.open("#/agents")
+	analyst.waitText("h1", "Live queues") // not an analyst's page: the first one opens instead
+	analyst.screenshot("analyst")
 }
 
 // consoleTwitterChannel: an admin adds the Twitter application from the

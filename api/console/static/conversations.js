@@ -13,8 +13,10 @@ const every = 3000; // ms between refreshes
 
 export async function conversationsPage({ me, main, args, onLeave }) {
   const [queues, streams] = await Promise.all([list('/queues'), list('/workstreams')]);
-  // Agents' names where the key may read them; ids otherwise.
-  const agents = me.role === 'admin' ? await list('/agents') : [];
+  // Agents' names: admins list the agents, analysts find them in the
+  // queue statistics (which name each queue's agents).
+  const agents = me.role === 'admin' ? await list('/agents')
+    : await call('GET', '/queues/stats').then(r => r.items.flatMap(q => q.agents.map(a => ({ id: a.agent_id, name: a.name })))).catch(() => []);
   const nameIn = (items) => (id) => (items.find(x => x.id === id) || {}).name || id || '';
   const queueName = nameIn(queues), agentName = nameIn(agents), streamName = nameIn(streams);
 
@@ -53,6 +55,9 @@ export async function conversationsPage({ me, main, args, onLeave }) {
     try {
       const page = await call('GET', '/conversations?' + q);
       state.rows = await Promise.all(page.items.map(async c => ({ c, d: await detail(c) })));
+      // Keep only the details of the rows shown: the page may stay open all day.
+      const keep = new Set(page.items.map(c => c.id + '@' + c.updated_at));
+      for (const k of state.details.keys()) if (!keep.has(k)) state.details.delete(k);
       state.error = null;
     } catch (err) { state.error = err; }
     renderTable();
