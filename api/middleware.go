@@ -93,10 +93,14 @@ func (s *Server) accessLog() gin.HandlerFunc {
 }
 
 // limitBody refuses a declared body over the limit at once, and caps the
-// reader for bodies of unknown length; handlers that hit the cap answer 413
-// through writeError.
-func (s *Server) limitBody(limit int64) gin.HandlerFunc {
+// body it reads. A route listed in own ("METHOD /path", gin's path) has
+// its own limit instead.
+func (s *Server) limitBody(limit int64, own map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		limit := limit
+		if l, ok := own[c.Request.Method+" "+c.FullPath()]; ok {
+			limit = l
+		}
 		if c.Request.ContentLength > limit {
 			s.abort(c, http.StatusRequestEntityTooLarge, "too_large",
 				"request body is "+strconv.FormatInt(c.Request.ContentLength, 10)+" bytes; the limit is "+strconv.FormatInt(limit, 10), nil)

@@ -58,6 +58,10 @@ type Mount struct {
 	Handler http.Handler
 	// ContentType of the success answer (default application/json).
 	ContentType string
+	// MaxBodyBytes, when set, is the endpoint's own limit on request
+	// bodies in place of Options.MaxBodyBytes: a webhook takes what its
+	// sender sends, which the server-wide limit must not cut short.
+	MaxBodyBytes int64
 }
 
 // Server is Switchboard's HTTP handler.
@@ -110,7 +114,8 @@ func New(opts Options) (*Server, error) {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	metrics := newHTTPMetrics(opts.Registry)
-	r.Use(withRequestID(), s.recoverPanic(), metrics.middleware(), s.accessLog(), s.limitBody(opts.MaxBodyBytes))
+	ownLimits := map[string]int64{} // "METHOD /path" → a mount's own body limit
+	r.Use(withRequestID(), s.recoverPanic(), metrics.middleware(), s.accessLog(), s.limitBody(opts.MaxBodyBytes, ownLimits))
 	r.NoRoute(func(c *gin.Context) {
 		s.abort(c, http.StatusNotFound, "not_found", "no such route: "+c.Request.URL.Path, nil)
 	})
@@ -126,6 +131,9 @@ func New(opts Options) (*Server, error) {
 	s.handle(root, route{Method: "GET", Path: "/openapi.json", Public: true, Summary: "This OpenAPI document", Tag: "probes", Status: 200, ContentType: "application/json"}, s.serveOpenAPI)
 
 	for _, m := range opts.Mounts {
+		if m.MaxBodyBytes > 0 {
+			ownLimits[m.Method+" "+m.Path] = m.MaxBodyBytes
+		}
 		ct := m.ContentType
 		if ct == "" {
 			ct = "application/json"

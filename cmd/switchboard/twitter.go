@@ -56,7 +56,8 @@ func (t *twitterChannel) mounts(acc *twitter.Accounts, log *slog.Logger) []api.M
 	path := twitter.WebhookPathPrefix + ":application_id"
 	return []api.Mount{
 		{Method: "GET", Path: path, Summary: "Twitter's challenge-response check (crc_token) for an application's webhook", Tag: "twitter", Handler: webhook},
-		{Method: "POST", Path: path, Summary: "Account Activity events from Twitter, signed with the application's consumer secret", Tag: "twitter", Handler: webhook, ContentType: "text/plain"},
+		{Method: "POST", Path: path, Summary: "Account Activity events from Twitter, signed with the application's consumer secret", Tag: "twitter", Handler: webhook, ContentType: "text/plain",
+			MaxBodyBytes: twitter.MaxDeliveryBytes}, // Twitter's deliveries may exceed the API's limit; refused, they would be retried and lost
 		{Method: "GET", Path: twitter.SignOnCallbackPath, Summary: "Sign on to Twitter: the OAuth callback page", Tag: "twitter",
 			Handler: twitter.NewSignOnHandler(acc, log.With("component", "twitter_sign_on")), ContentType: "text/html"},
 	}
