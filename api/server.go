@@ -42,6 +42,10 @@ type Options struct {
 	// notifications without being woken, as a safety net for those it was
 	// not woken for; 0 means 1s.
 	StreamPoll time.Duration
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For names the client; none by default, so that a
+	// client cannot choose the address the logs record.
+	TrustedProxies []string
 	// Mounts are endpoints served by other packages (the Twitter webhook,
 	// the sign-on callback page), wired in by main. They need no token; they
 	// check their callers themselves.
@@ -111,6 +115,9 @@ func New(opts Options) (*Server, error) {
 	s := &Server{router: gin.New(), log: opts.Logger, keys: opts.Keys, svc: opts.Service, twitter: opts.Twitter, ready: opts.Ready, version: opts.Version,
 		heartbeat: opts.Heartbeat, streamPoll: opts.StreamPoll, draining: make(chan struct{})}
 	r := s.router
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	metrics := newHTTPMetrics(opts.Registry)

@@ -201,3 +201,40 @@ func TestMountsAreServedAndDocumented(t *testing.T) {
 		t.Error("the mounted route is not in the OpenAPI document")
 	}
 }
+
+// TestClientAddress: the access log records the peer's address, and a
+// client's X-Forwarded-For only when the peer is a trusted proxy.
+func TestClientAddress(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		proxies []string
+		want    string
+	}{
+		{"no proxy trusted (the default)", nil, "192.0.2.1"},
+		{"the peer is a trusted proxy", []string{"192.0.2.0/24"}, "203.0.113.9"},
+		{"another proxy is trusted", []string{"10.0.0.1"}, "192.0.2.1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := storagetest.SQLite(t)
+			logs := &bytes.Buffer{}
+			s, err := New(Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Keys: db, Ready: db.Ping, Version: "test",
+				Service: engine.NewService(db, engine.ServiceOptions{}), TrustedProxies: tt.proxies})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("GET", "/healthz", nil)
+			req.RemoteAddr = "192.0.2.1:40000"
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			s.ServeHTTP(httptest.NewRecorder(), req)
+			var line struct {
+				Remote string `json:"remote"`
+			}
+			if err := json.Unmarshal(bytes.TrimSpace(logs.Bytes()), &line); err != nil || line.Remote != tt.want {
+				t.Errorf("the access log says remote %q (%v) in %s; want %q", line.Remote, err, logs, tt.want)
+			}
+		})
+	}
+	if _, err := New(Options{TrustedProxies: []string{"not-an-address"}}); err == nil || !strings.Contains(err.Error(), "trusted proxies") {
+		t.Errorf("a bad proxy address gives %v; want an error naming the trusted proxies", err)
+	}
+}

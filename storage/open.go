@@ -212,6 +212,10 @@ func (db *DB) Dialect() Dialect { return db.location.Dialect }
 // Location reports where the database is (password redacted).
 func (db *DB) Location() Location { return db.location }
 
+// Pool is the connection pool under db, for its statistics (Prometheus's
+// DBStatsCollector reads them); queries go through db's own methods.
+func (db *DB) Pool() *sql.DB { return db.sql }
+
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {

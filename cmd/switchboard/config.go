@@ -31,6 +31,12 @@ type config struct {
 	LogLevel        string        `env:"SWITCHBOARD_LOG_LEVEL" envDefault:"info"`
 	MaxBodyBytes    int64         `env:"SWITCHBOARD_MAX_BODY_BYTES" envDefault:"1048576"`
 	ShutdownTimeout time.Duration `env:"SWITCHBOARD_SHUTDOWN_TIMEOUT" envDefault:"4s"`
+	// Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For
+	// names the client; none by default.
+	TrustedProxies []string `env:"SWITCHBOARD_TRUSTED_PROXIES" envSeparator:","`
+	// An address for Go's profiler (net/http/pprof), apart from the API;
+	// empty: no profiler.
+	PprofListen string `env:"SWITCHBOARD_PPROF_LISTEN"`
 
 	// The scheduler (scheduler.go).
 	Scheduler         string        `env:"SWITCHBOARD_SCHEDULER" envDefault:"on"`
@@ -152,6 +158,18 @@ func (c *config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("SWITCHBOARD_SHUTDOWN_TIMEOUT: must be positive")
 	}
+	for i, p := range c.TrustedProxies {
+		p = strings.TrimSpace(p)
+		c.TrustedProxies[i] = p
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return fmt.Errorf("SWITCHBOARD_TRUSTED_PROXIES: %q is not an IP address or CIDR range", p)
+		}
+	}
+	if c.PprofListen != "" {
+		if _, _, err := net.SplitHostPort(c.PprofListen); err != nil {
+			return fmt.Errorf("SWITCHBOARD_PPROF_LISTEN: %q is not host:port", c.PprofListen)
+		}
+	}
 	return c.validateScheduler()
 }
 
@@ -242,6 +260,8 @@ func (c *config) logAttrs(secretSource string) []any {
 		slog.String("log_level", c.logLevel.String()),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.String("pprof_listen", c.PprofListen),
 		slog.String("scheduler", c.Scheduler),
 		slog.String("schedule_sweep", c.ScheduleSweep),
 		slog.String("schedule_autoclose", c.ScheduleAutoClose),

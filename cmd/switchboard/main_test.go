@@ -319,6 +319,8 @@ func TestBadConfigurationExitsWithOneClearLine(t *testing.T) {
 		{name: "bad number", env: []string{"SWITCHBOARD_MAX_BODY_BYTES=lots"}, want: "SWITCHBOARD_MAX_BODY_BYTES: not a whole number"},
 		{name: "bad public URL", env: []string{"SWITCHBOARD_PUBLIC_URL=ftp://x"}, want: "SWITCHBOARD_PUBLIC_URL"},
 		{name: "short admin token", env: []string{"SWITCHBOARD_ADMIN_TOKEN=hunter2"}, want: "SWITCHBOARD_ADMIN_TOKEN: too short", secrets: []string{"hunter2"}},
+		{name: "bad trusted proxy", env: []string{"SWITCHBOARD_TRUSTED_PROXIES=10.0.0.0/8, proxy.example"}, want: `SWITCHBOARD_TRUSTED_PROXIES: "proxy.example" is not an IP address or CIDR range`},
+		{name: "bad profiler address", env: []string{"SWITCHBOARD_PPROF_LISTEN=6060"}, want: `SWITCHBOARD_PPROF_LISTEN: "6060" is not host:port`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

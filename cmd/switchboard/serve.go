@@ -104,7 +104,8 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	}
 
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.Pool(), string(db.Dialect())), buildInfo())
 	tw := newTwitterChannel(cfg, registry)                                                         // the Twitter channel (twitter.go)
 	chat := webchat.New(webchat.Options{Logger: log.With("component", "webchat"), Now: clock.Now}) // the web-chat channel
 	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log,
@@ -119,16 +120,17 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 		return err
 	}
 	handler, err := api.New(api.Options{
-		Logger:       log,
-		Keys:         db,
-		Service:      svc,
-		Twitter:      twitter.NewAdmin(accounts),
-		Ready:        db.Ping,
-		Registry:     registry,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Version:      buildVersion(),
-		StreamPoll:   cfg.StreamPoll,
-		Mounts:       slices.Concat(tw.mounts(accounts, log), webchatMounts(chat.Handler(svc)), consoleMounts),
+		Logger:         log,
+		Keys:           db,
+		Service:        svc,
+		Twitter:        twitter.NewAdmin(accounts),
+		Ready:          db.Ping,
+		Registry:       registry,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		TrustedProxies: cfg.TrustedProxies,
+		Version:        buildVersion(),
+		StreamPoll:     cfg.StreamPoll,
+		Mounts:         slices.Concat(tw.mounts(accounts, log), webchatMounts(chat.Handler(svc)), consoleMounts),
 	})
 	if err != nil {
 		return err
@@ -137,6 +139,14 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("SWITCHBOARD_LISTEN: %w", err)
+	}
+	if cfg.PprofListen != "" {
+		stopProfiler, err := startProfiler(cfg.PprofListen, log)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stopProfiler()
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	// The outbox sender, backfill and health checks; stopped after HTTP has
