@@ -51,7 +51,27 @@ type conversationResponse struct {
 
 type mediaResponse struct {
 	Type string `json:"type"`
-	URL  string `json:"url"`
+	// URL is the attachment: a photo's image, a GIF's or video's best MP4.
+	URL string `json:"url"`
+	// PreviewURL is a GIF's or video's still image, null for a photo.
+	PreviewURL *string `json:"preview_url"`
+	// Variants are every rendition of a GIF or video; empty for a photo.
+	Variants []mediaVariantResponse `json:"variants"`
+}
+
+type mediaVariantResponse struct {
+	URL         string `json:"url"`
+	ContentType string `json:"content_type"`
+	// Bitrate is in bits per second; 0 when the channel does not say.
+	Bitrate int64 `json:"bitrate"`
+}
+
+// linkResponse is a link of the text: the URL as it appears there (a t.co
+// link on Twitter), where it leads and how to show it.
+type linkResponse struct {
+	URL         string `json:"url"`
+	ExpandedURL string `json:"expanded_url"`
+	DisplayURL  string `json:"display_url"`
 }
 
 type messageResponse struct {
@@ -59,6 +79,7 @@ type messageResponse struct {
 	Direction  string          `json:"direction"`
 	Text       string          `json:"text"`
 	Media      []mediaResponse `json:"media"`
+	Links      []linkResponse  `json:"links"`
 	QuickReply string          `json:"quick_reply"`
 	// Features are what routing saw of a customer's message; empty on replies.
 	Features       featuresResponse `json:"features"`
@@ -165,9 +186,17 @@ func toConversationResponse(c engine.Conversation) conversationResponse {
 func toMessageResponse(m engine.Message) messageResponse {
 	media := make([]mediaResponse, 0, len(m.Media))
 	for _, x := range m.Media {
-		media = append(media, mediaResponse{Type: x.Type, URL: x.URL})
+		mr := mediaResponse{Type: x.Type, URL: x.URL, PreviewURL: optional(x.PreviewURL), Variants: make([]mediaVariantResponse, 0, len(x.Variants))}
+		for _, v := range x.Variants {
+			mr.Variants = append(mr.Variants, mediaVariantResponse{URL: v.URL, ContentType: v.ContentType, Bitrate: v.Bitrate})
+		}
+		media = append(media, mr)
 	}
-	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, QuickReply: m.QuickReply,
+	links := make([]linkResponse, 0, len(m.Links))
+	for _, l := range m.Links {
+		links = append(links, linkResponse{URL: l.URL, ExpandedURL: l.Target(), DisplayURL: l.Display})
+	}
+	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, Links: links, QuickReply: m.QuickReply,
 		Features: toFeaturesResponse(m), TwitterEventID: optional(m.ExternalID), AuthorAgentID: optional(string(m.AuthorAgentID)),
 		SentAt: timestamp(m.SentAt), ReceivedAt: timestamp(m.ReceivedAt), Delivery: optional(string(m.Delivery)),
 		Attempts: m.Attempts, LastError: m.LastError}

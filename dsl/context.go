@@ -1,6 +1,11 @@
 package dsl
 
-import "time"
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
 
 // Context is the engagement context a routing rule is evaluated against: the
 // customer (the Twitter user), the message, the channel, the conversation and
@@ -71,6 +76,12 @@ type Message struct {
 	MediaType string
 	// HasURL: whether the message contains a link.
 	HasURL bool
+	// URLs are where the message's links lead: expanded, not the t.co
+	// links of the text.
+	URLs []string
+	// Domains are the host names of URLs, lower-case, without "www.", in
+	// order and without repeats.
+	Domains []string
 	// Hashtags are the hashtags in the message, without the #.
 	Hashtags []string
 	// QuickReply is the metadata of the quick reply option the customer chose, empty if none.
@@ -111,6 +122,24 @@ type Conversation struct {
 	Queue string
 	// Status is the conversation's status: "open", "offered", "active", "waiting", "wrap-up" or "closed".
 	Status string
+}
+
+// LinkDomains returns the host names of urls, lower-case, without a
+// leading "www.", in order and without repeats; a URL without a host name
+// gives none.
+func LinkDomains(urls []string) []string {
+	out := []string{}
+	for _, u := range urls {
+		pu, err := url.Parse(strings.TrimSpace(u))
+		if err != nil {
+			continue
+		}
+		h := strings.TrimPrefix(strings.ToLower(pu.Hostname()), "www.")
+		if h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // SetTime sets Now, Hour and Weekday from t as seen in loc (the work

@@ -38,6 +38,10 @@ func DecodeContext(data []byte) (*Context, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, &Error{Message: fmt.Sprintf("the context does not fit: %v", scrub(err.Error()))}
 	}
+	if c.Message.Domains == nil && len(c.Message.URLs) > 0 {
+		// Domains follow from URLs, as they do for a real message.
+		c.Message.Domains = LinkDomains(c.Message.URLs)
+	}
 	return &c, nil
 }
 

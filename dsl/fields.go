@@ -128,6 +128,8 @@ func newFieldTable() *fieldTable {
 		yesno("Message.HasMedia", "whether the message carries a photo, video or GIF", "false", func(c *Context) bool { return c.Message.HasMedia }),
 		text("Message.MediaType", `the kind of media attached: "photo", "video", "animated_gif" or empty`, `"photo"`, func(c *Context) string { return c.Message.MediaType }),
 		yesno("Message.HasURL", "whether the message contains a link", "true", func(c *Context) bool { return c.Message.HasURL }),
+		list("Message.URLs", "where the message's links lead, expanded (not the t.co links of the text)", `["https://acme.example/orders/17"]`, func(c *Context) []string { return c.Message.URLs }),
+		list("Message.Domains", `the host names of the message's links, lower-case, without "www."`, `["acme.example"]`, func(c *Context) []string { return c.Message.Domains }),
 		list("Message.Hashtags", "the hashtags in the message, without the #", `["outage"]`, func(c *Context) []string { return c.Message.Hashtags }),
 		text("Message.QuickReply", "the metadata of the quick reply option the customer chose, empty if none", `"billing"`, func(c *Context) string { return c.Message.QuickReply }),
 		text("Message.Language", "the message's language as an IETF code, when the channel tells it; empty otherwise", `"en"`, func(c *Context) string { return c.Message.Language }),

@@ -27,9 +27,14 @@ type ChannelMessage struct {
 	// channel says (an echo of Switchboard's own send carries its own).
 	ClientID string
 	// Customer is the other party's profile; at least its ExternalID.
-	Customer   CustomerProfile
-	Text       string
-	Media      []Media
+	Customer CustomerProfile
+	Text     string
+	Media    []Media
+	// Links are the links of the text with where they lead, as the
+	// channel reported them. URLs are links known only by where they lead,
+	// for a channel that gives no more; a message's features take Links'
+	// targets when there are Links, else URLs.
+	Links      []Link
 	URLs       []string
 	Hashtags   []string
 	QuickReply string
@@ -152,7 +157,7 @@ func (s *Service) ReceiveChannelMessage(ctx context.Context, ep Endpoint, dm Cha
 		r, err := s.Ingest(ctx, InboundMessage{
 			SourceID: ep.SourceID, EndpointID: ep.ID, ExternalID: dm.ExternalID,
 			ExternalThreadID: dm.ExternalThreadID, SentAt: dm.SentAt, Customer: dm.Customer,
-			Text: dm.Text, Media: dm.Media, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
+			Text: dm.Text, Media: dm.Media, Links: dm.Links, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
 		})
 		if err != nil {
 			return ReceiveResult{}, err
@@ -240,7 +245,7 @@ func (s *Service) recordEcho(ctx context.Context, ep Endpoint, dm ChannelMessage
 		now := s.clock.Now()
 		msg := Message{
 			ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: app, Direction: Outbound,
-			ExternalID: dm.ExternalID, SenderExternalID: ep.ExternalID, Text: dm.Text, Media: dm.Media,
+			ExternalID: dm.ExternalID, SenderExternalID: ep.ExternalID, Text: dm.Text, Media: dm.Media, Links: dm.Links,
 			SentAt: dm.SentAt.UTC(), ReceivedAt: now, Delivery: DeliverySent,
 		}
 		if err := tx.AppendMessage(ctx, msg); err != nil {

@@ -143,8 +143,39 @@ const (
 // Media is an attachment of a message.
 type Media struct {
 	Type string `json:"type"`
-	URL  string `json:"url"`
-	ID   string `json:"id,omitempty"`
+	// URL is the attachment itself: a photo's image, the best video of a
+	// GIF or video.
+	URL string `json:"url"`
+	ID  string `json:"id,omitempty"`
+	// PreviewURL is the still image of a GIF or video, when the channel
+	// gives one.
+	PreviewURL string `json:"preview_url,omitempty"`
+	// Variants are every rendition of a GIF or video the channel offered.
+	Variants []MediaVariant `json:"variants,omitempty"`
+}
+
+// MediaVariant is one rendition of a GIF or video.
+type MediaVariant struct {
+	URL         string `json:"url"`
+	ContentType string `json:"content_type"`
+	// Bitrate is in bits per second; 0 when the channel does not say (GIFs).
+	Bitrate int64 `json:"bitrate"`
+}
+
+// Link is a link in a message as its channel reported it: the (possibly
+// shortened) URL in the text, where it leads, and how to show it.
+type Link struct {
+	URL      string `json:"url"`
+	Expanded string `json:"expanded_url,omitempty"`
+	Display  string `json:"display_url,omitempty"`
+}
+
+// Target is where the link leads: its expanded URL, else the URL itself.
+func (l Link) Target() string {
+	if l.Expanded != "" {
+		return l.Expanded
+	}
+	return l.URL
 }
 
 // Message is one DM of a conversation.
@@ -158,13 +189,15 @@ type Message struct {
 	AuthorAgentID    AgentID // the agent who wrote an outbound message
 	Text             string
 	Media            []Media
-	QuickReply       string
-	Features         MessageFeatures // inbound only: what routing saw of it
-	SentAt           time.Time       // the channel's time for the message; messages are shown in this order
-	ReceivedAt       time.Time
-	Delivery         DeliveryStatus // outbound only
-	Attempts         int
-	LastError        string
+	// Links are the links of the text as the channel reported them.
+	Links      []Link
+	QuickReply string
+	Features   MessageFeatures // inbound only: what routing saw of it
+	SentAt     time.Time       // the channel's time for the message; messages are shown in this order
+	ReceivedAt time.Time
+	Delivery   DeliveryStatus // outbound only
+	Attempts   int
+	LastError  string
 }
 
 // RoutingReason says why a routing decision was made.

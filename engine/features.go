@@ -13,7 +13,9 @@ type MessageFeatures struct {
 	// Hashtags are the message's hashtags without the #, as the channel
 	// reported them, or as found in the text when it reported none.
 	Hashtags []string `json:"hashtags"`
-	// URLs are the links in the message.
+	// URLs are where the links in the message lead: the targets of its
+	// Links (expanded, not t.co), or the links found in its text when the
+	// channel reported none.
 	URLs []string `json:"urls"`
 	// MediaKinds are the kinds of the attached media, in order: "photo",
 	// "video", "animated_gif".
@@ -33,7 +35,13 @@ func featuresOf(in InboundMessage, known bool) MessageFeatures {
 	if in.Hashtags != nil {
 		f.Hashtags = append([]string{}, in.Hashtags...)
 	}
-	if len(in.URLs) > 0 {
+	switch {
+	case len(in.Links) > 0:
+		f.URLs = make([]string, 0, len(in.Links))
+		for _, l := range in.Links {
+			f.URLs = append(f.URLs, l.Target())
+		}
+	case len(in.URLs) > 0:
 		f.URLs = append([]string{}, in.URLs...)
 	}
 	f.Language, f.KnownContact = in.Language, known

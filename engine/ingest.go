@@ -22,7 +22,8 @@ type InboundMessage struct {
 	Customer         CustomerProfile
 	Text             string
 	Media            []Media
-	URLs             []string
+	Links            []Link   // the links of the text, with where they lead
+	URLs             []string // links known only by where they lead (when there are no Links)
 	Hashtags         []string
 	QuickReply       string // the metadata of the quick-reply option chosen
 	Language         string // the message's language as an IETF code, when the channel tells it
@@ -135,7 +136,7 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 	msg := Message{
 		ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: in.SourceID, Direction: Inbound,
 		ExternalID: in.ExternalID, SenderExternalID: in.Customer.ExternalID, Text: in.Text, Media: in.Media,
-		QuickReply: in.QuickReply, Features: featuresOf(in, known), SentAt: in.SentAt.UTC(), ReceivedAt: now,
+		Links: in.Links, QuickReply: in.QuickReply, Features: featuresOf(in, known), SentAt: in.SentAt.UTC(), ReceivedAt: now,
 	}
 	conv.MessageCount++
 	conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.SentAt)

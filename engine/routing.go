@@ -83,7 +83,7 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 		},
 		Message: dsl.Message{
 			Text: last.Text, Length: utf8.RuneCountInString(last.Text), HasMedia: len(f.MediaKinds) > 0,
-			HasURL: len(f.URLs) > 0, Hashtags: append([]string{}, f.Hashtags...), QuickReply: last.QuickReply, Language: f.Language,
+			HasURL: len(f.URLs) > 0, URLs: append([]string{}, f.URLs...), Domains: dsl.LinkDomains(f.URLs), Hashtags: append([]string{}, f.Hashtags...), QuickReply: last.QuickReply, Language: f.Language,
 		},
 		Channel: dsl.Channel{Kind: string(ep.Channel), Application: src.Name, Handle: ep.Name, HandleScreenName: ep.Address},
 		Conversation: dsl.Conversation{

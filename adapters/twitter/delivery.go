@@ -138,8 +138,18 @@ type Media struct {
 	URL string
 	// VideoURL is the best MP4 variant of a GIF or video.
 	VideoURL string
+	// Variants are every variant of a GIF or video (video_info.variants),
+	// in the order Twitter gave them.
+	Variants []VideoVariant
 	// TCOURL is the t.co link of the media inside the text.
 	TCOURL string
+}
+
+// VideoVariant is one encoding of a GIF or video.
+type VideoVariant struct {
+	URL         string
+	ContentType string // e.g. "video/mp4", "application/x-mpegURL"
+	Bitrate     int64  // bits per second; 0 for GIFs
 }
 
 // URL is a link found in a message text.
@@ -490,6 +500,7 @@ func mediaFromWire(w *wire.Media) Media {
 	if vi := w.VideoInfo; vi != nil {
 		best := int64(-1)
 		for _, v := range vi.Variants {
+			md.Variants = append(md.Variants, VideoVariant{URL: v.URL, ContentType: v.ContentType, Bitrate: v.Bitrate})
 			if v.ContentType == "video/mp4" && v.Bitrate > best {
 				best, md.VideoURL = v.Bitrate, v.URL
 			}

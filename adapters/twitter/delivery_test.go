@@ -70,7 +70,9 @@ func TestParseDeliverySamples(t *testing.T) {
 			Media: []Media{{ID: "1218022642336325632", Type: "animated_gif",
 				URL:      "https://pbs.twimg.com/dm_gif_preview/1218022642336325632/UF-L2NL0RH3sLnu8V99AR2WbIYKXyy3OhL4E0YEw6cK-LcJ92Q.jpg",
 				VideoURL: "https://video.twimg.com/dm_gif/1218022642336325632/UF-L2NL0RH3sLnu8V99AR2WbIYKXyy3OhL4E0YEw6cK-LcJ92Q.mp4",
-				TCOURL:   "https://t.co/EqgUwK77ad"}},
+				Variants: []VideoVariant{{ContentType: "video/mp4",
+					URL: "https://video.twimg.com/dm_gif/1218022642336325632/UF-L2NL0RH3sLnu8V99AR2WbIYKXyy3OhL4E0YEw6cK-LcJ92Q.mp4"}},
+				TCOURL: "https://t.co/EqgUwK77ad"}},
 		}}}},
 		{"quick_reply_dm.json", Delivery{ForUserID: "3805104374", DirectMessages: []DirectMessage{{
 			ID: "1234858592", ForUserID: "3805104374", CreatedAt: ms(1392078023603),

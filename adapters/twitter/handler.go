@@ -209,7 +209,7 @@ func (h *WebhookHandler) process(ctx context.Context, app Application, d Deliver
 			h.metrics.event("unrouted")
 			continue
 		}
-		res, err := h.ch.Receive(ctx, *hd, toEngineDM(m))
+		res, err := h.ch.Receive(ctx, *hd, channelMessage(m))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,110 @@
+package twitter_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/adapters/twitter"
+	"github.com/switchboardhq/switchboard/engine"
+)
+
+// dmWith is a signed-webhook body of one customer DM to the handle
+// 7472512, with the given message_data fields (JSON, after "text").
+func dmWith(id, createdMS, text, extra string) []byte {
+	return []byte(fmt.Sprintf(`{"for_user_id":"7472512","direct_message_events":[{"type":"message_create","id":%q,"created_timestamp":%q,
+		"message_create":{"target":{"recipient_id":"7472512"},"sender_id":"1140620289006551040",
+		"message_data":{"text":%q%s}}}],
+		"users":{"1140620289006551040":{"id":"1140620289006551040","created_timestamp":"1422556069340","name":"Jane","screen_name":"jane"}}}`,
+		id, createdMS, text, extra))
+}
+
+// TestWebhookKeepsLinksAndMedia: a DM's t.co links are stored with where
+// they lead and how they show (the attached media's own t.co link is not
+// one of them), routing sees the expanded URLs and their domains, and a
+// video keeps its preview image and every variant.
+func TestWebhookKeepsLinksAndMedia(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.handleFor("7472512", "Acme")
+		orders, err := c.svc.CreateQueue(c.ctx, c.admin, engine.QueueInput{Name: ptr("Orders")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.svc.CreateRule(c.ctx, c.admin, c.ws.ID, engine.RuleInput{Name: ptr("shop links"),
+			Condition: ptr(`"shop.acme.example" in Message.Domains && "https://WWW.Shop.Acme.example/o/17?x=1" in Message.URLs`), QueueID: &orders.ID}); err != nil {
+			t.Fatal(err)
+		}
+		body := dmWith("1300000000000000001", "1579153051217", "order https://t.co/aaa is late https://t.co/vid", `,
+			"entities":{"hashtags":[],"symbols":[],"user_mentions":[],"urls":[
+				{"url":"https://t.co/aaa","expanded_url":"https://WWW.Shop.Acme.example/o/17?x=1","display_url":"shop.acme.example/o/17…","indices":[6,22]},
+				{"url":"https://t.co/vid","expanded_url":"https://twitter.com/messages/media/1300000000000000001","display_url":"pic.twitter.com/vid","indices":[31,47]}]},
+			"attachment":{"type":"media","media":{"id":1300000000000000009,"id_str":"1300000000000000009","indices":[31,47],
+				"media_url_https":"https://pbs.twimg.com/dm_video_preview/9.jpg","url":"https://t.co/vid","type":"video",
+				"video_info":{"aspect_ratio":[16,9],"duration_millis":5000,"variants":[
+					{"content_type":"application/x-mpegURL","url":"https://video.twimg.com/dm_video/9/pl.m3u8"},
+					{"bitrate":832000,"content_type":"video/mp4","url":"https://video.twimg.com/dm_video/9/640.mp4"},
+					{"bitrate":2176000,"content_type":"video/mp4","url":"https://video.twimg.com/dm_video/9/1280.mp4"}]}}}`)
+		if got := c.post(body, twitter.Sign(consumerSecret, body)); got != 200 {
+			t.Fatalf("delivery = %d", got)
+		}
+		msgs := c.messages()
+		if len(msgs) != 1 {
+			t.Fatalf("%d messages stored, want 1", len(msgs))
+		}
+		m := msgs[0]
+		wantLinks := []engine.Link{{URL: "https://t.co/aaa", Expanded: "https://WWW.Shop.Acme.example/o/17?x=1", Display: "shop.acme.example/o/17…"}}
+		if !reflect.DeepEqual(m.Links, wantLinks) {
+			t.Errorf("links = %+v, want %+v", m.Links, wantLinks)
+		}
+		if want := []string{"https://WWW.Shop.Acme.example/o/17?x=1"}; !reflect.DeepEqual(m.Features.URLs, want) {
+			t.Errorf("features.urls = %q, want %q", m.Features.URLs, want)
+		}
+		wantMedia := []engine.Media{{Type: "video", ID: "1300000000000000009", URL: "https://video.twimg.com/dm_video/9/1280.mp4",
+			PreviewURL: "https://pbs.twimg.com/dm_video_preview/9.jpg", Variants: []engine.MediaVariant{
+				{URL: "https://video.twimg.com/dm_video/9/pl.m3u8", ContentType: "application/x-mpegURL"},
+				{URL: "https://video.twimg.com/dm_video/9/640.mp4", ContentType: "video/mp4", Bitrate: 832000},
+				{URL: "https://video.twimg.com/dm_video/9/1280.mp4", ContentType: "video/mp4", Bitrate: 2176000}}}}
+		if !reflect.DeepEqual(m.Media, wantMedia) {
+			t.Errorf("media = %+v\nwant %+v", m.Media, wantMedia)
+		}
+		convs := c.conversations()
+		if len(convs) != 1 || convs[0].QueueID != orders.ID {
+			t.Errorf("conversation routed to %q, want the Orders queue (a rule on Message.Domains and Message.URLs)", convs[0].QueueID)
+		}
+
+		// A GIF keeps its preview and its one variant; a photo its image.
+		for _, sample := range []struct {
+			file string
+			want engine.Media
+		}{
+			{"gif_dm.json", engine.Media{Type: "animated_gif", ID: "1218022642336325632",
+				URL:        "https://video.twimg.com/dm_gif/1218022642336325632/UF-L2NL0RH3sLnu8V99AR2WbIYKXyy3OhL4E0YEw6cK-LcJ92Q.mp4",
+				PreviewURL: "https://pbs.twimg.com/dm_gif_preview/1218022642336325632/UF-L2NL0RH3sLnu8V99AR2WbIYKXyy3OhL4E0YEw6cK-LcJ92Q.jpg",
+				Variants: []engine.MediaVariant{{ContentType: "video/mp4",
+					URL: "https://video.twimg.com/dm_gif/1218022642336325632/UF-L2NL0RH3sLnu8V99AR2WbIYKXyy3OhL4E0YEw6cK-LcJ92Q.mp4"}}}},
+			{"photo_dm.json", engine.Media{Type: "photo", ID: "1218168684226711552",
+				URL: "https://ton.twitter.com/1.1/ton/data/dm/1218168691763924998/1218168684226711552/7WY9gUyS.jpg"}},
+		} {
+			body := readTestdata(t, sample.file)
+			if got := c.post(body, twitter.Sign(consumerSecret, body)); got != 200 {
+				t.Fatalf("%s = %d", sample.file, got)
+			}
+			var found bool
+			for _, m := range c.messages() {
+				if len(m.Media) == 1 && m.Media[0].ID == sample.want.ID {
+					found = true
+					if !reflect.DeepEqual(m.Media[0], sample.want) {
+						t.Errorf("%s: media = %+v\nwant %+v", sample.file, m.Media[0], sample.want)
+					}
+					if len(m.Links) != 0 || len(m.Features.URLs) != 0 {
+						t.Errorf("%s: the media's own t.co link is a link: %+v %q", sample.file, m.Links, m.Features.URLs)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: message not stored", sample.file)
+			}
+		}
+	})
+}
