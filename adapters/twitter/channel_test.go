@@ -92,7 +92,7 @@ func newChannel(t testing.TB, db *storage.DB, dialect twitter.Dialect, opts ...t
 	c.srv = httptest.NewServer(mux)
 	t.Cleanup(c.srv.Close)
 
-	c.fake = twittertest.NewServer(append([]twittertest.Option{twittertest.WithClock(c.clock.Now)}, opts...)...)
+	c.fake = twittertest.NewServer(append([]twittertest.Option{twittertest.WithLocalWebhookURLs(), twittertest.WithClock(c.clock.Now)}, opts...)...)
 	t.Cleanup(c.fake.Close)
 	c.fakeApp = c.fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret,
 		Callbacks: []string{c.srv.URL + twitter.SignOnCallbackPath}, Environment: "prod"})

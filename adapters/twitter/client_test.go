@@ -282,14 +282,34 @@ func TestWebhookRegistrationRejectsBadCRC(t *testing.T) {
 	}
 }
 
+// TestWebhookStrictURLs: by default the fake applies Twitter's webhook URL
+// rules (https, no port) to every URL, local ones too; WithLocalWebhookURLs
+// relaxes them for the test machine only.
 func TestWebhookStrictURLs(t *testing.T) {
-	e := newEnv(t, twittertest.WithStrictWebhookURLs())
+	strict := twittertest.NewServer()
+	defer strict.Close()
+	strict.AddApp(twittertest.App{ConsumerKey: consumerKey, ConsumerSecret: consumerSecret})
+	sc, err := twitter.NewClient(twitter.Config{BaseURL: strict.URL, ConsumerKey: consumerKey, ConsumerSecret: consumerSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := newHook(t, consumerSecret)
+	for _, u := range []string{hook.URL(), "http://localhost/hook", "http://example.com/hook", "https://example.com:5000/hook", "not a url", "https://x.test/" + strings.Repeat("a", 200)} {
+		_, err := sc.RegisterWebhook(context.Background(), nil, u)
+		if e := apiErr(t, err); e.Reason != twitter.ReasonURLValidationFailed || e.Status != http.StatusBadRequest {
+			t.Errorf("strict: RegisterWebhook(%q) = %v", u, err)
+		}
+	}
+	e := newEnv(t) // WithLocalWebhookURLs
 	c := e.client(t, twitter.DialectV2)
-	for _, u := range []string{"http://example.com/hook", "https://example.com:5000/hook", "not a url", "https://x.test/" + strings.Repeat("a", 200)} {
+	for _, u := range []string{"http://example.com/hook", "https://example.com:5000/hook", "http://10.0.0.1:8080/hook"} {
 		_, err := c.RegisterWebhook(context.Background(), nil, u)
 		if e := apiErr(t, err); e.Reason != twitter.ReasonURLValidationFailed {
-			t.Errorf("RegisterWebhook(%q) = %v", u, err)
+			t.Errorf("local: RegisterWebhook(%q) = %v", u, err)
 		}
+	}
+	if _, err := c.RegisterWebhook(context.Background(), nil, e.hook.URL()); err != nil {
+		t.Errorf("local: RegisterWebhook(%q) = %v", e.hook.URL(), err)
 	}
 }
 
@@ -505,6 +525,12 @@ func TestSendDMFailures(t *testing.T) {
 					t.Errorf("%v", e)
 				}
 			}},
+		{name: "429 retry-after", fault: &twittertest.Fault{Status: 429, Code: 88, Message: "Rate limit exceeded", ResetIn: 90 * time.Second, RetryAfter: true},
+			check: func(t *testing.T, e *twitter.APIError, now time.Time) {
+				if !e.RateLimited() || e.AppWide || e.Code != twitter.CodeRateLimited || e.ResetAt.Sub(now.Add(90*time.Second)).Abs() > 2*time.Second {
+					t.Errorf("%v", e)
+				}
+			}},
 		{name: "429 user day cap", fault: &twittertest.Fault{Status: 429, Code: 88, ResetIn: 5 * time.Hour, UserDayCap: true},
 			check: func(t *testing.T, e *twitter.APIError, now time.Time) {
 				if !e.RateLimited() || e.AppWide || e.ResetAt.Sub(now.Add(5*time.Hour)).Abs() > 2*time.Second {
@@ -534,7 +560,11 @@ func TestSendDMFailures(t *testing.T) {
 				if len(sent) != 0 {
 					t.Errorf("sent = %+v", sent)
 				}
-				tt.check(t, apiErr(t, err), now)
+				ae := apiErr(t, err)
+				tt.check(t, ae, now)
+				if v2 := d == twitter.DialectV2; v2 != (ae.Type != "") {
+					t.Errorf("problem type %q in the %s dialect: v2 answers problems, v1.1 error arrays", ae.Type, d)
+				}
 				if len(e.fake.Messages()) != 0 {
 					t.Error("a failed send stored a message")
 				}

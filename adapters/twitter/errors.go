@@ -71,6 +71,10 @@ type APIError struct {
 	// Reason is a v2 failure reason found in the body, e.g.
 	// ReasonCRCValidationFailed.
 	Reason string
+	// Type is a v2 problem's type, e.g.
+	// "https://api.x.com/2/problems/rate-limit-exceeded" or "about:blank";
+	// empty for v1.1's error bodies.
+	Type string
 	// ResetAt is when a rate-limited call may be tried again (§12).
 	ResetAt time.Time
 	// AppWide is true when the exhausted limit is the application's (its
@@ -206,6 +210,48 @@ func resetAt(h http.Header, now time.Time) (time.Time, bool) {
 	return now.Add(minRateLimitWait), false
 }
 
+// problemMessages are the texts of the codes the adapter acts on, as
+// Twitter words them (§9.5), lower case. A v2 problem carries no code, but
+// its detail may repeat the v1.1 message; problemCode finds the code by it.
+var problemMessages = []struct {
+	text string
+	code int
+}{
+	{"invalid or expired token", CodeInvalidToken},
+	{"could not authenticate you", CodeCouldNotAuthenticate},
+	{"not allowed to access or delete your direct messages", CodeDMNotPermitted},
+	{"timestamp out of bounds", 135},
+	{"rate limit exceeded", CodeRateLimited},
+	{"over capacity", CodeOverCapacity},
+	{"internal error", CodeInternalError},
+	{"user not found", CodeUserNotFound},
+	{"cannot find specified user", 108},
+	{"cannot send messages to users who are not following you", CodeNotFollowing},
+	{"cannot send messages to this user", CodeCannotSendToUser},
+	{"over the max character limit", CodeTextTooLong},
+	{"looks like it might be automated", 226},
+	{"temporarily locked", 326},
+	{"sorry, that page does not exist", CodeNotFound},
+}
+
+// problemCode gives a v2 problem the v1.1 code that means the same, so
+// that callers classify both dialects alike: by the message its detail
+// repeats, else by its type (rate-limit-exceeded and usage-capped are 88)
+// or its status (429 is 88). 0 when nothing says.
+func problemCode(p wire.ErrorsBody, status int) int {
+	text := strings.ToLower(p.Detail + " " + p.Title)
+	for _, m := range problemMessages {
+		if strings.Contains(text, m.text) {
+			return m.code
+		}
+	}
+	kind := p.Type[strings.LastIndexByte(p.Type, '/')+1:]
+	if kind == "rate-limit-exceeded" || kind == "usage-capped" || status == http.StatusTooManyRequests {
+		return CodeRateLimited
+	}
+	return 0
+}
+
 // newAPIError builds the error for a non-success answer.
 func newAPIError(op string, status int, h http.Header, body []byte, now time.Time, bearer bool) *APIError {
 	e := &APIError{Op: op, Status: status}
@@ -221,6 +267,10 @@ func newAPIError(op string, status int, h http.Header, body []byte, now time.Tim
 		}
 		if e.Message == "" {
 			e.Message = firstNonEmpty(eb.Detail, eb.Title)
+		}
+		e.Type = eb.Type
+		if e.Code == 0 && (eb.Type != "" || eb.Title != "" || eb.Detail != "") {
+			e.Code = problemCode(eb, status)
 		}
 	} else if utf8.Valid(body) {
 		e.Message = strings.TrimSpace(string(body))

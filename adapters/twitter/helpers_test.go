@@ -95,7 +95,7 @@ type env struct {
 func newEnv(t *testing.T, opts ...twittertest.Option) *env {
 	t.Helper()
 	e := &env{}
-	e.fake = twittertest.NewServer(opts...)
+	e.fake = twittertest.NewServer(append([]twittertest.Option{twittertest.WithLocalWebhookURLs()}, opts...)...)
 	t.Cleanup(e.fake.Close)
 	e.app = e.fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret,
 		Callbacks: []string{callbackURL}, Environment: "prod"})

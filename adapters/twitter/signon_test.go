@@ -292,7 +292,7 @@ func TestEndToEndOverHTTP(t *testing.T) {
 		var handler http.Handler
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 		defer srv.Close()
-		fake := twittertest.NewServer()
+		fake := twittertest.NewServer(twittertest.WithLocalWebhookURLs())
 		defer fake.Close()
 		fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret, Callbacks: []string{srv.URL + twitter.SignOnCallbackPath}})
 		business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme Support"})

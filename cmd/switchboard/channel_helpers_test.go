@@ -36,7 +36,7 @@ type fakeChannel struct {
 // application's credentials apart from other tests'.
 func newFakeChannel(t *testing.T, name string) *fakeChannel {
 	t.Helper()
-	fake := twittertest.NewServer()
+	fake := twittertest.NewServer(twittertest.WithLocalWebhookURLs())
 	t.Cleanup(fake.Close)
 	app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-" + name, ConsumerSecret: "cs-" + name + "-secret"})
 	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme"})

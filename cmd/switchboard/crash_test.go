@@ -90,7 +90,7 @@ type injected struct {
 // address, the service ends up with every DM stored exactly once and every
 // reply sent exactly once.
 func TestCrashLosesNothing(t *testing.T) {
-	fake := twittertest.NewServer(twittertest.WithRetrySchedule(
+	fake := twittertest.NewServer(twittertest.WithLocalWebhookURLs(), twittertest.WithRetrySchedule(
 		50*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond,
 		1600*time.Millisecond, 3*time.Second, 5*time.Second, 5*time.Second, 5*time.Second, 5*time.Second))
 	t.Cleanup(fake.Close)

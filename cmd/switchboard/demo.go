@@ -153,6 +153,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 	fake := twittertest.New(
 		twittertest.WithApp(twittertest.App{Name: "Switchboard demo", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret}),
 		twittertest.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+		twittertest.WithLocalWebhookURLs(), // the demo's webhook is on this machine, over http
 	)
 	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme Help", Verified: true, FollowersCount: 1200})
 	fake.AuthorizeAs(business.ID) // the OAuth authorize page approves as the business

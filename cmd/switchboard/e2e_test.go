@@ -50,7 +50,7 @@ func wholeChannel(t *testing.T, dbEnv []string) {
 		stallRequeue = 5 * time.Minute
 	)
 	clock := &shiftedClock{}
-	fake := twittertest.NewServer(twittertest.WithClock(clock.Now))
+	fake := twittertest.NewServer(twittertest.WithLocalWebhookURLs(), twittertest.WithClock(clock.Now))
 	t.Cleanup(fake.Close)
 	app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-e2e", ConsumerSecret: "cs-e2e-secret"})
 	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme"})

@@ -20,7 +20,7 @@ func newFakeTwitterCmd(stdout, stderr io.Writer) *cobra.Command {
 		listen, consumerKey, consumerSecret, appID, appName, environment string
 		handle, customer                                                 string
 		callbacks                                                        []string
-		strictURLs, verbose                                              bool
+		localURLs, strictURLs, verbose                                   bool
 		webhookTimeout                                                   time.Duration
 	)
 	cmd := &cobra.Command{
@@ -37,6 +37,10 @@ v2 and premium webhook and subscription calls (registering a webhook makes a
 real, signed CRC request to it), DM send with echo deliveries to the webhook,
 the DM event lists used by backfill, and rate-limit headers.
 
+Webhook URLs must be https without a port, as on Twitter; with
+--local-webhook-urls, a Switchboard on this machine (http://localhost:8080/…)
+may register its webhook too.
+
 Its control API (no authentication: keep it on a test machine) injects
 customer activity and faults:
 
@@ -51,7 +55,7 @@ customer activity and faults:
   POST /_fake/faults          {"endpoint": "POST /2/dm_conversations/with/{participant_id}/messages", "status": 403, "code": 349}
   POST /_fake/delivery-faults {"duplicate": true, "reorder": false, "batch": false, "tamper": false, "drop": false}
   GET  /_fake/deliveries, /_fake/messages, /_fake/webhooks`,
-		Example: `  switchboard fake-twitter --listen 127.0.0.1:9090 --consumer-key demo-key --consumer-secret demo-secret
+		Example: `  switchboard fake-twitter --listen 127.0.0.1:9090 --consumer-key demo-key --consumer-secret demo-secret --local-webhook-urls
   curl -d '{"from":"jane_customer","to":"switchboard_demo","text":"Where is my order?"}' http://127.0.0.1:9090/_fake/dm`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -70,8 +74,8 @@ customer activity and faults:
 				twittertest.WithWebhookTimeout(webhookTimeout),
 				twittertest.WithLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))),
 			}
-			if strictURLs {
-				opts = append(opts, twittertest.WithStrictWebhookURLs())
+			if localURLs && !strictURLs {
+				opts = append(opts, twittertest.WithLocalWebhookURLs())
 			}
 			fake := twittertest.New(opts...)
 			fake.AuthorizeAs(handle)
@@ -105,7 +109,9 @@ customer activity and faults:
 	f.StringSliceVar(&callbacks, "callback", nil, "an allow-listed OAuth callback URL (repeatable; any when none)")
 	f.StringVar(&handle, "handle", "switchboard_demo", "screen name of the business handle")
 	f.StringVar(&customer, "customer", "jane_customer", "screen name of the customer")
-	f.BoolVar(&strictURLs, "strict-webhook-urls", false, "require https webhook URLs without a port, as Twitter does")
+	f.BoolVar(&localURLs, "local-webhook-urls", false, "also accept http webhook URLs and ports on this machine (localhost, loopback), as for a local Switchboard; Twitter requires https without a port")
+	f.BoolVar(&strictURLs, "strict-webhook-urls", false, "require https webhook URLs without a port (the default; overrides --local-webhook-urls)")
+	_ = f.MarkDeprecated("strict-webhook-urls", "strict webhook URLs are the default")
 	f.DurationVar(&webhookTimeout, "webhook-timeout", 3*time.Second, "timeout of CRC checks and deliveries")
 	f.BoolVar(&verbose, "verbose", false, "log requests, CRC checks and deliveries")
 	return cmd

@@ -336,6 +336,7 @@ func startLoadService(ctx context.Context, env map[string]string, databaseURL, s
 	fake := twittertest.New(
 		twittertest.WithApp(twittertest.App{Name: "Switchboard load", ConsumerKey: consumerKey, ConsumerSecret: consumerSecret}),
 		twittertest.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+		twittertest.WithLocalWebhookURLs(), // the service under load is on this machine, over http
 	)
 	bg, stopAll := context.WithCancel(context.WithoutCancel(ctx))
 	fakeLn, err := net.Listen("tcp", "127.0.0.1:0")

@@ -145,25 +145,25 @@ func userV2(u *User) wire.UserV2 {
 
 // checkRecipient applies the recipient's DM settings; it answers the error
 // and reports false when the DM may not be sent.
-func checkRecipient(w http.ResponseWriter, sender, recipient *User) bool {
+func checkRecipient(w http.ResponseWriter, r *http.Request, sender, recipient *User) bool {
 	switch {
 	case recipient == nil:
-		writeV1Error(w, http.StatusNotFound, 50, "User not found.")
+		writeError(w, r, http.StatusNotFound, 50, "User not found.")
 	case recipient.ID == sender.ID:
-		writeV1Error(w, http.StatusForbidden, 151, "There was an error sending your message: you cannot send messages to yourself.")
+		writeError(w, r, http.StatusForbidden, 151, "There was an error sending your message: you cannot send messages to yourself.")
 	case recipient.ClosedDMs:
-		writeV1Error(w, http.StatusForbidden, 349, "You cannot send messages to this user.")
+		writeError(w, r, http.StatusForbidden, 349, "You cannot send messages to this user.")
 	case recipient.RequiresFollow:
-		writeV1Error(w, http.StatusForbidden, 150, "You cannot send messages to users who are not following you.")
+		writeError(w, r, http.StatusForbidden, 150, "You cannot send messages to users who are not following you.")
 	default:
 		return true
 	}
 	return false
 }
 
-func checkText(w http.ResponseWriter, text string) bool {
+func checkText(w http.ResponseWriter, r *http.Request, text string) bool {
 	if utf8.RuneCountInString(text) > twitter.MaxTextLength {
-		writeV1Error(w, http.StatusForbidden, 354, "The text of your direct message is over the max character limit.")
+		writeError(w, r, http.StatusForbidden, 354, "The text of your direct message is over the max character limit.")
 		return false
 	}
 	return true
@@ -197,12 +197,12 @@ func (s *Server) handleSendDM(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusBadRequest, "invalid-request", "", "at most one attachment")
 		return
 	}
-	if !checkText(w, body.Text) {
+	if !checkText(w, r, body.Text) {
 		return
 	}
 	s.mu.Lock()
 	recipient := s.users[r.PathValue("participant_id")]
-	if !checkRecipient(w, sender, recipient) {
+	if !checkRecipient(w, r, sender, recipient) {
 		s.mu.Unlock()
 		return
 	}
@@ -241,7 +241,7 @@ func (s *Server) handleSendDMv1(w http.ResponseWriter, r *http.Request) {
 		writeV1Error(w, http.StatusBadRequest, 214, "message_data.text is required.")
 		return
 	}
-	if !checkText(w, md.Text) {
+	if !checkText(w, r, md.Text) {
 		return
 	}
 	if qr := md.QuickReply; qr != nil && (len(qr.Options) == 0 || len(qr.Options) > 20) {
@@ -250,7 +250,7 @@ func (s *Server) handleSendDMv1(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	recipient := s.users[string(body.Event.MessageCreate.Target.RecipientID)]
-	if !checkRecipient(w, sender, recipient) {
+	if !checkRecipient(w, r, sender, recipient) {
 		s.mu.Unlock()
 		return
 	}

@@ -2,6 +2,7 @@ package twittertest
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -146,18 +147,18 @@ func (s *Server) parseOAuth(r *http.Request) (*oauthRequest, error) {
 func (s *Server) verifyLocked(w http.ResponseWriter, r *http.Request, o *oauthRequest, consumerSecret, tokenSecret string) bool {
 	want := oauthSignature(r, o.params, consumerSecret, tokenSecret)
 	if !hmac.Equal([]byte(want), []byte(o.header["oauth_signature"])) {
-		writeV1Error(w, http.StatusUnauthorized, 32, "Could not authenticate you.")
+		writeError(w, r, http.StatusUnauthorized, 32, "Could not authenticate you.")
 		return false
 	}
 	ts, err := strconv.ParseInt(o.header["oauth_timestamp"], 10, 64)
 	now := time.Now()
 	if err != nil || now.Sub(time.Unix(ts, 0)).Abs() > maxClockSkew {
-		writeV1Error(w, http.StatusUnauthorized, 135, "Timestamp out of bounds.")
+		writeError(w, r, http.StatusUnauthorized, 135, "Timestamp out of bounds.")
 		return false
 	}
 	nk := o.header["oauth_consumer_key"] + "|" + o.header["oauth_nonce"] + "|" + o.header["oauth_timestamp"]
 	if _, seen := s.nonces[nk]; seen || o.header["oauth_nonce"] == "" {
-		writeV1Error(w, http.StatusUnauthorized, 32, "Could not authenticate you.")
+		writeError(w, r, http.StatusUnauthorized, 32, "Could not authenticate you.")
 		return false
 	}
 	if len(s.nonces) > 100000 {
@@ -171,24 +172,89 @@ func (s *Server) verifyLocked(w http.ResponseWriter, r *http.Request, o *oauthRe
 	return true
 }
 
+// authKind is how an endpoint authenticates its callers.
+type authKind int
+
+const (
+	authOwn       authKind = iota // the OAuth token endpoints: part of their work
+	authUser                      // OAuth 1.0a user context
+	authBearer                    // app-only bearer token
+	authAppOrUser                 // either
+)
+
+// endpointAuth says how each endpoint authenticates (reference §11).
+var endpointAuth = map[Endpoint]authKind{
+	EndpointUsersMe: authUser, EndpointVerifyCredentials: authUser,
+	EndpointCreateWebhook: authAppOrUser, EndpointListWebhooks: authBearer,
+	EndpointValidateWebhook: authAppOrUser, EndpointDeleteWebhook: authAppOrUser,
+	EndpointSubscribe: authUser, EndpointCheckSubscription: authUser,
+	EndpointListSubscriptions: authBearer, EndpointUnsubscribe: authBearer, EndpointCountSubscriptions: authBearer,
+	EndpointPremiumCreateWebhook: authUser, EndpointPremiumListWebhooks: authAppOrUser,
+	EndpointPremiumListAllWebhooks: authAppOrUser, EndpointPremiumValidateWebhook: authAppOrUser,
+	EndpointPremiumDeleteWebhook: authAppOrUser, EndpointPremiumSubscribe: authUser,
+	EndpointPremiumCheckSubscription: authUser, EndpointPremiumListSubscriptions: authBearer,
+	EndpointPremiumUnsubscribe: authBearer, EndpointPremiumCount: authBearer,
+	EndpointSendDM: authUser, EndpointSendDMv1: authUser, EndpointListDMEvents: authUser, EndpointListDMv1: authUser,
+	EndpointTyping: authUser, EndpointMarkRead: authUser, EndpointMedia: authUser,
+}
+
+// authedKey keys the caller an endpoint authenticated in the request's
+// context, so that the handler does not verify (and spend the nonce) twice.
+type authedKey struct{}
+
+type authed struct {
+	app  *App
+	user *User // nil for a bearer
+}
+
+// authenticate runs ep's authentication before its faults and rate limit,
+// as Twitter does. On failure it has answered and reports false; on
+// success the returned request carries the caller. The OAuth token
+// endpoints authenticate in their handlers.
+func (s *Server) authenticate(ep Endpoint, w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	var a authed
+	switch endpointAuth[ep] {
+	case authUser:
+		a.app, a.user = s.userAuth(w, r)
+	case authBearer:
+		a.app = s.bearerAuth(w, r)
+	case authAppOrUser:
+		a.app, a.user = s.appOrUserAuth(w, r)
+	default:
+		return r, true
+	}
+	if a.app == nil {
+		return r, false
+	}
+	return r.WithContext(context.WithValue(r.Context(), authedKey{}, a)), true
+}
+
+func authedCaller(r *http.Request) (authed, bool) {
+	a, ok := r.Context().Value(authedKey{}).(authed)
+	return a, ok
+}
+
 // userAuth authenticates a user-context request (OAuth 1.0a with an access
 // token). On failure it has answered and returns nil.
 func (s *Server) userAuth(w http.ResponseWriter, r *http.Request) (*App, *User) {
+	if a, ok := authedCaller(r); ok && a.user != nil {
+		return a.app, a.user
+	}
 	o, err := s.parseOAuth(r)
 	if err != nil {
-		writeV1Error(w, http.StatusUnauthorized, 32, "Could not authenticate you.")
+		writeError(w, r, http.StatusUnauthorized, 32, "Could not authenticate you.")
 		return nil, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	app := s.apps[o.header["oauth_consumer_key"]]
 	if app == nil {
-		writeV1Error(w, http.StatusUnauthorized, 32, "Could not authenticate you.")
+		writeError(w, r, http.StatusUnauthorized, 32, "Could not authenticate you.")
 		return nil, nil
 	}
 	tok := s.tokens[o.header["oauth_token"]]
 	if tok == nil || tok.consumerKey != app.ConsumerKey {
-		writeV1Error(w, http.StatusUnauthorized, 89, "Invalid or expired token.")
+		writeError(w, r, http.StatusUnauthorized, 89, "Invalid or expired token.")
 		return nil, nil
 	}
 	if !s.verifyLocked(w, r, o, app.ConsumerSecret, tok.secret) {
@@ -196,14 +262,18 @@ func (s *Server) userAuth(w http.ResponseWriter, r *http.Request) (*App, *User) 
 	}
 	u := s.users[tok.userID]
 	if u == nil {
-		writeV1Error(w, http.StatusUnauthorized, 89, "Invalid or expired token.")
+		writeError(w, r, http.StatusUnauthorized, 89, "Invalid or expired token.")
 		return nil, nil
 	}
 	return app, u
 }
 
-// bearerAuth authenticates an app-only request.
+// bearerAuth authenticates an app-only request: 401 as a problem on v2,
+// code 32 on v1.1.
 func (s *Server) bearerAuth(w http.ResponseWriter, r *http.Request) *App {
+	if a, ok := authedCaller(r); ok && a.user == nil && a.app != nil {
+		return a.app
+	}
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if ok {
 		s.mu.Lock()
@@ -214,13 +284,20 @@ func (s *Server) bearerAuth(w http.ResponseWriter, r *http.Request) *App {
 			}
 		}
 	}
-	writeProblem(w, http.StatusUnauthorized, "not-authorized", "", "Unauthorized")
+	if isV2(r) {
+		writeProblem(w, http.StatusUnauthorized, "", "", "Unauthorized")
+	} else {
+		writeV1Error(w, http.StatusUnauthorized, 32, "Could not authenticate you.")
+	}
 	return nil
 }
 
 // appOrUserAuth accepts a bearer token or a user context; user is nil for a
 // bearer.
 func (s *Server) appOrUserAuth(w http.ResponseWriter, r *http.Request) (*App, *User) {
+	if a, ok := authedCaller(r); ok {
+		return a.app, a.user
+	}
 	if strings.HasPrefix(r.Header.Get("Authorization"), "OAuth ") {
 		return s.userAuth(w, r)
 	}

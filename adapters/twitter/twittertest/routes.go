@@ -2,7 +2,6 @@ package twittertest
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -98,7 +97,7 @@ func (s *Server) routes() http.Handler {
 	}
 	s.controlRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeV1Error(w, http.StatusNotFound, 34, "Sorry, that page does not exist.")
+		writeError(w, r, http.StatusNotFound, 34, "Sorry, that page does not exist.")
 	})
 	return mux
 }
@@ -110,22 +109,70 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeV1Error answers a v1.1 error body.
+// writeV1Error answers a v1.1 error body: {"errors":[{"code","message"}]}.
 func writeV1Error(w http.ResponseWriter, status, code int, msg string) {
 	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"code": code, "message": msg}}})
 }
 
-// writeProblem answers a v2 problem; reason (e.g. "CrcValidationFailed")
-// leads the detail, as in Twitter's answers.
+// isV2 reports whether r calls a v2 endpoint, whose errors are problems.
+func isV2(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/2/") }
+
+// writeError answers an error in the shape of r's endpoint: a v2 problem
+// (with msg as its detail) for /2/ paths, else v1.1's errors array with
+// code. Errors that v1.1 and v2 share (authentication, rate limits,
+// recipients) go through it.
+func writeError(w http.ResponseWriter, r *http.Request, status, code int, msg string) {
+	if !isV2(r) {
+		writeV1Error(w, status, code, msg)
+		return
+	}
+	writeProblem(w, status, problemKind(status), "", msg)
+}
+
+// problemKind is the v2 problem type Twitter answers a status with
+// (reference §9.2, §12): "" stands for about:blank.
+func problemKind(status int) string {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnsupportedMediaType:
+		return "invalid-request"
+	case http.StatusNotFound:
+		return "resource-not-found"
+	case http.StatusTooManyRequests:
+		return "rate-limit-exceeded"
+	}
+	return ""
+}
+
+// problemTitles are the titles of the problem kinds; other problems are
+// titled with their status text.
+var problemTitles = map[string]string{
+	"invalid-request":     "Invalid Request",
+	"resource-not-found":  "Not Found Error",
+	"rate-limit-exceeded": "Too Many Requests",
+	"usage-capped":        "Usage capped",
+	"duplicate":           "Conflict",
+}
+
+// writeProblem answers a v2 problem {"title","type","status","detail"};
+// kind "" is type about:blank. reason (e.g. "CrcValidationFailed") leads the
+// detail, as in Twitter's answers.
 func writeProblem(w http.ResponseWriter, status int, kind, reason, detail string) {
-	title := http.StatusText(status)
+	title, typ := http.StatusText(status), "about:blank"
+	if kind != "" {
+		typ = "https://api.x.com/2/problems/" + kind
+		if t, ok := problemTitles[kind]; ok {
+			title = t
+		}
+	}
 	if reason != "" {
 		detail = reason + ": " + detail
 	}
-	writeJSON(w, status, map[string]any{
-		"title": title, "detail": detail, "type": "https://api.x.com/2/problems/" + kind, "status": status,
-		"errors": []map[string]any{{"message": detail}},
-	})
+	if detail == "" {
+		detail = title
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"title": title, "type": typ, "status": status, "detail": detail})
 }
 
 // window is a rate-limit window.
@@ -170,11 +217,17 @@ func rateKey(r *http.Request) string {
 	return "anon"
 }
 
-// limited wraps an endpoint with fault injection and rate limiting, and
-// sets the x-rate-limit-* headers.
+// limited wraps an endpoint with authentication, then fault injection and
+// rate limiting, and sets the x-rate-limit-* headers.
 func (s *Server) limited(ep Endpoint, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("fake twitter request", "endpoint", string(ep))
+		// Twitter authenticates before anything else: an unsigned or
+		// wrongly signed call gets 401, not an armed fault or a 429.
+		r, ok := s.authenticate(ep, w, r)
+		if !ok {
+			return
+		}
 		now := s.now()
 		key := rateKey(r)
 		s.mu.Lock()
@@ -211,10 +264,10 @@ func (s *Server) limited(ep Endpoint, h http.HandlerFunc) http.Handler {
 		}
 		switch {
 		case faulted:
-			s.writeFault(w, fault, now)
+			s.writeFault(w, r, fault, now)
 		case win != nil && win.used > limit,
 			isDM && (userDay.used > userDayLimit || appDay.used > appDayLimit):
-			writeV1Error(w, http.StatusTooManyRequests, 88, "Rate limit exceeded")
+			writeError(w, r, http.StatusTooManyRequests, 88, "Rate limit exceeded")
 		default:
 			h(w, r)
 		}
@@ -242,12 +295,17 @@ func (s *Server) consumerKeyOf(r *http.Request) string {
 type Fault struct {
 	// Status is the HTTP status (e.g. 503, 403, 429).
 	Status int
-	// Code and Message make a v1.1 error body; without Code the body is a
-	// v2 problem with Message as detail.
+	// Code and Message make the error body in the endpoint's shape: v1.1
+	// endpoints answer {"errors":[{"code","message"}]}, v2 endpoints a
+	// problem {"title","type","status","detail"} with Message as its detail
+	// (v2 carries no code; the adapter recognises Twitter's messages).
 	Code    int
 	Message string
 	// ResetIn sets x-rate-limit-reset that far in the future (429s).
 	ResetIn time.Duration
+	// RetryAfter dates a 429 with a Retry-After header of ResetIn instead
+	// of x-rate-limit-reset.
+	RetryAfter bool
 	// UserDayCap and AppDayCap mark a 429 as the 24-hour cap of the user or
 	// of the app (headers x-user-limit-24hour-* / x-app-limit-24hour-*).
 	UserDayCap bool
@@ -300,12 +358,20 @@ func (s *Server) takeFaultLocked(ep Endpoint) (Fault, bool) {
 	return f, true
 }
 
-func (s *Server) writeFault(w http.ResponseWriter, f Fault, now time.Time) {
+func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault, now time.Time) {
 	hd := w.Header()
 	if f.Status == http.StatusTooManyRequests {
 		reset := strconv.FormatInt(now.Add(f.ResetIn).Unix(), 10)
-		hd.Set("X-Rate-Limit-Remaining", "0")
-		hd.Set("X-Rate-Limit-Reset", reset)
+		if f.RetryAfter {
+			// Only Retry-After dates this 429: drop the window headers.
+			hd.Del("X-Rate-Limit-Limit")
+			hd.Del("X-Rate-Limit-Remaining")
+			hd.Del("X-Rate-Limit-Reset")
+			hd.Set("Retry-After", strconv.Itoa(int(f.ResetIn.Round(time.Second)/time.Second)))
+		} else {
+			hd.Set("X-Rate-Limit-Remaining", "0")
+			hd.Set("X-Rate-Limit-Reset", reset)
+		}
 		if f.UserDayCap {
 			hd.Set("X-User-Limit-24hour-Remaining", "0")
 			hd.Set("X-User-Limit-24hour-Reset", reset)
@@ -315,9 +381,17 @@ func (s *Server) writeFault(w http.ResponseWriter, f Fault, now time.Time) {
 			hd.Set("X-App-Limit-24hour-Reset", reset)
 		}
 	}
-	if f.Code != 0 {
-		writeV1Error(w, f.Status, f.Code, f.Message)
+	msg := f.Message
+	if msg == "" {
+		msg = http.StatusText(f.Status)
+	}
+	if !isV2(r) {
+		writeV1Error(w, f.Status, f.Code, msg)
 		return
 	}
-	writeProblem(w, f.Status, "fault", "", fmt.Sprint(f.Message))
+	kind := problemKind(f.Status)
+	if f.Status == http.StatusTooManyRequests && (f.UserDayCap || f.AppDayCap) {
+		kind = "usage-capped"
+	}
+	writeProblem(w, f.Status, kind, "", msg)
 }

@@ -13,7 +13,13 @@
 //   - webhook registration (v2 /2/webhooks and the premium v1.1 paths with
 //     an environment name) that performs a real, signed CRC GET against the
 //     callback URL and rejects the webhook when the answer is wrong; CRC
-//     re-validation on PUT and on demand (RunCRC);
+//     re-validation on PUT and on demand (RunCRC). As on Twitter, webhook
+//     URLs must be https without a port, unless WithLocalWebhookURLs lets
+//     test servers on the local machine register http URLs;
+//   - errors in each dialect's shape: v2 endpoints answer problems
+//     {"title","type","status","detail"}, v1.1 endpoints
+//     {"errors":[{"code","message"}]}; authentication comes first, so an
+//     unauthenticated call gets 401 even when a fault is armed;
 //   - subscriptions in both dialects;
 //   - DM send (v2 and v1.1) that validates, stores the DM and delivers the
 //     echo event, signed, to the webhooks subscribed for the sender;
@@ -135,9 +141,17 @@ func WithRetrySchedule(delays ...time.Duration) Option {
 	return func(s *Server) { s.retries = append([]time.Duration(nil), delays...) }
 }
 
-// WithStrictWebhookURLs enforces Twitter's webhook URL rules: https and no
-// port. By default http URLs with ports (test servers) are accepted.
-func WithStrictWebhookURLs() Option { return func(s *Server) { s.strictURLs = true } }
+// WithLocalWebhookURLs accepts http webhook URLs and URLs with a port when
+// their host is the test machine (localhost, 127.0.0.0/8, ::1), as test
+// servers listen. By default the server applies Twitter's rules (§2):
+// https and no port, which a local test server cannot meet.
+func WithLocalWebhookURLs() Option { return func(s *Server) { s.localURLs = true } }
+
+// WithStrictWebhookURLs applies Twitter's webhook URL rules (https, no
+// port) even to local URLs.
+//
+// Deprecated: strict is the default; this undoes WithLocalWebhookURLs.
+func WithStrictWebhookURLs() Option { return func(s *Server) { s.localURLs = false } }
 
 // WithRequestTokenTTL sets how long request tokens live (default 15 min).
 func WithRequestTokenTTL(d time.Duration) Option { return func(s *Server) { s.requestTokenTTL = d } }
@@ -167,7 +181,7 @@ type Server struct {
 	webhookTimeout  time.Duration
 	webhookClient   *http.Client
 	retries         []time.Duration
-	strictURLs      bool
+	localURLs       bool
 	echoFirst       bool
 	requestTokenTTL time.Duration
 	limits          map[Endpoint]int

@@ -85,7 +85,7 @@ type fixture struct {
 // newFixture starts a fake server with the handle subscribed to a webhook.
 func newFixture(t *testing.T, opts ...twittertest.Option) *fixture {
 	t.Helper()
-	f := &fixture{fake: twittertest.NewServer(opts...)}
+	f := &fixture{fake: twittertest.NewServer(append([]twittertest.Option{twittertest.WithLocalWebhookURLs()}, opts...)...)}
 	t.Cleanup(f.fake.Close)
 	f.app = f.fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: key, ConsumerSecret: secret})
 	f.handle = f.fake.AddUser(twittertest.User{ScreenName: "AcmeHelp"})
@@ -342,7 +342,7 @@ func TestStandaloneControlAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := twittertest.New(twittertest.WithApp(twittertest.App{ConsumerKey: key, ConsumerSecret: secret}),
+	fake := twittertest.New(twittertest.WithLocalWebhookURLs(), twittertest.WithApp(twittertest.App{ConsumerKey: key, ConsumerSecret: secret}),
 		twittertest.WithUser(twittertest.User{ScreenName: "AcmeHelp"}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
