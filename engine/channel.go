@@ -256,8 +256,9 @@ func (s *Service) recordEcho(ctx context.Context, ep Endpoint, dm ChannelMessage
 			return err
 		}
 		conv.MessageCount++
-		conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.SentAt)
-		conv.LastAgentMessageAt = laterOf(conv.LastAgentMessageAt, msg.SentAt)
+		// Timers run from the received time, as for a customer's message.
+		conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.ReceivedAt)
+		conv.LastAgentMessageAt = laterOf(conv.LastAgentMessageAt, msg.ReceivedAt)
 		conv.UpdatedAt = now
 		if err := tx.UpdateConversation(ctx, conv); err != nil {
 			return err

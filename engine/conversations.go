@@ -109,6 +109,10 @@ type Conversation struct {
 	PreviousConversations int
 	MessageCount          int
 	RoutedAt              *time.Time
+	// LastMessageAt, LastCustomerMessageAt and LastAgentMessageAt are when
+	// Switchboard received (or wrote) the newest message of each kind, not
+	// when the channel says it was sent: the scheduler's timers run from
+	// them, so that a message delivered late does not age its conversation.
 	LastMessageAt         *time.Time
 	LastCustomerMessageAt *time.Time
 	LastAgentMessageAt    *time.Time

@@ -139,8 +139,12 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 		Links: in.Links, QuickReply: in.QuickReply, Features: featuresOf(in, known), SentAt: in.SentAt.UTC(), ReceivedAt: now,
 	}
 	conv.MessageCount++
-	conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.SentAt)
-	conv.LastCustomerMessageAt = laterOf(conv.LastCustomerMessageAt, msg.SentAt)
+	// The timers (stall, requeue, auto-close) run from when Switchboard
+	// received the message, not from when the channel says it was sent: a
+	// DM delivered days late (a backfill, a retry after an outage) is news
+	// now. The thread still orders by the sent time.
+	conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.ReceivedAt)
+	conv.LastCustomerMessageAt = laterOf(conv.LastCustomerMessageAt, msg.ReceivedAt)
 	conv.UpdatedAt = now
 	if res.NewConversation {
 		// A new conversation is routed before it is stored, so that it is

@@ -3,7 +3,9 @@ package twitter_test
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter"
 	"github.com/switchboardhq/switchboard/engine"
@@ -105,6 +107,74 @@ func TestWebhookKeepsLinksAndMedia(t *testing.T) {
 			if !found {
 				t.Errorf("%s: message not stored", sample.file)
 			}
+		}
+	})
+}
+
+// TestLateDMsDoNotAgeTheirConversation: DMs a week old, delivered now (a
+// retry after an outage), open a conversation whose timers run from when
+// Switchboard received them: the sweeps leave it alone, auto-close closes
+// it only its auto_close_after after the delivery, and the thread still
+// orders by the time the DMs were sent.
+func TestLateDMsDoNotAgeTheirConversation(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.handleFor("7472512", "Acme")
+		now := c.clock.Now().Truncate(time.Millisecond) // PostgreSQL keeps microseconds
+		weekAgo := now.Add(-7 * 24 * time.Hour)
+		// The later DM is delivered first.
+		for _, dm := range []struct {
+			id   string
+			at   time.Time
+			text string
+		}{{"1300000000000000022", weekAgo.Add(time.Minute), "second"}, {"1300000000000000021", weekAgo, "first"}} {
+			body := dmWith(dm.id, strconv.FormatInt(dm.at.UnixMilli(), 10), dm.text, "")
+			if got := c.post(body, twitter.Sign(consumerSecret, body)); got != 200 {
+				t.Fatalf("delivery = %d", got)
+			}
+		}
+		sweep := func(at time.Time) {
+			t.Helper()
+			for name, run := range map[string]func() (engine.SweepStats, error){
+				"auto-close": func() (engine.SweepStats, error) { return c.svc.AutoClose(c.ctx, at, 100) },
+				"stalled":    func() (engine.SweepStats, error) { return c.svc.MarkStalled(c.ctx, at, 100, time.Hour) },
+				"requeue":    func() (engine.SweepStats, error) { return c.svc.RequeueWaiting(c.ctx, at, 100) },
+				"offers":     func() (engine.SweepStats, error) { return c.svc.TimeOutOffers(c.ctx, at, 100) },
+			} {
+				if _, err := run(); err != nil {
+					t.Fatalf("%s sweep: %v", name, err)
+				}
+			}
+		}
+		sweep(now.Add(time.Minute))
+		convs := c.conversations()
+		if len(convs) != 1 {
+			t.Fatalf("%d conversations, want 1", len(convs))
+		}
+		conv := convs[0]
+		if conv.Status == engine.StatusClosed {
+			t.Fatalf("a week-old DM delivered now was closed at once (%s)", conv.CloseReason)
+		}
+		if conv.LastMessageAt == nil || conv.LastMessageAt.Before(now) || conv.LastCustomerMessageAt == nil || conv.LastCustomerMessageAt.Before(now) {
+			t.Errorf("last message at %v, last customer message at %v; want the received time %v", conv.LastMessageAt, conv.LastCustomerMessageAt, now)
+		}
+		msgs := c.messages()
+		if len(msgs) != 2 || msgs[0].Text != "first" || msgs[1].Text != "second" {
+			t.Fatalf("thread = %+v, want first then second (by sent time)", msgs)
+		}
+		for _, m := range msgs {
+			if m.SentAt.After(weekAgo.Add(time.Minute)) || m.ReceivedAt.Before(now) {
+				t.Errorf("message %q sent %v received %v; want sent a week ago, received now", m.Text, m.SentAt, m.ReceivedAt)
+			}
+		}
+		// The auto-close timer runs from the delivery.
+		sweep(now.Add(c.ws.AutoCloseAfter - time.Minute))
+		if got := c.conversations()[0]; got.Status == engine.StatusClosed {
+			t.Errorf("closed before auto_close_after had passed since the delivery")
+		}
+		sweep(now.Add(c.ws.AutoCloseAfter + time.Minute))
+		if got := c.conversations()[0]; got.Status != engine.StatusClosed || got.CloseReason != engine.CloseInactivity {
+			t.Errorf("after auto_close_after since the delivery: %s (%s), want closed for inactivity", got.Status, got.CloseReason)
 		}
 	})
 }
