@@ -66,6 +66,26 @@ type mediaVariantResponse struct {
 	Bitrate int64 `json:"bitrate"`
 }
 
+// initiatedViaResponse names the tweet or welcome message that led the
+// customer to write.
+type initiatedViaResponse struct {
+	TweetID          *string `json:"tweet_id"`
+	WelcomeMessageID *string `json:"welcome_message_id"`
+}
+
+func toInitiatedViaResponse(in []engine.Initiation) initiatedViaResponse {
+	var r initiatedViaResponse
+	for _, i := range in {
+		switch i.Kind {
+		case engine.InitiatedByPost:
+			r.TweetID = optional(i.ID)
+		case engine.InitiatedByWelcomeMessage:
+			r.WelcomeMessageID = optional(i.ID)
+		}
+	}
+	return r
+}
+
 // linkResponse is a link of the text: the URL as it appears there (a t.co
 // link on Twitter), where it leads and how to show it.
 type linkResponse struct {
@@ -75,12 +95,16 @@ type linkResponse struct {
 }
 
 type messageResponse struct {
-	ID         string          `json:"id"`
-	Direction  string          `json:"direction"`
-	Text       string          `json:"text"`
-	Media      []mediaResponse `json:"media"`
-	Links      []linkResponse  `json:"links"`
-	QuickReply string          `json:"quick_reply"`
+	ID        string          `json:"id"`
+	Direction string          `json:"direction"`
+	Text      string          `json:"text"`
+	Media     []mediaResponse `json:"media"`
+	Links     []linkResponse  `json:"links"`
+	// InitiatedVia says what prompt of the business the customer answered
+	// (a tweet's message button, a welcome message); both ids are null
+	// when none.
+	InitiatedVia initiatedViaResponse `json:"initiated_via"`
+	QuickReply   string               `json:"quick_reply"`
 	// Features are what routing saw of a customer's message; empty on replies.
 	Features       featuresResponse `json:"features"`
 	TwitterEventID *string          `json:"twitter_event_id"`
@@ -196,7 +220,7 @@ func toMessageResponse(m engine.Message) messageResponse {
 	for _, l := range m.Links {
 		links = append(links, linkResponse{URL: l.URL, ExpandedURL: l.Target(), DisplayURL: l.Display})
 	}
-	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, Links: links, QuickReply: m.QuickReply,
+	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, Links: links, InitiatedVia: toInitiatedViaResponse(m.InitiatedVia), QuickReply: m.QuickReply,
 		Features: toFeaturesResponse(m), TwitterEventID: optional(m.ExternalID), AuthorAgentID: optional(string(m.AuthorAgentID)),
 		SentAt: timestamp(m.SentAt), ReceivedAt: timestamp(m.ReceivedAt), Delivery: optional(string(m.Delivery)),
 		Attempts: m.Attempts, LastError: m.LastError}

@@ -10,7 +10,8 @@ import (
 	"github.com/switchboardhq/switchboard/engine"
 )
 
-// linksSchema is the last migration before messages kept their links.
+// linksSchema is the last migration before messages kept their links
+// (00018) and what led to them (00019).
 const linksSchema = 17
 
 // receiveLinked stores a customer's DM with a link and a video, and one
@@ -21,8 +22,9 @@ func receiveLinked(t *testing.T, h *harness) engine.ConversationID {
 	_, _, hd := h.signedOnHandle()
 	dms := []engine.ChannelMessage{
 		{ExternalID: "2001", SenderExternalID: "42", Customer: engine.CustomerProfile{ExternalID: "42", ScreenName: "jane"},
-			Text:  "see https://t.co/aaa",
-			Links: []engine.Link{{URL: "https://t.co/aaa", Expanded: "https://www.acme.example/o/17", Display: "acme.example/o/17"}},
+			Text:         "see https://t.co/aaa",
+			InitiatedVia: []engine.Initiation{{Kind: engine.InitiatedByWelcomeMessage, ID: "456789"}},
+			Links:        []engine.Link{{URL: "https://t.co/aaa", Expanded: "https://www.acme.example/o/17", Display: "acme.example/o/17"}},
 			Media: []engine.Media{{Type: "video", ID: "9", URL: "https://video.example/9/1280.mp4", PreviewURL: "https://img.example/9.jpg",
 				Variants: []engine.MediaVariant{{URL: "https://video.example/9/pl.m3u8", ContentType: "application/x-mpegURL"},
 					{URL: "https://video.example/9/1280.mp4", ContentType: "video/mp4", Bitrate: 2176000}}}}},
@@ -42,7 +44,8 @@ func receiveLinked(t *testing.T, h *harness) engine.ConversationID {
 }
 
 // TestMessageLinksAndMedia: a message's links (as written, expanded,
-// displayed) and a video's preview and variants are in the API's message,
+// displayed), a video's preview and variants and the welcome message that
+// led to it are in the API's message,
 // and its features' urls are the links' targets.
 func TestMessageLinksAndMedia(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
@@ -70,6 +73,12 @@ func TestMessageLinksAndMedia(t *testing.T) {
 		if len(first.Media) != 1 || !reflect.DeepEqual(first.Media[0], wantVideo) {
 			t.Errorf("video = %+v, want %+v", first.Media, wantVideo)
 		}
+		if iv := first.InitiatedVia; iv.WelcomeMessageID == nil || *iv.WelcomeMessageID != "456789" || iv.TweetID != nil {
+			t.Errorf("initiated_via = %+v, want welcome message 456789", iv)
+		}
+		if iv := second.InitiatedVia; iv.TweetID != nil || iv.WelcomeMessageID != nil {
+			t.Errorf("initiated_via of a message that answers no prompt = %+v, want null ids", iv)
+		}
 		wantPhoto := mediaResponse{Type: "photo", URL: "https://ton.example/1.jpg", Variants: []mediaVariantResponse{}}
 		if len(second.Media) != 1 || !reflect.DeepEqual(second.Media[0], wantPhoto) || second.Links == nil || len(second.Links) != 0 {
 			t.Errorf("photo message = media %+v links %+v, want %+v and no links", second.Media, second.Links, wantPhoto)
@@ -78,8 +87,8 @@ func TestMessageLinksAndMedia(t *testing.T) {
 }
 
 // TestUpgradeToMessageLinksKeepsEveryRow: messages stored before links
-// were kept (the schema before 00018) migrate forward with everything they
-// had, and an empty list of links.
+// and initiated_via were kept (the schema before 00018) migrate forward
+// with everything they had, no links and no initiated_via.
 func TestUpgradeToMessageLinksKeepsEveryRow(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -110,7 +119,10 @@ func TestUpgradeToMessageLinksKeepsEveryRow(t *testing.T) {
 			}
 			// Apart from the links, which the old schema did not keep,
 			// everything reads back as it was.
-			before.Messages[i].Links = after.Messages[i].Links
+			if iv := after.Messages[i].InitiatedVia; iv.TweetID != nil || iv.WelcomeMessageID != nil {
+				t.Errorf("message %d initiated_via after the upgrade = %+v, want null ids", i, iv)
+			}
+			before.Messages[i].Links, before.Messages[i].InitiatedVia = after.Messages[i].Links, initiatedViaResponse{}
 		}
 		if bj, aj := mustJSON(t, before), mustJSON(t, after); bj != aj {
 			t.Errorf("the conversation changed in the upgrade:\nbefore %s\nafter  %s", bj, aj)

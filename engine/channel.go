@@ -34,10 +34,12 @@ type ChannelMessage struct {
 	// channel reported them. URLs are links known only by where they lead,
 	// for a channel that gives no more; a message's features take Links'
 	// targets when there are Links, else URLs.
-	Links      []Link
-	URLs       []string
-	Hashtags   []string
-	QuickReply string
+	Links []Link
+	// InitiatedVia says what prompt of the business led to the message.
+	InitiatedVia []Initiation
+	URLs         []string
+	Hashtags     []string
+	QuickReply   string
 }
 
 // Subscription states of an endpoint (to its source's webhook).
@@ -157,7 +159,7 @@ func (s *Service) ReceiveChannelMessage(ctx context.Context, ep Endpoint, dm Cha
 		r, err := s.Ingest(ctx, InboundMessage{
 			SourceID: ep.SourceID, EndpointID: ep.ID, ExternalID: dm.ExternalID,
 			ExternalThreadID: dm.ExternalThreadID, SentAt: dm.SentAt, Customer: dm.Customer,
-			Text: dm.Text, Media: dm.Media, Links: dm.Links, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
+			Text: dm.Text, Media: dm.Media, Links: dm.Links, InitiatedVia: dm.InitiatedVia, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
 		})
 		if err != nil {
 			return ReceiveResult{}, err

@@ -166,6 +166,20 @@ type MediaVariant struct {
 	Bitrate int64 `json:"bitrate"`
 }
 
+// Initiation says what led the customer to write: a prompt of the
+// business on the channel (on Twitter a tweet's "send a message" button,
+// Kind "tweet", or a welcome message, Kind "welcome_message") and its id.
+type Initiation struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}
+
+// Initiation kinds.
+const (
+	InitiatedByPost           = "tweet"
+	InitiatedByWelcomeMessage = "welcome_message"
+)
+
 // Link is a link in a message as its channel reported it: the (possibly
 // shortened) URL in the text, where it leads, and how to show it.
 type Link struct {
@@ -194,14 +208,16 @@ type Message struct {
 	Text             string
 	Media            []Media
 	// Links are the links of the text as the channel reported them.
-	Links      []Link
-	QuickReply string
-	Features   MessageFeatures // inbound only: what routing saw of it
-	SentAt     time.Time       // the channel's time for the message; messages are shown in this order
-	ReceivedAt time.Time
-	Delivery   DeliveryStatus // outbound only
-	Attempts   int
-	LastError  string
+	Links []Link
+	// InitiatedVia says what prompt the message answers, when the channel says.
+	InitiatedVia []Initiation
+	QuickReply   string
+	Features     MessageFeatures // inbound only: what routing saw of it
+	SentAt       time.Time       // the channel's time for the message; messages are shown in this order
+	ReceivedAt   time.Time
+	Delivery     DeliveryStatus // outbound only
+	Attempts     int
+	LastError    string
 }
 
 // RoutingReason says why a routing decision was made.

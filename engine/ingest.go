@@ -22,7 +22,8 @@ type InboundMessage struct {
 	Customer         CustomerProfile
 	Text             string
 	Media            []Media
-	Links            []Link   // the links of the text, with where they lead
+	Links            []Link // the links of the text, with where they lead
+	InitiatedVia     []Initiation
 	URLs             []string // links known only by where they lead (when there are no Links)
 	Hashtags         []string
 	QuickReply       string // the metadata of the quick-reply option chosen
@@ -136,7 +137,7 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 	msg := Message{
 		ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: in.SourceID, Direction: Inbound,
 		ExternalID: in.ExternalID, SenderExternalID: in.Customer.ExternalID, Text: in.Text, Media: in.Media,
-		Links: in.Links, QuickReply: in.QuickReply, Features: featuresOf(in, known), SentAt: in.SentAt.UTC(), ReceivedAt: now,
+		Links: in.Links, InitiatedVia: in.InitiatedVia, QuickReply: in.QuickReply, Features: featuresOf(in, known), SentAt: in.SentAt.UTC(), ReceivedAt: now,
 	}
 	conv.MessageCount++
 	// The timers (stall, requeue, auto-close) run from when Switchboard

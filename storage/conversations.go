@@ -402,6 +402,7 @@ type messageRow struct {
 	Text             string
 	Media            string
 	Links            string
+	InitiatedVia     string
 	QuickReply       string
 	Features         string
 	SentAt           time.Time
@@ -416,7 +417,7 @@ func (messageRow) TableName() string { return "messages" }
 func toMessageRow(m engine.Message) messageRow {
 	return messageRow{ID: string(m.ID), ConversationID: string(m.ConversationID), ApplicationID: string(m.SourceID),
 		Direction: string(m.Direction), ExternalID: nullable(m.ExternalID), SenderExternalID: m.SenderExternalID,
-		AuthorAgentID: nullable(string(m.AuthorAgentID)), Text: m.Text, Media: jsonText(m.Media, "[]"), Links: jsonText(m.Links, "[]"), QuickReply: m.QuickReply,
+		AuthorAgentID: nullable(string(m.AuthorAgentID)), Text: m.Text, Media: jsonText(m.Media, "[]"), Links: jsonText(m.Links, "[]"), InitiatedVia: jsonText(m.InitiatedVia, "[]"), QuickReply: m.QuickReply,
 		Features: jsonText(m.Features, "{}"), SentAt: m.SentAt.UTC(), ReceivedAt: m.ReceivedAt.UTC(), DeliveryStatus: string(m.Delivery), Attempts: m.Attempts, LastError: m.LastError}
 }
 
@@ -429,6 +430,9 @@ func toEngineMessage(r messageRow) engine.Message {
 	if r.Links != "" && r.Links != "[]" {
 		_ = json.Unmarshal([]byte(r.Links), &m.Links)
 	}
+	if r.InitiatedVia != "" && r.InitiatedVia != "[]" {
+		_ = json.Unmarshal([]byte(r.InitiatedVia), &m.InitiatedVia)
+	}
 	_ = json.Unmarshal([]byte(r.Features), &m.Features)
 	return m
 }
@@ -438,10 +442,10 @@ func toEngineMessage(r messageRow) engine.Message {
 func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 	row := toMessageRow(m)
 	err := r.rawExec(ctx, `INSERT INTO messages (id, conversation_id, application_id, direction, external_id, sender_external_id,
-		author_agent_id, text, media, links, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		author_agent_id, text, media, links, initiated_via, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		row.ID, row.ConversationID, row.ApplicationID, row.Direction, row.ExternalID, row.SenderExternalID,
-		row.AuthorAgentID, row.Text, row.Media, row.Links, row.QuickReply, row.Features, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError)
+		row.AuthorAgentID, row.Text, row.Media, row.Links, row.InitiatedVia, row.QuickReply, row.Features, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError)
 	if err != nil {
 		return translate(err, "store message", "Twitter event %s is stored already", m.ExternalID)
 	}
@@ -452,10 +456,10 @@ func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 func (r *repo) MessageByExternalID(ctx context.Context, app engine.SourceID, eventID string) (engine.Message, error) {
 	var row messageRow
 	err := r.rawRow(ctx, `SELECT id, conversation_id, application_id, direction, external_id, sender_external_id, author_agent_id,
-		text, media, links, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error
+		text, media, links, initiated_via, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error
 		FROM messages WHERE application_id = ? AND external_id = ?`, string(app), eventID).Scan(&row.ID, &row.ConversationID,
 		&row.ApplicationID, &row.Direction, &row.ExternalID, &row.SenderExternalID, &row.AuthorAgentID, &row.Text, &row.Media,
-		&row.Links, &row.QuickReply, &row.Features, &row.SentAt, &row.ReceivedAt, &row.DeliveryStatus, &row.Attempts, &row.LastError)
+		&row.Links, &row.InitiatedVia, &row.QuickReply, &row.Features, &row.SentAt, &row.ReceivedAt, &row.DeliveryStatus, &row.Attempts, &row.LastError)
 	if err != nil {
 		return engine.Message{}, rawNotFound(err, "message by event", "no message for event %s", eventID)
 	}

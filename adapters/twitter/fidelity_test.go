@@ -111,6 +111,24 @@ func TestWebhookKeepsLinksAndMedia(t *testing.T) {
 	})
 }
 
+// TestWebhookKeepsInitiatedVia: the welcome message a quick-reply answer
+// came from is stored with the message.
+func TestWebhookKeepsInitiatedVia(t *testing.T) {
+	t.Parallel()
+	forEachChannel(t, func(t *testing.T, c *channel) {
+		c.handleFor("3805104374", "Birds")
+		body := readTestdata(t, "quick_reply_dm.json")
+		if got := c.post(body, twitter.Sign(consumerSecret, body)); got != 200 {
+			t.Fatalf("delivery = %d", got)
+		}
+		msgs := c.messages()
+		want := []engine.Initiation{{Kind: engine.InitiatedByWelcomeMessage, ID: "456789"}}
+		if len(msgs) != 1 || !reflect.DeepEqual(msgs[0].InitiatedVia, want) || msgs[0].QuickReply != "external_id_2" {
+			t.Fatalf("messages = %+v, want one answering welcome message 456789 with quick reply external_id_2", msgs)
+		}
+	})
+}
+
 // TestLateDMsDoNotAgeTheirConversation: DMs a week old, delivered now (a
 // retry after an outage), open a conversation whose timers run from when
 // Switchboard received them: the sweeps leave it alone, auto-close closes

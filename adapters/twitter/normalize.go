@@ -17,6 +17,14 @@ func channelMessage(m DirectMessage) engine.ChannelMessage {
 		dm.Links = append(dm.Links, engine.Link{URL: u.TCO, Expanded: u.Expanded, Display: u.Display})
 	}
 	dm.Media = engineMedia(m.Media)
+	if iv := m.InitiatedVia; iv != nil {
+		if iv.TweetID != "" {
+			dm.InitiatedVia = append(dm.InitiatedVia, engine.Initiation{Kind: engine.InitiatedByPost, ID: iv.TweetID})
+		}
+		if iv.WelcomeMessageID != "" {
+			dm.InitiatedVia = append(dm.InitiatedVia, engine.Initiation{Kind: engine.InitiatedByWelcomeMessage, ID: iv.WelcomeMessageID})
+		}
+	}
 	return dm
 }
 
