@@ -278,6 +278,9 @@ func decodeObject(b []byte) (map[string]json.RawMessage, error) {
 	if err := json.Unmarshal(b, &top); err != nil {
 		return nil, malformed("%v", err)
 	}
+	if err := checkDuplicateKeys(b, "", func(k string) bool { return known[k] || k == "data" }); err != nil {
+		return nil, err
+	}
 	return top, nil
 }
 

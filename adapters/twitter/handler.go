@@ -163,7 +163,10 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		h.metrics.delivery(resultMalformed)
-		plain(w, http.StatusBadRequest, "malformed delivery")
+		// The reason holds nothing secret: the body is the sender's own,
+		// and it is signed.
+		h.log.WarnContext(ctx, "webhook: refused a malformed delivery", "application_id", app.ID, "error", err)
+		plain(w, http.StatusBadRequest, "malformed delivery: "+err.Error())
 		return
 	}
 	if err := h.process(ctx, app, d); err != nil {
