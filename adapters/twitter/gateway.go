@@ -257,7 +257,7 @@ func (g *Gateway) ListDMEvents(ctx context.Context, app Application, handle Hand
 	}
 	out := EventPage{NextCursor: page.NextCursor, DMs: make([]engine.ChannelMessage, 0, len(page.Messages))}
 	for _, m := range page.Messages {
-		out.DMs = append(out.DMs, toEngineDM(m))
+		out.DMs = append(out.DMs, channelMessage(m)) // as the webhook gives them: links, media variants, initiated_via
 	}
 	return out, nil
 }
