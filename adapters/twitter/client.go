@@ -152,6 +152,9 @@ func NewClient(cfg Config) (*Client, error) {
 			AuthorizeURL:    base + "/oauth/authorize",
 			AccessTokenURL:  base + "/oauth/access_token",
 		},
+		// Set here: oauth1 fills in a missing Noncer on the shared Config
+		// each time it builds a client, a data race between concurrent calls.
+		Noncer: oauth1.Base64Noncer{},
 	}
 	return c, nil
 }
