@@ -262,7 +262,8 @@ func (g *Gateway) ListDMEvents(ctx context.Context, app Application, handle Hand
 	return out, nil
 }
 
-// toEngineDM normalizes a direct message for the engine.
+// toEngineDM is the part of channelMessage that maps fields one to one:
+// ids, times, text and the customer.
 func toEngineDM(m DirectMessage) engine.ChannelMessage {
 	dm := engine.ChannelMessage{
 		ExternalID: m.ID, ExternalThreadID: m.ConversationID, SentAt: m.CreatedAt.UTC(), SenderExternalID: m.SenderID, RecipientExternalID: m.RecipientID,
@@ -278,16 +279,6 @@ func toEngineDM(m DirectMessage) engine.ChannelMessage {
 		if u.CreatedAt.IsZero() {
 			dm.Customer.AccountCreatedAt = time.Time{}
 		}
-	}
-	for _, md := range m.Media {
-		url := md.URL
-		if md.VideoURL != "" {
-			url = md.VideoURL
-		}
-		dm.Media = append(dm.Media, engine.Media{Type: md.Type, URL: url, ID: md.ID})
-	}
-	for _, u := range m.URLs {
-		dm.URLs = append(dm.URLs, u.Expanded)
 	}
 	if m.QuickReply != nil {
 		dm.QuickReply = m.QuickReply.Metadata

@@ -9,7 +9,6 @@ import "github.com/switchboardhq/switchboard/engine"
 // it): it is not among the links.
 func channelMessage(m DirectMessage) engine.ChannelMessage {
 	dm := toEngineDM(m)
-	dm.Links, dm.URLs = nil, nil
 	for _, u := range m.URLs {
 		if u.TCO == "" && u.Expanded == "" || isMediaLink(m.Media, u.TCO) {
 			continue
