@@ -34,9 +34,9 @@ type fakeChannel struct {
 
 // newFakeChannel starts a fake Twitter server for a test; name keeps the
 // application's credentials apart from other tests'.
-func newFakeChannel(t *testing.T, name string) *fakeChannel {
+func newFakeChannel(t *testing.T, name string, opts ...twittertest.Option) *fakeChannel {
 	t.Helper()
-	fake := twittertest.NewServer(twittertest.WithLocalWebhookURLs())
+	fake := twittertest.NewServer(append([]twittertest.Option{twittertest.WithLocalWebhookURLs()}, opts...)...)
 	t.Cleanup(fake.Close)
 	app := fake.AddApp(twittertest.App{Name: "Switchboard", ConsumerKey: "ck-" + name, ConsumerSecret: "cs-" + name + "-secret"})
 	business := fake.AddUser(twittertest.User{ScreenName: "AcmeHelp", Name: "Acme"})
