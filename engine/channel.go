@@ -148,37 +148,105 @@ const (
 // from another client, and never starts a conversation. Returning nil means
 // the outcome is committed.
 func (s *Service) ReceiveChannelMessage(ctx context.Context, ep Endpoint, dm ChannelMessage) (ReceiveResult, error) {
-	if dm.ExternalID == "" {
-		return ReceiveResult{}, FieldError("event_id", "is required")
+	res, err := s.ReceiveChannelMessages(ctx, ep, []ChannelMessage{dm})
+	if err != nil {
+		return ReceiveResult{}, err
 	}
-	if dm.SentAt.IsZero() {
-		dm.SentAt = s.clock.Now() // the channel did not date it
-	}
-	var res ReceiveResult
-	if !dm.Echo {
-		r, err := s.Ingest(ctx, InboundMessage{
-			SourceID: ep.SourceID, EndpointID: ep.ID, ExternalID: dm.ExternalID,
-			ExternalThreadID: dm.ExternalThreadID, SentAt: dm.SentAt, Customer: dm.Customer,
-			Text: dm.Text, Media: dm.Media, Links: dm.Links, InitiatedVia: dm.InitiatedVia, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
-		})
-		if err != nil {
-			return ReceiveResult{}, err
-		}
-		res = ReceiveResult{Action: ReceivedIngested, ConversationID: r.ConversationID, MessageID: r.MessageID}
-		if r.Duplicate {
-			res.Action = ReceivedDuplicate
-		}
-	} else {
-		var err error
-		if res, err = s.recordEcho(ctx, ep, dm); err != nil {
-			return ReceiveResult{}, fmt.Errorf("record echo %s: %w", dm.ExternalID, err)
+	return res[0], nil
+}
+
+// ReceiveChannelMessages takes the messages of an endpoint that one
+// delivery or one backfill page brought, oldest first, as
+// ReceiveChannelMessage takes each: the customers' messages between two
+// echoes are ingested together (IngestAll), so that a delivery of many DMs
+// costs one transaction, not one each. Every message is handled even when
+// one fails; the error is the first failure, and a message without one is
+// committed when it returns.
+func (s *Service) ReceiveChannelMessages(ctx context.Context, ep Endpoint, dms []ChannelMessage) ([]ReceiveResult, error) {
+	for _, dm := range dms {
+		if dm.ExternalID == "" {
+			return nil, FieldError("event_id", "is required")
 		}
 	}
-	if err := s.noteEndpointEvent(ctx, ep.ID, dm.ExternalID, dm.SentAt); err != nil {
-		// Health is advisory: the message itself is committed.
-		s.log.WarnContext(ctx, "could not note the endpoint's last event", "endpoint_id", ep.ID, "error", err)
+	results := make([]ReceiveResult, len(dms))
+	var first error
+	fail := func(err error) {
+		if first == nil {
+			first = err
+		}
 	}
-	return res, nil
+	var newest *ChannelMessage
+	now := s.clock.Now()
+	for start := 0; start < len(dms); {
+		if dms[start].Echo {
+			dm := dms[start]
+			if dm.SentAt.IsZero() {
+				dm.SentAt = now // the channel did not date it
+			}
+			res, err := s.recordEcho(ctx, ep, dm)
+			if err != nil {
+				fail(fmt.Errorf("record echo %s: %w", dm.ExternalID, err))
+			} else {
+				results[start] = res
+				newest = newerOf(newest, &dms[start])
+			}
+			start++
+			continue
+		}
+		end := start
+		for end < len(dms) && !dms[end].Echo {
+			end++
+		}
+		run := make([]InboundMessage, 0, end-start)
+		for _, dm := range dms[start:end] {
+			sent := dm.SentAt
+			if sent.IsZero() {
+				sent = now // the channel did not date it
+			}
+			run = append(run, InboundMessage{
+				SourceID: ep.SourceID, EndpointID: ep.ID, ExternalID: dm.ExternalID,
+				ExternalThreadID: dm.ExternalThreadID, SentAt: sent, Customer: dm.Customer,
+				Text: dm.Text, Media: dm.Media, Links: dm.Links, InitiatedVia: dm.InitiatedVia, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
+			})
+		}
+		for _, in := range run {
+			if err := in.validate(); err != nil {
+				return nil, err
+			}
+		}
+		for i, o := range s.groups.ingest(ctx, run) {
+			if o.err != nil {
+				fail(o.err)
+				continue
+			}
+			res := ReceiveResult{Action: ReceivedIngested, ConversationID: o.res.ConversationID, MessageID: o.res.MessageID}
+			if o.res.Duplicate {
+				res.Action = ReceivedDuplicate
+			}
+			results[start+i] = res
+			newest = newerOf(newest, &dms[start+i])
+		}
+		start = end
+	}
+	if newest != nil {
+		at := newest.SentAt
+		if at.IsZero() {
+			at = now
+		}
+		if err := s.noteEndpointEvent(ctx, ep.ID, newest.ExternalID, at); err != nil {
+			// Health is advisory: the messages themselves are committed.
+			s.log.WarnContext(ctx, "could not note the endpoint's last event", "endpoint_id", ep.ID, "error", err)
+		}
+	}
+	return results, first
+}
+
+// newerOf returns whichever of two messages has the newer event id.
+func newerOf(a, b *ChannelMessage) *ChannelMessage {
+	if a == nil || newerEvent(b.ExternalID, a.ExternalID) {
+		return b
+	}
+	return a
 }
 
 // recordEcho handles an echo in one transaction.

@@ -40,18 +40,53 @@ type IngestResult struct {
 	Status          Status
 }
 
-// errDuplicate ends an ingest transaction whose event turned out to be stored.
-var errDuplicate = errors.New("duplicate event")
+// errDuplicate ends an ingest whose event turned out to be stored, before
+// it wrote anything. errRaced ends one that found, on inserting the message,
+// that a concurrent delivery of the same event had won: its transaction has
+// writes to roll back (and PostgreSQL's is aborted).
+var (
+	errDuplicate = errors.New("duplicate event")
+	errRaced     = errors.New("duplicate event, delivered concurrently")
+)
 
-// Ingest stores an inbound DM exactly once, in one transaction: it drops a
-// redelivered event, identifies the customer's contact, continues the
-// customer's conversation with the endpoint or starts one, stores the message,
-// and routes a conversation that waits for a queue. Only when Ingest returns
-// nil is the message durably stored; a webhook answers 200 only then.
+// Ingest stores an inbound DM exactly once: it drops a redelivered event,
+// identifies the customer's contact, continues the customer's conversation
+// with the endpoint or starts one, stores the message, and routes a
+// conversation that waits for a queue. Only when Ingest returns nil is the
+// message durably stored; a webhook answers 200 only then. Concurrent
+// ingests share transactions (GroupCommit).
 func (s *Service) Ingest(ctx context.Context, in InboundMessage) (IngestResult, error) {
-	if err := in.validate(); err != nil {
+	outs, err := s.IngestAll(ctx, []InboundMessage{in})
+	if err != nil {
 		return IngestResult{}, err
 	}
+	return outs[0], nil
+}
+
+// IngestAll ingests msgs in their order, sharing transactions with each
+// other and with concurrent callers (GroupCommit). It returns every
+// message's result; the error is the first message's that failed, the
+// others are stored all the same.
+func (s *Service) IngestAll(ctx context.Context, msgs []InboundMessage) ([]IngestResult, error) {
+	for _, in := range msgs {
+		if err := in.validate(); err != nil {
+			return nil, err
+		}
+	}
+	outs := s.groups.ingest(ctx, msgs)
+	res := make([]IngestResult, len(outs))
+	var first error
+	for i, o := range outs {
+		res[i] = o.res
+		if o.err != nil && first == nil {
+			first = o.err
+		}
+	}
+	return res, first
+}
+
+// ingestAlone ingests one message in a transaction of its own.
+func (s *Service) ingestAlone(ctx context.Context, in InboundMessage) (IngestResult, error) {
 	var res IngestResult
 	// A conflict on the conversation in progress means another delivery of
 	// the same customer created it concurrently: the second try finds it.
@@ -59,7 +94,8 @@ func (s *Service) Ingest(ctx context.Context, in InboundMessage) (IngestResult, 
 		res = IngestResult{}
 		err := s.change(ctx, func(tx Tx, fx *effects) error { return s.ingest(ctx, tx, fx, in, &res) })
 		switch {
-		case errors.Is(err, errDuplicate):
+		case errors.Is(err, errDuplicate) || errors.Is(err, errRaced):
+			res.Duplicate = true
 			return res, nil
 		case errors.Is(err, ErrConflict) && attempt < 2:
 			continue
@@ -166,7 +202,7 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 		if errors.Is(err, ErrConflict) {
 			// Delivered twice at the same moment: the other delivery won.
 			res.Duplicate = true
-			return errDuplicate
+			return errRaced
 		}
 		return err
 	}

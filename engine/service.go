@@ -27,6 +27,7 @@ type Service struct {
 	// eventNotes spaces out the writes of endpoints' newest events (channel.go).
 	eventNotes endpointEventNotes
 	onRouted   func(ctx context.Context, ec *dsl.Context, d RoutingDecision)
+	groups     *groupCommitter // shares transactions between concurrent ingests (groupcommit.go)
 }
 
 // ServiceOptions are the dependencies and settings of a Service.
@@ -51,6 +52,12 @@ type ServiceOptions struct {
 	// decide a conversation's queue (ingest, requeue), before the decision
 	// is committed: for tracing routing. It must not keep ec.
 	OnRouted func(ctx context.Context, ec *dsl.Context, d RoutingDecision)
+	// GroupCommit says how concurrent ingests share transactions; the
+	// zero value groups up to 64 messages, one group at a time.
+	GroupCommit GroupCommit
+	// OnGroupCommit, when set, is told about every group once it is
+	// written: for metrics.
+	OnGroupCommit func(GroupStats)
 }
 
 // NewService returns a Service over store.
@@ -61,8 +68,10 @@ func NewService(store Store, opts ServiceOptions) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{channels: opts.Channels, store: store, clock: opts.Clock, log: opts.Logger, senders: opts.Senders, endpointAudit: opts.EndpointAuditNames,
+	s := &Service{channels: opts.Channels, store: store, clock: opts.Clock, log: opts.Logger, senders: opts.Senders, endpointAudit: opts.EndpointAuditNames,
 		outboxWake: make(chan struct{}, 1), onRouted: opts.OnRouted}
+	s.groups = newGroupCommitter(opts.GroupCommit, s.commitGroup, opts.OnGroupCommit)
+	return s
 }
 
 // Actor is who asks for a change: the API key behind a request.

@@ -19,6 +19,12 @@ func (ac *Accounts) Receive(ctx context.Context, h Handle, dm engine.ChannelMess
 	return ac.eng.ReceiveChannelMessage(ctx, h.endpoint(), dm)
 }
 
+// ReceiveAll hands a handle's DMs, oldest first, to the engine together
+// (engine.Service.ReceiveChannelMessages).
+func (ac *Accounts) ReceiveAll(ctx context.Context, h Handle, dms []engine.ChannelMessage) ([]engine.ReceiveResult, error) {
+	return ac.eng.ReceiveChannelMessages(ctx, h.endpoint(), dms)
+}
+
 // DisconnectUser marks the handle of app connected as Twitter user
 // userID disconnected, e.g. when the user revoked the application: its
 // token no longer works and its subscription is gone. A user that is no

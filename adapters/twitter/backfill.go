@@ -2,6 +2,7 @@ package twitter
 
 import (
 	"github.com/switchboardhq/switchboard/engine"
+	"slices"
 
 	"context"
 	"fmt"
@@ -81,12 +82,11 @@ func (ac *Accounts) Backfill(ctx context.Context, id engine.EndpointID) (engine.
 		cursor = page.NextCursor
 	}
 	res.Listed = len(collected)
-	for i := len(collected) - 1; i >= 0; i-- {
-		r, err := ac.Receive(ctx, h, collected[i])
-		if err != nil {
-			return res, fmt.Errorf("backfill: %w", err)
-		}
+	slices.Reverse(collected) // oldest first
+	results, err := ac.ReceiveAll(ctx, h, collected)
+	for _, r := range results {
 		switch r.Action {
+		case "": // failed: counted by nobody, reported below
 		case engine.ReceivedIngested:
 			res.Ingested++
 		case engine.ReceivedEchoRecorded:
@@ -97,6 +97,9 @@ func (ac *Accounts) Backfill(ctx context.Context, id engine.EndpointID) (engine.
 	}
 	if res.Ingested > 0 {
 		ac.log.InfoContext(ctx, "backfill recovered DMs the webhook had not delivered", "handle_id", id, "ingested", res.Ingested)
+	}
+	if err != nil {
+		return res, fmt.Errorf("backfill: %w", err)
 	}
 	return res, nil
 }

@@ -20,7 +20,9 @@ import (
 type Receiver interface {
 	ApplicationCredentials(ctx context.Context, id engine.SourceID) (Application, error)
 	HandleForUser(ctx context.Context, app engine.SourceID, forUserID string) (Handle, error)
-	Receive(ctx context.Context, handle Handle, dm engine.ChannelMessage) (engine.ReceiveResult, error)
+	// ReceiveAll takes a handle's DMs of one delivery, oldest first; each
+	// one without an error is committed when it returns.
+	ReceiveAll(ctx context.Context, handle Handle, dms []engine.ChannelMessage) ([]engine.ReceiveResult, error)
 	DisconnectUser(ctx context.Context, app engine.SourceID, userID, reason string) error
 	FinishSignOn(ctx context.Context, cb engine.SignOnCallback) (engine.SignOnOutcome, error)
 }
@@ -188,7 +190,29 @@ func (h *WebhookHandler) process(ctx context.Context, app Application, d Deliver
 		}
 		return len(dms[i].ID) < len(dms[j].ID) || (len(dms[i].ID) == len(dms[j].ID) && dms[i].ID < dms[j].ID)
 	})
+	// The DMs go to the engine in runs of one handle's, so that a delivery
+	// of many DMs is stored in one transaction, not one each.
 	handles := map[string]*Handle{}
+	var (
+		run     []engine.ChannelMessage
+		runOf   *Handle
+		failure error
+	)
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		results, err := h.ch.ReceiveAll(ctx, *runOf, run)
+		for _, res := range results {
+			if res.Action != "" {
+				h.metrics.event(res.Action)
+			}
+		}
+		if err != nil && failure == nil {
+			failure = err
+		}
+		run = run[:0]
+	}
 	for _, m := range dms {
 		forUser := m.ForUserID
 		if forUser == "" {
@@ -212,11 +236,15 @@ func (h *WebhookHandler) process(ctx context.Context, app Application, d Deliver
 			h.metrics.event("unrouted")
 			continue
 		}
-		res, err := h.ch.Receive(ctx, *hd, channelMessage(m))
-		if err != nil {
-			return err
+		if runOf != hd {
+			flush()
+			runOf = hd
 		}
-		h.metrics.event(res.Action)
+		run = append(run, channelMessage(m))
+	}
+	flush()
+	if failure != nil {
+		return failure
 	}
 	for range d.Typing {
 		h.metrics.event("typing_dropped")
