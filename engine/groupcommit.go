@@ -82,12 +82,12 @@ type groupCommitter struct {
 	commit  func(ctx context.Context, items []groupItem) (outs []ingestOutcome, retried int)
 	observe func(GroupStats)
 
-	mu      sync.Mutex
-	queue   []*ingestCall
-	queued  int // messages in the queue not yet taken
+	mu         sync.Mutex
+	queue      []*ingestCall
+	queued     int // messages in the queue not yet taken
 	running    int // groups being taken or committed
 	committing int // groups being committed
-	arrived chan struct{}
+	arrived    chan struct{}
 }
 
 func newGroupCommitter(cfg GroupCommit, commit func(context.Context, []groupItem) ([]ingestOutcome, int), observe func(GroupStats)) *groupCommitter {
