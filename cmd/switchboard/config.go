@@ -59,6 +59,16 @@ type config struct {
 	// timeout (30s), or replicas may send a reply twice.
 	OutboxLease time.Duration `env:"SWITCHBOARD_OUTBOX_LEASE" envDefault:"2m"`
 
+	// Group commit: the DMs that arrive while an ingest transaction
+	// commits are written together in the next one (engine.GroupCommit).
+	// At most GroupCommitMaxBatch DMs in a transaction (1 turns group
+	// commit off), GroupCommitGroups transactions at once, and a group
+	// that is not full waits up to GroupCommitMaxWait for more, only while
+	// another group is committing.
+	GroupCommitMaxBatch int           `env:"SWITCHBOARD_GROUP_COMMIT_MAX_BATCH" envDefault:"64"`
+	GroupCommitGroups   int           `env:"SWITCHBOARD_GROUP_COMMIT_GROUPS" envDefault:"1"`
+	GroupCommitMaxWait  time.Duration `env:"SWITCHBOARD_GROUP_COMMIT_MAX_WAIT" envDefault:"0s"`
+
 	// Derived by validate.
 	database    storage.Location
 	logLevel    slog.Level
@@ -154,6 +164,15 @@ func (c *config) validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("SWITCHBOARD_MAX_BODY_BYTES: %d is too small; at least 1024", c.MaxBodyBytes)
+	}
+	if c.GroupCommitMaxBatch < 1 || c.GroupCommitMaxBatch > 1000 {
+		return fmt.Errorf("SWITCHBOARD_GROUP_COMMIT_MAX_BATCH: %d is not between 1 and 1000", c.GroupCommitMaxBatch)
+	}
+	if c.GroupCommitGroups < 1 || c.GroupCommitGroups > 64 {
+		return fmt.Errorf("SWITCHBOARD_GROUP_COMMIT_GROUPS: %d is not between 1 and 64", c.GroupCommitGroups)
+	}
+	if c.GroupCommitMaxWait < 0 || c.GroupCommitMaxWait > 50*time.Millisecond {
+		return fmt.Errorf("SWITCHBOARD_GROUP_COMMIT_MAX_WAIT: %s is not between 0 and 50ms (every DM of a group waits for it)", c.GroupCommitMaxWait)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("SWITCHBOARD_SHUTDOWN_TIMEOUT: must be positive")
@@ -268,6 +287,9 @@ func (c *config) logAttrs(secretSource string) []any {
 		slog.Duration("stall_requeue_after", c.StallRequeueAfter),
 		slog.Duration("agent_stream_grace", c.AgentStreamGrace),
 		slog.Duration("stream_poll", c.StreamPoll),
+		slog.Int("group_commit_max_batch", c.GroupCommitMaxBatch),
+		slog.Int("group_commit_groups", c.GroupCommitGroups),
+		slog.Duration("group_commit_max_wait", c.GroupCommitMaxWait),
 	}
 }
 

@@ -106,12 +106,17 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.Pool(), string(db.Dialect())), buildInfo())
+	groupMetrics, err := newGroupCommitMetrics(registry)
+	if err != nil {
+		return err
+	}
 	tw := newTwitterChannel(cfg, registry)                                                         // the Twitter channel (twitter.go)
 	chat := webchat.New(webchat.Options{Logger: log.With("component", "webchat"), Now: clock.Now}) // the web-chat channel
 	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log,
 		Channels:           []engine.Channel{twitter.Channel, webchat.Channel},
 		EndpointAuditNames: map[engine.Channel]string{twitter.Channel: twitter.HandleAuditName},
-		Senders:            map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(tw.gateway, db), webchat.Channel: chat.Sender()}})
+		Senders:            map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(tw.gateway, db), webchat.Channel: chat.Sender()},
+		GroupCommit:        cfg.groupCommit(), OnGroupCommit: groupMetrics.observe})
 	accounts := tw.accounts(svc, cfg.PublicURL, log)
 	defer startScheduler(cfg, svc, clock, log, registry)() // stops after HTTP has drained, before the database closes
 	defer startNotificationListener(db, svc, log)()        // the same

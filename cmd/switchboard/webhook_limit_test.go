@@ -54,6 +54,12 @@ func TestLargeDeliveryIsNotRefused(t *testing.T) {
 		if len(convs.Items) != 1 || convs.Items[0].MessageCount != n {
 			t.Fatalf("the customer's conversations: %+v; want one with %d messages", convs.Items, n)
 		}
+		// Stored in a few transactions, not one per DM (group commit: at
+		// most 64 DMs in one).
+		_, metrics := get(t, "http://"+svc.addr+"/metrics", "")
+		if sum, count := metricValue(metrics, "switchboard_ingest_group_messages_sum"), metricValue(metrics, "switchboard_ingest_group_messages_count"); sum != n || count != 4 {
+			t.Errorf("the delivery's %d DMs went in %v ingest transactions (%v DMs); want 4 (64, 64, 64 and 8)", n, count, sum)
+		}
 
 		// The API's own limit holds.
 		big := bytes.Repeat([]byte("x"), 2<<20)
