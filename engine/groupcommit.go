@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
@@ -87,14 +88,29 @@ type groupCommitter struct {
 	queued     int // messages in the queue not yet taken
 	running    int // groups being taken or committed
 	committing int // groups being committed
-	arrived    chan struct{}
+	// customers counts the messages of each endpoint's customer in the
+	// groups being committed: a customer's next message waits for the
+	// group that holds one, so that two groups never lock one
+	// conversation, nor write a customer's messages out of order.
+	customers map[customerKey]int
+	arrived   chan struct{}
 }
 
 func newGroupCommitter(cfg GroupCommit, commit func(context.Context, []groupItem) ([]ingestOutcome, int), observe func(GroupStats)) *groupCommitter {
 	if observe == nil {
 		observe = func(GroupStats) {}
 	}
-	return &groupCommitter{cfg: cfg.withDefaults(), commit: commit, observe: observe, arrived: make(chan struct{}, 1)}
+	return &groupCommitter{cfg: cfg.withDefaults(), commit: commit, observe: observe, arrived: make(chan struct{}, 1), customers: map[customerKey]int{}}
+}
+
+type customerKey struct {
+	endpoint EndpointID
+	customer string
+}
+
+func (it groupItem) customer() customerKey {
+	m := it.msg()
+	return customerKey{m.EndpointID, m.Customer.ExternalID}
 }
 
 // ingest commits msgs, in order, and returns each one's outcome once the
@@ -136,6 +152,13 @@ func (g *groupCommitter) lead(ctx context.Context) {
 	g.observe(GroupStats{Messages: len(items), Retried: retried})
 	g.mu.Lock()
 	g.committing--
+	for _, it := range items {
+		if k := it.customer(); g.customers[k] <= 1 {
+			delete(g.customers, k)
+		} else {
+			g.customers[k]--
+		}
+	}
 	for k, it := range items {
 		c := it.call
 		c.out[it.i] = outs[k]
@@ -195,6 +218,12 @@ func (g *groupCommitter) take() []groupItem {
 			continue
 		}
 		n := min(len(c.msgs)-c.next, g.cfg.MaxBatch-len(items))
+		if g.committing > 0 && slices.ContainsFunc(c.msgs[c.next:c.next+n], func(m InboundMessage) bool {
+			return g.customers[customerKey{m.EndpointID, m.Customer.ExternalID}] > 0
+		}) {
+			kept = append(kept, c) // after the group that holds its customer
+			continue
+		}
 		for i := c.next; i < c.next+n; i++ {
 			items = append(items, groupItem{call: c, i: i})
 		}
@@ -212,6 +241,9 @@ func (g *groupCommitter) take() []groupItem {
 		return nil
 	}
 	g.committing++
+	for _, it := range items {
+		g.customers[it.customer()]++
+	}
 	return items
 }
 

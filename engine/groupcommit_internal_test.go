@@ -45,10 +45,12 @@ func (r *recordingCommits) recorded() [][]string {
 	return slices.Clone(r.groups)
 }
 
+// msgs returns n messages of the customer named prefix.
 func msgs(prefix string, n int) []InboundMessage {
 	out := make([]InboundMessage, n)
 	for i := range out {
 		out[i].ExternalID = fmt.Sprintf("%s%03d", prefix, i)
+		out[i].Customer.ExternalID = prefix
 	}
 	return out
 }
@@ -177,5 +179,30 @@ func TestGroupCommitterWaitsBesideACommittingGroup(t *testing.T) {
 	groups := rec.recorded()
 	if len(groups) != 2 || !slices.Equal(groups[1], []string{"b000", "c000", "c001"}) {
 		t.Errorf("groups = %v; want [a000] then [b000 c000 c001]", groups)
+	}
+}
+
+func TestGroupCommitterKeepsACustomerInOneGroupAtATime(t *testing.T) {
+	rec := newRecordingCommits()
+	g := newGroupCommitter(GroupCommit{MaxBatch: 64, Groups: 2}, rec.commit, nil)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	wg.Go(func() { g.ingest(ctx, msgs("x", 1)) })
+	<-rec.started
+	// x's next DM waits for the group that holds x's first; y's need not.
+	wg.Go(func() {
+		next := msgs("x", 2)[1:]
+		g.ingest(ctx, next)
+	})
+	queuedMessages(t, g, 1)
+	wg.Go(func() { g.ingest(ctx, msgs("y", 1)) })
+	<-rec.started
+	if groups := rec.recorded(); len(groups) != 2 || !slices.Equal(groups[1], []string{"y000"}) {
+		t.Fatalf("groups = %v; want [x000] and [y000] side by side, x001 waiting for x000's", groups)
+	}
+	close(rec.release)
+	wg.Wait()
+	if groups := rec.recorded(); len(groups) != 3 || !slices.Equal(groups[2], []string{"x001"}) {
+		t.Errorf("groups = %v; want x001 last, alone", groups)
 	}
 }
