@@ -156,8 +156,8 @@ func (r *repo) ContactsByName(ctx context.Context, field, name string) ([]engine
 	if field != "screen_name" && field != "name" {
 		return nil, fmt.Errorf("contacts by name: unknown field %q", field)
 	}
-	rows, err := r.g.Statement.ConnPool.QueryContext(ctx, r.bind(`SELECT `+contactColumns+` FROM contacts
-		WHERE external_id IS NULL AND lower(`+field+`) = ? ORDER BY id LIMIT 10`), strings.ToLower(strings.TrimPrefix(name, "@")))
+	rows, err := r.raw(ctx, `SELECT `+contactColumns+` FROM contacts
+		WHERE external_id IS NULL AND lower(`+field+`) = ? ORDER BY id LIMIT 10`).QueryContext(ctx, strings.ToLower(strings.TrimPrefix(name, "@")))
 	if err != nil {
 		return nil, fmt.Errorf("contacts by name: %w", err)
 	}

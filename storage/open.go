@@ -114,7 +114,8 @@ type repo struct {
 	g       *gorm.DB
 	box     *secretBox
 	dialect Dialect
-	bound   *sync.Map // raw query → the query with the dialect's placeholders (bind)
+	bound   *sync.Map  // raw query → the query with the dialect's placeholders (bind)
+	stmts   *stmtCache // the raw queries kept prepared (SQLite only; nil on PostgreSQL)
 	// notifyChannel is the PostgreSQL channel that announces agents'
 	// notifications to every replica (Listen); empty on SQLite.
 	notifyChannel string
@@ -179,6 +180,9 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("connect to %s database %s: %s", loc.Dialect, loc.Redacted, redactErr(err, opts.URL))
 	}
 	db := &DB{repo: repo{g: gdb, box: box, dialect: loc.Dialect, bound: &sync.Map{}}, sql: sqlDB, location: loc}
+	if loc.Dialect == SQLite {
+		db.stmts = newStmtCache(sqlDB)
+	}
 	if loc.Dialect == Postgres {
 		if db.notifyChannel, err = notifyChannel(ctx, sqlDB); err != nil {
 			_ = sqlDB.Close()
@@ -226,6 +230,11 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (db *DB) Close() error {
+	if db.stmts != nil {
+		if err := db.stmts.close(); err != nil {
+			return fmt.Errorf("close database: %w", err)
+		}
+	}
 	if err := db.sql.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

@@ -24,7 +24,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx engine.Tx) error) error {
 		defer db.writer.Unlock()
 	}
 	return db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect, bound: db.bound, notifyChannel: db.notifyChannel})
+		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect, bound: db.bound, stmts: db.stmts, notifyChannel: db.notifyChannel})
 	})
 }
 
@@ -49,7 +49,7 @@ func (r *repo) forUpdate(skip bool) string {
 // reads use it, as gorm's query building costs more than the database's
 // work. Placeholders are written ? and bound for the dialect.
 func (r *repo) rawRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return r.g.Statement.ConnPool.QueryRowContext(ctx, r.bind(query), args...)
+	return r.raw(ctx, query).QueryRowContext(ctx, args...)
 }
 
 // bind turns ? placeholders into PostgreSQL's $1, $2, … The raw queries
@@ -102,7 +102,7 @@ func (r *repo) rawExec(ctx context.Context, query string, args ...any) error {
 // rawExecCount is rawExec that also tells how many rows the statement
 // changed.
 func (r *repo) rawExecCount(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := r.g.Statement.ConnPool.ExecContext(ctx, r.bind(query), args...)
+	res, err := r.raw(ctx, query).ExecContext(ctx, args...)
 	if err != nil {
 		if t, ok := r.g.Dialector.(gorm.ErrorTranslator); ok {
 			return 0, t.Translate(err)
