@@ -59,7 +59,8 @@ import (
 // PostgreSQL, at 1, 4 and 16 concurrent callers, with new and continuing
 // customers mixed (customer i%pool writes; the pool is half the messages,
 // so about half the DMs start a conversation and half continue one).
-// Beside it, in the same run, "raw" issues the SQL statements of one ingest
+// "alone" is the engine with group commit off (one transaction per DM).
+// Beside them, in the same run, "raw" issues the SQL statements of one ingest
 // (dedupe lookup, handle, work stream, contact by channel identity and by name,
 // conversation in progress FOR UPDATE, closed count, inserts of contact,
 // conversation, message and
@@ -71,7 +72,7 @@ import (
 func BenchmarkIngest(b *testing.B) {
 	for _, dbName := range []string{"sqlite", "postgres"} {
 		for _, callers := range []int{1, 4, 16} {
-			for _, path := range []string{"engine", "raw"} {
+			for _, path := range []string{"engine", "alone", "raw"} {
 				b.Run(fmt.Sprintf("%s/%s/callers=%d", dbName, path, callers), func(b *testing.B) {
 					url := storagetest.SQLiteURL(b)
 					if dbName == "postgres" {
@@ -79,7 +80,10 @@ func BenchmarkIngest(b *testing.B) {
 					}
 					w := benchWorld(b, url)
 					run := w.ingestBench
-					if path == "raw" {
+					switch path {
+					case "alone": // group commit off: one transaction per DM
+						w.svc = engine.NewService(w.db, engine.ServiceOptions{Clock: w.clock, Channels: []engine.Channel{testChannel}, GroupCommit: engine.GroupCommit{MaxBatch: 1}})
+					case "raw":
 						run = rawIngest(b, url, w)
 					}
 					pool := max(b.N/2, 1)
