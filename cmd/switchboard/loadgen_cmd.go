@@ -35,10 +35,13 @@ type loadgenOptions struct {
 	handles   int
 	noCheck   bool
 	pgbench   bool
-	database  string // in-process service's database URL; empty: temporary SQLite
-	profile   string // write a CPU profile of the run here
-	rounds    int    // repeat the measurement, for medians on a busy machine
-	secretKey string // its SWITCHBOARD_SECRET_KEY; empty: a new one
+	// pgbenchBatch: with --pgbench, also run pgbench with this many
+	// deliveries per transaction (what group commit can reach).
+	pgbenchBatch int
+	database     string // in-process service's database URL; empty: temporary SQLite
+	profile      string // write a CPU profile of the run here
+	rounds       int    // repeat the measurement, for medians on a busy machine
+	secretKey    string // its SWITCHBOARD_SECRET_KEY; empty: a new one
 
 	// A running service, instead of one started in-process.
 	webhookURL, consumerSecret, apiURL, adminToken, workStream string
@@ -99,6 +102,7 @@ pgbench with ingest's SQL statements (loadgen/ingest.pgbench.sql) at
 	f.BoolVar(&o.keep, "keep", false, "keep the in-process service's temporary directory (its log, and its SQLite database)")
 	f.BoolVar(&o.noCheck, "no-check", false, "skip checking the stored DMs through the API")
 	f.BoolVar(&o.pgbench, "pgbench", false, "also run pgbench with ingest's SQL at --concurrency clients (in-process PostgreSQL only)")
+	f.IntVar(&o.pgbenchBatch, "pgbench-batch", 10, "with --pgbench, also run pgbench with this many deliveries per transaction, the form group commit reaches (0 or 1: not)")
 	f.IntVar(&o.rounds, "rounds", 1, "repeat baseline, service and pgbench in turn this many times and report the medians of the ratios (a busy machine's load varies)")
 	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the service's run (in-process service included) to this file, for go tool pprof")
 	f.StringVar(&o.database, "database-url", "", "database of the in-process service (default: a temporary SQLite file)")
@@ -198,6 +202,7 @@ func runLoadgen(ctx context.Context, env map[string]string, o loadgenOptions, st
 		events            []loadgen.Event
 		failed            bool
 		vsBase, vsPgbench []float64
+		vsBatched         []float64
 	)
 	for round := 1; round <= o.rounds; round++ {
 		if o.rounds > 1 {
@@ -244,6 +249,19 @@ func runLoadgen(ctx context.Context, env map[string]string, o loadgenOptions, st
 			pg.Report(stdout)
 			vsPgbench = append(vsPgbench, res.Throughput()/pg.TPS)
 			fmt.Fprintf(stdout, "  Switchboard:  %.0f%% of pgbench's rate\n", 100*res.Throughput()/pg.TPS)
+			if o.pgbenchBatch > 1 {
+				if err := loadgen.Vacuum(ctx, o.database); err != nil {
+					return fmt.Errorf("loadgen: %w", err)
+				}
+				pg, err := loadgen.Pgbench(ctx, loadgen.PgbenchOptions{DatabaseURL: o.database, Clients: o.load.Concurrency,
+					Duration: max(res.Elapsed.Round(time.Second), time.Second), Customers: o.load.Customers, Batch: o.pgbenchBatch})
+				if err != nil {
+					return err
+				}
+				pg.Report(stdout)
+				vsBatched = append(vsBatched, res.Throughput()/pg.DeliveriesPerSecond())
+				fmt.Fprintf(stdout, "  Switchboard:  %.0f%% of batched pgbench's rate\n", 100*res.Throughput()/pg.DeliveriesPerSecond())
+			}
 		}
 	}
 	if o.rounds > 1 && (len(vsBase) > 0 || len(vsPgbench) > 0) {
@@ -253,6 +271,9 @@ func runLoadgen(ctx context.Context, env map[string]string, o loadgenOptions, st
 		}
 		if len(vsPgbench) > 0 {
 			fmt.Fprintf(stdout, " %.0f%% of pgbench's rate", 100*median(vsPgbench))
+		}
+		if len(vsBatched) > 0 {
+			fmt.Fprintf(stdout, "; %.0f%% of batched pgbench's", 100*median(vsBatched))
 		}
 		fmt.Fprintln(stdout)
 	}

@@ -50,7 +50,9 @@ func TestLoadgenInProcess(t *testing.T) {
 				wants = append(wants, `Round 2 of 2\n`, `Medians of 2 rounds: \d+% of the baseline's throughput`)
 			}
 			if tt.name == "postgres" {
-				wants = append(wants, `pgbench, ingest's SQL statements .* at 4 clients\n  transactions: [1-9]\d*, `, `Switchboard:  \d+% of pgbench's rate`)
+				wants = append(wants, `pgbench, ingest's SQL statements \S+ at 4 clients\n  transactions: [1-9]\d*, `, `Switchboard:  \d+% of pgbench's rate`,
+					`pgbench, ingest's SQL statements \S+, 10 deliveries per transaction, at 4 clients\n  transactions: [1-9]\d*, [0-9.]+/s \([0-9.]+ deliveries/s\)`,
+					`Switchboard:  \d+% of batched pgbench's rate`)
 			}
 			for _, want := range wants {
 				if !regexp.MustCompile(want).MatchString(out) {

@@ -37,6 +37,10 @@ type PgbenchOptions struct {
 	// clients; each client writes only its own, so that no two clients
 	// race to start the same conversation.
 	Customers int
+	// Batch is how many deliveries one pgbench transaction holds: 1 (or
+	// 0) runs IngestScript as it is, more runs BatchedScript, the form
+	// group commit can reach.
+	Batch int
 	// Path is the pgbench binary; empty finds it on PATH.
 	Path string
 }
@@ -44,16 +48,49 @@ type PgbenchOptions struct {
 // PgbenchResult is what pgbench reported.
 type PgbenchResult struct {
 	Clients      int
+	Batch        int // deliveries per transaction
 	Transactions int
 	TPS          float64
 	AvgLatency   time.Duration
 	Output       string
 }
 
+// DeliveriesPerSecond is the rate of deliveries pgbench wrote.
+func (r PgbenchResult) DeliveriesPerSecond() float64 { return r.TPS * float64(max(r.Batch, 1)) }
+
 // Report prints the result.
 func (r PgbenchResult) Report(w io.Writer) {
+	if r.Batch > 1 {
+		fmt.Fprintf(w, "pgbench, ingest's SQL statements (loadgen/ingest.pgbench.sql), %d deliveries per transaction, at %d clients\n", r.Batch, r.Clients)
+		fmt.Fprintf(w, "  transactions: %d, %.1f/s (%.1f deliveries/s), average latency %s\n", r.Transactions, r.TPS, r.DeliveriesPerSecond(), ms(r.AvgLatency))
+		return
+	}
 	fmt.Fprintf(w, "pgbench, ingest's SQL statements (loadgen/ingest.pgbench.sql) at %d clients\n", r.Clients)
 	fmt.Fprintf(w, "  transactions: %d, %.1f/s, average latency %s\n", r.Transactions, r.TPS, ms(r.AvgLatency))
+}
+
+// BatchedScript is IngestScript with n deliveries in one transaction:
+// each delivery's lookups and ingest statements, n times over, between
+// one BEGIN and one COMMIT.
+func BatchedScript(n int) ([]byte, error) {
+	s := string(IngestScript)
+	start := strings.Index(s, "\\set n ")
+	begin := strings.Index(s, "\nBEGIN;\n")
+	commit := strings.LastIndex(s, "\nCOMMIT;\n")
+	if start < 0 || begin < start || commit < begin {
+		return nil, errors.New("pgbench: ingest.pgbench.sql has no \\set, BEGIN and COMMIT in that order")
+	}
+	delivery := s[start:begin] + s[begin+len("\nBEGIN;\n"):commit]
+	var b strings.Builder
+	b.WriteString(s[:start])
+	b.WriteString("BEGIN;\n")
+	for i := range n {
+		fmt.Fprintf(&b, "\n-- delivery %d of %d\n", i+1, n)
+		b.WriteString(delivery)
+		b.WriteString("\n")
+	}
+	b.WriteString("COMMIT;\n")
+	return []byte(b.String()), nil
 }
 
 // Pgbench runs IngestScript with pgbench against the schema of
@@ -83,8 +120,14 @@ func Pgbench(ctx context.Context, o PgbenchOptions) (PgbenchResult, error) {
 		return PgbenchResult{}, fmt.Errorf("pgbench: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	body := IngestScript
+	if o.Batch > 1 {
+		if body, err = BatchedScript(o.Batch); err != nil {
+			return PgbenchResult{}, err
+		}
+	}
 	script := filepath.Join(dir, "ingest.pgbench.sql")
-	if err := os.WriteFile(script, IngestScript, 0o600); err != nil {
+	if err := os.WriteFile(script, body, 0o600); err != nil {
 		return PgbenchResult{}, fmt.Errorf("pgbench: %w", err)
 	}
 	args := []string{"-n", "-M", "prepared", "-f", script, "-c", strconv.Itoa(o.Clients), "-j", strconv.Itoa(o.Clients),
@@ -101,7 +144,9 @@ func Pgbench(ctx context.Context, o PgbenchOptions) (PgbenchResult, error) {
 	if err != nil {
 		return PgbenchResult{}, fmt.Errorf("pgbench: %w: %s", err, out)
 	}
-	return parsePgbench(o.Clients, string(out))
+	r, err := parsePgbench(o.Clients, string(out))
+	r.Batch = max(o.Batch, 1)
+	return r, err
 }
 
 // libpqURL turns the service's URL into one libpq takes: without the
