@@ -240,6 +240,14 @@ func TestCrashLosesNothing(t *testing.T) {
 	waitWithin(t, time.Minute, "a reply held by Twitter and load acknowledged", func() bool {
 		return fake.HeldSends() == 1 && acked.Load() >= crashKillAfterAck
 	})
+	// Group commit is at work: DMs that arrive while a transaction commits
+	// share the next one, so the kill lands among groups, not single DMs.
+	_, before := get(t, "http://"+addr+"/metrics", "")
+	if sum, count := metricValue(before, "switchboard_ingest_group_messages_sum"), metricValue(before, "switchboard_ingest_group_messages_count"); sum <= count {
+		t.Errorf("before the kill, %v DMs went in %v ingest transactions: no transaction held more than one", sum, count)
+	} else {
+		t.Logf("before the kill, %v DMs went in %v ingest transactions", sum, count)
+	}
 	first.kill(t)
 	close(killed)
 	sentAtKill := countSent(fake.Messages(), ch.business.ID, replies)
