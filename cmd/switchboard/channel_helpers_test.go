@@ -34,7 +34,7 @@ type fakeChannel struct {
 
 // newFakeChannel starts a fake Twitter server for a test; name keeps the
 // application's credentials apart from other tests'.
-func newFakeChannel(t *testing.T, name string, opts ...twittertest.Option) *fakeChannel {
+func newFakeChannel(t testing.TB, name string, opts ...twittertest.Option) *fakeChannel {
 	t.Helper()
 	fake := twittertest.NewServer(append([]twittertest.Option{twittertest.WithLocalWebhookURLs()}, opts...)...)
 	t.Cleanup(fake.Close)
@@ -50,7 +50,7 @@ func newFakeChannel(t *testing.T, name string, opts ...twittertest.Option) *fake
 // serviceEnv is the environment of a service that talks to the fake: a
 // free local address, known before the service starts so that the public
 // URL (which Twitter calls back) can name it, and JSON logs.
-func (f *fakeChannel) serviceEnv(t *testing.T, extra ...string) []string {
+func (f *fakeChannel) serviceEnv(t testing.TB, extra ...string) []string {
 	t.Helper()
 	ln, err := netListen()
 	if err != nil {
@@ -66,7 +66,7 @@ func (f *fakeChannel) serviceEnv(t *testing.T, extra ...string) []string {
 // application and a handle of its business account on the work stream,
 // with the portal tokens; Twitter is then subscribed to deliver the
 // business account's DMs to the service.
-func (f *fakeChannel) connectHandle(t *testing.T, base, token, workStreamID string) {
+func (f *fakeChannel) connectHandle(t testing.TB, base, token, workStreamID string) {
 	t.Helper()
 	var app struct {
 		ID string `json:"id"`

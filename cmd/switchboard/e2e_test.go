@@ -491,7 +491,7 @@ type agentStream struct {
 	events chan [2]string // kind, data
 }
 
-func openAgentStream(t *testing.T, url, token string) *agentStream {
+func openAgentStream(t testing.TB, url, token string) *agentStream {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", url, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -499,7 +499,7 @@ func openAgentStream(t *testing.T, url, token string) *agentStream {
 }
 
 // openEventStream reads the server-sent events that req opens.
-func openEventStream(t *testing.T, req *http.Request) *agentStream {
+func openEventStream(t testing.TB, req *http.Request) *agentStream {
 	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil || res.StatusCode != 200 {

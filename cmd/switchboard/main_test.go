@@ -47,7 +47,7 @@ func (b *syncBuffer) String() string {
 }
 
 // waitForAddr waits for the "listening" log line and returns its address.
-func waitForAddr(t *testing.T, logs fmt.Stringer) string {
+func waitForAddr(t testing.TB, logs fmt.Stringer) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -99,7 +99,7 @@ type service struct {
 }
 
 // startService runs `switchboard serve` in-process with the given env.
-func startService(t *testing.T, env []string) *service {
+func startService(t testing.TB, env []string) *service {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}

@@ -19,7 +19,7 @@ import (
 )
 
 // apiCall sends a JSON request with a bearer token and decodes the answer.
-func apiCall(t *testing.T, method, url, token string, body any, out any) int {
+func apiCall(t testing.TB, method, url, token string, body any, out any) int {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
