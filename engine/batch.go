@@ -213,9 +213,12 @@ func (r *batchRules) LatestRuleSetVersion(ctx context.Context, ws WorkStreamID) 
 }
 
 // ruleStoreFor is where routing in tx reads rule-set versions: the store,
-// or, in a scheduler batch, the batch's once-per-batch view of it.
+// or, in a scheduler batch or an ingest group, its once-per-batch view of it.
 func (s *Service) ruleStoreFor(tx RuleStore) RuleStore {
-	if b, ok := tx.(*batchTx); ok {
+	switch b := tx.(type) {
+	case *batchTx:
+		return b.rules
+	case *groupTx:
 		return b.rules
 	}
 	return s.store
