@@ -18,39 +18,68 @@ import (
 // else holds the rows. The conditions name the states as literals so that
 // both planners match them to the partial indexes of migration 00011.
 
-// dueQuery is a job's due set: the condition (its first parameter the work
+// dueQuery is a job's due set: the rows it reads (from, with the
+// conversation's id as id), the condition (its first parameter the work
 // stream, its second the cutoff, if any) and the due-time order.
 type dueQuery struct {
+	from    string
+	id      string
 	where   string
 	order   string
 	cutoffs bool // the condition takes the cutoff
 }
 
-func dueQueryOf(c engine.DueClaim) (dueQuery, error) {
+func (r *repo) dueQueryOf(c engine.DueClaim) (dueQuery, error) {
+	return dueQueryOf(c, r.dialect)
+}
+
+func dueQueryOf(c engine.DueClaim, dialect Dialect) (dueQuery, error) {
 	const unanswered = ` AND (last_agent_message_at IS NULL OR last_agent_message_at < last_customer_message_at)`
+	on := func(where, order string, cutoffs bool) (dueQuery, error) {
+		return dueQuery{from: "conversations", id: "id", where: where, order: order, cutoffs: cutoffs}, nil
+	}
 	switch c.Job {
 	case engine.DueOfferTimeout:
-		return dueQuery{where: `status = 'offered' AND work_stream_id = ? AND offered_at <= ?`, order: `offered_at, id`, cutoffs: true}, nil
+		return on(`status = 'offered' AND work_stream_id = ? AND offered_at <= ?`, `offered_at, id`, true)
 	case engine.DueRequeue:
-		return dueQuery{where: `status = 'open' AND work_stream_id = ? AND routed_at <= ?`, order: `routed_at, id`, cutoffs: true}, nil
+		return on(`status = 'open' AND work_stream_id = ? AND routed_at <= ?`, `routed_at, id`, true)
 	case engine.DueStall:
-		return dueQuery{where: `status IN ('active', 'waiting') AND work_stream_id = ? AND last_customer_message_at <= ?` + unanswered +
-			` AND (stalled_at IS NULL OR stalled_at < last_customer_message_at)`, order: `last_customer_message_at, id`, cutoffs: true}, nil
+		if dialect == Postgres {
+			// The narrow table of due times (migration 00020) holds the
+			// index; the conversation the rest of the condition.
+			return dueQuery{from: `conversation_due d JOIN conversations c ON c.id = d.conversation_id`, id: "c.id",
+				where: `d.status IN ('active', 'waiting') AND d.work_stream_id = ? AND d.last_customer_message_at <= ?` +
+					` AND (c.last_agent_message_at IS NULL OR c.last_agent_message_at < c.last_customer_message_at)` +
+					` AND (c.stalled_at IS NULL OR c.stalled_at < c.last_customer_message_at)`,
+				order: `d.last_customer_message_at, d.conversation_id`, cutoffs: true}, nil
+		}
+		return on(`status IN ('active', 'waiting') AND work_stream_id = ? AND last_customer_message_at <= ?`+unanswered+
+			` AND (stalled_at IS NULL OR stalled_at < last_customer_message_at)`, `last_customer_message_at, id`, true)
 	case engine.DueStallRequeue:
-		return dueQuery{where: `status IN ('active', 'waiting') AND stalled_at IS NOT NULL AND work_stream_id = ? AND stalled_at <= ?` + unanswered +
-			` AND stalled_at >= last_customer_message_at`, order: `stalled_at, id`, cutoffs: true}, nil
+		return on(`status IN ('active', 'waiting') AND stalled_at IS NOT NULL AND work_stream_id = ? AND stalled_at <= ?`+unanswered+
+			` AND stalled_at >= last_customer_message_at`, `stalled_at, id`, true)
 	case engine.DueAutoClose:
-		return dueQuery{where: `status <> 'closed' AND work_stream_id = ? AND last_message_at <= ?`, order: `last_message_at, id`, cutoffs: true}, nil
+		if dialect == Postgres {
+			return dueQuery{from: `conversation_due d JOIN conversations c ON c.id = d.conversation_id`, id: "c.id",
+				where: `d.work_stream_id = ? AND d.last_message_at <= ? AND c.status <> 'closed'`,
+				order: `d.last_message_at, d.conversation_id`, cutoffs: true}, nil
+		}
+		return on(`status <> 'closed' AND work_stream_id = ? AND last_message_at <= ?`, `last_message_at, id`, true)
 	case engine.DueAgentGone:
 		held := `'active', 'waiting'`
 		if c.KeepWaiting {
 			held = `'active'`
 		}
 		const offline = `(SELECT id FROM agents WHERE presence = 'offline')`
-		return dueQuery{where: `work_stream_id = ? AND (status = 'offered' AND offered_agent_id IN ` + offline +
-			` OR status IN (` + held + `) AND agent_id IN ` + offline + `)`, order: `id`}, nil
+		return on(`work_stream_id = ? AND (status = 'offered' AND offered_agent_id IN `+offline+
+			` OR status IN (`+held+`) AND agent_id IN `+offline+`)`, `id`, false)
 	}
 	return dueQuery{}, fmt.Errorf("claim due conversations: unknown job %q", c.Job)
+}
+
+// selection is the SELECT of the due ids, without its locking clause.
+func (q dueQuery) selection() string {
+	return `SELECT ` + q.id + ` AS id FROM ` + q.from + ` WHERE ` + q.where + ` ORDER BY ` + q.order + ` LIMIT ?`
 }
 
 // claimStatement wraps a selection of ids from table in the claim: lock,
@@ -64,20 +93,9 @@ func (r *repo) claimStatement(table, selection, set string) string {
 		` FROM due WHERE ` + table + `.id = due.id RETURNING ` + returning
 }
 
-// DueSelection is the SELECT of a claim without its locking clause, for
-// EXPLAIN in tests and benchmarks. Its parameters are the work stream, the
-// cutoff (for the jobs that have one) and the limit.
-func DueSelection(c engine.DueClaim) (string, error) {
-	q, err := dueQueryOf(c)
-	if err != nil {
-		return "", err
-	}
-	return `SELECT id FROM conversations WHERE ` + q.where + ` ORDER BY ` + q.order + ` LIMIT ?`, nil
-}
-
 // ClaimDue claims a batch of a job's due conversations, in due-time order.
 func (r *repo) ClaimDue(ctx context.Context, c engine.DueClaim) ([]engine.Conversation, error) {
-	q, err := dueQueryOf(c)
+	q, err := r.dueQueryOf(c)
 	if err != nil {
 		return nil, err
 	}
@@ -86,14 +104,14 @@ func (r *repo) ClaimDue(ctx context.Context, c engine.DueClaim) ([]engine.Conver
 		args = append(args, c.Before.UTC())
 	}
 	if len(c.IDs) > 0 {
-		q.where += ` AND id IN ?`
+		q.where += ` AND ` + q.id + ` IN ?`
 		ids := make([]string, 0, len(c.IDs))
 		for _, id := range c.IDs {
 			ids = append(ids, string(id))
 		}
 		args = append(args, ids)
 	}
-	selection := `SELECT id FROM conversations WHERE ` + q.where + ` ORDER BY ` + q.order + ` LIMIT ?`
+	selection := q.selection()
 	args = append(args, c.Limit, c.Now.UTC())
 	var rows []conversationRow
 	if err := r.db(ctx).Raw(r.claimStatement("conversations", selection, "updated_at = ?"), args...).Scan(&rows).Error; err != nil {
@@ -248,14 +266,11 @@ func (r *repo) SaveConversations(ctx context.Context, cs []engine.Conversation) 
 // selection (EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), one line
 // per step, so tests and benchmarks can show that an index serves it.
 func (db *DB) ExplainDue(ctx context.Context, c engine.DueClaim) (string, error) {
-	q, err := dueQueryOf(c)
+	q, err := db.dueQueryOf(c)
 	if err != nil {
 		return "", err
 	}
-	selection, err := DueSelection(c)
-	if err != nil {
-		return "", err
-	}
+	selection := q.selection()
 	args := []any{string(c.WorkStreamID)}
 	if q.cutoffs {
 		args = append(args, c.Before.UTC())
