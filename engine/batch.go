@@ -21,21 +21,18 @@ import (
 // anyone reads a routing history), and the current rule-set version is read
 // once per batch.
 type batchTx struct {
-	Tx
+	rememberingTx
 	rules     *batchRules
 	decisions []RoutingDecision
 	// saved and pending keep the conversations saved in a requeue batch
 	// (nil otherwise) until the batch ends or something reads
 	// conversations or agents' loads: saved maps an id to its place in
 	// pending.
-	saved     map[ConversationID]int
-	pending   []Conversation
-	capacity  int // the capacity a conversation of the batch's work stream takes
-	endpoints map[EndpointID]Endpoint
-	sources   map[SourceID]Source
-	queues    map[QueueID]Queue
-	full      map[QueueID]bool
-	last      map[ConversationID]Message
+	saved    map[ConversationID]int
+	pending  []Conversation
+	capacity int // the capacity a conversation of the batch's work stream takes
+	full     map[QueueID]bool
+	last     map[ConversationID]Message
 }
 
 func (s *Service) newBatchTx(ctx context.Context, tx Tx, ws WorkStream, due []Conversation, rememberFull bool) (*batchTx, error) {
@@ -47,8 +44,7 @@ func (s *Service) newBatchTx(ctx context.Context, tx Tx, ws WorkStream, due []Co
 	if err != nil {
 		return nil, err
 	}
-	b := &batchTx{Tx: tx, rules: &batchRules{RuleStore: s.store, latest: map[WorkStreamID]int{}}, capacity: ws.Capacity, endpoints: map[EndpointID]Endpoint{}, sources: map[SourceID]Source{},
-		queues: map[QueueID]Queue{}, last: last}
+	b := &batchTx{rememberingTx: newRememberingTx(tx), rules: &batchRules{RuleStore: s.store, latest: map[WorkStreamID]int{}}, capacity: ws.Capacity, last: last}
 	if rememberFull {
 		b.full = map[QueueID]bool{}
 		b.saved = map[ConversationID]int{}
@@ -105,18 +101,40 @@ func remembered[K comparable, V any](ctx context.Context, m map[K]V, k K, get fu
 	return v, err
 }
 
-// Endpoint returns an endpoint, read once per batch.
-func (t *batchTx) Endpoint(ctx context.Context, id EndpointID) (Endpoint, error) {
+// rememberingTx is a transaction that reads each endpoint, work stream,
+// source and queue once: for a batch of work that never changes them (a
+// scheduler batch, an ingest group), whose items would otherwise read them
+// again each.
+type rememberingTx struct {
+	Tx
+	endpoints   map[EndpointID]Endpoint
+	workStreams map[WorkStreamID]WorkStream
+	sources     map[SourceID]Source
+	queues      map[QueueID]Queue
+}
+
+func newRememberingTx(tx Tx) rememberingTx {
+	return rememberingTx{Tx: tx, endpoints: map[EndpointID]Endpoint{}, workStreams: map[WorkStreamID]WorkStream{},
+		sources: map[SourceID]Source{}, queues: map[QueueID]Queue{}}
+}
+
+// Endpoint returns an endpoint, read once.
+func (t rememberingTx) Endpoint(ctx context.Context, id EndpointID) (Endpoint, error) {
 	return remembered(ctx, t.endpoints, id, t.Tx.Endpoint)
 }
 
-// Source returns a source, read once per batch.
-func (t *batchTx) Source(ctx context.Context, id SourceID) (Source, error) {
+// WorkStream returns a work stream, read once.
+func (t rememberingTx) WorkStream(ctx context.Context, id WorkStreamID) (WorkStream, error) {
+	return remembered(ctx, t.workStreams, id, t.Tx.WorkStream)
+}
+
+// Source returns a source, read once.
+func (t rememberingTx) Source(ctx context.Context, id SourceID) (Source, error) {
 	return remembered(ctx, t.sources, id, t.Tx.Source)
 }
 
-// Queue returns a queue, read once per batch.
-func (t *batchTx) Queue(ctx context.Context, id QueueID) (Queue, error) {
+// Queue returns a queue, read once.
+func (t rememberingTx) Queue(ctx context.Context, id QueueID) (Queue, error) {
 	return remembered(ctx, t.queues, id, t.Tx.Queue)
 }
 

@@ -301,40 +301,15 @@ func (s *Service) commitItems(ctx context.Context, items []groupItem, outs []ing
 }
 
 // groupTx is a group's transaction with the reads that its DMs repeat, and
-// that ingesting them never changes, remembered: endpoints, work streams,
-// sources, queues and the latest rule-set version of each work stream (a
-// rule change that commits meanwhile routes the next group, as it would
-// had the group committed a moment earlier).
+// that ingesting them never changes, remembered (rememberingTx), and the
+// latest rule-set version of each work stream read once (a rule change
+// that commits meanwhile routes the next group, as it would had the group
+// committed a moment earlier).
 type groupTx struct {
-	Tx
-	rules       *batchRules
-	endpoints   map[EndpointID]Endpoint
-	workStreams map[WorkStreamID]WorkStream
-	sources     map[SourceID]Source
-	queues      map[QueueID]Queue
+	rememberingTx
+	rules *batchRules
 }
 
 func (s *Service) newGroupTx(tx Tx) *groupTx {
-	return &groupTx{Tx: tx, rules: &batchRules{RuleStore: s.store, latest: map[WorkStreamID]int{}},
-		endpoints: map[EndpointID]Endpoint{}, workStreams: map[WorkStreamID]WorkStream{}, sources: map[SourceID]Source{}, queues: map[QueueID]Queue{}}
-}
-
-// Endpoint returns an endpoint, read once per group.
-func (t *groupTx) Endpoint(ctx context.Context, id EndpointID) (Endpoint, error) {
-	return remembered(ctx, t.endpoints, id, t.Tx.Endpoint)
-}
-
-// WorkStream returns a work stream, read once per group.
-func (t *groupTx) WorkStream(ctx context.Context, id WorkStreamID) (WorkStream, error) {
-	return remembered(ctx, t.workStreams, id, t.Tx.WorkStream)
-}
-
-// Source returns a source, read once per group.
-func (t *groupTx) Source(ctx context.Context, id SourceID) (Source, error) {
-	return remembered(ctx, t.sources, id, t.Tx.Source)
-}
-
-// Queue returns a queue, read once per group.
-func (t *groupTx) Queue(ctx context.Context, id QueueID) (Queue, error) {
-	return remembered(ctx, t.queues, id, t.Tx.Queue)
+	return &groupTx{rememberingTx: newRememberingTx(tx), rules: &batchRules{RuleStore: s.store, latest: map[WorkStreamID]int{}}}
 }
