@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -251,22 +252,64 @@ func malformed(format string, args ...any) error {
 }
 
 func parseDelivery(body []byte) (Delivery, error) {
-	top, err := decodeObject(body)
+	keys, err := checkDuplicateKeys(body, func(k string) bool { return known[k] || k == "data" })
 	if err != nil {
 		return Delivery{}, err
 	}
-	if raw, ok := top["data"]; ok && isEnvelope(top) {
-		return parseEnvelope(raw)
+	if slices.Contains(keys, "data") && isEnvelope(keys) {
+		top, err := decodeObject(body)
+		if err != nil {
+			return Delivery{}, err
+		}
+		return parseEnvelope(top["data"])
 	}
-	return parsePayload(top, "")
+	if slices.ContainsFunc(keys, foldsToKnown) {
+		// encoding/json matches a struct's keys ignoring case, so a key
+		// that only looks like one Switchboard reads ("For_User_Id") is
+		// read key by key, exactly, and lands in Other.
+		top, err := decodeObject(body)
+		if err != nil {
+			return Delivery{}, err
+		}
+		return parsePayload(top, "")
+	}
+	// One decoding of the whole body, the usual case.
+	var p payloadWire
+	if err := json.Unmarshal(body, &p); err != nil {
+		return Delivery{}, malformed("%v", err)
+	}
+	return buildDelivery(p, otherKeys(keys), "")
+}
+
+// foldsToKnown tells a key that differs from one Switchboard reads only in
+// case.
+func foldsToKnown(k string) bool {
+	if known[k] {
+		return false
+	}
+	for kk := range known {
+		if strings.EqualFold(k, kk) {
+			return true
+		}
+	}
+	return false
+}
+
+func otherKeys(keys []string) []string {
+	var other []string
+	for _, k := range keys {
+		if !known[k] {
+			other = append(other, k)
+		}
+	}
+	slices.Sort(other)
+	return other
 }
 
 // isEnvelope tells an XAA envelope from an Account Activity body, which never
 // has a top-level "data" key.
-func isEnvelope(top map[string]json.RawMessage) bool {
-	_, a := top["for_user_id"]
-	_, b := top["direct_message_events"]
-	return !a && !b
+func isEnvelope(keys []string) bool {
+	return !slices.Contains(keys, "for_user_id") && !slices.Contains(keys, "direct_message_events")
 }
 
 func decodeObject(b []byte) (map[string]json.RawMessage, error) {
@@ -277,9 +320,6 @@ func decodeObject(b []byte) (map[string]json.RawMessage, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(b, &top); err != nil {
 		return nil, malformed("%v", err)
-	}
-	if err := checkDuplicateKeys(b, "", func(k string) bool { return known[k] || k == "data" }); err != nil {
-		return nil, err
 	}
 	return top, nil
 }
@@ -302,14 +342,26 @@ var known = map[string]bool{
 	"replay_job_status": true,
 }
 
+// payloadWire is what Switchboard reads of an Account Activity body.
+type payloadWire struct {
+	ForUserID    wire.FlexString       `json:"for_user_id"`
+	DMEvents     []wire.DMEvent        `json:"direct_message_events"`
+	TypingEvents []wire.IndicatorEvent `json:"direct_message_indicate_typing_events"`
+	ReadEvents   []wire.IndicatorEvent `json:"direct_message_mark_read_events"`
+	Users        map[string]wire.User  `json:"users"`
+	Apps         map[string]wire.App   `json:"apps"`
+	UserEvent    *wire.UserEvent       `json:"user_event"`
+	ReplayStatus *wire.ReplayJobStatus `json:"replay_job_status"`
+}
+
+// parsePayload reads a body's keys one by one, exactly.
 func parsePayload(top map[string]json.RawMessage, forUserID string) (Delivery, error) {
-	var p wire.Payload
-	var fu wire.FlexString
+	var p payloadWire
 	for _, f := range []struct {
 		key string
 		v   any
 	}{
-		{"for_user_id", &fu}, {"direct_message_events", &p.DMEvents},
+		{"for_user_id", &p.ForUserID}, {"direct_message_events", &p.DMEvents},
 		{"direct_message_indicate_typing_events", &p.TypingEvents}, {"direct_message_mark_read_events", &p.ReadEvents},
 		{"users", &p.Users}, {"apps", &p.Apps}, {"user_event", &p.UserEvent}, {"replay_job_status", &p.ReplayStatus},
 	} {
@@ -317,16 +369,16 @@ func parsePayload(top map[string]json.RawMessage, forUserID string) (Delivery, e
 			return Delivery{}, err
 		}
 	}
-	d := Delivery{ForUserID: string(fu)}
+	return buildDelivery(p, otherKeys(slices.Collect(maps.Keys(top))), forUserID)
+}
+
+// buildDelivery normalizes a decoded body; forUserID stands in when the
+// body names none (an XAA envelope's filter).
+func buildDelivery(p payloadWire, other []string, forUserID string) (Delivery, error) {
+	d := Delivery{ForUserID: string(p.ForUserID), Other: other}
 	if d.ForUserID == "" {
 		d.ForUserID = forUserID
 	}
-	for k := range top {
-		if !known[k] {
-			d.Other = append(d.Other, k)
-		}
-	}
-	slices.Sort(d.Other)
 
 	users := make(map[string]*User, len(p.Users))
 	for id, u := range p.Users {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -251,4 +252,42 @@ func FuzzParseDelivery(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseDeliveryReadsKeysExactly: a key is read only as Twitter spells
+// it; one that differs only in case is another key (it lands in Other), and
+// one spelled with escapes is the same key (so twice is refused).
+func TestParseDeliveryReadsKeysExactly(t *testing.T) {
+	dm := `"direct_message_events":[{"type":"message_create","id":"1300000000000000031","created_timestamp":"1579153051217",
+		"message_create":{"target":{"recipient_id":"7472512"},"sender_id":"1140620289006551040","message_data":{"text":"hi"}}}]`
+	tests := []struct {
+		name      string
+		body      string
+		forUser   string
+		other     []string
+		malformed string
+	}{
+		{name: "exact", body: `{"for_user_id":"7472512",` + dm + `}`, forUser: "7472512"},
+		{name: "another case beside", body: `{"For_User_Id":"999","for_user_id":"7472512",` + dm + `}`, forUser: "7472512", other: []string{"For_User_Id"}},
+		{name: "another case alone", body: `{"FOR_USER_ID":"7472512",` + dm + `}`, malformed: "events without for_user_id"},
+		{name: "escaped twice", body: `{"for_user_id":"7472512","for\u005fuser_id":"999",` + dm + `}`, malformed: "duplicate key for_user_id"},
+		{name: "escaped once", body: `{"for\u005fuser_id":"7472512",` + dm + `}`, forUser: "7472512"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := ParseDelivery([]byte(tt.body))
+			if tt.malformed != "" {
+				if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), tt.malformed) {
+					t.Fatalf("ParseDelivery = %v; want ErrMalformed saying %q", err, tt.malformed)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.ForUserID != tt.forUser || len(d.DirectMessages) != 1 || d.DirectMessages[0].ForUserID != tt.forUser || !slices.Equal(d.Other, tt.other) {
+				t.Errorf("for_user_id %q, %d DMs, other %v; want %q, one DM for it, %v", d.ForUserID, len(d.DirectMessages), d.Other, tt.forUser, tt.other)
+			}
+		})
+	}
 }

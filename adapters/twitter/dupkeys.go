@@ -1,11 +1,9 @@
 package twitter
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"strconv"
+	"strings"
 )
 
 // checkDuplicateKeys refuses a JSON object b in which a key occurs twice
@@ -15,90 +13,282 @@ import (
 // keep the last of two for_user_id silently, where another reader takes
 // the first; Twitter never sends a key twice, so such a body is refused
 // (ErrMalformed, naming the key's path, e.g.
-// "direct_message_events[0].message_create.sender_id").
-func checkDuplicateKeys(b []byte, where string, read func(key string) bool) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return malformed("body is not a JSON object")
+// "direct_message_events[0].message_create.sender_id"). It returns the
+// object's top-level keys, in order.
+//
+// It scans the bytes once, without building a value: it runs on every
+// delivery, before the one decoding of it. It checks the syntax only as far
+// as finding keys and ends needs; the decoding after it refuses any other
+// malformed JSON.
+func checkDuplicateKeys(b []byte, read func(key string) bool) ([]string, error) {
+	s := &keyScanner{b: b}
+	s.space()
+	if s.i >= len(b) || b[s.i] != '{' {
+		return nil, malformed("body is not a JSON object")
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return malformed("%v", err)
-		}
-		k, _ := kt.(string)
-		kp := k
-		if where != "" {
-			kp = where + "." + k
-		}
-		if seen[k] {
-			return malformed("duplicate key %s: each key may appear only once", kp)
-		}
-		seen[k] = true
-		if !read(k) {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return malformed("%v", err)
-			}
-			continue
-		}
-		p, err := dupValue(dec, kp)
-		if err != nil {
-			return malformed("%v", err)
-		}
-		if p != "" {
-			return malformed("duplicate key %s: each key may appear only once", p)
-		}
+	var top []string
+	err := s.object(0, func(k string) bool { top = append(top, k); return read(k) })
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return top, nil
 }
 
-// dupValue reads one JSON value from dec and returns the path of the first
-// key that occurs twice in one of its objects, "" when none does.
-func dupValue(dec *json.Decoder, path string) (string, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
+// maxDepth bounds nesting, as encoding/json does.
+const maxDepth = 10000
+
+// keyScanner walks JSON text, keeping the path to where it is for the
+// error that names a duplicate key.
+type keyScanner struct {
+	b    []byte
+	i    int
+	path []pathStep
+}
+
+// pathStep is a key, or an array index when key is empty and index >= 0.
+type pathStep struct {
+	key   string
+	index int
+}
+
+func (s *keyScanner) pathTo(key string) string {
+	var sb strings.Builder
+	for _, p := range s.path {
+		if p.index >= 0 {
+			sb.WriteString("[" + strconv.Itoa(p.index) + "]")
+			continue
 		}
-		return "", err
+		if sb.Len() > 0 {
+			sb.WriteByte('.')
+		}
+		sb.WriteString(p.key)
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return "", nil
+	if sb.Len() > 0 {
+		sb.WriteByte('.')
 	}
-	switch d {
+	sb.WriteString(key)
+	return sb.String()
+}
+
+func (s *keyScanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *keyScanner) unexpected() error {
+	if s.i >= len(s.b) {
+		return malformed("unexpected end of JSON input")
+	}
+	return malformed("invalid character %q at offset %d", s.b[s.i], s.i)
+}
+
+// value scans one value; check says whether its objects' keys are checked
+// (descend is asked of each key of an object at the top level only).
+func (s *keyScanner) value(depth int, check bool) error {
+	s.space()
+	if s.i >= len(s.b) {
+		return s.unexpected()
+	}
+	switch s.b[s.i] {
 	case '{':
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return "", err
+		if !check {
+			return s.skipObject(depth)
+		}
+		return s.object(depth, func(string) bool { return true })
+	case '[':
+		return s.array(depth, check)
+	case '"':
+		_, err := s.str()
+		return err
+	default:
+		start := s.i
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				if s.i == start {
+					return s.unexpected()
+				}
+				return nil
 			}
-			k, _ := kt.(string)
-			kp := k
-			if path != "" {
-				kp = path + "." + k
+			s.i++
+		}
+		return nil
+	}
+}
+
+// object scans an object at s.i ('{'), refusing a key twice; it checks
+// the keys of the values under the keys that descend reports.
+func (s *keyScanner) object(depth int, descend func(key string) bool) error {
+	if depth >= maxDepth {
+		return malformed("JSON nested too deeply")
+	}
+	s.i++ // '{'
+	var seen []string
+	var seenSet map[string]bool // past a few keys, a set
+	for first := true; ; first = false {
+		s.space()
+		if s.i < len(s.b) && s.b[s.i] == '}' && first {
+			s.i++
+			return nil
+		}
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return s.unexpected()
+		}
+		k, err := s.str()
+		if err != nil {
+			return err
+		}
+		dup := false
+		if seenSet != nil {
+			dup = seenSet[k]
+			seenSet[k] = true
+		} else {
+			for _, o := range seen {
+				dup = dup || o == k
 			}
-			if seen[k] {
-				return kp, nil
-			}
-			seen[k] = true
-			if p, err := dupValue(dec, kp); err != nil || p != "" {
-				return p, err
+			seen = append(seen, k)
+			if len(seen) > 8 {
+				seenSet = make(map[string]bool, 2*len(seen))
+				for _, o := range seen {
+					seenSet[o] = true
+				}
 			}
 		}
-	case '[':
-		for i := 0; dec.More(); i++ {
-			if p, err := dupValue(dec, path+"["+strconv.Itoa(i)+"]"); err != nil || p != "" {
-				return p, err
-			}
+		if dup {
+			return malformed("duplicate key %s: each key may appear only once", s.pathTo(k))
+		}
+		s.space()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return s.unexpected()
+		}
+		s.i++
+		s.path = append(s.path, pathStep{key: k, index: -1})
+		err = s.value(depth+1, descend(k))
+		s.path = s.path[:len(s.path)-1]
+		if err != nil {
+			return err
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return s.unexpected()
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.unexpected()
 		}
 	}
-	if _, err := dec.Token(); err != nil { // the closing delimiter
+}
+
+func (s *keyScanner) array(depth int, check bool) error {
+	if depth >= maxDepth {
+		return malformed("JSON nested too deeply")
+	}
+	s.i++ // '['
+	for n := 0; ; n++ {
+		s.space()
+		if s.i < len(s.b) && s.b[s.i] == ']' && n == 0 {
+			s.i++
+			return nil
+		}
+		s.path = append(s.path, pathStep{index: n})
+		err := s.value(depth+1, check)
+		s.path = s.path[:len(s.path)-1]
+		if err != nil {
+			return err
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return s.unexpected()
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return s.unexpected()
+		}
+	}
+}
+
+// skipObject scans past an object whose keys are not checked.
+func (s *keyScanner) skipObject(depth int) error {
+	if depth >= maxDepth {
+		return malformed("JSON nested too deeply")
+	}
+	for nest := 0; s.i < len(s.b); {
+		switch s.b[s.i] {
+		case '"':
+			if err := s.skipString(); err != nil {
+				return err
+			}
+			continue
+		case '{', '[':
+			nest++
+			if depth+nest > maxDepth {
+				return malformed("JSON nested too deeply")
+			}
+		case '}', ']':
+			nest--
+			if nest == 0 {
+				s.i++
+				return nil
+			}
+		}
+		s.i++
+	}
+	return s.unexpected()
+}
+
+// str scans a string at s.i and returns its value.
+func (s *keyScanner) str() (string, error) {
+	start := s.i
+	escaped, err := s.scanString()
+	if err != nil {
 		return "", err
 	}
-	return "", nil
+	raw := s.b[start:s.i]
+	if !escaped {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", malformed("%v", err)
+	}
+	return v, nil
+}
+
+func (s *keyScanner) skipString() error {
+	_, err := s.scanString()
+	return err
+}
+
+// scanString moves past the string at s.i and says whether it has escapes.
+func (s *keyScanner) scanString() (escaped bool, err error) {
+	s.i++ // '"'
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '\\':
+			escaped = true
+			s.i += 2
+			continue
+		case '"':
+			s.i++
+			return escaped, nil
+		}
+		s.i++
+	}
+	return escaped, malformed("unexpected end of JSON input")
 }
