@@ -62,11 +62,13 @@ type config struct {
 	// Group commit: the DMs that arrive while an ingest transaction
 	// commits are written together in the next one (engine.GroupCommit).
 	// At most GroupCommitMaxBatch DMs in a transaction (1 turns group
-	// commit off), GroupCommitGroups transactions at once, and a group
+	// commit off), GroupCommitGroups transactions at once (0: 1 on
+	// SQLite, whose single writer takes one at a time anyway, 4 on
+	// PostgreSQL, whose round trips a lone group would queue), and a group
 	// that is not full waits up to GroupCommitMaxWait for more, only while
 	// another group is committing.
 	GroupCommitMaxBatch int           `env:"SWITCHBOARD_GROUP_COMMIT_MAX_BATCH" envDefault:"64"`
-	GroupCommitGroups   int           `env:"SWITCHBOARD_GROUP_COMMIT_GROUPS" envDefault:"1"`
+	GroupCommitGroups   int           `env:"SWITCHBOARD_GROUP_COMMIT_GROUPS" envDefault:"0"`
 	GroupCommitMaxWait  time.Duration `env:"SWITCHBOARD_GROUP_COMMIT_MAX_WAIT" envDefault:"0s"`
 
 	// Derived by validate.
@@ -168,8 +170,8 @@ func (c *config) validate() error {
 	if c.GroupCommitMaxBatch < 1 || c.GroupCommitMaxBatch > 1000 {
 		return fmt.Errorf("SWITCHBOARD_GROUP_COMMIT_MAX_BATCH: %d is not between 1 and 1000", c.GroupCommitMaxBatch)
 	}
-	if c.GroupCommitGroups < 1 || c.GroupCommitGroups > 64 {
-		return fmt.Errorf("SWITCHBOARD_GROUP_COMMIT_GROUPS: %d is not between 1 and 64", c.GroupCommitGroups)
+	if c.GroupCommitGroups < 0 || c.GroupCommitGroups > 64 {
+		return fmt.Errorf("SWITCHBOARD_GROUP_COMMIT_GROUPS: %d is not between 0 (the database's default) and 64", c.GroupCommitGroups)
 	}
 	if c.GroupCommitMaxWait < 0 || c.GroupCommitMaxWait > 50*time.Millisecond {
 		return fmt.Errorf("SWITCHBOARD_GROUP_COMMIT_MAX_WAIT: %s is not between 0 and 50ms (every DM of a group waits for it)", c.GroupCommitMaxWait)
@@ -288,7 +290,7 @@ func (c *config) logAttrs(secretSource string) []any {
 		slog.Duration("agent_stream_grace", c.AgentStreamGrace),
 		slog.Duration("stream_poll", c.StreamPoll),
 		slog.Int("group_commit_max_batch", c.GroupCommitMaxBatch),
-		slog.Int("group_commit_groups", c.GroupCommitGroups),
+		slog.Int("group_commit_groups", c.groupCommit().Groups),
 		slog.Duration("group_commit_max_wait", c.GroupCommitMaxWait),
 	}
 }

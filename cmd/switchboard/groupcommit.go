@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/switchboardhq/switchboard/engine"
+	"github.com/switchboardhq/switchboard/storage"
 )
 
 // groupCommitMetrics counts what group commit does: how many DMs each
@@ -37,7 +38,17 @@ func (m *groupCommitMetrics) observe(g engine.GroupStats) {
 	m.retried.Add(float64(g.Retried))
 }
 
-// groupCommit is the engine's group commit as cfg sets it.
+// groupCommit is the engine's group commit as cfg sets it. Unset, the
+// groups committing at once are one on SQLite, whose single writer takes
+// one at a time anyway, and four on PostgreSQL: one group at a time would
+// queue every DM behind one connection's round trips.
 func (c *config) groupCommit() engine.GroupCommit {
-	return engine.GroupCommit{MaxBatch: c.GroupCommitMaxBatch, Groups: c.GroupCommitGroups, MaxWait: c.GroupCommitMaxWait}
+	groups := c.GroupCommitGroups
+	if groups == 0 {
+		groups = 1
+		if c.database.Dialect == storage.Postgres {
+			groups = 4
+		}
+	}
+	return engine.GroupCommit{MaxBatch: c.GroupCommitMaxBatch, Groups: groups, MaxWait: c.GroupCommitMaxWait}
 }

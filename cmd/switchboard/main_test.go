@@ -322,7 +322,7 @@ func TestBadConfigurationExitsWithOneClearLine(t *testing.T) {
 		{name: "bad trusted proxy", env: []string{"SWITCHBOARD_TRUSTED_PROXIES=10.0.0.0/8, proxy.example"}, want: `SWITCHBOARD_TRUSTED_PROXIES: "proxy.example" is not an IP address or CIDR range`},
 		{name: "group commit batch of none", env: []string{"SWITCHBOARD_GROUP_COMMIT_MAX_BATCH=0"}, want: "SWITCHBOARD_GROUP_COMMIT_MAX_BATCH: 0 is not between 1 and 1000"},
 		{name: "group commit wait too long", env: []string{"SWITCHBOARD_GROUP_COMMIT_MAX_WAIT=1s"}, want: "SWITCHBOARD_GROUP_COMMIT_MAX_WAIT: 1s is not between 0 and 50ms"},
-		{name: "group commit groups", env: []string{"SWITCHBOARD_GROUP_COMMIT_GROUPS=0"}, want: "SWITCHBOARD_GROUP_COMMIT_GROUPS: 0 is not between 1 and 64"},
+		{name: "group commit groups", env: []string{"SWITCHBOARD_GROUP_COMMIT_GROUPS=65"}, want: "SWITCHBOARD_GROUP_COMMIT_GROUPS: 65 is not between 0 (the database's default) and 64"},
 		{name: "bad profiler address", env: []string{"SWITCHBOARD_PPROF_LISTEN=6060"}, want: `SWITCHBOARD_PPROF_LISTEN: "6060" is not host:port`},
 	}
 	for _, tt := range tests {
