@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 )
@@ -80,8 +80,19 @@ func ParseURL(raw string) (Location, error) {
 // waits for a busy writer instead of failing, enforces foreign keys, and
 // begins every transaction IMMEDIATE so that two writers never deadlock on
 // a read-to-write upgrade.
+//
+// The time parameters keep what earlier releases (on the glebarez driver)
+// wrote and read: times are written as "2006-01-02 15:04:05.999999999-07:00"
+// (_time_format=sqlite; modernc's own default is time.Time.String), read
+// back in UTC (_timezone=UTC; glebarez parsed in UTC), and only columns
+// declared DATE, DATETIME or TIMESTAMP become time.Time: an aggregate or an
+// expression stays the stored text (_texttotime=0; libtnb/sqlite would
+// otherwise turn any date-shaped text without a declared type, a customer's
+// text included, into a time) and an integer stays an integer
+// (_inttotime=0).
 func sqliteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate" +
+		"&_time_format=sqlite&_timezone=UTC&_texttotime=0&_inttotime=0"
 }
 
 // Options configure Open.
