@@ -106,8 +106,13 @@ func (r *repo) CreateSource(ctx context.Context, s engine.Source) error {
 
 // Source returns one source with its client secret opened.
 func (r *repo) Source(ctx context.Context, id engine.SourceID) (engine.Source, error) {
-	// Every webhook delivery reads its source: a raw read, as gorm's query
-	// building costs more than the database's work.
+	// Every webhook delivery reads its source: kept for a moment outside
+	// transactions (lookups.go), and a raw read, as gorm's query building
+	// costs more than the database's work.
+	return r.cachedSource(id, func() (engine.Source, error) { return r.readSource(ctx, id) })
+}
+
+func (r *repo) readSource(ctx context.Context, id engine.SourceID) (engine.Source, error) {
 	var row sourceRow
 	err := r.rawRow(ctx, `SELECT id, channel, name, client_key, client_secret, settings, enabled, created_at, updated_at
 		FROM sources WHERE id = ?`, string(id)).Scan(&row.ID, &row.Channel, &row.Name, &row.ClientKey, &row.ClientSecret,
@@ -137,6 +142,7 @@ func (r *repo) UpdateSource(ctx context.Context, s engine.Source) error {
 		return err
 	}
 	res := r.db(ctx).Model(&sourceRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "channel", "created_at").Updates(&row)
+	r.changedLookups()
 	if res.Error != nil {
 		return translate(res.Error, "update source", "a %s source named %q already exists", s.Channel, s.Name)
 	}
@@ -149,6 +155,7 @@ func (r *repo) UpdateSource(ctx context.Context, s engine.Source) error {
 // DeleteSource deletes a source; one with endpoints is ErrConflict.
 func (r *repo) DeleteSource(ctx context.Context, id engine.SourceID) error {
 	res := r.db(ctx).Where("id = ?", string(id)).Delete(&sourceRow{})
+	r.changedLookups()
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
 			return engine.Errorf(engine.ErrConflict, "source %s still has endpoints; delete them first", id)
@@ -283,6 +290,7 @@ func (r *repo) UpdateEndpoint(ctx context.Context, e engine.Endpoint) error {
 		return err
 	}
 	res := r.db(ctx).Model(&endpointRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "source_id", "channel", "created_at").Updates(&row)
+	r.changedLookups()
 	if res.Error != nil {
 		return translate(res.Error, "update endpoint", endpointConflict, e.Name, e.ExternalID)
 	}
@@ -296,6 +304,7 @@ func (r *repo) UpdateEndpoint(ctx context.Context, e engine.Endpoint) error {
 // ErrConflict.
 func (r *repo) DeleteEndpoint(ctx context.Context, id engine.EndpointID) error {
 	res := r.db(ctx).Where("id = ?", string(id)).Delete(&endpointRow{})
+	r.changedLookups()
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
 			return engine.Errorf(engine.ErrConflict, "endpoint %s is in use (a conversation refers to it)", id)
@@ -311,6 +320,14 @@ func (r *repo) DeleteEndpoint(ctx context.Context, id engine.EndpointID) error {
 // EndpointByExternalID finds the endpoint of a source whose id on the
 // channel is externalID.
 func (r *repo) EndpointByExternalID(ctx context.Context, source engine.SourceID, externalID string) (engine.Endpoint, error) {
+	// Every webhook delivery reads its endpoint: kept for a moment outside
+	// transactions (lookups.go).
+	return r.cachedEndpointByExternalID(externalKey{source, externalID}, func() (engine.Endpoint, error) {
+		return r.readEndpointByExternalID(ctx, source, externalID)
+	})
+}
+
+func (r *repo) readEndpointByExternalID(ctx context.Context, source engine.SourceID, externalID string) (engine.Endpoint, error) {
 	row, err := scanEndpoint(r.rawRow(ctx, `SELECT `+endpointColumns+` FROM endpoints
 		WHERE source_id = ? AND external_id = ?`, string(source), externalID))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -104,6 +104,9 @@ type Options struct {
 	SecretKey []byte
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
+	// Now tells the time by which the sources and endpoints read outside
+	// a transaction are kept (LookupTTL); nil means the system clock.
+	Now func() time.Time
 }
 
 // DB is an open Switchboard database. Its repository methods (those of
@@ -127,6 +130,13 @@ type repo struct {
 	dialect Dialect
 	bound   *sync.Map  // raw query → the query with the dialect's placeholders (bind)
 	stmts   *stmtCache // the raw queries kept prepared (SQLite only; nil on PostgreSQL)
+	// lookups keeps the sources and endpoints read outside a transaction
+	// for a moment (lookups.go); inTx marks a transaction's repo, which
+	// reads past it and, having written either, empties it again when the
+	// transaction ends (wroteLookups).
+	lookups      *lookupCache
+	inTx         bool
+	wroteLookups *bool
 	// notifyChannel is the PostgreSQL channel that announces agents'
 	// notifications to every replica (Listen); empty on SQLite.
 	notifyChannel string
@@ -198,7 +208,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %s", loc.Dialect, loc.Redacted, redactErr(err, opts.URL))
 	}
-	db := &DB{repo: repo{g: gdb, box: box, dialect: loc.Dialect, bound: &sync.Map{}}, sql: sqlDB, location: loc}
+	db := &DB{repo: repo{g: gdb, box: box, dialect: loc.Dialect, bound: &sync.Map{}, lookups: newLookupCache(opts.Now)}, sql: sqlDB, location: loc}
 	if loc.Dialect == SQLite {
 		db.stmts = newStmtCache(sqlDB)
 	}

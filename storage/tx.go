@@ -23,9 +23,15 @@ func (db *DB) InTx(ctx context.Context, fn func(tx engine.Tx) error) error {
 		db.writer.Lock()
 		defer db.writer.Unlock()
 	}
-	return db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect, bound: db.bound, stmts: db.stmts, notifyChannel: db.notifyChannel})
+	wroteLookups := false
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&repo{g: tx, box: db.box, dialect: db.location.Dialect, bound: db.bound, stmts: db.stmts, notifyChannel: db.notifyChannel,
+			lookups: db.lookups, inTx: true, wroteLookups: &wroteLookups})
 	})
+	if wroteLookups {
+		db.lookups.empty() // what was read while it ran is gone too
+	}
+	return err
 }
 
 // db returns the handle bound to ctx.
