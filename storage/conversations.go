@@ -322,8 +322,11 @@ func (r *repo) ListConversations(ctx context.Context, f engine.ConversationFilte
 // IMMEDIATE, so one writer at a time holds everything.)
 func (r *repo) ConversationInProgress(ctx context.Context, handle engine.EndpointID, customerID string) (engine.Conversation, error) {
 	var row conversationRow
-	err := r.rawRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status <> ?`+r.forUpdate(false),
-		string(handle), customerID, string(engine.StatusClosed)).Scan(row.fields()...)
+	// 'closed' is a literal, as in the unique index's predicate: SQLite
+	// plans a statement for that partial index only when it can see the
+	// value, and compiles one with a bound value again at every binding.
+	err := r.rawRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE handle_id = ? AND customer_external_id = ? AND status <> 'closed'`+r.forUpdate(false),
+		string(handle), customerID).Scan(row.fields()...)
 	if err != nil {
 		return engine.Conversation{}, rawNotFound(err, "conversation in progress", "no conversation in progress")
 	}
