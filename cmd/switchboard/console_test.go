@@ -321,6 +321,18 @@ func consoleAgentInbox(t *testing.T, dbEnv []string) {
 	tab.waitText(".thread .msg.inbound", question)
 	tab.waitText(".thread .msg.inbound a", "photo")
 	tab.waitText(".convlist", "Big Fan")
+	// The customer writes again while Ann writes her reply: the thread shows
+	// the new message and her draft stays as it was.
+	const draft = "Sorry! A new one"
+	tab.fill(`textarea[name="reply"]`, draft)
+	if inj, err := fake.InjectDM(t.Context(), twittertest.InboundDM{From: customer.ID, To: fake.business.ID, Text: "are you there?"}); err != nil || !inj.Deliveries[0].OK() {
+		t.Fatalf("inject the DM: %+v %v", inj, err)
+	}
+	tab.waitText(".thread", "are you there?")
+	kept, err := chromedp.Run(tab.ctx, chromedp.Evaluate[string](`document.querySelector('textarea[name="reply"]').value`))
+	if err != nil || kept != draft {
+		t.Errorf("after the customer's new message the reply box holds %q (%v); want the draft %q", kept, err, draft)
+	}
 	const reply = "Sorry! A new one ships today."
 	tab.fill(`textarea[name="reply"]`, reply)
 	tab.click(".reply button", "Send")

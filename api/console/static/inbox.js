@@ -23,6 +23,7 @@ export async function inboxPage({ me, main, onLeave }) {
     offers: new Map(Object.entries(JSON.parse(sessionStorage.getItem(store.offers) || '{}'))),
     conversations: [],
     waiting: [], // open conversations in the agent's queues, to take (pick mode)
+    drafts: new Map(), // conversation id → the reply being written, kept across re-renders
     selected: sessionStorage.getItem(store.selected) || '',
     thread: null,
     threadError: null,
@@ -121,7 +122,13 @@ export async function inboxPage({ me, main, onLeave }) {
     if (!t) { mount(threadEl, state.threadError ? errorBox(state.threadError) : h('p', { class: 'muted' }, 'Pick a conversation to read it.')); return; }
     const c = t.customer;
     const mine = t.agent_id === agentID;
-    const reply = h('textarea', { name: 'reply', rows: 3, required: true, disabled: !mine || t.status === 'closed' });
+    // The thread is drawn again whenever the customer writes: the reply
+    // being written, and the caret in it, stay as they were.
+    const typing = document.activeElement && document.activeElement.name === 'reply'
+      ? [document.activeElement.selectionStart, document.activeElement.selectionEnd] : null;
+    const reply = h('textarea', { name: 'reply', rows: 3, required: true, disabled: !mine || t.status === 'closed',
+      oninput: () => state.drafts.set(t.id, reply.value) });
+    reply.value = state.drafts.get(t.id) || '';
     const act = (name, label) => h('button', { type: 'button', onclick: () => workflow(t.id, name) }, label);
     // A conversation goes to a queue, or straight to an available colleague.
     const transferSel = select({ name: 'transfer_to' }, [['', 'Choose a queue or an agent…'],
@@ -143,6 +150,7 @@ export async function inboxPage({ me, main, onLeave }) {
         try {
           await call('POST', `/conversations/${t.id}/messages`, { text: reply.value });
           reply.value = '';
+          state.drafts.delete(t.id);
           await loadThread();
         } catch (err) { toast(err.message); }
       } }, field('Reply to ' + (c.name || c.screen_name), reply), h('button', { type: 'submit', class: 'primary' }, 'Send')) : null,
@@ -152,6 +160,10 @@ export async function inboxPage({ me, main, onLeave }) {
         t.status !== 'closed' ? act('close', 'Close') : null,
         t.status !== 'closed' ? h('span', { class: 'transfer' }, field('Transfer to', transferSel),
           h('button', { type: 'button', onclick: () => transferSel.value && workflow(t.id, 'transfer', transferTo()) }, 'Transfer')) : null) : null);
+    if (typing && !reply.disabled) {
+      reply.focus();
+      reply.setSelectionRange(...typing);
+    }
   }
 
   function delivery(convID, m) {
