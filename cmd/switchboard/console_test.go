@@ -210,6 +210,7 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 
 	// Edited: Ann takes less at once, and General too.
 	tab.click(`button[aria-label="Edit Ann"]`, "Edit")
+	tab.waitText("form.editing h2", "Edit the agent “Ann”") // the edit form has replaced the create form
 	tab.waitText("form.editing h2", "Edit the agent “Ann”")
 	tab.fill(`input[name="capacity"]`, "4")
 	tab.click("fieldset label", "General")
@@ -221,6 +222,7 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	// renamed, then deleted.
 	tab.open("#/workstreams")
 	tab.click(`button[aria-label="Edit Care"]`, "Edit")
+	tab.waitText("form.editing h2", "Edit the work stream “Care”") // the edit form has replaced the create form
 	tab.fill(`input[name="offer_timeout"]`, "90s")
 	tab.click("form button", "Save")
 	tab.waitText("table tbody tr", "Care\ttwitter\tpush\tGeneral\tround robin\t1m30s")
@@ -229,6 +231,7 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.fill(`input[name="name"]`, "Spare")
 	tab.click("form button", "Create")
 	tab.click(`button[aria-label="Edit Spare"]`, "Edit")
+	tab.waitText("form.editing h2", "Edit the queue “Spare”") // the edit form has replaced the create form
 	tab.fill(`input[name="name"]`, "Spare room")
 	tab.click("form button", "Save")
 	tab.waitText("table", "Spare room")
