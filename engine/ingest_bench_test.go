@@ -62,7 +62,7 @@ import (
 //	SQLite    860/905/1170      1227/1042/1224     1722/873/938
 //	Postgres  422/443/440       505/392/630        490/397/514
 //
-// (a busy machine: the raw baseline itself ran at a third of the figures
+// (a busy machine: the raw baseline itself ran at 37-82% of its figures
 // above on PostgreSQL). Alone, a caller waits for nobody; with others, the
 // DMs that arrive during a commit share the next one.
 
