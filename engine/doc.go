@@ -6,7 +6,8 @@
 // The engine owns those interfaces: a [Store] (the storage package
 // implements it on SQLite and PostgreSQL), a [Clock], and the ports a
 // channel's adapter implements (ports.go): it hands messages in through
-// [Service.ReceiveChannelMessage] or [Service.Ingest], and delivers replies
+// [Service.ReceiveChannelMessages] (a delivery's, together) or
+// [Service.Ingest], and delivers replies
 // as a [Sender]. The engine knows a channel only by the name its adapter
 // gives it; adapters/twitter and adapters/webchat are two. It imports no
 // HTTP framework and no ORM, so that every rule of the workflow is tested
@@ -16,7 +17,8 @@
 //
 //   - ingest.go stores an arriving message exactly once, identifies the
 //     customer's contact, and continues or starts the conversation;
-//     features.go fixes what a rule may see of the message.
+//     groupcommit.go writes the messages that arrive together in one
+//     transaction; features.go fixes what a rule may see of the message.
 //   - routing.go decides a conversation's queue and builds the engagement
 //     context, the one every evaluation sees (ingest, requeue, rule test,
 //     explain); routingrules.go keeps the rule sets and their versions.
