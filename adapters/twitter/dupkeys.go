@@ -168,24 +168,8 @@ func (s *keyScanner) object(depth int, descend func(key string) bool) error {
 			return s.unexpected()
 		}
 		s.i++
-		s.path = append(s.path, pathStep{key: k, index: -1})
-		err = s.value(depth+1, descend(k))
-		s.path = s.path[:len(s.path)-1]
-		if err != nil {
+		if closed, err := s.element(pathStep{key: k, index: -1}, depth, descend(k), '}'); err != nil || closed {
 			return err
-		}
-		s.space()
-		if s.i >= len(s.b) {
-			return s.unexpected()
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return s.unexpected()
 		}
 	}
 }
@@ -201,26 +185,34 @@ func (s *keyScanner) array(depth int, check bool) error {
 			s.i++
 			return nil
 		}
-		s.path = append(s.path, pathStep{index: n})
-		err := s.value(depth+1, check)
-		s.path = s.path[:len(s.path)-1]
-		if err != nil {
+		if closed, err := s.element(pathStep{index: n}, depth, check, ']'); err != nil || closed {
 			return err
 		}
-		s.space()
-		if s.i >= len(s.b) {
-			return s.unexpected()
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return nil
-		default:
-			return s.unexpected()
-		}
 	}
+}
+
+// element scans the value at step of the path, then the ',' after it or
+// the container's closing delimiter, and says whether it was the latter.
+func (s *keyScanner) element(step pathStep, depth int, check bool, closing byte) (bool, error) {
+	s.path = append(s.path, step)
+	err := s.value(depth+1, check)
+	s.path = s.path[:len(s.path)-1]
+	if err != nil {
+		return false, err
+	}
+	s.space()
+	if s.i >= len(s.b) {
+		return false, s.unexpected()
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return false, nil
+	case closing:
+		s.i++
+		return true, nil
+	}
+	return false, s.unexpected()
 }
 
 // skipObject scans past an object whose keys are not checked.
