@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,9 +164,27 @@ func (s *Service) ReceiveChannelMessage(ctx context.Context, ep Endpoint, dm Cha
 // one fails; the error is the first failure, and a message without one is
 // committed when it returns.
 func (s *Service) ReceiveChannelMessages(ctx context.Context, ep Endpoint, dms []ChannelMessage) ([]ReceiveResult, error) {
-	for _, dm := range dms {
+	now := s.clock.Now()
+	dms = slices.Clone(dms)
+	inbound := make([]InboundMessage, len(dms)) // the customers' messages, by index
+	for i := range dms {
+		dm := &dms[i]
 		if dm.ExternalID == "" {
 			return nil, FieldError("event_id", "is required")
+		}
+		if dm.SentAt.IsZero() {
+			dm.SentAt = now // the channel did not date it
+		}
+		if dm.Echo {
+			continue
+		}
+		inbound[i] = InboundMessage{
+			SourceID: ep.SourceID, EndpointID: ep.ID, ExternalID: dm.ExternalID,
+			ExternalThreadID: dm.ExternalThreadID, SentAt: dm.SentAt, Customer: dm.Customer,
+			Text: dm.Text, Media: dm.Media, Links: dm.Links, InitiatedVia: dm.InitiatedVia, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
+		}
+		if err := inbound[i].validate(); err != nil {
+			return nil, err
 		}
 	}
 	results := make([]ReceiveResult, len(dms))
@@ -176,16 +195,11 @@ func (s *Service) ReceiveChannelMessages(ctx context.Context, ep Endpoint, dms [
 		}
 	}
 	var newest *ChannelMessage
-	now := s.clock.Now()
 	for start := 0; start < len(dms); {
 		if dms[start].Echo {
-			dm := dms[start]
-			if dm.SentAt.IsZero() {
-				dm.SentAt = now // the channel did not date it
-			}
-			res, err := s.recordEcho(ctx, ep, dm)
+			res, err := s.recordEcho(ctx, ep, dms[start])
 			if err != nil {
-				fail(fmt.Errorf("record echo %s: %w", dm.ExternalID, err))
+				fail(fmt.Errorf("record echo %s: %w", dms[start].ExternalID, err))
 			} else {
 				results[start] = res
 				newest = newerOf(newest, &dms[start])
@@ -197,24 +211,7 @@ func (s *Service) ReceiveChannelMessages(ctx context.Context, ep Endpoint, dms [
 		for end < len(dms) && !dms[end].Echo {
 			end++
 		}
-		run := make([]InboundMessage, 0, end-start)
-		for _, dm := range dms[start:end] {
-			sent := dm.SentAt
-			if sent.IsZero() {
-				sent = now // the channel did not date it
-			}
-			run = append(run, InboundMessage{
-				SourceID: ep.SourceID, EndpointID: ep.ID, ExternalID: dm.ExternalID,
-				ExternalThreadID: dm.ExternalThreadID, SentAt: sent, Customer: dm.Customer,
-				Text: dm.Text, Media: dm.Media, Links: dm.Links, InitiatedVia: dm.InitiatedVia, URLs: dm.URLs, Hashtags: dm.Hashtags, QuickReply: dm.QuickReply,
-			})
-		}
-		for _, in := range run {
-			if err := in.validate(); err != nil {
-				return nil, err
-			}
-		}
-		for i, o := range s.groups.ingest(ctx, run) {
+		for i, o := range s.groups.ingest(ctx, inbound[start:end]) {
 			if o.err != nil {
 				fail(o.err)
 				continue
@@ -229,11 +226,7 @@ func (s *Service) ReceiveChannelMessages(ctx context.Context, ep Endpoint, dms [
 		start = end
 	}
 	if newest != nil {
-		at := newest.SentAt
-		if at.IsZero() {
-			at = now
-		}
-		if err := s.noteEndpointEvent(ctx, ep.ID, newest.ExternalID, at); err != nil {
+		if err := s.noteEndpointEvent(ctx, ep.ID, newest.ExternalID, newest.SentAt); err != nil {
 			// Health is advisory: the messages themselves are committed.
 			s.log.WarnContext(ctx, "could not note the endpoint's last event", "endpoint_id", ep.ID, "error", err)
 		}

@@ -108,10 +108,11 @@ type customerKey struct {
 	customer string
 }
 
-func (it groupItem) customer() customerKey {
-	m := it.msg()
+func customerOf(m InboundMessage) customerKey {
 	return customerKey{m.EndpointID, m.Customer.ExternalID}
 }
+
+func (it groupItem) customer() customerKey { return customerOf(it.msg()) }
 
 // ingest commits msgs, in order, and returns each one's outcome once the
 // transaction holding it has committed (or it failed).
@@ -218,9 +219,7 @@ func (g *groupCommitter) take() []groupItem {
 			continue
 		}
 		n := min(len(c.msgs)-c.next, g.cfg.MaxBatch-len(items))
-		if g.committing > 0 && slices.ContainsFunc(c.msgs[c.next:c.next+n], func(m InboundMessage) bool {
-			return g.customers[customerKey{m.EndpointID, m.Customer.ExternalID}] > 0
-		}) {
+		if g.committing > 0 && slices.ContainsFunc(c.msgs[c.next:c.next+n], func(m InboundMessage) bool { return g.customers[customerOf(m)] > 0 }) {
 			kept = append(kept, c) // after the group that holds its customer
 			continue
 		}
