@@ -85,6 +85,11 @@ type savedRuleResponse struct {
 	Warnings []warningResponse `json:"warnings"`
 }
 
+// warningsResponse is the static checks' warnings of a rule set.
+type warningsResponse struct {
+	Warnings []warningResponse `json:"warnings"`
+}
+
 type warningResponse struct {
 	RuleID   string `json:"rule_id"`
 	RuleName string `json:"rule_name"`
@@ -106,15 +111,16 @@ func toRuleResponse(r engine.Rule) ruleResponse {
 }
 
 func toSavedRuleResponse(ch engine.RuleChange) savedRuleResponse {
-	out := savedRuleResponse{ruleResponse: toRuleResponse(ch.Rule), Version: ch.Version, Warnings: make([]warningResponse, 0, len(ch.Warnings))}
-	for _, w := range ch.Warnings {
-		out.Warnings = append(out.Warnings, toWarningResponse(w))
-	}
-	return out
+	return savedRuleResponse{ruleResponse: toRuleResponse(ch.Rule), Version: ch.Version, Warnings: toWarningResponses(ch.Warnings)}
 }
 
-func toWarningResponse(w rules.Warning) warningResponse {
-	return warningResponse{RuleID: w.RuleID, RuleName: w.RuleName, Code: w.Code, Message: w.Message}
+// toWarningResponses is never nil, so that no warnings answer [].
+func toWarningResponses(list []rules.Warning) []warningResponse {
+	out := make([]warningResponse, 0, len(list))
+	for _, w := range list {
+		out = append(out, warningResponse{RuleID: w.RuleID, RuleName: w.RuleName, Code: w.Code, Message: w.Message})
+	}
+	return out
 }
 
 // versionSummaryResponse is a rule-set version in a listing.
@@ -282,6 +288,8 @@ func (s *Server) ruleRoutes(g *gin.RouterGroup) {
 		Request: ruleRequest{}, Response: savedRuleResponse{}, Status: http.StatusCreated}, withBody(s.createRule))
 	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules", Summary: "List a work stream's rules in evaluation order", Tag: tag, Roles: analysts,
 		Response: listResponse[ruleResponse]{}, Status: http.StatusOK}, s.listRules)
+	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules/warnings", Summary: "The static checks' warnings of a work stream's rules (shadowed, unreachable, contradictory)", Tag: tag, Roles: analysts,
+		Response: warningsResponse{}, Status: http.StatusOK}, s.ruleWarnings)
 	s.route(g, route{Method: "PUT", Path: "/workstreams/:id/rules/order", Summary: "Reorder all rules (a new rule-set version, unless the order is the same)", Tag: tag, Roles: analysts,
 		Request: reorderRequest{}, Response: versionResponse{}, Status: http.StatusOK}, withBody(s.reorderRules))
 	s.route(g, route{Method: "GET", Path: "/workstreams/:id/rules/versions", Summary: "List rule-set versions, newest first", Tag: tag, Roles: analysts,
@@ -353,6 +361,15 @@ func (s *Server) listRules(c *gin.Context) (any, error) {
 	}
 	list, err := s.svc.Rules(c.Request.Context(), ws)
 	return toList(engine.List[engine.Rule]{Items: list}, toRuleResponse), err
+}
+
+func (s *Server) ruleWarnings(c *gin.Context) (any, error) {
+	ws, err := workStreamParam(c)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.svc.RuleWarnings(c.Request.Context(), ws)
+	return warningsResponse{Warnings: toWarningResponses(list)}, err
 }
 
 func (s *Server) getRule(c *gin.Context) (any, error) {

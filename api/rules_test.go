@@ -520,6 +520,34 @@ func TestRuleWarnings(t *testing.T) {
 		if !found {
 			t.Errorf("warnings = %+v, want unreachable on the second rule", second.Warnings)
 		}
+
+		// The rule set's warnings as they stand, read without changing anything.
+		analyst := h.key(engine.RoleAnalyst, "")
+		codes := func() map[string]string {
+			var got struct {
+				Warnings []warningResponse `json:"warnings"`
+			}
+			res := h.call("GET", f.rules+"/warnings", analyst, nil)
+			if res.Code != http.StatusOK {
+				t.Fatalf("GET warnings = %d %s", res.Code, res.Body)
+			}
+			res.decode(t, &got)
+			out := map[string]string{}
+			for _, w := range got.Warnings {
+				out[w.RuleID] += w.Code + " "
+			}
+			return out
+		}
+		if got := codes(); !strings.Contains(got[first.ID], "always-true") || !strings.Contains(got[second.ID], "unreachable") {
+			t.Errorf("warnings as they stand = %v, want always-true on %s and unreachable on %s", got, first.ID, second.ID)
+		}
+		h.call("PATCH", f.rules+"/"+first.ID, h.admin, map[string]any{"enabled": false})
+		if got := codes(); len(got) != 0 {
+			t.Errorf("with the catch-all disabled, warnings = %v, want none", got)
+		}
+		if res := h.call("GET", "/api/v1/workstreams/"+noSuchRuleID+"/rules/warnings", analyst, nil); res.Code != http.StatusNotFound {
+			t.Errorf("warnings of an unknown work stream = %d, want 404", res.Code)
+		}
 	})
 }
 

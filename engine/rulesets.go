@@ -133,6 +133,21 @@ func (s *Service) Rules(ctx context.Context, ws WorkStreamID) ([]Rule, error) {
 	return s.store.Rules(ctx, ws)
 }
 
+// RuleWarnings returns the static checks' warnings (shadowed, unreachable,
+// contradictory rules) of a work stream's rules as they stand, so that a
+// rule editor shows them before anything is changed.
+func (s *Service) RuleWarnings(ctx context.Context, ws WorkStreamID) ([]rules.Warning, error) {
+	w, err := s.store.WorkStream(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.store.Rules(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	return rules.Check(ruleSpec(0, w.DefaultQueueID, list)), nil
+}
+
 // Rule returns one rule of a work stream.
 func (s *Service) Rule(ctx context.Context, ws WorkStreamID, id RuleID) (Rule, error) {
 	if _, err := s.store.WorkStream(ctx, ws); err != nil {

@@ -89,6 +89,9 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.waitText("table tbody tr:nth-child(2)", "Huge accounts")
 	tab.waitText("table tbody tr:nth-child(2) .warning", `rule "Big accounts" before it matches too`)
 	tab.screenshot("rule-warnings", "#rules-h")
+	// They are there when the workbench is opened again, before any change.
+	tab.do("reload", chromedp.Reload())
+	tab.waitText("table tbody tr:nth-child(2) .warning", `rule "Big accounts" before it matches too`)
 
 	// The context as a form: the example's follower count is changed.
 	tab.fill(`input[aria-label="Value of Customer.FollowersCount"]`, "70000")
@@ -128,6 +131,7 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.drag(`tr[data-rule="Big accounts"]`, `tr[data-rule="Huge accounts"]`)
 	tab.waitText("table.rules tbody tr:nth-child(1)", "Big accounts")
 	tab.waitText("#toast", "Order saved: rule set version 4")
+	tab.waitText(`tr[data-rule="Huge accounts"] .warning`, `rule "Big accounts" before it matches too`)
 
 	// The versions: what changed from 3 to 4, and 3 restored as version 5.
 	tab.waitText("table.versions tbody tr:nth-child(1)", "4")

@@ -31,7 +31,12 @@ export async function rulesPage({ main, args }) {
 
   // load shows the rules and the versions again after a change.
   async function load() {
-    state.rules = await list(`/workstreams/${state.ws.id}/rules`);
+    // The warnings are read with the rules, so that they are those of the
+    // rules shown, whoever changed them last.
+    const [rules, checks] = await Promise.all([list(`/workstreams/${state.ws.id}/rules`),
+      call('GET', `/workstreams/${state.ws.id}/rules/warnings`)]);
+    state.rules = rules;
+    state.warnings = checks.warnings;
     state.rules.sort((a, b) => a.position - b.position);
     renderRules();
     await versionsCard(versionsEl, state.ws, queueName, load).catch(err => mount(versionsEl, errorBox(err)));
@@ -41,8 +46,6 @@ export async function rulesPage({ main, args }) {
   async function reorder(ids) {
     try {
       const res = await call('PUT', `/workstreams/${state.ws.id}/rules/order`, { rule_ids: ids });
-      // The reorder's answer carries no static checks: the old warnings no longer apply.
-      state.warnings = (res && res.warnings) || [];
       toast(`Order saved: rule set version ${res.number}`);
     } catch (err) { toast(err.message); }
     await load();
@@ -77,8 +80,7 @@ export async function rulesPage({ main, args }) {
       h('td', {}, queueName(r.queue_id)),
       h('td', {}, h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': 'Enabled: ' + r.name, onchange: async (e) => {
         try {
-          const res = await call('PATCH', `/workstreams/${state.ws.id}/rules/${r.id}`, { enabled: e.target.checked });
-          state.warnings = res.warnings || [];
+          await call('PATCH', `/workstreams/${state.ws.id}/rules/${r.id}`, { enabled: e.target.checked });
           await load();
         } catch (err) { toast(err.message); }
       } })),
@@ -90,7 +92,6 @@ export async function rulesPage({ main, args }) {
           if (!confirm(`Delete the rule “${r.name}”?`)) return;
           try {
             await call('DELETE', `/workstreams/${state.ws.id}/rules/${r.id}`);
-            state.warnings = [];
             if (state.editing && state.editing.id === r.id) { state.editing = null; renderEditor(); }
             toast(`Deleted “${r.name}”`);
           } catch (err) { toast(err.message); }
@@ -193,7 +194,6 @@ export async function rulesPage({ main, args }) {
       try {
         const res = r ? await call('PATCH', `/workstreams/${state.ws.id}/rules/${r.id}`, body)
           : await call('POST', `/workstreams/${state.ws.id}/rules`, body);
-        state.warnings = res.warnings || [];
         state.editing = null;
         toast(`Saved “${res.name}”: rule set version ${res.version}`);
         // A fresh editor at once, before the rules reload, so that what one
