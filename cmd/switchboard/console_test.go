@@ -603,6 +603,27 @@ func consoleTwitterChannel(t *testing.T, dbEnv []string) {
 	tab.waitText(".notice", "Sign “Acme Help” on to Twitter.")
 	tab.waitText(`tr[data-handle="Acme Help"]`, "pending")
 	tab.screenshot("twitter-sign-on")
+
+	// While the handle waits the page refreshes itself every 2 s: what is
+	// being typed in a form stays, with the caret in it.
+	if got := tab.value(`input[name="name"]`); got != "" {
+		t.Errorf("after the application was created its form still reads %q", got)
+	}
+	tab.fill(`input[name="name"]`, "Second app")
+	if _, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](`(document.querySelector('section[aria-label="Application Acme"]').dataset.before = '1', true)`)); err != nil {
+		t.Fatalf("mark the page as drawn: %v", err)
+	}
+	waitFor(t, "the Twitter page to refresh itself", func() bool {
+		gone, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](`!document.querySelector('section[data-before]')`))
+		return err == nil && gone
+	})
+	if got := tab.value(`input[name="name"]`); got != "Second app" {
+		t.Errorf("after the page refreshed, the new application's name reads %q; want what was typed", got)
+	}
+	if focus, err := chromedp.Run(tab.ctx, chromedp.Evaluate[string](`document.activeElement.name`)); err != nil || focus != "name" {
+		t.Errorf("after the page refreshed the focus is on %q (%v); want the field being typed in", focus, err)
+	}
+	tab.fill(`input[name="name"]`, "")
 	link, err := chromedp.Run(tab.ctx, chromedp.Evaluate[string](`document.querySelector('a.signon').href`))
 	if err != nil || !strings.HasPrefix(link, fake.URL) {
 		t.Fatalf("the sign-on link is %q (%v); want one to the fake Twitter", link, err)

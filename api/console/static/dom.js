@@ -75,3 +75,42 @@ export function when(ts) {
   const d = new Date(ts);
   return isNaN(d) ? ts : d.toLocaleString();
 }
+
+// redraw replaces the children of el as mount does, keeping what a person
+// was writing in its forms: the values they typed or chose (each control
+// found again by its name and the labelled section it is in) and the focus
+// and caret. A page that refreshes itself draws with it, so that a
+// half-written form is not taken away every few seconds.
+const watched = new WeakSet();
+export function redraw(el, ...children) {
+  if (!watched.has(el)) {
+    watched.add(el);
+    const mark = (e) => { if (e.target.name) e.target.dataset.typed = '1'; };
+    el.addEventListener('input', mark, true);
+    el.addEventListener('change', mark, true);
+  }
+  const keyOf = (c) => {
+    const section = c.closest('[aria-label]');
+    return (section ? section.getAttribute('aria-label') : '') + '\u0000' + (c.form && c.form.getAttribute('aria-label') || '') + '\u0000' + c.name;
+  };
+  const controls = () => el.querySelectorAll('form input[name], form textarea[name], form select[name]');
+  const typed = new Map();
+  for (const c of controls()) if (c.dataset.typed) typed.set(keyOf(c), c);
+  const active = document.activeElement;
+  const focused = active && active.name && el.contains(active) ? keyOf(active) : null;
+  const caret = focused && typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null;
+  mount(el, ...children);
+  for (const c of controls()) {
+    const key = keyOf(c);
+    const old = typed.get(key);
+    if (old) {
+      if (c.type === 'checkbox' || c.type === 'radio') c.checked = old.checked;
+      else c.value = old.value;
+      c.dataset.typed = '1';
+    }
+    if (key === focused) {
+      c.focus();
+      if (caret) try { c.setSelectionRange(caret[0], caret[1]); } catch { /* a field without a caret */ }
+    }
+  }
+}

@@ -4,7 +4,7 @@
 // last event), backfill and removal, and a form for a new application.
 
 import { call, list } from './api.js';
-import { h, mount, field, select, toast, errorBox, when, copyButton } from './dom.js';
+import { h, mount, redraw, field, select, toast, errorBox, when, copyButton } from './dom.js';
 
 // ago is how long ago a time was, in words.
 function ago(ts) {
@@ -33,13 +33,20 @@ export async function twitterPage({ main, onLeave }) {
       signingOn = '';
       toast(`“${done.name}” is connected as @${done.screen_name}`);
     }
-    mount(main, h('h1', {}, 'Twitter'),
+    // The page refreshes itself: what is being typed in its forms stays.
+    redraw(main, h('h1', {}, 'Twitter'),
       notice,
       apps.length ? apps.map(a => appCard(a, handlesOf.get(a.id), twitterStreams)) : h('p', { class: 'muted' }, 'No Twitter application yet: add the one from your developer portal below.'),
       newAppForm());
     // Health changes by itself (events arrive, checks run): look again now and then.
     const pending = [...handlesOf.values()].flat().some(x => x.status === 'pending');
     poll = setTimeout(() => reload().catch(() => {}), pending ? 2000 : 15000);
+  };
+
+  // done empties a form whose work is saved, so that a redraw keeps nothing of it.
+  const done = (form) => {
+    form.reset();
+    for (const c of form.elements) delete c.dataset.typed;
   };
 
   const act = async (what, fn) => {
@@ -98,6 +105,7 @@ export async function twitterPage({ main, onLeave }) {
         e.preventDefault();
         try {
           const x = await call('POST', `/twitter/applications/${a.id}/handles`, { name: name.value, work_stream_id: stream.value });
+          done(e.target);
           notice = signOnNotice(x);
           await reload();
         } catch (err) { mount(connectErr, errorBox(err)); }
@@ -128,6 +136,7 @@ export async function twitterPage({ main, onLeave }) {
       try {
         const res = await call('POST', '/twitter/applications', { name: name.value, consumer_key: key.value, consumer_secret: secret.value, environment_name: env.value || undefined });
         toast(`Created “${res.name}”`);
+        done(e.target);
         notice = null;
         signingOn = '';
         await reload();
