@@ -21,6 +21,27 @@ type Rule struct {
 	// Position orders the rules: lower first. Rules with equal positions
 	// keep their order in the Spec.
 	Position int
+	// Priority, when set, is the priority a matching conversation gets
+	// (MinPriority to MaxPriority; higher is offered first). Nil leaves the
+	// conversation's priority as it is.
+	Priority *int
+}
+
+// A conversation's priority: higher is offered first; new conversations
+// have DefaultPriority.
+const (
+	MinPriority     = 0
+	DefaultPriority = 0
+	MaxPriority     = 1000
+)
+
+// CheckPriority reports whether p is a priority a rule or a conversation
+// may have.
+func CheckPriority(p int) error {
+	if p < MinPriority || p > MaxPriority {
+		return fmt.Errorf("priority %d is out of range: give %d to %d, higher is offered first", p, MinPriority, MaxPriority)
+	}
+	return nil
 }
 
 // Spec is what a rule set is compiled from: the rules of one work stream,

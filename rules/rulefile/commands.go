@@ -228,7 +228,7 @@ func checkCase(f *File, i int, index map[string]int) error {
 		return fmt.Errorf("%s:%d:%d: test %q expects rule %q, which the file does not have (its rules are %s, or none)",
 			f.name, line, col, name, tc.Expect.Rule, strings.Join(ids, ", "))
 	}
-	if tc.Expect.Rule == "" && tc.Expect.Queue == "" {
+	if tc.Expect.Rule == "" && tc.Expect.Queue == "" && tc.Expect.Priority == nil {
 		return fmt.Errorf("%s:%d:%d: test %q expects nothing: add expect: {rule: ...} or expect: {queue: ...}", f.name, line, col, name)
 	}
 	return nil
@@ -252,7 +252,15 @@ func mismatch(want Expect, d rules.Decision) string {
 	if want.Queue != "" && want.Queue != d.QueueID {
 		wrong = append(wrong, fmt.Sprintf("expected queue %q, got queue %q", want.Queue, d.QueueID))
 	}
-	if want.Rule == "" && want.Queue == "" {
+	if want.Priority != nil {
+		switch {
+		case d.Rule == nil || d.Rule.Priority == nil:
+			wrong = append(wrong, fmt.Sprintf("expected priority %d, got no priority set", *want.Priority))
+		case *d.Rule.Priority != *want.Priority:
+			wrong = append(wrong, fmt.Sprintf("expected priority %d, got priority %d", *want.Priority, *d.Rule.Priority))
+		}
+	}
+	if want.Rule == "" && want.Queue == "" && want.Priority == nil {
 		wrong = append(wrong, "the case expects nothing: add expect: {rule: ...} or expect: {queue: ...}")
 	}
 	return strings.Join(wrong, "; ")
@@ -317,9 +325,12 @@ func Explain(w io.Writer, path, contextArg string) error {
 	d, trace := set.Explain(c)
 	fmt.Fprintf(w, "rule set version %d, default queue %q\n", set.Version(), set.DefaultQueueID())
 	writeTrace(w, "", trace)
-	if d.Rule != nil {
+	switch {
+	case d.Rule != nil && d.Rule.Priority != nil:
+		fmt.Fprintf(w, "decision: rule %q (%s) -> queue %q, priority %d\n", d.Rule.ID, d.Rule.Name, d.QueueID, *d.Rule.Priority)
+	case d.Rule != nil:
 		fmt.Fprintf(w, "decision: rule %q (%s) -> queue %q\n", d.Rule.ID, d.Rule.Name, d.QueueID)
-	} else {
+	default:
 		fmt.Fprintf(w, "decision: no rule matched -> default queue %q\n", d.QueueID)
 	}
 	return nil

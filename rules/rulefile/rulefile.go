@@ -12,6 +12,7 @@
 //	    name: VIP customers
 //	    condition: Customer.FollowersCount > 10000 || hasTag("vip")
 //	    queue: vip
+//	    priority: 800         # offered before lower priorities; unset keeps it
 //	  - id: refunds
 //	    name: Refunds
 //	    when:                 # structured conditions instead of a condition
@@ -66,7 +67,9 @@ type Rule struct {
 	Condition string     `yaml:"condition"`
 	When      *dsl.Group `yaml:"when"`
 	Queue     string     `yaml:"queue"`
-	Enabled   *bool      `yaml:"enabled"`
+	// Priority is the priority a matching conversation gets; unset leaves it.
+	Priority *int  `yaml:"priority"`
+	Enabled  *bool `yaml:"enabled"`
 }
 
 // Case is a test case: a context and what routing it should give.
@@ -81,6 +84,8 @@ type Case struct {
 type Expect struct {
 	Rule  string `yaml:"rule"`
 	Queue string `yaml:"queue"`
+	// Priority is the priority the matching rule sets; unset checks none.
+	Priority *int `yaml:"priority"`
 }
 
 // Load reads and parses a rule file.
@@ -176,8 +181,16 @@ func (f *File) Spec() (rules.Spec, []Problem) {
 				Err: &dsl.Error{Message: "the rule has no condition", Hint: "add condition: (an expression) or when: (structured conditions)"}})
 			continue
 		}
+		if r.Priority != nil {
+			if err := rules.CheckPriority(*r.Priority); err != nil {
+				line, col := f.position(fmt.Sprintf("$.rules[%d].priority", i))
+				problems = append(problems, Problem{Line: line, Column: col, Message: label,
+					Err: &dsl.Error{Message: err.Error(), Hint: fmt.Sprintf("write priority: %d for the most urgent, leave it out to keep a conversation's priority", rules.MaxPriority)}})
+				continue
+			}
+		}
 		enabled := r.Enabled == nil || *r.Enabled
-		spec.Rules = append(spec.Rules, rules.Rule{ID: r.ID, Name: r.Name, Condition: cond, QueueID: r.Queue, Enabled: enabled, Position: i})
+		spec.Rules = append(spec.Rules, rules.Rule{ID: r.ID, Name: r.Name, Condition: cond, QueueID: r.Queue, Enabled: enabled, Position: i, Priority: r.Priority})
 	}
 	return spec, problems
 }
