@@ -141,31 +141,33 @@ func (r *repo) UpdateSource(ctx context.Context, s engine.Source) error {
 	if err != nil {
 		return err
 	}
-	res := r.db(ctx).Model(&sourceRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "channel", "created_at").Updates(&row)
-	r.changedLookups()
-	if res.Error != nil {
-		return translate(res.Error, "update source", "a %s source named %q already exists", s.Channel, s.Name)
-	}
-	if res.RowsAffected == 0 {
-		return notFoundSource(s.ID)
-	}
-	return nil
+	return r.writeLookups(ctx, func(r *repo) error {
+		res := r.db(ctx).Model(&sourceRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "channel", "created_at").Updates(&row)
+		if res.Error != nil {
+			return translate(res.Error, "update source", "a %s source named %q already exists", s.Channel, s.Name)
+		}
+		if res.RowsAffected == 0 {
+			return notFoundSource(s.ID)
+		}
+		return nil
+	})
 }
 
 // DeleteSource deletes a source; one with endpoints is ErrConflict.
 func (r *repo) DeleteSource(ctx context.Context, id engine.SourceID) error {
-	res := r.db(ctx).Where("id = ?", string(id)).Delete(&sourceRow{})
-	r.changedLookups()
-	if res.Error != nil {
-		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
-			return engine.Errorf(engine.ErrConflict, "source %s still has endpoints; delete them first", id)
+	return r.writeLookups(ctx, func(r *repo) error {
+		res := r.db(ctx).Where("id = ?", string(id)).Delete(&sourceRow{})
+		if res.Error != nil {
+			if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
+				return engine.Errorf(engine.ErrConflict, "source %s still has endpoints; delete them first", id)
+			}
+			return fmt.Errorf("delete source: %w", res.Error)
 		}
-		return fmt.Errorf("delete source: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return notFoundSource(id)
-	}
-	return nil
+		if res.RowsAffected == 0 {
+			return notFoundSource(id)
+		}
+		return nil
+	})
 }
 
 type endpointRow struct {
@@ -289,32 +291,34 @@ func (r *repo) UpdateEndpoint(ctx context.Context, e engine.Endpoint) error {
 	if err != nil {
 		return err
 	}
-	res := r.db(ctx).Model(&endpointRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "source_id", "channel", "created_at").Updates(&row)
-	r.changedLookups()
-	if res.Error != nil {
-		return translate(res.Error, "update endpoint", endpointConflict, e.Name, e.ExternalID)
-	}
-	if res.RowsAffected == 0 {
-		return notFoundEndpoint(e.ID)
-	}
-	return nil
+	return r.writeLookups(ctx, func(r *repo) error {
+		res := r.db(ctx).Model(&endpointRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "source_id", "channel", "created_at").Updates(&row)
+		if res.Error != nil {
+			return translate(res.Error, "update endpoint", endpointConflict, e.Name, e.ExternalID)
+		}
+		if res.RowsAffected == 0 {
+			return notFoundEndpoint(e.ID)
+		}
+		return nil
+	})
 }
 
 // DeleteEndpoint deletes an endpoint; one a conversation refers to is
 // ErrConflict.
 func (r *repo) DeleteEndpoint(ctx context.Context, id engine.EndpointID) error {
-	res := r.db(ctx).Where("id = ?", string(id)).Delete(&endpointRow{})
-	r.changedLookups()
-	if res.Error != nil {
-		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
-			return engine.Errorf(engine.ErrConflict, "endpoint %s is in use (a conversation refers to it)", id)
+	return r.writeLookups(ctx, func(r *repo) error {
+		res := r.db(ctx).Where("id = ?", string(id)).Delete(&endpointRow{})
+		if res.Error != nil {
+			if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
+				return engine.Errorf(engine.ErrConflict, "endpoint %s is in use (a conversation refers to it)", id)
+			}
+			return fmt.Errorf("delete endpoint: %w", res.Error)
 		}
-		return fmt.Errorf("delete endpoint: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return notFoundEndpoint(id)
-	}
-	return nil
+		if res.RowsAffected == 0 {
+			return notFoundEndpoint(id)
+		}
+		return nil
+	})
 }
 
 // EndpointByExternalID finds the endpoint of a source whose id on the

@@ -12,22 +12,28 @@ import (
 	"github.com/switchboardhq/switchboard/engine"
 )
 
-// notifyChannel names the channel of the schema's agents' notifications:
-// replicas share it, and other schemas of the same database (other
-// deployments, tests) do not.
-func notifyChannel(ctx context.Context, db *sql.DB) (string, error) {
+// channels names the schema's two notification channels: notify carries
+// agents' notifications, lookups the writes of sources and endpoints
+// (lookups.go). Replicas share them, and other schemas of the same
+// database (other deployments, tests) do not.
+func channels(ctx context.Context, db *sql.DB) (notify, lookups string, err error) {
 	var schema sql.NullString
 	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		return "", fmt.Errorf("read the current schema: %w", err)
+		return "", "", fmt.Errorf("read the current schema: %w", err)
 	}
-	name := "switchboard_notifications"
+	return schemaChannel("switchboard_notifications", schema), schemaChannel("switchboard_lookups", schema), nil
+}
+
+// schemaChannel is base, suffixed with the schema unless that is public.
+func schemaChannel(base string, schema sql.NullString) string {
+	name := base
 	if schema.Valid && schema.String != "public" {
 		name += "_" + regexp.MustCompile(`[^a-z0-9_]`).ReplaceAllString(schema.String, "_")
 	}
 	if len(name) > 63 { // PostgreSQL's identifier limit
 		name = name[:63]
 	}
-	return name, nil
+	return name
 }
 
 // Listen calls wake with the agent id of every notification committed by
@@ -35,6 +41,10 @@ func notifyChannel(ctx context.Context, db *sql.DB) (string, error) {
 // the connection fails; then it returns the error, and the caller listens
 // again. ready is called once listening, so that the caller can catch up
 // on what was committed while it was not.
+//
+// On the same connection it hears the writes of sources and endpoints
+// and empties db's cache of them at each, so that while it listens the
+// cache may keep them longer (lookups.go).
 func (db *DB) Listen(ctx context.Context, ready func(), wake func(engine.AgentID)) error {
 	if db.location.Dialect != Postgres {
 		// One process, whose streams are woken in-process.
@@ -45,14 +55,22 @@ func (db *DB) Listen(ctx context.Context, ready func(), wake func(engine.AgentID
 		return fmt.Errorf("listen: connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{db.notifyChannel}.Sanitize()); err != nil {
-		return fmt.Errorf("listen: %w", err)
+	for _, ch := range []string{db.notifyChannel, db.lookups.channel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return fmt.Errorf("listen on %s: %w", ch, err)
+		}
 	}
+	db.lookups.startListening()
+	defer db.lookups.stopListening()
 	ready()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
+		}
+		if n.Channel == db.lookups.channel {
+			db.lookups.empty()
+			continue
 		}
 		wake(engine.AgentID(n.Payload))
 	}

@@ -105,7 +105,8 @@ type Options struct {
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
 	// Now tells the time by which the sources and endpoints read outside
-	// a transaction are kept (LookupTTL); nil means the system clock.
+	// a transaction are kept (LookupTTL, ListeningLookupTTL); nil means the
+	// system clock.
 	Now func() time.Time
 }
 
@@ -213,7 +214,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.stmts = newStmtCache(sqlDB)
 	}
 	if loc.Dialect == Postgres {
-		if db.notifyChannel, err = notifyChannel(ctx, sqlDB); err != nil {
+		if db.notifyChannel, db.lookups.channel, err = channels(ctx, sqlDB); err != nil {
 			_ = sqlDB.Close()
 			return nil, err
 		}

@@ -10,9 +10,11 @@ import (
 )
 
 // startNotificationListener wakes this replica's agent streams when any
-// replica commits notifications (PostgreSQL's LISTEN/NOTIFY), listening
-// again after a lost connection, and returns the function that stops it.
-// On SQLite, a single process, it starts nothing.
+// replica commits notifications (PostgreSQL's LISTEN/NOTIFY), and lets
+// storage hear the writes of applications and handles so that it may
+// keep them longer (storage.ListeningLookupTTL), listening again after a
+// lost connection, and returns the function that stops it. On SQLite, a
+// single process, it starts nothing.
 func startNotificationListener(db *storage.DB, svc *engine.Service, log *slog.Logger) (stop func()) {
 	if db.Dialect() != storage.Postgres {
 		return func() {}
@@ -33,7 +35,7 @@ func startNotificationListener(db *storage.DB, svc *engine.Service, log *slog.Lo
 			if ctx.Err() != nil {
 				return
 			}
-			log.Warn("listening for other replicas' notifications failed; streams poll until it is back", "error", err, "retry_in", backoff)
+			log.Warn("listening for other replicas' notifications failed; streams poll and applications and handles are kept a second until it is back", "error", err, "retry_in", backoff)
 			select {
 			case <-ctx.Done():
 				return
