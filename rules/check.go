@@ -70,7 +70,8 @@ func Check(spec Spec) []Warning {
 		}
 		if r.QueueID == "" {
 			warn(r, CodeNoQueue, "the rule names no queue")
-		} else if r.QueueID == spec.DefaultQueueID {
+		} else if r.QueueID == spec.DefaultQueueID && r.Priority == nil {
+			// With a priority the rule does something the default does not.
 			warn(r, CodeDefaultQueue, "the rule sends to the default queue %q, where conversations no rule matches go anyway", r.QueueID)
 		}
 		p, err := dsl.Compile(r.Condition)

@@ -73,6 +73,22 @@ func TestCheckMessages(t *testing.T) {
 	}
 }
 
+// A rule that sends to the default queue with a priority changes how soon
+// the conversation is offered: no default-queue warning.
+func TestCheckDefaultQueueWithPriority(t *testing.T) {
+	urgent := 900
+	for _, tt := range []struct {
+		name     string
+		priority *int
+		want     int
+	}{{"without a priority", nil, 1}, {"with a priority", &urgent, 0}} {
+		ws := Check(Spec{DefaultQueueID: "general", Rules: []Rule{{ID: "u", Name: "Urgent", Condition: `Hour > 3`, QueueID: "general", Enabled: true, Priority: tt.priority}}})
+		if len(ws) != tt.want {
+			t.Errorf("%s: Check = %+v, want %d warning(s)", tt.name, ws, tt.want)
+		}
+	}
+}
+
 // TestCheckWarningsAreSound routes random contexts with random rule sets and
 // requires that no rule Check says can never match or be reached ever wins.
 func TestCheckWarningsAreSound(t *testing.T) {
