@@ -32,5 +32,6 @@ Run "switchboard serve" to start the service on an embedded SQLite database.`,
 	root.AddCommand(newFakeTwitterCmd(stdout, stderr))
 	root.AddCommand(newDemoCmd(stdout, stderr))
 	root.AddCommand(newLoadgenCmd(env, stdout, stderr))
+	root.AddCommand(newHealthcheckCmd(env, stdout))
 	return root
 }
