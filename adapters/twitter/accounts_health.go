@@ -42,6 +42,17 @@ func (ac *Accounts) DisconnectUser(ctx context.Context, app engine.SourceID, use
 	return nil
 }
 
+// TwitterAppID returns application app's numeric id on Twitter, as
+// learnt from the source_app_id of the echo of a DM Switchboard sent; ""
+// until the first such echo.
+func (ac *Accounts) TwitterAppID(ctx context.Context, app engine.SourceID) (string, error) {
+	h, err := ac.eng.ChannelRecords().SourceHealth(ctx, app)
+	if err != nil {
+		return "", fmt.Errorf("twitter app id of application %s: %w", app, err)
+	}
+	return h.ClientID, nil
+}
+
 // SilenceRule says when a handle's silence is an alarm: it received at
 // least BusyMin customer messages in the week before its last event, and
 // nothing for longer than After. A quiet handle's silence is no news.

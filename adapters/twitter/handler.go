@@ -24,6 +24,9 @@ type Receiver interface {
 	// one without an error is committed when it returns.
 	ReceiveAll(ctx context.Context, handle Handle, dms []engine.ChannelMessage) ([]engine.ReceiveResult, error)
 	DisconnectUser(ctx context.Context, app engine.SourceID, userID, reason string) error
+	// TwitterAppID is the application's numeric id on Twitter, "" while
+	// Switchboard has not learnt it.
+	TwitterAppID(ctx context.Context, app engine.SourceID) (string, error)
 	FinishSignOn(ctx context.Context, cb engine.SignOnCallback) (engine.SignOnOutcome, error)
 }
 
@@ -252,7 +255,24 @@ func (h *WebhookHandler) process(ctx context.Context, app Application, d Deliver
 	for range d.Reads {
 		h.metrics.event("read_dropped")
 	}
+	var ownAppID string
+	if len(d.Revocations) > 0 {
+		var err error
+		if ownAppID, err = h.ch.TwitterAppID(ctx, app.ID); err != nil {
+			return err
+		}
+	}
 	for _, rv := range d.Revocations {
+		// A revocation names the app it revokes; one of another app says
+		// nothing about this application's token. Until Switchboard knows
+		// its own app id (learnt from its first echo), it cannot tell and
+		// trusts the signed delivery.
+		if ownAppID != "" && rv.AppID != "" && rv.AppID != ownAppID {
+			h.log.WarnContext(ctx, "webhook: a revocation of another Twitter app was ignored; the handle stays connected",
+				"application_id", app.ID, "twitter_app_id", ownAppID, "revoked_app_id", rv.AppID, "user_id", rv.UserID)
+			h.metrics.event("revoke_other_app")
+			continue
+		}
 		if err := h.ch.DisconnectUser(ctx, app.ID, rv.UserID, "access was revoked on Twitter; sign on again"); err != nil {
 			return err
 		}

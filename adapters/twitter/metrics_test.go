@@ -36,11 +36,22 @@ func TestMetrics(t *testing.T) {
 		`switchboard_twitter_handle_last_event_timestamp_seconds{handle_id=`:   "",
 		`switchboard_twitter_webhook_valid{application_id=`:                    "",
 	}
-	var out strings.Builder
+	out := gather(t, c)
+	for w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("metrics lack %s:\n%s", w, out)
+		}
+	}
+}
+
+// gather renders the channel's registry as "name{labels} value" lines.
+func gather(t testing.TB, c *channel) string {
+	t.Helper()
 	mfs, err := c.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out strings.Builder
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			labels := []string{}
@@ -55,9 +66,5 @@ func TestMetrics(t *testing.T) {
 			out.WriteString(name + " " + strconv.FormatFloat(v, 'f', -1, 64) + "\n")
 		}
 	}
-	for w := range want {
-		if !strings.Contains(out.String(), w) {
-			t.Errorf("metrics lack %s:\n%s", w, out.String())
-		}
-	}
+	return out.String()
 }
