@@ -42,6 +42,9 @@ type Delivery struct {
 	// Other names the other activity keys (or XAA event types) present,
 	// sorted, e.g. ["follow_events"]. They are not parsed.
 	Other []string
+	// OtherEvents counts the events under each key of Other: the length
+	// of its array, 1 for any other value.
+	OtherEvents map[string]int
 }
 
 // Empty reports whether the delivery carries nothing the adapter acts on.
@@ -278,7 +281,32 @@ func parseDelivery(body []byte) (Delivery, error) {
 	if err := json.Unmarshal(body, &p); err != nil {
 		return Delivery{}, malformed("%v", err)
 	}
-	return buildDelivery(p, otherKeys(keys), "")
+	d, err := buildDelivery(p, otherKeys(keys), "")
+	if err != nil || len(d.Other) == 0 {
+		return d, err
+	}
+	top, err := decodeObject(body)
+	if err != nil {
+		return Delivery{}, err
+	}
+	d.OtherEvents = countEvents(top, d.Other)
+	return d, nil
+}
+
+// countEvents counts the events under each of keys; only deliveries with
+// activities Switchboard does not parse pay for it.
+func countEvents(top map[string]json.RawMessage, keys []string) map[string]int {
+	n := make(map[string]int, len(keys))
+	for _, k := range keys {
+		n[k] = 1
+		if raw := bytes.TrimSpace(top[k]); len(raw) > 0 && raw[0] == '[' {
+			var items []json.RawMessage
+			if json.Unmarshal(raw, &items) == nil {
+				n[k] = len(items)
+			}
+		}
+	}
+	return n
 }
 
 // foldsToKnown tells a key that differs from one Switchboard reads only in
@@ -369,7 +397,14 @@ func parsePayload(top map[string]json.RawMessage, forUserID string) (Delivery, e
 			return Delivery{}, err
 		}
 	}
-	return buildDelivery(p, otherKeys(slices.Collect(maps.Keys(top))), forUserID)
+	d, err := buildDelivery(p, otherKeys(slices.Collect(maps.Keys(top))), forUserID)
+	if err != nil {
+		return Delivery{}, err
+	}
+	if len(d.Other) > 0 {
+		d.OtherEvents = countEvents(top, d.Other)
+	}
+	return d, nil
 }
 
 // buildDelivery normalizes a decoded body; forUserID stands in when the
@@ -485,6 +520,7 @@ func parseEnvelope(raw json.RawMessage) (Delivery, error) {
 		}
 	default:
 		d.Other = []string{data.EventType}
+		d.OtherEvents = map[string]int{data.EventType: 1}
 	}
 	d.EventType = data.EventType
 	d.EventUUID = string(data.EventUUID)

@@ -47,6 +47,8 @@ type Metrics struct {
 	deliveries        *prometheus.CounterVec
 	signatureFailures prometheus.Counter
 	events            *prometheus.CounterVec
+	kinds             *prometheus.CounterVec
+	unknown           *prometheus.CounterVec
 	sends             *prometheus.CounterVec
 	rateLimitPauses   prometheus.Counter
 }
@@ -61,12 +63,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Webhook POSTs rejected for a missing or wrong signature."}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_twitter_webhook_events_total",
 			Help: "Events of accepted deliveries, by what was done with them."}, []string{"action"}),
+		kinds: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_twitter_webhook_activities_total",
+			Help: "Account Activity events of accepted deliveries, by kind (direct_message, direct_message_indicate_typing, direct_message_mark_read, revoke, replay_job_status, follow, unfollow, favorite, tweet_create, tweet_delete, block, unblock, mute, unmute, chat, unknown)."}, []string{"kind"}),
+		unknown: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_twitter_webhook_unknown_events_total",
+			Help: "Events of a kind Switchboard does not know, in accepted deliveries, by application: Twitter may have added an activity."}, []string{"application_id"}),
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_twitter_sends_total",
 			Help: "Outbox send attempts, by result (sent, retry, rate_limited, failed, recovered)."}, []string{"result"}),
 		rateLimitPauses: prometheus.NewCounter(prometheus.CounterOpts{Name: "switchboard_twitter_rate_limit_pauses_total",
 			Help: "Times the outbox paused a handle or application until a rate-limit reset."}),
 	}
-	reg.MustRegister(m.deliveries, m.signatureFailures, m.events, m.sends, m.rateLimitPauses)
+	reg.MustRegister(m.deliveries, m.signatureFailures, m.events, m.kinds, m.unknown, m.sends, m.rateLimitPauses)
 	return m
 }
 
@@ -95,6 +101,74 @@ func (m *Metrics) delivery(result string) {
 func (m *Metrics) event(action string) {
 	if m != nil {
 		m.events.WithLabelValues(action).Inc()
+	}
+}
+
+func (m *Metrics) kind(kind string, n int) {
+	if m != nil && n > 0 {
+		m.kinds.WithLabelValues(kind).Add(float64(n))
+	}
+}
+
+// Event kinds counted by switchboard_twitter_webhook_activities_total.
+const (
+	kindDM      = "direct_message"
+	kindTyping  = "direct_message_indicate_typing"
+	kindRead    = "direct_message_mark_read"
+	kindRevoke  = "revoke"
+	kindReplay  = "replay_job_status"
+	kindUnknown = "unknown"
+)
+
+// activityKind names the kind of an Account Activity key (or X Activity
+// API event type) that Switchboard does not parse: one of a fixed set, so
+// that a sender cannot grow the metric's labels; "" for keys that are no
+// event (user_has_blocked qualifies a tweet_create_events).
+func activityKind(key string) string {
+	switch key {
+	case "follow_events", "unfollow_events", "favorite_events", "tweet_create_events", "tweet_delete_events",
+		"block_events", "unblock_events", "mute_events", "unmute_events":
+		return strings.TrimSuffix(key, "_events")
+	case "user_has_blocked", "is_blocked_by":
+		return ""
+	}
+	if strings.HasPrefix(key, "chat.") {
+		// Encrypted XChat DMs (§6.10): unreadable by a helpdesk.
+		return "chat"
+	}
+	return kindUnknown
+}
+
+// countKinds counts the events of an accepted delivery by kind, and warns
+// about kinds Switchboard does not know.
+func (h *WebhookHandler) countKinds(ctx context.Context, app Application, d Delivery) {
+	h.metrics.kind(kindDM, len(d.DirectMessages))
+	h.metrics.kind(kindTyping, len(d.Typing))
+	h.metrics.kind(kindRead, len(d.Reads))
+	h.metrics.kind(kindRevoke, len(d.Revocations))
+	if d.ReplayJob != nil {
+		h.metrics.kind(kindReplay, 1)
+	}
+	for _, key := range d.Other {
+		n := d.OtherEvents[key]
+		if n == 0 {
+			n = 1
+		}
+		kind := activityKind(key)
+		if kind == "" {
+			continue
+		}
+		h.metrics.kind(kind, n)
+		if kind == kindUnknown {
+			if h.metrics != nil {
+				h.metrics.unknown.WithLabelValues(string(app.ID)).Add(float64(n))
+			}
+			if len(key) > 100 {
+				key = key[:100]
+			}
+			h.log.WarnContext(ctx, "webhook: an event of a kind Switchboard does not know was accepted and ignored",
+				"application_id", app.ID, "key", key, "events", n)
+		}
 	}
 }
 
@@ -180,6 +254,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusInternalServerError, "not stored; deliver again")
 		return
 	}
+	h.countKinds(ctx, app, d)
 	h.metrics.delivery(resultOK)
 	plain(w, http.StatusOK, "200 OK")
 }
