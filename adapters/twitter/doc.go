@@ -18,9 +18,49 @@
 // event id is stored with the outbound message, or its source_app_id is the
 // application's) and recorded as an outbound message when an agent wrote
 // from Twitter's own app. Typing and read events are dropped (counted in
-// the metrics), revocations disconnect the handle. The answer is 200 only
+// the metrics), revocations disconnect the handle; see "Account Activity
+// events" below for every kind. The answer is 200 only
 // after every DM is committed, 5xx otherwise, so that Twitter delivers
 // again; a redelivery is a no-op answered 200.
+//
+// # Account Activity events
+//
+// What the webhook does with each event of a signed, well-formed delivery
+// (reference §6; kind is the label of
+// switchboard_twitter_webhook_activities_total, counted once the
+// delivery is accepted):
+//
+//	key (X Activity API type)                kind                            Switchboard
+//	direct_message_events, message_create    direct_message                  a customer's DM: stored once, starts or continues a conversation,
+//	  (dm.received, dm.sent)                                                 routed when that is new or unassigned; an echo: dropped when Switchboard sent it, else recorded as an
+//	                                                                         outbound message of the conversation in progress (dropped without one);
+//	                                                                         a DM for a user who is no handle of the application: dropped, warned
+//	direct_message_events, other types       —                               ignored (group DMs are not delivered, §6.9)
+//	direct_message_indicate_typing_events    direct_message_indicate_typing  dropped
+//	  (dm.indicate_typing)
+//	direct_message_mark_read_events          direct_message_mark_read        dropped
+//	  (dm.read)
+//	user_event.revoke (oauth.revoke)         revoke                          the user's handle is disconnected ("sign on again"), unless target.app_id
+//	                                                                         names another app than the application's own (learnt from the
+//	                                                                         echoes of its sends): then warned and counted, the handle untouched
+//	replay_job_status                        replay_job_status               ignored
+//	follow_events (follow and unfollow)      follow                          ignored
+//	unfollow_events                          unfollow                        ignored
+//	favorite_events                          favorite                        ignored
+//	tweet_create_events                      tweet_create                    ignored (user_has_blocked beside it is no event)
+//	tweet_delete_events                      tweet_delete                    ignored
+//	block_events, unblock_events             block, unblock                  ignored
+//	mute_events, unmute_events               mute, unmute                    ignored
+//	(chat.*: encrypted XChat)                chat                            ignored
+//	any other key or type                    unknown                         ignored, warned with its key and counted per application in
+//	                                                                         switchboard_twitter_webhook_unknown_events_total
+//	users, apps                              —                               the profiles of sender and recipient (the customer's contact) and the
+//	                                                                         app a DM was sent with
+//
+// switchboard_twitter_webhook_events_total counts what was done with DMs,
+// typing and read events and revocations, by action (ingested, duplicate,
+// echo_ours, echo_recorded, echo_dropped, unrouted, typing_dropped,
+// read_dropped, revoked, revoke_other_app).
 //
 // SignOnHandler is the OAuth callback page of "Sign on to Twitter"; Gateway
 // implements API over Client (one per application).
