@@ -118,6 +118,8 @@ type Conversation struct {
 	WaitMinutes int
 	// RequeueCount: how many times the conversation has been requeued.
 	RequeueCount int
+	// Priority: the conversation's priority before this decision (0 to 1000, higher is offered first).
+	Priority int
 	// Queue is the name of the queue the conversation is in now, empty if none.
 	Queue string
 	// Status is the conversation's status: "open", "offered", "active", "waiting", "wrap-up" or "closed".

@@ -182,7 +182,7 @@ func (g ruleGen) context() *Context {
 		Channel: Channel{Kind: "twitter", Application: g.pick(genTexts), Handle: g.pick(genTexts), HandleScreenName: g.pick(genTexts)},
 		Conversation: Conversation{
 			IsNew: g.r.IntN(2) == 0, IsReturning: g.r.IntN(2) == 0, PreviousConversations: num(), MessageCount: num(),
-			WaitMinutes: num(), RequeueCount: num(), Queue: g.pick(genTexts), Status: g.pick(genTexts),
+			WaitMinutes: num(), RequeueCount: num(), Priority: num(), Queue: g.pick(genTexts), Status: g.pick(genTexts),
 		},
 		Now: moment(), Hour: g.r.IntN(24), Weekday: g.pick(genWeekday),
 	}

@@ -65,7 +65,9 @@ type AssignmentStore interface {
 	// LockConversation returns a conversation, locked.
 	LockConversation(ctx context.Context, id ConversationID) (Conversation, error)
 	// WaitingConversations returns up to limit open conversations of the
-	// queues, routed longest ago first, locked; rows another transaction
+	// queues, locked, in the order they are offered: the highest priority
+	// first (counting every conversation of a queue ordered by age as the
+	// default priority), then routed longest ago; rows another transaction
 	// holds are skipped.
 	WaitingConversations(ctx context.Context, queues []QueueID, limit int) ([]Conversation, error)
 }
@@ -222,8 +224,8 @@ func messageNotice(m Message) MessageNotice {
 	return MessageNotice{ConversationID: string(m.ConversationID), MessageID: string(m.ID), Direction: string(m.Direction), Text: m.Text, SentAt: m.SentAt}
 }
 
-// assignWaiting offers the conversations waiting in the queues (oldest
-// routing first) to whoever has room, until one finds nobody. It runs when
+// assignWaiting offers the conversations waiting in the queues (highest
+// priority, then oldest routing first) to whoever has room, until one finds nobody. It runs when
 // capacity frees: an agent becomes available, a conversation ends.
 func (s *Service) assignWaiting(ctx context.Context, tx assignmentTx, fx *effects, queues []QueueID, now time.Time) error {
 	if len(queues) == 0 {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/switchboardhq/switchboard/rules"
 )
 
 type (
@@ -103,7 +105,11 @@ type Conversation struct {
 	OfferedAt         *time.Time
 	// CapacityUnits is the capacity the conversation takes from its agent
 	// while offered or worked (its work stream's capacity at the time).
-	CapacityUnits         int
+	CapacityUnits int
+	// Priority orders the conversation among those waiting in its queue
+	// (higher first; then the longest waiting), unless the queue orders by
+	// age only. A matching rule with a priority sets it, so does SetPriority.
+	Priority              int
 	RequeueCount          int
 	IsReturning           bool
 	PreviousConversations int
@@ -122,6 +128,10 @@ type Conversation struct {
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 }
+
+// DefaultPriority is the priority of a conversation no rule or person has
+// given one.
+const DefaultPriority = rules.DefaultPriority
 
 // Direction says who wrote a message.
 type Direction string
@@ -230,6 +240,7 @@ const (
 	ReasonError    RoutingReason = "error"    // the rules could not run: the default queue
 	ReasonRequeue  RoutingReason = "requeue"  // the scheduler re-evaluated a waiting conversation
 	ReasonTransfer RoutingReason = "transfer" // an agent transferred it
+	ReasonPriority RoutingReason = "priority" // someone changed its priority
 )
 
 // RoutingDecision records where a conversation was sent and why.
@@ -241,8 +252,10 @@ type RoutingDecision struct {
 	RuleName       string
 	RuleSetVersion int
 	QueueID        QueueID
-	Reason         RoutingReason
-	Error          string
+	// Priority is the conversation's priority after the decision.
+	Priority int
+	Reason   RoutingReason
+	Error    string
 }
 
 // ConversationFilter narrows a listing; empty fields match everything.

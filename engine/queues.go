@@ -11,8 +11,11 @@ import (
 
 // Queue is where routed conversations wait for an agent.
 type Queue struct {
-	ID        QueueID
-	Name      string
+	ID   QueueID
+	Name string
+	// Ordering is the order in which the queue's waiting conversations are
+	// offered.
+	Ordering  QueueOrdering
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -27,9 +30,32 @@ type QueueStore interface {
 	DeleteQueue(ctx context.Context, id QueueID) error
 }
 
-// QueueInput is what a client sets on a queue.
+// QueueOrdering is the order in which a queue offers its waiting
+// conversations.
+type QueueOrdering string
+
+// The orderings of a queue.
+const (
+	// OrderByPriority offers the highest priority first, then the longest
+	// waiting (routed longest ago). It is the default.
+	OrderByPriority QueueOrdering = "priority"
+	// OrderByAge offers the longest waiting first, whatever the priority.
+	OrderByAge QueueOrdering = "age"
+)
+
+// checkOrdering validates a queue's ordering.
+func checkOrdering(o QueueOrdering) error {
+	if o != OrderByPriority && o != OrderByAge {
+		return FieldError("ordering", "must be %q (highest priority first, then the longest waiting) or %q (the longest waiting first), not %q", OrderByPriority, OrderByAge, o)
+	}
+	return nil
+}
+
+// QueueInput is what a client sets on a queue; nil fields keep their
+// value (or the default, on create).
 type QueueInput struct {
-	Name *string
+	Name     *string
+	Ordering *QueueOrdering
 }
 
 // checkName validates a resource name: 1–100 characters, not blank.
@@ -53,8 +79,15 @@ func (s *Service) CreateQueue(ctx context.Context, actor Actor, in QueueInput) (
 	if err != nil {
 		return Queue{}, err
 	}
+	ordering := OrderByPriority
+	if in.Ordering != nil {
+		if err := checkOrdering(*in.Ordering); err != nil {
+			return Queue{}, err
+		}
+		ordering = *in.Ordering
+	}
 	now := s.clock.Now()
-	q := Queue{ID: QueueID(NewID(now)), Name: name, CreatedAt: now, UpdatedAt: now}
+	q := Queue{ID: QueueID(NewID(now)), Name: name, Ordering: ordering, CreatedAt: now, UpdatedAt: now}
 	err = s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		if err := tx.CreateQueue(ctx, q); err != nil {
 			return AuditEntry{}, err
@@ -82,17 +115,23 @@ func (s *Service) UpdateQueue(ctx context.Context, actor Actor, id QueueID, in Q
 		if q, err = tx.Queue(ctx, id); err != nil {
 			return AuditEntry{}, err
 		}
-		old := q.Name
+		old := q
 		if in.Name != nil {
 			if q.Name, err = checkName("name", *in.Name); err != nil {
 				return AuditEntry{}, err
 			}
 		}
+		if in.Ordering != nil {
+			if err := checkOrdering(*in.Ordering); err != nil {
+				return AuditEntry{}, err
+			}
+			q.Ordering = *in.Ordering
+		}
 		q.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateQueue(ctx, q); err != nil {
 			return AuditEntry{}, err
 		}
-		return AuditEntry{Action: "update", Resource: "queue", ResourceID: string(id), Summary: fmt.Sprintf("renamed queue %q to %q", old, q.Name)}, nil
+		return AuditEntry{Action: "update", Resource: "queue", ResourceID: string(id), Summary: queueChangeSummary(old, q)}, nil
 	})
 	return q, err
 }
@@ -112,4 +151,19 @@ func (s *Service) DeleteQueue(ctx context.Context, actor Actor, id QueueID) erro
 		}
 		return AuditEntry{Action: "delete", Resource: "queue", ResourceID: string(id), Summary: fmt.Sprintf("deleted queue %q", q.Name)}, nil
 	})
+}
+
+// queueChangeSummary describes a queue update for the audit log.
+func queueChangeSummary(old, q Queue) string {
+	var changes []string
+	if old.Name != q.Name {
+		changes = append(changes, fmt.Sprintf("renamed queue %q to %q", old.Name, q.Name))
+	}
+	if old.Ordering != q.Ordering {
+		changes = append(changes, fmt.Sprintf("ordering of queue %q from %s to %s", q.Name, old.Ordering, q.Ordering))
+	}
+	if len(changes) == 0 {
+		return fmt.Sprintf("updated queue %q (no change)", q.Name)
+	}
+	return strings.Join(changes, "; ")
 }

@@ -44,6 +44,9 @@ func (s *Service) decide(ctx context.Context, tx routingTx, ws WorkStream, ep En
 		if decision.Rule != nil {
 			d.RuleID, d.RuleName = decision.Rule.ID, decision.Rule.Name
 			d.Reason = ReasonMatched
+			if p := decision.Rule.Priority; p != nil {
+				conv.Priority = *p
+			}
 		}
 		if reason != ReasonMatched {
 			d.Reason = reason
@@ -53,6 +56,7 @@ func (s *Service) decide(ctx context.Context, tx routingTx, ws WorkStream, ep En
 		}
 	}
 	conv.QueueID, conv.RoutedAt, conv.Status = d.QueueID, &now, StatusOpen
+	d.Priority = conv.Priority
 	return d, nil
 }
 
@@ -88,7 +92,7 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 		Channel: dsl.Channel{Kind: string(ep.Channel), Application: src.Name, Handle: ep.Name, HandleScreenName: ep.Address},
 		Conversation: dsl.Conversation{
 			IsNew: conv.MessageCount <= 1, IsReturning: conv.IsReturning, PreviousConversations: conv.PreviousConversations,
-			MessageCount: conv.MessageCount, RequeueCount: conv.RequeueCount, Status: string(conv.Status),
+			MessageCount: conv.MessageCount, RequeueCount: conv.RequeueCount, Priority: conv.Priority, Status: string(conv.Status),
 			WaitMinutes: int(now.Sub(conv.CreatedAt) / time.Minute),
 		},
 	}

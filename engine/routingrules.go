@@ -29,7 +29,11 @@ type Rule struct {
 	// when it was written as expression text.
 	Conditions *Conditions
 	QueueID    QueueID
-	Enabled    bool
+	// Priority, when set, is the priority a conversation the rule matches
+	// gets (rules.MinPriority to rules.MaxPriority, higher offered first);
+	// nil leaves the conversation's priority as it is.
+	Priority *int
+	Enabled  bool
 	// Position orders the rules of a work stream: 1, 2, … without gaps.
 	Position  int
 	CreatedAt time.Time
@@ -93,7 +97,11 @@ type RuleInput struct {
 	Condition  *string
 	Conditions *dsl.Group
 	QueueID    *QueueID
-	Enabled    *bool
+	// Priority sets the rule's priority; ClearPriority removes it, so that
+	// the rule leaves a conversation's priority as it is.
+	Priority      *int
+	ClearPriority bool
+	Enabled       *bool
 	// Position is where the rule goes, from 1; the rules from there on move
 	// down one place. A position past the end puts the rule last.
 	Position *int
@@ -189,6 +197,18 @@ func (in RuleInput) apply(ctx context.Context, tx QueueStore, r *Rule, prefix st
 	if in.Enabled != nil {
 		r.Enabled = *in.Enabled
 	}
+	switch {
+	case in.Priority != nil && in.ClearPriority:
+		return FieldError(prefix+"priority", "give a priority or clear it, not both")
+	case in.Priority != nil:
+		if err := checkPriority(prefix+"priority", *in.Priority); err != nil {
+			return err
+		}
+		p := *in.Priority
+		r.Priority = &p
+	case in.ClearPriority:
+		r.Priority = nil
+	}
 	if in.Position != nil && *in.Position < 1 {
 		return FieldError(prefix+"position", "must be 1 or more")
 	}
@@ -243,6 +263,7 @@ func (in RuleInput) changed() []string {
 	add(in.Name != nil, "name")
 	add(in.Condition != nil || in.Conditions != nil, "condition")
 	add(in.QueueID != nil, "queue")
+	add(in.Priority != nil || in.ClearPriority, "priority")
 	add(in.Enabled != nil, "enabled")
 	add(in.Position != nil, "position")
 	return out
@@ -294,7 +315,15 @@ func checkRuleSet(list []Rule) error {
 func ruleSpec(version int, defaultQueue QueueID, list []Rule) rules.Spec {
 	spec := rules.Spec{Version: version, DefaultQueueID: string(defaultQueue), Rules: make([]rules.Rule, len(list))}
 	for i, r := range list {
-		spec.Rules[i] = rules.Rule{ID: string(r.ID), Name: r.Name, Condition: r.Condition, QueueID: string(r.QueueID), Enabled: r.Enabled, Position: r.Position}
+		spec.Rules[i] = rules.Rule{ID: string(r.ID), Name: r.Name, Condition: r.Condition, QueueID: string(r.QueueID), Priority: r.Priority, Enabled: r.Enabled, Position: r.Position}
 	}
 	return spec
+}
+
+// checkPriority validates a priority given for field.
+func checkPriority(field string, p int) error {
+	if rules.CheckPriority(p) != nil {
+		return FieldError(field, "must be %d to %d (higher is offered first), not %d", rules.MinPriority, rules.MaxPriority, p)
+	}
+	return nil
 }

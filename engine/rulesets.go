@@ -83,7 +83,7 @@ func (s *Service) changeRules(ctx context.Context, actor Actor, ws WorkStreamID,
 func sameRules(a, b []Rule) bool {
 	return slices.EqualFunc(a, b, func(x, y Rule) bool {
 		return x.ID == y.ID && x.Name == y.Name && x.Condition == y.Condition && x.QueueID == y.QueueID &&
-			x.Enabled == y.Enabled && x.Position == y.Position && reflect.DeepEqual(x.Conditions, y.Conditions)
+			reflect.DeepEqual(x.Priority, y.Priority) && x.Enabled == y.Enabled && x.Position == y.Position && reflect.DeepEqual(x.Conditions, y.Conditions)
 	})
 }
 

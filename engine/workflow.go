@@ -25,6 +25,8 @@ const (
 	ActionClose    Action = "close"
 	ActionTransfer Action = "transfer"
 	ActionReply    Action = "reply"
+	// ActionPrioritize changes a conversation's priority.
+	ActionPrioritize Action = "prioritize"
 )
 
 // allowedFrom lists the states each action may leave.
@@ -36,6 +38,9 @@ var allowedFrom = map[Action][]Status{
 	ActionClose:    {StatusWrapUp, StatusActive, StatusWaiting, StatusOpen, StatusOffered},
 	ActionTransfer: {StatusOpen, StatusOffered, StatusActive, StatusWaiting},
 	ActionReply:    {StatusActive, StatusWaiting},
+	// Priority orders the waiting; it is kept while the conversation is
+	// worked, for when it is transferred or requeued.
+	ActionPrioritize: {StatusOpen, StatusOffered, StatusActive, StatusWaiting},
 }
 
 func checkMove(a Action, c Conversation) error {
@@ -317,7 +322,7 @@ func (s *Service) Transfer(ctx context.Context, actor Actor, id ConversationID, 
 				return err
 			}
 			d := RoutingDecision{ID: NewID(now), ConversationID: c.ID, At: now, QueueID: q.ID, Reason: ReasonTransfer,
-				RuleName: "transferred by " + actor.Name}
+				RuleName: "transferred by " + actor.Name, Priority: c.Priority}
 			if err := tx.AppendRoutingDecision(ctx, d); err != nil {
 				return err
 			}
@@ -352,5 +357,31 @@ func (s *Service) Transfer(ctx context.Context, actor Actor, id ConversationID, 
 			return s.freed(ctx, tx, fx, previous, now)
 		}
 		return nil
+	})
+}
+
+// SetPriority changes a conversation's priority (rules.MinPriority to
+// rules.MaxPriority, higher offered first) and records the change in its
+// routing history. An admin may change any conversation's priority; an
+// agent only that of a conversation offered or assigned to it. Setting the
+// priority it has changes nothing.
+func (s *Service) SetPriority(ctx context.Context, actor Actor, id ConversationID, priority int) (Conversation, error) {
+	if err := checkPriority("priority", priority); err != nil {
+		return Conversation{}, err
+	}
+	return s.act(ctx, id, func(tx workflowTx, _ *effects, c *Conversation, _ WorkStream, now time.Time) error {
+		if err := mayWork(actor, *c, ActionPrioritize); err != nil {
+			return err
+		}
+		if err := checkMove(ActionPrioritize, *c); err != nil {
+			return err
+		}
+		if c.Priority == priority {
+			return nil
+		}
+		d := RoutingDecision{ID: NewID(now), ConversationID: c.ID, At: now, QueueID: c.QueueID, Reason: ReasonPriority,
+			RuleName: fmt.Sprintf("priority %d → %d by %s", c.Priority, priority, actor.Name), Priority: priority}
+		c.Priority = priority
+		return tx.AppendRoutingDecision(ctx, d)
 	})
 }

@@ -182,16 +182,21 @@ func (r *repo) LockConversation(ctx context.Context, id engine.ConversationID) (
 	return toEngineConversation(rows[0]), nil
 }
 
-// WaitingConversations returns open conversations of the queues, routed
-// longest ago first, locked, skipping rows other transactions hold.
+// WaitingConversations returns open conversations of the queues in the
+// order they are offered — the highest priority first (a queue ordered by
+// age counts every conversation as the default priority), then routed
+// longest ago — locked, skipping rows other transactions hold.
 func (r *repo) WaitingConversations(ctx context.Context, queues []engine.QueueID, limit int) ([]engine.Conversation, error) {
 	ids := make([]string, 0, len(queues))
 	for _, q := range queues {
 		ids = append(ids, string(q))
 	}
 	var rows []conversationRow
-	q := `SELECT * FROM conversations WHERE status = ? AND queue_id IN ? ORDER BY routed_at, id LIMIT ?` + r.forUpdate(true)
-	if err := r.db(ctx).Raw(q, string(engine.StatusOpen), ids, limit).Scan(&rows).Error; err != nil {
+	q := `SELECT * FROM conversations WHERE status = ? AND queue_id IN ?
+		ORDER BY CASE WHEN queue_id IN (SELECT id FROM queues WHERE ordering = ?) THEN ? ELSE priority END DESC, routed_at, id
+		LIMIT ?` + r.forUpdate(true)
+	err := r.db(ctx).Raw(q, string(engine.StatusOpen), ids, string(engine.OrderByAge), engine.DefaultPriority, limit).Scan(&rows).Error
+	if err != nil {
 		return nil, fmt.Errorf("waiting conversations: %w", err)
 	}
 	out := make([]engine.Conversation, 0, len(rows))

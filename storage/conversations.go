@@ -207,6 +207,7 @@ type conversationRow struct {
 	OfferedAgentID        *string
 	OfferedAt             *time.Time
 	CapacityUnits         int
+	Priority              int
 	RequeueCount          int
 	IsReturning           bool
 	PreviousConversations int
@@ -231,7 +232,7 @@ func toConversationRow(c engine.Conversation) conversationRow {
 		CustomerChannel: string(c.Customer.Channel), CustomerExternalID: c.Customer.ExternalID, CustomerScreenName: c.Customer.ScreenName,
 		Customer: jsonText(c.Customer, "{}"), ExternalThreadID: c.ExternalThreadID, Status: string(c.Status),
 		QueueID: nullable(string(c.QueueID)), AgentID: nullable(string(c.AgentID)), OfferedAgentID: nullable(string(c.OfferedAgentID)),
-		OfferedAt: utcPtr(c.OfferedAt), CapacityUnits: c.CapacityUnits, RequeueCount: c.RequeueCount, IsReturning: c.IsReturning, PreviousConversations: c.PreviousConversations,
+		OfferedAt: utcPtr(c.OfferedAt), CapacityUnits: c.CapacityUnits, Priority: c.Priority, RequeueCount: c.RequeueCount, IsReturning: c.IsReturning, PreviousConversations: c.PreviousConversations,
 		MessageCount: c.MessageCount, RoutedAt: utcPtr(c.RoutedAt), LastMessageAt: utcPtr(c.LastMessageAt),
 		LastCustomerMessageAt: utcPtr(c.LastCustomerMessageAt), LastAgentMessageAt: utcPtr(c.LastAgentMessageAt),
 		StalledAt: utcPtr(c.StalledAt), ClosedAt: utcPtr(c.ClosedAt), CloseReason: c.CloseReason,
@@ -245,7 +246,7 @@ func toEngineConversation(r conversationRow) engine.Conversation {
 		WorkStreamID: engine.WorkStreamID(r.WorkStreamID), ContactID: engine.ContactID(deref(r.ContactID)),
 		ExternalThreadID: r.ExternalThreadID, Status: engine.Status(r.Status),
 		QueueID: engine.QueueID(deref(r.QueueID)), AgentID: engine.AgentID(deref(r.AgentID)), OfferedAgentID: engine.AgentID(deref(r.OfferedAgentID)),
-		OfferedAt: utcPtr(r.OfferedAt), CapacityUnits: r.CapacityUnits, RequeueCount: r.RequeueCount, IsReturning: r.IsReturning, PreviousConversations: r.PreviousConversations,
+		OfferedAt: utcPtr(r.OfferedAt), CapacityUnits: r.CapacityUnits, Priority: r.Priority, RequeueCount: r.RequeueCount, IsReturning: r.IsReturning, PreviousConversations: r.PreviousConversations,
 		MessageCount: r.MessageCount, RoutedAt: utcPtr(r.RoutedAt), LastMessageAt: utcPtr(r.LastMessageAt),
 		LastCustomerMessageAt: utcPtr(r.LastCustomerMessageAt), LastAgentMessageAt: utcPtr(r.LastAgentMessageAt),
 		StalledAt: utcPtr(r.StalledAt), ClosedAt: utcPtr(r.ClosedAt), CloseReason: r.CloseReason,
@@ -336,24 +337,24 @@ func (r *repo) ConversationInProgress(ctx context.Context, handle engine.Endpoin
 // conversationColumns are the columns fields scans, in its order.
 const conversationColumns = `id, application_id, handle_id, work_stream_id, contact_id, contact_candidates, customer_channel,
 	customer_external_id, customer_screen_name, customer, external_thread_id, status, queue_id, agent_id, offered_agent_id, offered_at, capacity_units,
-	requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at, last_customer_message_at,
+	priority, requeue_count, is_returning, previous_conversations, message_count, routed_at, last_message_at, last_customer_message_at,
 	last_agent_message_at, stalled_at, closed_at, close_reason, created_at, updated_at`
 
 // conversationColumnCount is how many columns conversationColumns names.
-const conversationColumnCount = 30
+const conversationColumnCount = 31
 
 // values are the row's values in conversationColumns' order.
 func (r conversationRow) values() []any {
 	return []any{r.ID, r.ApplicationID, r.HandleID, r.WorkStreamID, r.ContactID, r.ContactCandidates, r.CustomerChannel, r.CustomerExternalID,
 		r.CustomerScreenName, r.Customer, r.ExternalThreadID, r.Status, r.QueueID, r.AgentID, r.OfferedAgentID, r.OfferedAt, r.CapacityUnits,
-		r.RequeueCount, r.IsReturning, r.PreviousConversations, r.MessageCount, r.RoutedAt, r.LastMessageAt, r.LastCustomerMessageAt,
+		r.Priority, r.RequeueCount, r.IsReturning, r.PreviousConversations, r.MessageCount, r.RoutedAt, r.LastMessageAt, r.LastCustomerMessageAt,
 		r.LastAgentMessageAt, r.StalledAt, r.ClosedAt, r.CloseReason, r.CreatedAt, r.UpdatedAt}
 }
 
 func (r *conversationRow) fields() []any {
 	return []any{&r.ID, &r.ApplicationID, &r.HandleID, &r.WorkStreamID, &r.ContactID, &r.ContactCandidates, &r.CustomerChannel, &r.CustomerExternalID,
 		&r.CustomerScreenName, &r.Customer, &r.ExternalThreadID, &r.Status, &r.QueueID, &r.AgentID, &r.OfferedAgentID, &r.OfferedAt, &r.CapacityUnits,
-		&r.RequeueCount, &r.IsReturning, &r.PreviousConversations, &r.MessageCount, &r.RoutedAt, &r.LastMessageAt, &r.LastCustomerMessageAt,
+		&r.Priority, &r.RequeueCount, &r.IsReturning, &r.PreviousConversations, &r.MessageCount, &r.RoutedAt, &r.LastMessageAt, &r.LastCustomerMessageAt,
 		&r.LastAgentMessageAt, &r.StalledAt, &r.ClosedAt, &r.CloseReason, &r.CreatedAt, &r.UpdatedAt}
 }
 
@@ -373,7 +374,7 @@ func (r *repo) CountClosedConversations(ctx context.Context, handle engine.Endpo
 // cost more than the database does.
 const updateConversationSQL = `UPDATE conversations SET application_id = ?, handle_id = ?, work_stream_id = ?, contact_id = ?, contact_candidates = ?,
 	customer_channel = ?, customer_external_id = ?, customer_screen_name = ?, customer = ?, external_thread_id = ?, status = ?, queue_id = ?,
-	agent_id = ?, offered_agent_id = ?, offered_at = ?, capacity_units = ?, requeue_count = ?, is_returning = ?,
+	agent_id = ?, offered_agent_id = ?, offered_at = ?, capacity_units = ?, priority = ?, requeue_count = ?, is_returning = ?,
 	previous_conversations = ?, message_count = ?, routed_at = ?, last_message_at = ?, last_customer_message_at = ?,
 	last_agent_message_at = ?, stalled_at = ?, closed_at = ?, close_reason = ?, updated_at = ? WHERE id = ?`
 
@@ -382,7 +383,7 @@ func (r *repo) UpdateConversation(ctx context.Context, c engine.Conversation) er
 	row := toConversationRow(c)
 	n, err := r.rawExecCount(ctx, updateConversationSQL, row.ApplicationID, row.HandleID, row.WorkStreamID, row.ContactID, row.ContactCandidates,
 		row.CustomerChannel, row.CustomerExternalID, row.CustomerScreenName, row.Customer, row.ExternalThreadID, row.Status, row.QueueID,
-		row.AgentID, row.OfferedAgentID, row.OfferedAt, row.CapacityUnits, row.RequeueCount, row.IsReturning,
+		row.AgentID, row.OfferedAgentID, row.OfferedAt, row.CapacityUnits, row.Priority, row.RequeueCount, row.IsReturning,
 		row.PreviousConversations, row.MessageCount, row.RoutedAt, row.LastMessageAt, row.LastCustomerMessageAt,
 		row.LastAgentMessageAt, row.StalledAt, row.ClosedAt, row.CloseReason, row.UpdatedAt, row.ID)
 	if err != nil {
@@ -508,6 +509,7 @@ type routingDecisionRow struct {
 	RuleName       string
 	RuleSetVersion int
 	QueueID        string
+	Priority       int
 	Reason         string
 	Error          string
 }
@@ -516,13 +518,7 @@ func (routingDecisionRow) TableName() string { return "routing_decisions" }
 
 // AppendRoutingDecision records a routing decision.
 func (r *repo) AppendRoutingDecision(ctx context.Context, d engine.RoutingDecision) error {
-	err := r.db(ctx).Exec(`INSERT INTO routing_decisions (id, conversation_id, at, rule_id, rule_name, rule_set_version, queue_id, reason, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, string(d.ConversationID), d.At.UTC(), nullable(d.RuleID), d.RuleName, d.RuleSetVersion, string(d.QueueID), string(d.Reason), d.Error).Error
-	if err != nil {
-		return fmt.Errorf("record routing decision: %w", err)
-	}
-	return nil
+	return r.AppendRoutingDecisions(ctx, []engine.RoutingDecision{d})
 }
 
 // RoutingHistory lists a conversation's routing decisions, oldest first.
@@ -535,7 +531,7 @@ func (r *repo) RoutingHistory(ctx context.Context, id engine.ConversationID) ([]
 	for _, row := range rows {
 		out = append(out, engine.RoutingDecision{ID: row.ID, ConversationID: engine.ConversationID(row.ConversationID), At: row.At.UTC(),
 			RuleID: deref(row.RuleID), RuleName: row.RuleName, RuleSetVersion: row.RuleSetVersion, QueueID: engine.QueueID(row.QueueID),
-			Reason: engine.RoutingReason(row.Reason), Error: row.Error})
+			Priority: row.Priority, Reason: engine.RoutingReason(row.Reason), Error: row.Error})
 	}
 	return out, nil
 }

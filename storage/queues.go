@@ -14,6 +14,7 @@ import (
 type queueRow struct {
 	ID        string `gorm:"primaryKey"`
 	Name      string
+	Ordering  string
 	CreatedAt time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
 }
@@ -21,11 +22,14 @@ type queueRow struct {
 func (queueRow) TableName() string { return "queues" }
 
 func toQueueRow(q engine.Queue) queueRow {
-	return queueRow{ID: string(q.ID), Name: q.Name, CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC()}
+	if q.Ordering == "" {
+		q.Ordering = engine.OrderByPriority
+	}
+	return queueRow{ID: string(q.ID), Name: q.Name, Ordering: string(q.Ordering), CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC()}
 }
 
 func toEngineQueue(r queueRow) engine.Queue {
-	return engine.Queue{ID: engine.QueueID(r.ID), Name: r.Name, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	return engine.Queue{ID: engine.QueueID(r.ID), Name: r.Name, Ordering: engine.QueueOrdering(r.Ordering), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // CreateQueue stores a new queue.
@@ -57,7 +61,7 @@ func (r *repo) ListQueues(ctx context.Context, p engine.Page) (engine.List[engin
 
 // UpdateQueue saves a changed queue.
 func (r *repo) UpdateQueue(ctx context.Context, q engine.Queue) error {
-	res := r.db(ctx).Model(&queueRow{}).Where("id = ?", string(q.ID)).Updates(map[string]any{"name": q.Name, "updated_at": q.UpdatedAt.UTC()})
+	res := r.db(ctx).Model(&queueRow{}).Where("id = ?", string(q.ID)).Updates(map[string]any{"name": q.Name, "ordering": string(q.Ordering), "updated_at": q.UpdatedAt.UTC()})
 	if res.Error != nil {
 		return translate(res.Error, "update queue", "a queue named %q already exists", q.Name)
 	}

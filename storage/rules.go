@@ -20,6 +20,7 @@ type ruleRow struct {
 	Condition    string
 	Conditions   *string // JSON of the structured form, NULL for text
 	QueueID      string
+	Priority     *int // NULL: the rule leaves a conversation's priority as it is
 	Enabled      bool
 	Position     int
 	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
@@ -49,6 +50,7 @@ type ruleSnapshot struct {
 	Condition  string             `json:"condition"`
 	Conditions *engine.Conditions `json:"conditions,omitempty"`
 	QueueID    string             `json:"queue_id"`
+	Priority   *int               `json:"priority,omitempty"`
 	Enabled    bool               `json:"enabled"`
 	Position   int                `json:"position"`
 	CreatedAt  time.Time          `json:"created_at"`
@@ -58,7 +60,7 @@ type ruleSnapshot struct {
 func toRuleRow(r engine.Rule) (ruleRow, error) {
 	row := ruleRow{
 		ID: string(r.ID), WorkStreamID: string(r.WorkStreamID), Name: r.Name, Condition: r.Condition, QueueID: string(r.QueueID),
-		Enabled: r.Enabled, Position: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Priority: r.Priority, Enabled: r.Enabled, Position: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.Conditions != nil {
 		b, err := json.Marshal(r.Conditions)
@@ -74,7 +76,7 @@ func toRuleRow(r engine.Rule) (ruleRow, error) {
 func toEngineRule(row ruleRow) (engine.Rule, error) {
 	r := engine.Rule{
 		ID: engine.RuleID(row.ID), WorkStreamID: engine.WorkStreamID(row.WorkStreamID), Name: row.Name, Condition: row.Condition,
-		QueueID: engine.QueueID(row.QueueID), Enabled: row.Enabled, Position: row.Position,
+		QueueID: engine.QueueID(row.QueueID), Priority: row.Priority, Enabled: row.Enabled, Position: row.Position,
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
 	}
 	if row.Conditions != nil {
@@ -196,7 +198,8 @@ func (r *repo) putRule(ctx context.Context, row ruleRow, exists bool) error {
 // sameRule reports whether two rows hold the same rule.
 func sameRule(a, b ruleRow) bool {
 	sameConditions := (a.Conditions == nil) == (b.Conditions == nil) && (a.Conditions == nil || *a.Conditions == *b.Conditions)
-	return a.Name == b.Name && a.Condition == b.Condition && sameConditions && a.QueueID == b.QueueID &&
+	samePriority := (a.Priority == nil) == (b.Priority == nil) && (a.Priority == nil || *a.Priority == *b.Priority)
+	return a.Name == b.Name && a.Condition == b.Condition && sameConditions && a.QueueID == b.QueueID && samePriority &&
 		a.Enabled == b.Enabled && a.Position == b.Position && a.UpdatedAt.Equal(b.UpdatedAt)
 }
 
@@ -205,7 +208,7 @@ func (r *repo) CreateRuleSetVersion(ctx context.Context, v engine.RuleSetVersion
 	snap := make([]ruleSnapshot, len(v.Rules))
 	for i, rule := range v.Rules {
 		snap[i] = ruleSnapshot{ID: string(rule.ID), Name: rule.Name, Condition: rule.Condition, Conditions: rule.Conditions,
-			QueueID: string(rule.QueueID), Enabled: rule.Enabled, Position: rule.Position, CreatedAt: rule.CreatedAt.UTC(), UpdatedAt: rule.UpdatedAt.UTC()}
+			QueueID: string(rule.QueueID), Priority: rule.Priority, Enabled: rule.Enabled, Position: rule.Position, CreatedAt: rule.CreatedAt.UTC(), UpdatedAt: rule.UpdatedAt.UTC()}
 	}
 	b, err := json.Marshal(snap)
 	if err != nil {
@@ -237,7 +240,7 @@ func (r *repo) RuleSetVersion(ctx context.Context, ws engine.WorkStreamID, n int
 	v.Rules = make([]engine.Rule, len(snap))
 	for i, s := range snap {
 		v.Rules[i] = engine.Rule{ID: engine.RuleID(s.ID), WorkStreamID: ws, Name: s.Name, Condition: s.Condition, Conditions: s.Conditions,
-			QueueID: engine.QueueID(s.QueueID), Enabled: s.Enabled, Position: s.Position, CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+			QueueID: engine.QueueID(s.QueueID), Priority: s.Priority, Enabled: s.Enabled, Position: s.Position, CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
 	}
 	return v, nil
 }

@@ -220,12 +220,14 @@ func (r *repo) AppendRoutingDecisions(ctx context.Context, ds []engine.RoutingDe
 	if len(ds) == 0 {
 		return nil
 	}
-	args := make([]any, 0, len(ds)*9)
+	const columns = 10
+	args := make([]any, 0, len(ds)*columns)
 	for _, d := range ds {
-		args = append(args, d.ID, string(d.ConversationID), d.At.UTC(), nullable(d.RuleID), d.RuleName, d.RuleSetVersion, string(d.QueueID), string(d.Reason), d.Error)
+		args = append(args, d.ID, string(d.ConversationID), d.At.UTC(), nullable(d.RuleID), d.RuleName, d.RuleSetVersion, string(d.QueueID),
+			d.Priority, string(d.Reason), d.Error)
 	}
-	q := `INSERT INTO routing_decisions (id, conversation_id, at, rule_id, rule_name, rule_set_version, queue_id, reason, error) VALUES ` +
-		rowsOf(len(ds), 9)
+	q := `INSERT INTO routing_decisions (id, conversation_id, at, rule_id, rule_name, rule_set_version, queue_id, priority, reason, error) VALUES ` +
+		rowsOf(len(ds), columns)
 	if err := r.rawExec(ctx, q, args...); err != nil {
 		return fmt.Errorf("record %d routing decisions: %w", len(ds), err)
 	}
@@ -297,7 +299,7 @@ const conversationUpsertSet = `application_id = EXCLUDED.application_id, handle_
 	customer_external_id = EXCLUDED.customer_external_id,
 	customer_screen_name = EXCLUDED.customer_screen_name, customer = EXCLUDED.customer,
 	external_thread_id = EXCLUDED.external_thread_id, status = EXCLUDED.status,
-	queue_id = EXCLUDED.queue_id, agent_id = EXCLUDED.agent_id, offered_agent_id = EXCLUDED.offered_agent_id,
+	queue_id = EXCLUDED.queue_id, agent_id = EXCLUDED.agent_id, offered_agent_id = EXCLUDED.offered_agent_id, priority = EXCLUDED.priority,
 	offered_at = EXCLUDED.offered_at, capacity_units = EXCLUDED.capacity_units,
 	requeue_count = EXCLUDED.requeue_count, is_returning = EXCLUDED.is_returning,
 	previous_conversations = EXCLUDED.previous_conversations, message_count = EXCLUDED.message_count,
