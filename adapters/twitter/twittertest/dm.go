@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter"
@@ -69,8 +70,9 @@ func (s *Server) mediaURL(d *dm) string {
 
 // storeLocked stores a DM and returns it.
 func (s *Server) storeLocked(sender, recipient, text, sourceApp string, media *Media, quickReply string) *dm {
+	text, links := wrapLinks(text)
 	d := &dm{id: s.nextIDLocked(), senderID: sender, recipientID: recipient, text: text,
-		created: s.now().UTC().Truncate(time.Millisecond), sourceAppID: sourceApp, quickReply: quickReply}
+		created: s.now().UTC().Truncate(time.Millisecond), sourceAppID: sourceApp, quickReply: quickReply, links: links}
 	if media != nil {
 		m := *media
 		if m.Type == "" {
@@ -101,17 +103,21 @@ func (s *Server) dmEventLocked(d *dm) wire.DMEvent {
 			md.Entities.Hashtags = append(md.Entities.Hashtags, wire.Hashtag{Text: tag})
 		}
 	}
+	for _, l := range d.links {
+		md.Entities.URLs = append(md.Entities.URLs, wire.URLEntity{URL: l.tco, ExpandedURL: l.expanded, DisplayURL: l.display,
+			Indices: runeSpan(d.text, l.tco)})
+	}
 	if d.media != nil {
-		u := s.mediaURL(d)
 		tco := d.entitiesURL[0]
-		expanded := "https://twitter.com/messages/media/" + strconv.FormatInt(d.id, 10)
-		md.Entities.URLs = append(md.Entities.URLs, wire.URLEntity{URL: tco, ExpandedURL: expanded, DisplayURL: "pic.twitter.com/" + tco[len("https://t.co/"):]})
-		media := &wire.Media{ID: wire.FlexString(d.media.ID), IDStr: d.media.ID, MediaURL: u, MediaURLHTTPS: u,
-			URL: tco, DisplayURL: "pic.twitter.com/" + tco[len("https://t.co/"):], ExpandedURL: expanded, Type: d.media.Type}
-		if d.media.Type != "photo" {
-			media.VideoInfo = &wire.VideoInfo{AspectRatio: []int{1, 1}, Variants: []wire.VideoVariant{
-				{Bitrate: 832000, ContentType: "video/mp4", URL: "https://video.twimg.com/dm_video/" + d.media.ID + "/vid.mp4"}}}
-		}
+		id := strconv.FormatInt(d.id, 10)
+		expanded := "https://twitter.com/messages/media/" + id
+		display := "pic.twitter.com/" + tco[len("https://t.co/"):]
+		span := runeSpan(d.text, tco)
+		md.Entities.URLs = append(md.Entities.URLs, wire.URLEntity{URL: tco, ExpandedURL: expanded, DisplayURL: display, Indices: span})
+		media := &wire.Media{ID: wire.FlexString(d.media.ID), IDStr: d.media.ID, Indices: span,
+			URL: tco, DisplayURL: display, ExpandedURL: expanded, Type: d.media.Type}
+		media.MediaURL, media.VideoInfo = mediaFiles(d.media, s.mediaURL(d))
+		media.MediaURLHTTPS = media.MediaURL
 		md.Attachment = &wire.Attachment{Type: "media", Media: media}
 	}
 	if d.quickReply != "" {
@@ -123,6 +129,96 @@ func (s *Server) dmEventLocked(d *dm) wire.DMEvent {
 		MessageCreate: &wire.MessageCreate{Target: wire.Target{RecipientID: wire.FlexString(d.recipientID)},
 			SenderID: wire.FlexString(d.senderID), SourceAppID: wire.FlexString(d.sourceAppID), MessageData: md},
 	}
+}
+
+// mediaFiles returns where an attachment's image is (for GIFs and videos
+// the preview image on pbs.twimg.com) and, for GIFs and videos, their
+// variants on video.twimg.com, as §6.4 shows them: a GIF has one MP4 of
+// bitrate 0; a video an HLS playlist and MP4s of three bitrates.
+func mediaFiles(m *Media, photoURL string) (string, *wire.VideoInfo) {
+	switch m.Type {
+	case "animated_gif":
+		return "https://pbs.twimg.com/dm_gif_preview/" + m.ID + "/gif.jpg", &wire.VideoInfo{AspectRatio: []int{1, 1},
+			Variants: []wire.VideoVariant{{Bitrate: 0, ContentType: "video/mp4", URL: "https://video.twimg.com/dm_gif/" + m.ID + "/gif.mp4"}}}
+	case "video":
+		base := "https://video.twimg.com/dm_video/" + m.ID
+		return "https://pbs.twimg.com/dm_video_preview/" + m.ID + "/img/preview.jpg", &wire.VideoInfo{AspectRatio: []int{1, 1}, DurationMS: 10000,
+			Variants: []wire.VideoVariant{
+				{ContentType: "application/x-mpegURL", URL: base + "/pl/playlist.m3u8"},
+				{Bitrate: 256000, ContentType: "video/mp4", URL: base + "/vid/320x320/vid.mp4"},
+				{Bitrate: 832000, ContentType: "video/mp4", URL: base + "/vid/640x640/vid.mp4"},
+				{Bitrate: 2176000, ContentType: "video/mp4", URL: base + "/vid/1280x1280/vid.mp4"},
+			}}
+	}
+	return photoURL, nil
+}
+
+// tcoLink is a link of a DM's text as Twitter keeps it: the t.co link
+// that replaced it in the text, where it leads and how it shows.
+type tcoLink struct{ tco, expanded, display string }
+
+// wrapLinks replaces every http(s) link of text by a t.co link, as Twitter
+// does with every DM it stores (§6.3); brackets and punctuation around a
+// link stay out of it.
+func wrapLinks(text string) (string, []tcoLink) {
+	var (
+		b     strings.Builder
+		links []tcoLink
+	)
+	for len(text) > 0 {
+		i := strings.IndexFunc(text, func(r rune) bool { return !unicode.IsSpace(r) })
+		if i < 0 {
+			b.WriteString(text)
+			break
+		}
+		b.WriteString(text[:i])
+		text = text[i:]
+		j := strings.IndexFunc(text, unicode.IsSpace)
+		if j < 0 {
+			j = len(text)
+		}
+		word := text[:j]
+		text = text[j:]
+		lead := word[:len(word)-len(strings.TrimLeft(word, "([<'\""))]
+		u := strings.TrimRight(word[len(lead):], ".,;:!?)]>'\"")
+		if rest, ok := cutScheme(u); !ok || rest == "" || strings.HasPrefix(u, "https://t.co/") {
+			b.WriteString(word)
+			continue
+		}
+		l := tcoLink{tco: "https://t.co/" + randHex(5), expanded: u, display: displayURL(u)}
+		links = append(links, l)
+		b.WriteString(lead + l.tco + word[len(lead)+len(u):])
+	}
+	return b.String(), links
+}
+
+func cutScheme(u string) (string, bool) {
+	if rest, ok := strings.CutPrefix(u, "https://"); ok {
+		return rest, true
+	}
+	return strings.CutPrefix(u, "http://")
+}
+
+// displayURL is how Twitter shows a link: without its scheme and "www.",
+// cut after 25 characters with an ellipsis.
+func displayURL(u string) string {
+	d, _ := cutScheme(u)
+	d = strings.TrimPrefix(d, "www.")
+	if r := []rune(d); len(r) > 25 {
+		d = string(r[:25]) + "…"
+	}
+	return d
+}
+
+// runeSpan returns the [start, end) character offsets of sub in text, as
+// entity indices count them.
+func runeSpan(text, sub string) []int {
+	i := strings.Index(text, sub)
+	if i < 0 {
+		return nil
+	}
+	start := utf8.RuneCountInString(text[:i])
+	return []int{start, start + utf8.RuneCountInString(sub)}
 }
 
 func condensedUser(u *User) wire.User {

@@ -15,7 +15,8 @@ type TextDM struct {
 	EventID   int64
 	CreatedAt time.Time
 	From, To  User
-	Text      string
+	// Text's links are wrapped in t.co, as Twitter does.
+	Text string
 }
 
 // DeliveryBody renders the Account Activity POST body that delivers dms to
@@ -26,7 +27,8 @@ func DeliveryBody(forUserID string, dms ...TextDM) ([]byte, error) {
 	var s Server // text DMs need none of a server's state
 	p := wire.Payload{ForUserID: forUserID, Users: map[string]wire.User{}}
 	for _, m := range dms {
-		d := &dm{id: m.EventID, senderID: m.From.ID, recipientID: m.To.ID, text: m.Text, created: m.CreatedAt.UTC().Truncate(time.Millisecond)}
+		text, links := wrapLinks(m.Text)
+		d := &dm{id: m.EventID, senderID: m.From.ID, recipientID: m.To.ID, text: text, links: links, created: m.CreatedAt.UTC().Truncate(time.Millisecond)}
 		p.DMEvents = append(p.DMEvents, s.dmEventLocked(d))
 		p.Users[m.From.ID] = condensedUser(&m.From)
 		p.Users[m.To.ID] = condensedUser(&m.To)

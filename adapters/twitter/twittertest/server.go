@@ -23,6 +23,10 @@
 //   - subscriptions in both dialects;
 //   - DM send (v2 and v1.1) that validates, stores the DM and delivers the
 //     echo event, signed, to the webhooks subscribed for the sender;
+//   - DM events as Twitter delivers them (§6.3, §6.4): every link of a
+//     text wrapped in t.co with its url entity (expanded_url, display_url,
+//     indices); a GIF or video with its preview image (media_url_https)
+//     and every variant with content type and bitrate;
 //   - DM event lists (/2/dm_events, /1.1/direct_messages/events/list.json)
 //     with pagination, as used by backfill;
 //   - rate-limit headers on every answer, 429 with code 88 when a window is
@@ -243,7 +247,8 @@ type dm struct {
 	sourceAppID string
 	media       *Media
 	quickReply  string
-	entitiesURL []string
+	entitiesURL []string  // the attached media's t.co link
+	links       []tcoLink // the text's links, wrapped in t.co
 }
 
 // New returns a server that is not listening yet: use Handler, Serve or
