@@ -356,42 +356,56 @@ func TestOutboxPermanentFailures(t *testing.T) {
 // twice.
 func TestOutboxCrashAfterSend(t *testing.T) {
 	t.Parallel()
-	forEachChannel(t, func(t *testing.T, c *channel) {
-		h := c.connect(c.business)
-		conv := c.conversationWith(c.customer, c.business)
-		m := c.reply(conv, "sent just before the crash")
-		var claimed []engine.OutboxItem
-		err := c.db.InTx(c.ctx, func(tx engine.Tx) error {
-			var err error
-			claimed, err = tx.ClaimOutbox(c.ctx, c.clock.Now(), c.clock.Now().Add(outboxOpts.Lease), 10)
-			return err
+	for _, tt := range []struct{ name, text string }{
+		{"text", "sent just before the crash"},
+		// Twitter stores the link as a t.co link: found all the same.
+		{"a link", "track it at https://acme.example/track/17?o=9 please"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			forEachChannel(t, func(t *testing.T, c *channel) { c.crashAfterSend(tt.text) })
 		})
-		if err != nil || len(claimed) != 1 {
-			t.Fatalf("claim: %v %+v", err, claimed)
-		}
-		creds, err := c.acc.HandleCredentials(c.ctx, h.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		client, err := twitter.NewClient(twitter.Config{BaseURL: c.fake.URL, ConsumerKey: consumerKey, ConsumerSecret: consumerSecret})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{Drop: true}) // the crashed process got no echo either
-		if _, err := client.SendDM(c.ctx, twitter.Token{Token: creds.AccessToken.Reveal(), Secret: creds.AccessTokenSecret.Reveal()},
-			twitter.OutgoingDM{RecipientID: c.customer.ID, Text: m.Text}); err != nil {
-			t.Fatal(err)
-		}
-		c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{})
-		if run := c.sendDue(); run.Claimed != 0 {
-			t.Fatalf("claimed during the lease: %+v", run)
-		}
-		c.clock.Advance(outboxOpts.Lease + time.Second)
-		if run := c.sendDue(); run.Recovered != 1 {
-			t.Fatalf("run = %+v", run)
-		}
-		c.wantSentOnce(m)
+	}
+}
+
+// crashAfterSend has Twitter store a reply of text whose sender crashed
+// before recording it, and checks that the next sender finds it.
+func (c *channel) crashAfterSend(text string) {
+	t := c.t
+	h := c.connect(c.business)
+	conv := c.conversationWith(c.customer, c.business)
+	m := c.reply(conv, text)
+	var claimed []engine.OutboxItem
+	err := c.db.InTx(c.ctx, func(tx engine.Tx) error {
+		var err error
+		claimed, err = tx.ClaimOutbox(c.ctx, c.clock.Now(), c.clock.Now().Add(outboxOpts.Lease), 10)
+		return err
 	})
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %+v", err, claimed)
+	}
+	creds, err := c.acc.HandleCredentials(c.ctx, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := twitter.NewClient(twitter.Config{BaseURL: c.fake.URL, ConsumerKey: consumerKey, ConsumerSecret: consumerSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{Drop: true}) // the crashed process got no echo either
+	if _, err := client.SendDM(c.ctx, twitter.Token{Token: creds.AccessToken.Reveal(), Secret: creds.AccessTokenSecret.Reveal()},
+		twitter.OutgoingDM{RecipientID: c.customer.ID, Text: m.Text}); err != nil {
+		t.Fatal(err)
+	}
+	c.fake.SetDeliveryFaults(twittertest.DeliveryFaults{})
+	if run := c.sendDue(); run.Claimed != 0 {
+		t.Fatalf("claimed during the lease: %+v", run)
+	}
+	c.clock.Advance(outboxOpts.Lease + time.Second)
+	if run := c.sendDue(); run.Recovered != 1 {
+		t.Fatalf("run = %+v", run)
+	}
+	c.wantSentOnce(m)
 }
 
 // TestOutboxCrashAfterSendWhoseEchoArrived: the sender dies after Twitter

@@ -131,6 +131,24 @@ func (s *Server) dmEventLocked(d *dm) wire.DMEvent {
 	}
 }
 
+// entitiesV2 renders a DM's links and hashtags for /2/dm_events; nil when
+// it has none.
+func entitiesV2(d *dm) *wire.EntitiesV2 {
+	var e wire.EntitiesV2
+	for _, l := range d.links {
+		e.URLs = append(e.URLs, wire.URLEntity{URL: l.tco, ExpandedURL: l.expanded, DisplayURL: l.display})
+	}
+	for _, word := range strings.Fields(d.text) {
+		if tag, ok := strings.CutPrefix(word, "#"); ok && tag != "" {
+			e.Hashtags = append(e.Hashtags, wire.HashtagV2{Tag: tag})
+		}
+	}
+	if len(e.URLs) == 0 && len(e.Hashtags) == 0 {
+		return nil
+	}
+	return &e
+}
+
 // mediaFiles returns where an attachment's image is (for GIFs and videos
 // the preview image on pbs.twimg.com) and, for GIFs and videos, their
 // variants on video.twimg.com, as §6.4 shows them: a GIF has one MP4 of
@@ -421,6 +439,7 @@ func (s *Server) handleListDMEvents(w http.ResponseWriter, r *http.Request) {
 		ev := wire.DMEventV2{ID: wire.FlexString(strconv.FormatInt(d.id, 10)), EventType: "MessageCreate", Text: d.text,
 			SenderID: wire.FlexString(d.senderID), DMConversationID: conversationID(d.senderID, d.recipientID),
 			CreatedAt: d.created.UTC().Format("2006-01-02T15:04:05.000Z"), ParticipantIDs: []string{d.senderID, d.recipientID}}
+		ev.Entities = entitiesV2(d)
 		if d.media != nil {
 			key := "3_" + d.media.ID
 			ev.Attachments = &struct {

@@ -61,6 +61,7 @@ type wantVariant struct {
 // t.co with where it leads, how it shows and where it is in the text; a
 // GIF or video attachment comes with its preview image and every variant,
 // with content types and bitrates; a photo with its signed-download URL.
+// The DM list of /2/dm_events has the same links.
 func TestDeliveredDMEntitiesAndMedia(t *testing.T) {
 	tests := []struct {
 		name         string
@@ -135,6 +136,18 @@ func TestDeliveredDMEntitiesAndMedia(t *testing.T) {
 			}
 			if !reflect.DeepEqual(links, tt.wantLinks) {
 				t.Errorf("links = %q, want %q", links, tt.wantLinks)
+			}
+			// /2/dm_events gives the same links, for backfill.
+			page, err := f.client.ListDMEvents(context.Background(), f.handleToken, twitter.ListOptions{ForUserID: f.handle.ID})
+			if err != nil || len(page.Messages) != 1 {
+				t.Fatalf("list: %+v, %v", page, err)
+			}
+			var listed []wantLink
+			for _, u := range page.Messages[0].URLs {
+				listed = append(listed, wantLink{u.Expanded, u.Display})
+			}
+			if page.Messages[0].Text != md.Text || !reflect.DeepEqual(listed, tt.wantLinks) {
+				t.Errorf("listed %q with links %q, want %q with %q", page.Messages[0].Text, listed, md.Text, tt.wantLinks)
 			}
 			if tt.mediaType == "" {
 				if md.Attachment != nil {

@@ -331,12 +331,18 @@ type DMEventV2 struct {
 	Attachments      *struct {
 		MediaKeys []string `json:"media_keys,omitempty"`
 	} `json:"attachments,omitempty"`
-	Entities *struct {
-		URLs     []URLEntity `json:"urls,omitempty"`
-		Hashtags []struct {
-			Tag string `json:"tag"`
-		} `json:"hashtags,omitempty"`
-	} `json:"entities,omitempty"`
+	Entities *EntitiesV2 `json:"entities,omitempty"`
+}
+
+// EntitiesV2 are a v2 DM event's links and hashtags.
+type EntitiesV2 struct {
+	URLs     []URLEntity `json:"urls,omitempty"`
+	Hashtags []HashtagV2 `json:"hashtags,omitempty"`
+}
+
+// HashtagV2 is a v2 hashtag entity.
+type HashtagV2 struct {
+	Tag string `json:"tag"`
 }
 
 // MediaV2 is an entry of includes.media.
