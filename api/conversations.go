@@ -27,26 +27,29 @@ type customerResponse struct {
 }
 
 type conversationResponse struct {
-	ID                    string           `json:"id"`
-	Status                string           `json:"status"`
-	QueueID               *string          `json:"queue_id"`
-	AgentID               *string          `json:"agent_id"`
-	OfferedAgentID        *string          `json:"offered_agent_id"`
-	OfferedAt             *string          `json:"offered_at"`
-	WorkStreamID          string           `json:"work_stream_id"`
-	ApplicationID         string           `json:"application_id"`
-	HandleID              string           `json:"handle_id"`
-	Customer              customerResponse `json:"customer"`
-	RequeueCount          int              `json:"requeue_count"`
-	IsReturning           bool             `json:"is_returning"`
-	PreviousConversations int              `json:"previous_conversations"`
-	MessageCount          int              `json:"message_count"`
-	LastMessageAt         *string          `json:"last_message_at"`
-	StalledAt             *string          `json:"stalled_at"`
-	ClosedAt              *string          `json:"closed_at"`
-	CloseReason           string           `json:"close_reason"`
-	CreatedAt             string           `json:"created_at"`
-	UpdatedAt             string           `json:"updated_at"`
+	ID             string           `json:"id"`
+	Status         string           `json:"status"`
+	QueueID        *string          `json:"queue_id"`
+	AgentID        *string          `json:"agent_id"`
+	OfferedAgentID *string          `json:"offered_agent_id"`
+	OfferedAt      *string          `json:"offered_at"`
+	WorkStreamID   string           `json:"work_stream_id"`
+	ApplicationID  string           `json:"application_id"`
+	HandleID       string           `json:"handle_id"`
+	Customer       customerResponse `json:"customer"`
+	// Priority orders the conversation among those waiting in its queue:
+	// higher first, then the longest waiting (unless the queue orders by age).
+	Priority              int     `json:"priority"`
+	RequeueCount          int     `json:"requeue_count"`
+	IsReturning           bool    `json:"is_returning"`
+	PreviousConversations int     `json:"previous_conversations"`
+	MessageCount          int     `json:"message_count"`
+	LastMessageAt         *string `json:"last_message_at"`
+	StalledAt             *string `json:"stalled_at"`
+	ClosedAt              *string `json:"closed_at"`
+	CloseReason           string  `json:"close_reason"`
+	CreatedAt             string  `json:"created_at"`
+	UpdatedAt             string  `json:"updated_at"`
 }
 
 type mediaResponse struct {
@@ -142,8 +145,10 @@ type routingResponse struct {
 	RuleName       string  `json:"rule_name"`
 	RuleSetVersion int     `json:"rule_set_version"`
 	QueueID        string  `json:"queue_id"`
-	Reason         string  `json:"reason"`
-	Error          string  `json:"error"`
+	// Priority is the conversation's priority after the decision.
+	Priority int    `json:"priority"`
+	Reason   string `json:"reason"`
+	Error    string `json:"error"`
 }
 
 type conversationDetailResponse struct {
@@ -200,7 +205,7 @@ func toConversationResponse(c engine.Conversation) conversationResponse {
 		ID: string(c.ID), Status: string(c.Status), QueueID: optional(string(c.QueueID)), AgentID: optional(string(c.AgentID)),
 		OfferedAgentID: optional(string(c.OfferedAgentID)), OfferedAt: timePtr(c.OfferedAt),
 		WorkStreamID: string(c.WorkStreamID), ApplicationID: string(c.SourceID), HandleID: string(c.EndpointID),
-		Customer: toCustomerResponse(c, nil), RequeueCount: c.RequeueCount, IsReturning: c.IsReturning,
+		Customer: toCustomerResponse(c, nil), Priority: c.Priority, RequeueCount: c.RequeueCount, IsReturning: c.IsReturning,
 		PreviousConversations: c.PreviousConversations, MessageCount: c.MessageCount, LastMessageAt: timePtr(c.LastMessageAt),
 		StalledAt: timePtr(c.StalledAt), ClosedAt: timePtr(c.ClosedAt), CloseReason: c.CloseReason,
 		CreatedAt: timestamp(c.CreatedAt), UpdatedAt: timestamp(c.UpdatedAt),
@@ -239,7 +244,7 @@ func toConversationDetailResponse(d engine.ConversationDetail) conversationDetai
 	}
 	for _, x := range d.Routing {
 		r.Routing = append(r.Routing, routingResponse{At: timestamp(x.At), RuleID: optional(x.RuleID), RuleName: x.RuleName,
-			RuleSetVersion: x.RuleSetVersion, QueueID: string(x.QueueID), Reason: string(x.Reason), Error: x.Error})
+			RuleSetVersion: x.RuleSetVersion, QueueID: string(x.QueueID), Priority: x.Priority, Reason: string(x.Reason), Error: x.Error})
 	}
 	return r
 }

@@ -221,3 +221,34 @@ func toList[E, T any](l engine.List[E], convert func(E) T) listResponse[T] {
 
 // timestamp formats times in responses.
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// nullableInt is a whole-number request field that tells an absent key
+// (nil: leave the value as it is) from null (clear it) and a number. It
+// holds the field's JSON, checked when decoded. (A slice, not a struct, so
+// that the OpenAPI generator inlines its schema.)
+type nullableInt []byte
+
+// UnmarshalJSON keeps null or a whole number.
+func (n *nullableInt) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) != "null" {
+		var v int
+		if err := json.Unmarshal(b, &v); err != nil {
+			return engine.Errorf(engine.ErrInvalid, "must be a whole number, or null to clear it, not %s", b)
+		}
+	}
+	*n = append(nullableInt{}, b...)
+	return nil
+}
+
+// value returns the number given, nil when the key was absent or null.
+func (n nullableInt) value() *int {
+	var v *int
+	if n != nil {
+		_ = json.Unmarshal(n, &v) // checked by UnmarshalJSON
+	}
+	return v
+}
+
+// null reports whether the key was given as null.
+func (n nullableInt) null() bool { return string(n) == "null" }

@@ -99,6 +99,11 @@ func customizeSchema(_ string, t reflect.Type, _ reflect.StructTag, schema *open
 		schema.Example = "90s"
 		schema.Description = "a Go duration string, e.g. 90s, 10m, 24h"
 	}
+	if t == reflect.TypeOf(nullableInt{}) {
+		schema.Type = &openapi3.Types{openapi3.TypeInteger}
+		schema.Nullable, schema.Items = true, nil
+		schema.Description = "a whole number, or null to clear it"
+	}
 	return nil
 }
 

@@ -10,17 +10,31 @@ import (
 
 type queueRequest struct {
 	Name *string `json:"name"`
+	// Ordering is how the queue offers its waiting conversations:
+	// "priority" (the default: highest priority first, then the longest
+	// waiting) or "age" (the longest waiting first).
+	Ordering *string `json:"ordering"`
+}
+
+func (r queueRequest) input() engine.QueueInput {
+	in := engine.QueueInput{Name: r.Name}
+	if r.Ordering != nil {
+		o := engine.QueueOrdering(*r.Ordering)
+		in.Ordering = &o
+	}
+	return in
 }
 
 type queueResponse struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
+	Ordering  string `json:"ordering"`
 	CreatedAt string `json:"created_at"`
 	UpdatedAt string `json:"updated_at"`
 }
 
 func toQueueResponse(q engine.Queue) queueResponse {
-	return queueResponse{ID: string(q.ID), Name: q.Name, CreatedAt: timestamp(q.CreatedAt), UpdatedAt: timestamp(q.UpdatedAt)}
+	return queueResponse{ID: string(q.ID), Name: q.Name, Ordering: string(q.Ordering), CreatedAt: timestamp(q.CreatedAt), UpdatedAt: timestamp(q.UpdatedAt)}
 }
 
 func (s *Server) queueRoutes(g *gin.RouterGroup) {
@@ -35,14 +49,14 @@ func (s *Server) queueRoutes(g *gin.RouterGroup) {
 		Tag: "queues", Roles: everyone, Response: queueStatsListResponse{}, Status: http.StatusOK}, s.queueStats)
 	s.route(g, route{Method: "GET", Path: "/queues/:id", Summary: "Get a queue", Tag: "queues", Roles: everyone,
 		Response: queueResponse{}, Status: http.StatusOK}, s.getQueue)
-	s.route(g, route{Method: "PATCH", Path: "/queues/:id", Summary: "Rename a queue", Tag: "queues", Roles: analysts,
+	s.route(g, route{Method: "PATCH", Path: "/queues/:id", Summary: "Rename a queue or change its ordering", Tag: "queues", Roles: analysts,
 		Request: queueRequest{}, Response: queueResponse{}, Status: http.StatusOK}, withBody(s.updateQueue))
 	s.route(g, route{Method: "DELETE", Path: "/queues/:id", Summary: "Delete a queue that nothing uses", Tag: "queues", Roles: analysts,
 		Status: http.StatusNoContent}, s.deleteQueue)
 }
 
 func (s *Server) createQueue(c *gin.Context, req queueRequest) (any, error) {
-	q, err := s.svc.CreateQueue(c.Request.Context(), actor(c), engine.QueueInput{Name: req.Name})
+	q, err := s.svc.CreateQueue(c.Request.Context(), actor(c), req.input())
 	return toQueueResponse(q), err
 }
 
@@ -60,7 +74,7 @@ func (s *Server) updateQueue(c *gin.Context, req queueRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.svc.UpdateQueue(c.Request.Context(), actor(c), engine.QueueID(id), engine.QueueInput{Name: req.Name})
+	q, err := s.svc.UpdateQueue(c.Request.Context(), actor(c), engine.QueueID(id), req.input())
 	return toQueueResponse(q), err
 }
 

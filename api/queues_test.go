@@ -30,6 +30,10 @@ func TestQueues(t *testing.T) {
 			{name: "get unknown", method: "GET", path: "/api/v1/queues/01JZZZZZZZZZZZZZZZZZZZZZZZ", wantCode: 404, wantError: "not_found"},
 			{name: "get malformed id", method: "GET", path: "/api/v1/queues/nope", wantCode: 400, wantField: "id"},
 			{name: "rename", method: "PATCH", path: "/api/v1/queues/" + id, body: `{"name":"Billing & refunds"}`, wantCode: 200},
+			{name: "order by age", method: "PATCH", path: "/api/v1/queues/" + id, body: `{"ordering":"age"}`, wantCode: 200},
+			{name: "unknown ordering", method: "PATCH", path: "/api/v1/queues/" + id, body: `{"ordering":"fifo"}`, wantCode: 400, wantField: "ordering"},
+			{name: "create ordered by age", method: "POST", path: "/api/v1/queues", body: `{"name":"Returns","ordering":"age"}`, wantCode: 201},
+			{name: "create with unknown ordering", method: "POST", path: "/api/v1/queues", body: `{"name":"Later","ordering":"random"}`, wantCode: 400, wantField: "ordering"},
 			{name: "rename unknown", method: "PATCH", path: "/api/v1/queues/01JZZZZZZZZZZZZZZZZZZZZZZZ", body: `{"name":"Y"}`, wantCode: 404},
 			{name: "list", method: "GET", path: "/api/v1/queues", wantCode: 200},
 			{name: "list with bad limit", method: "GET", path: "/api/v1/queues?limit=0", wantCode: 400, wantField: "limit"},
@@ -52,8 +56,13 @@ func TestQueues(t *testing.T) {
 		}
 		var q queueResponse
 		h.call("GET", "/api/v1/queues/"+id, h.admin, nil).decode(t, &q)
-		if q.Name != "Billing & refunds" {
-			t.Errorf("after rename the queue is called %q", q.Name)
+		if q.Name != "Billing & refunds" || q.Ordering != "age" {
+			t.Errorf("after rename and reordering the queue is %+v; want Billing & refunds, ordered by age", q)
+		}
+		var support queueResponse
+		h.call("POST", "/api/v1/queues", h.admin, `{"name":"Sales"}`).decode(t, &support)
+		if support.Ordering != "priority" {
+			t.Errorf("a new queue orders by %q, want priority", support.Ordering)
 		}
 	})
 }

@@ -23,13 +23,18 @@ type ruleRequest struct {
 	Condition  *string        `json:"condition"`
 	Conditions map[string]any `json:"conditions"`
 	QueueID    *string        `json:"queue_id"`
-	Enabled    *bool          `json:"enabled"`
-	Position   *int           `json:"position"`
+	// Priority is what a matching conversation's priority becomes (0 to
+	// 1000, higher is offered first); null, or none on create, leaves a
+	// conversation's priority as it is.
+	Priority nullableInt `json:"priority"`
+	Enabled  *bool       `json:"enabled"`
+	Position *int        `json:"position"`
 }
 
 // input converts the request; field names in errors start with prefix.
 func (r ruleRequest) input(prefix string) (engine.RuleInput, error) {
-	in := engine.RuleInput{Name: r.Name, Condition: r.Condition, Enabled: r.Enabled, Position: r.Position}
+	in := engine.RuleInput{Name: r.Name, Condition: r.Condition, Enabled: r.Enabled, Position: r.Position,
+		Priority: r.Priority.value(), ClearPriority: r.Priority.null()}
 	if r.QueueID != nil {
 		if !engine.ValidID(*r.QueueID) {
 			return in, engine.FieldError(prefix+"queue_id", "%q is not a valid id", *r.QueueID)
@@ -70,10 +75,13 @@ type ruleResponse struct {
 	Condition    string         `json:"condition"`
 	Conditions   map[string]any `json:"conditions,omitempty"`
 	QueueID      string         `json:"queue_id"`
-	Enabled      bool           `json:"enabled"`
-	Position     int            `json:"position"`
-	CreatedAt    string         `json:"created_at"`
-	UpdatedAt    string         `json:"updated_at"`
+	// Priority is what a matching conversation's priority becomes; null
+	// leaves it as it is.
+	Priority  *int   `json:"priority"`
+	Enabled   bool   `json:"enabled"`
+	Position  int    `json:"position"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 }
 
 // savedRuleResponse is a rule as a create or update saved it, with the
@@ -100,7 +108,7 @@ type warningResponse struct {
 func toRuleResponse(r engine.Rule) ruleResponse {
 	out := ruleResponse{
 		ID: string(r.ID), WorkStreamID: string(r.WorkStreamID), Name: r.Name, Condition: r.Condition, QueueID: string(r.QueueID),
-		Enabled: r.Enabled, Position: r.Position, CreatedAt: timestamp(r.CreatedAt), UpdatedAt: timestamp(r.UpdatedAt),
+		Priority: r.Priority, Enabled: r.Enabled, Position: r.Position, CreatedAt: timestamp(r.CreatedAt), UpdatedAt: timestamp(r.UpdatedAt),
 	}
 	if r.Conditions != nil {
 		// A Group always marshals to an object.
@@ -197,6 +205,9 @@ type traceEntryResponse struct {
 type ruleTestResponse struct {
 	MatchedRule *matchedRuleResponse `json:"matched_rule"`
 	QueueID     string               `json:"queue_id"`
+	// Priority is the priority the matched rule gives the conversation;
+	// null when it (or the default queue) leaves the priority as it is.
+	Priority *int `json:"priority"`
 	// Version is the rule-set version that decided; 0 for unsaved rules.
 	Version int                  `json:"version"`
 	Reason  string               `json:"reason"`
@@ -207,6 +218,7 @@ func toRuleTestResponse(d rules.Decision, trace []rules.TraceEntry) ruleTestResp
 	out := ruleTestResponse{QueueID: d.QueueID, Version: d.Version, Reason: d.Reason, Trace: make([]traceEntryResponse, 0, len(trace))}
 	if d.Rule != nil {
 		out.MatchedRule = &matchedRuleResponse{ID: d.Rule.ID, Name: d.Rule.Name}
+		out.Priority = d.Rule.Priority
 	}
 	for _, e := range trace {
 		out.Trace = append(out.Trace, traceEntryResponse{RuleID: e.RuleID, RuleName: e.RuleName, Result: e.Result, Error: e.Error, Values: e.Values})

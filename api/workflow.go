@@ -16,6 +16,10 @@ type replyRequest struct {
 	Text *string `json:"text"`
 }
 
+type priorityRequest struct {
+	Priority *int `json:"priority"`
+}
+
 type transferRequest struct {
 	QueueID *string `json:"queue_id"`
 	AgentID *string `json:"agent_id"`
@@ -52,6 +56,19 @@ func (s *Server) workflowRoutes(g *gin.RouterGroup) {
 		Request: replyRequest{}, Response: messageResponse{}, Status: http.StatusCreated}, withBody(s.reply))
 	s.route(g, route{Method: "POST", Path: "/conversations/:id/transfer", Summary: "Transfer the conversation to a queue ({queue_id}) or an agent ({agent_id})", Tag: "workflow", Roles: agents,
 		Request: transferRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, workflowAction(s.transferAction))
+	s.route(g, route{Method: "POST", Path: "/conversations/:id/priority", Summary: "Set the conversation's priority ({priority}: 0 to 1000, higher is offered first); it is recorded in its routing history", Tag: "workflow", Roles: agents,
+		Request: priorityRequest{}, Response: conversationResponse{}, Status: http.StatusOK}, workflowAction(s.priorityAction))
+}
+
+func (s *Server) priorityAction(c *gin.Context, id engine.ConversationID) (engine.Conversation, error) {
+	var req priorityRequest
+	if err := decodeBody(c, &req); err != nil {
+		return engine.Conversation{}, err
+	}
+	if req.Priority == nil {
+		return engine.Conversation{}, engine.FieldError("priority", "is required")
+	}
+	return s.svc.SetPriority(c.Request.Context(), actor(c), id, *req.Priority)
 }
 
 // workflowAction runs an action on the conversation of the path.
