@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard/adapters/twitter"
+	"github.com/switchboardhq/switchboard/adapters/twitter/twittertest"
 	"github.com/switchboardhq/switchboard/engine"
 )
 
@@ -195,4 +197,75 @@ func TestLateDMsDoNotAgeTheirConversation(t *testing.T) {
 			t.Errorf("after auto_close_after since the delivery: %s (%s), want closed for inactivity", got.Status, got.CloseReason)
 		}
 	})
+}
+
+// TestFakeTwitterDMKeepsLinksAndMedia: a DM with links and an attachment,
+// delivered by the fake Twitter as Twitter would (links in t.co, a GIF or
+// video with its preview and variants), is stored with where each link
+// leads and every variant, and a rule on its domains routes it.
+func TestFakeTwitterDMKeepsLinksAndMedia(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		media        *twittertest.Media
+		wantPreview  string
+		wantVariants []int64 // bitrates, in order
+		wantBest     string
+	}{
+		{name: "video", media: &twittertest.Media{Type: "video", ID: "601"}, wantPreview: "https://pbs.twimg.com/dm_video_preview/601/",
+			wantVariants: []int64{0, 256000, 832000, 2176000}, wantBest: "/vid/1280x1280/"},
+		{name: "gif", media: &twittertest.Media{Type: "animated_gif", ID: "602"}, wantPreview: "https://pbs.twimg.com/dm_gif_preview/602/",
+			wantVariants: []int64{0}, wantBest: "https://video.twimg.com/dm_gif/602/"},
+		{name: "no attachment"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			forEachChannel(t, func(t *testing.T, c *channel) {
+				c.connect(c.business)
+				orders, err := c.svc.CreateQueue(c.ctx, c.admin, engine.QueueInput{Name: ptr("Orders")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.svc.CreateRule(c.ctx, c.admin, c.ws.ID, engine.RuleInput{Name: ptr("shop links"),
+					Condition: ptr(`"shop.acme.example" in Message.Domains`), QueueID: &orders.ID}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.fake.InjectDM(c.ctx, twittertest.InboundDM{From: c.customer.ID, To: c.business.ID,
+					Text: "order https://shop.acme.example/o/17 is broken", Media: tt.media}); err != nil {
+					t.Fatal(err)
+				}
+				msgs := c.messages()
+				if len(msgs) != 1 {
+					t.Fatalf("%d messages stored, want 1", len(msgs))
+				}
+				m := msgs[0]
+				if len(m.Links) != 1 || m.Links[0].Expanded != "https://shop.acme.example/o/17" || m.Links[0].Display != "shop.acme.example/o/17" ||
+					!strings.HasPrefix(m.Links[0].URL, "https://t.co/") || !strings.Contains(m.Text, m.Links[0].URL) {
+					t.Errorf("text %q, links %+v: want its one t.co link leading to the shop", m.Text, m.Links)
+				}
+				if convs := c.conversations(); len(convs) != 1 || convs[0].QueueID != orders.ID {
+					t.Errorf("not routed by the link's domain: %+v", convs)
+				}
+				if tt.media == nil {
+					if len(m.Media) != 0 {
+						t.Errorf("media %+v", m.Media)
+					}
+					return
+				}
+				if len(m.Media) != 1 {
+					t.Fatalf("media %+v", m.Media)
+				}
+				md := m.Media[0]
+				var bitrates []int64
+				for _, v := range md.Variants {
+					bitrates = append(bitrates, v.Bitrate)
+				}
+				if md.Type != tt.media.Type || !strings.HasPrefix(md.PreviewURL, tt.wantPreview) || !reflect.DeepEqual(bitrates, tt.wantVariants) ||
+					!strings.Contains(md.URL, tt.wantBest) {
+					t.Errorf("media %+v: want preview %s…, variants of bitrates %v, the best at %s", md, tt.wantPreview, tt.wantVariants, tt.wantBest)
+				}
+			})
+		})
+	}
 }
