@@ -22,7 +22,8 @@ import (
 var ErrMalformed = errors.New("malformed twitter payload")
 
 // Delivery is one Account Activity POST body, normalized. Activities the
-// adapter has no use for (follows, likes, tweets, …) are only named in Other.
+// adapter has no use for (follows, likes, tweets, …) are only named in Other
+// and counted in OtherEvents.
 type Delivery struct {
 	// ForUserID is the subscribed handle the delivery is for (for_user_id,
 	// or filter.user_id of an X Activity API envelope). It is empty for a
