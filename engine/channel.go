@@ -242,6 +242,20 @@ func newerOf(a, b *ChannelMessage) *ChannelMessage {
 	return a
 }
 
+// ExpandedText is the message's text with each link replaced by where it
+// leads. A channel that wraps links (Twitter's t.co) sends back the text of
+// a reply with its links wrapped, so it is compared with what was written
+// once its links are expanded again.
+func (m ChannelMessage) ExpandedText() string {
+	t := m.Text
+	for _, l := range m.Links {
+		if l.URL != "" && l.Expanded != "" {
+			t = strings.ReplaceAll(t, l.URL, l.Expanded)
+		}
+	}
+	return t
+}
+
 // recordEcho handles an echo in one transaction.
 func (s *Service) recordEcho(ctx context.Context, ep Endpoint, dm ChannelMessage) (ReceiveResult, error) {
 	var res ReceiveResult
@@ -295,7 +309,7 @@ func (s *Service) recordEcho(ctx context.Context, ep Endpoint, dm ChannelMessage
 		}
 		// The echo may arrive before the send that caused it has committed
 		// its event ids (§8): a message being sent with this text is ours.
-		text := strings.TrimSpace(dm.Text)
+		text := strings.TrimSpace(dm.ExpandedText())
 		for _, m := range msgs {
 			if m.Direction == Outbound && m.Delivery == DeliverySending && text != "" && strings.Contains(m.Text, text) {
 				if err := tx.RecordSentEvents(ctx, app, m.ID, []string{dm.ExternalID}); err != nil {

@@ -164,20 +164,25 @@ func TestOutboxSends(t *testing.T) {
 }
 
 // TestOutboxEchoBeforeResponse: Twitter delivers the echo before the send
-// call answers (§8); it is recognised as ours all the same.
+// call answers (§8); it is recognised as ours all the same, also when
+// Twitter has wrapped the reply's link in t.co.
 func TestOutboxEchoBeforeResponse(t *testing.T) {
 	t.Parallel()
-	forEachChannel(t, func(t *testing.T, c *channel) {
-		c.connect(c.business)
-		conv := c.conversationWith(c.customer, c.business)
-		m := c.reply(conv, "Echo race")
-		if run := c.sendDue(); run.Sent != 1 {
-			t.Fatalf("run = %+v", run)
-		}
-		if n := outboundCount(c.messages()); n != 1 || c.message(m.ID).Delivery != engine.DeliverySent {
-			t.Fatalf("%d outbound messages, want 1", n)
-		}
-	}, twittertest.WithEchoBeforeResponse())
+	for _, text := range []string{"Echo race", "Echo race, see https://acme.example/help/returns"} {
+		t.Run(text, func(t *testing.T) {
+			forEachChannel(t, func(t *testing.T, c *channel) {
+				c.connect(c.business)
+				conv := c.conversationWith(c.customer, c.business)
+				m := c.reply(conv, text)
+				if run := c.sendDue(); run.Sent != 1 {
+					t.Fatalf("run = %+v", run)
+				}
+				if n := outboundCount(c.messages()); n != 1 || c.message(m.ID).Delivery != engine.DeliverySent {
+					t.Fatalf("%d outbound messages, want 1", n)
+				}
+			}, twittertest.WithEchoBeforeResponse())
+		})
+	}
 }
 
 // TestOutboxRetries: 5xx is retried after the backoff until it works; a

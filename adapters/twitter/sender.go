@@ -117,24 +117,11 @@ func (l *sentLookup) FindSent(ctx context.Context, m engine.OutboundMessage) ([]
 	var ids []string
 	for i := len(ss.dms) - 1; i >= 0; i-- {
 		dm := ss.dms[i]
-		text := strings.TrimSpace(expandLinks(dm))
+		text := strings.TrimSpace(dm.ExpandedText())
 		if dm.SenderExternalID == handle.UserID && dm.RecipientExternalID == m.RecipientID && !dm.SentAt.Before(since) &&
 			text != "" && strings.Contains(m.Text, text) {
 			ids = append(ids, dm.ExternalID)
 		}
 	}
 	return ids, nil
-}
-
-// expandLinks returns a DM's text with its t.co links replaced by where
-// they lead: Twitter wraps every link of a DM it stores, so the text of a
-// reply with a link is found only once its links are expanded again.
-func expandLinks(dm engine.ChannelMessage) string {
-	t := dm.Text
-	for _, l := range dm.Links {
-		if l.URL != "" && l.Expanded != "" {
-			t = strings.ReplaceAll(t, l.URL, l.Expanded)
-		}
-	}
-	return t
 }
