@@ -40,10 +40,11 @@ func consoleRuleWorkbench(t *testing.T, dbEnv []string) {
 	tab.signIn(admin)
 
 	tab.open("#/queues")
-	for _, q := range []string{"General", "VIP"} {
-		tab.fill(`input[name="name"]`, q)
+	for _, q := range []struct{ name, ordering string }{{"General", "Highest priority, then longest waiting"}, {"VIP", "Longest waiting"}} {
+		tab.fill(`input[name="name"]`, q.name)
+		tab.choose(`select[name="ordering"]`, q.ordering)
 		tab.click("form button", "Create")
-		tab.waitText("table", q)
+		tab.waitText("table", q.name+"\t"+q.ordering+"\t")
 	}
 	tab.screenshot("queues")
 
@@ -481,7 +482,7 @@ func consoleWatchRouting(t *testing.T, dbEnv []string) {
 	dm(jane, "where is my order?")
 	row := `tr[data-id]`
 	tab.waitText(row, "Jane")
-	tab.waitText(row, "General\tdefault queue · version 0\t")
+	tab.waitText(row, "General\t0\tdefault queue · version 0\t")
 	tab.waitText(row, "where is my order?")
 
 	tab.open("#/rules")
@@ -489,21 +490,45 @@ func consoleWatchRouting(t *testing.T, dbEnv []string) {
 	tab.fill(`textarea[name="condition"]`, `Message.Text contains "refund"`)
 	tab.waitText("#cond-check", "The condition is valid")
 	tab.choose(`select[name="rule_queue"]`, "Billing")
+	tab.fill(`input[name="priority"]`, "500")
+	tab.screenshot("rule-with-priority", `input[name="priority"]`)
 	tab.click("form button", "Add rule")
 	tab.waitText("table code", `Message.Text contains "refund"`)
+	tab.waitText(`tr[data-rule="Refunds"]`, "Billing\t500\t")
 
 	tab.open("#/conversations")
 	dm(tom, "I want a refund")
 	tab.waitText(row+":first-child", "Tom")
-	tab.waitText(row+":first-child", "Billing\trule “Refunds” · version 1")
+	tab.waitText(row+":first-child", "Billing\t500\trule “Refunds” · version 1")
 	tab.waitText(row+":nth-child(2)", "Jane")
+	tab.waitText(row+":nth-child(2)", "General\t0\tdefault queue")
 	tab.screenshot("conversations")
 
 	tab.click(row+":first-child button", "Open")
 	tab.waitText("#detail-h", "Tom @tom")
 	tab.waitText(".msg.inbound", "I want a refund")
-	tab.waitText("table.routing tbody tr", "Billing\tRefunds\t1\tmatched")
+	tab.waitText("table.routing tbody tr", "Billing\tRefunds\t1\t500\tmatched")
 	tab.screenshot("conversation-detail", "#detail-h")
+
+	// An admin raises Tom's priority; what is typed survives the page's
+	// refresh every 3 s, and the change shows in the routing history.
+	tab.fill(`form[aria-label="Priority"] input[name="priority"]`, "900")
+	if _, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](`(document.querySelector('form[aria-label="Priority"]').dataset.before = '1', true)`)); err != nil {
+		t.Fatalf("mark the detail as drawn: %v", err)
+	}
+	waitFor(t, "the conversation to refresh itself", func() bool {
+		gone, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](`!document.querySelector('form[data-before]')`))
+		return err == nil && gone
+	})
+	if got := tab.value(`form[aria-label="Priority"] input[name="priority"]`); got != "900" {
+		t.Fatalf("after a refresh the priority field reads %q; want the 900 typed", got)
+	}
+	tab.click(`form[aria-label="Priority"] button`, "Set priority")
+	tab.waitText("#toast", "Priority 900 saved")
+	tab.waitText("table.routing tbody tr:nth-child(2)", "Billing\tpriority 500 → 900 by ")
+	tab.waitText("table.routing tbody tr:nth-child(2)", "\t900\tpriority")
+	tab.waitText(row+":first-child", "Billing\t900\t")
+	tab.screenshot("conversation-priority", "#detail-h")
 
 	// The live view: Jane waits in General, where Ann works; Ann comes in,
 	// is offered the conversation and takes it.

@@ -64,15 +64,21 @@ const nameInput = (value = '') => h('input', { name: 'name', required: true, aut
 const nameOf = (items) => (id) => (items.find(x => x.id === id) || {}).name || id || '';
 const durationInput = (name, value, help) => h('input', { name, value, required: true, pattern: '[0-9]+(ms|s|m|h)([0-9]+(ms|s|m|h))*', title: help, size: 8 });
 
+// orderings name a queue's orderings as the queue form offers them.
+const orderings = { priority: 'Highest priority, then longest waiting', age: 'Longest waiting' };
+
 export function queuesPage({ main }) {
   return adminPage(main, 'Queues', async (page) => {
     const queues = await list('/queues');
     const q = page.editing;
     const name = nameInput(q ? q.name : '');
+    const ordering = select({ name: 'ordering' }, Object.entries(orderings), q ? q.ordering : 'priority');
     return {
-      columns: ['Name', 'Created', ''],
-      rows: queues.map(x => [x.name, when(x.created_at), rowActions(page, 'queue', x, '/queues')]),
-      form: resourceForm(page, { noun: 'queue', fields: [field('Queue name', name)], path: '/queues', body: () => ({ name: name.value }) }),
+      columns: ['Name', 'Offers first', 'Created', ''],
+      rows: queues.map(x => [x.name, orderings[x.ordering] || x.ordering, when(x.created_at), rowActions(page, 'queue', x, '/queues')]),
+      form: resourceForm(page, { noun: 'queue', fields: [field('Queue name', name),
+        field('Offers first', ordering, 'which waiting conversation an agent with room is offered next')],
+      path: '/queues', body: () => ({ name: name.value, ordering: ordering.value }) }),
     };
   });
 }

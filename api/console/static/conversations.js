@@ -4,7 +4,7 @@
 // history. It is where an analyst sees a new rule route the next message.
 
 import { call, list } from './api.js';
-import { h, mount, field, select, errorBox, when } from './dom.js';
+import { h, mount, redraw, field, select, errorBox, when, toast } from './dom.js';
 import { messageList } from './thread.js';
 
 const statuses = ['open', 'offered', 'active', 'waiting', 'wrap_up', 'closed'];
@@ -38,6 +38,7 @@ export async function conversationsPage({ me, main, args, onLeave }) {
     const r = d && d.routing && d.routing[d.routing.length - 1];
     if (!r) return d ? 'not routed yet' : '…';
     const by = r.rule_name ? `rule “${r.rule_name}”` : (r.error ? 'default queue (rule error)' : 'default queue');
+    if (r.reason === 'priority') return r.rule_name;
     return `${by} · version ${r.rule_set_version}${['requeue', 'transfer'].includes(r.reason) ? ' · ' + r.reason : ''}`;
   };
 
@@ -72,7 +73,7 @@ export async function conversationsPage({ me, main, args, onLeave }) {
     }
     mount(tableEl, h('table', { class: 'conversations' },
       h('caption', {}, `The ${shown} newest, newest first`),
-      h('thead', {}, h('tr', {}, ['Customer', 'Status', 'Queue', 'Routed by', 'Agent', 'Last message', ''].map(t => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Customer', 'Status', 'Queue', 'Priority', 'Routed by', 'Agent', 'Last message', ''].map(t => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, state.rows.map(({ c, d }) => {
         const last = d && d.messages && d.messages.filter(m => m.direction === 'inbound').pop();
         return h('tr', { class: c.id === state.selected ? 'current' : null, 'data-id': c.id },
@@ -80,6 +81,7 @@ export async function conversationsPage({ me, main, args, onLeave }) {
             '@' + c.customer.screen_name + ' · ' + Number(c.customer.followers_count).toLocaleString() + ' followers' + (c.customer.verified ? ' · verified' : ''))),
           h('td', {}, h('span', { class: 'status s-' + c.status }, c.status.replace('_', ' '))),
           h('td', {}, queueName(c.queue_id)),
+          h('td', { class: 'num' }, String(c.priority)),
           h('td', { class: 'routed' }, routedBy(d)),
           h('td', {}, agentName(c.agent_id || c.offered_agent_id) + (c.offered_agent_id && !c.agent_id ? ' (offered)' : '')),
           h('td', {}, last ? h('span', {}, last.text, h('br'), h('span', { class: 'muted small' }, when(last.received_at))) : ''),
@@ -95,17 +97,37 @@ export async function conversationsPage({ me, main, args, onLeave }) {
     if (id !== state.selected) return;
     if (!d) { mount(detailEl, errorBox(error)); return; }
     const c = d.customer;
-    mount(detailEl,
+    redraw(detailEl,
       h('h2', { id: 'detail-h' }, `${c.name || c.screen_name} `, h('span', { class: 'muted' }, '@' + c.screen_name)),
       h('p', { class: 'muted' }, h('span', { class: 'status s-' + d.status }, d.status.replace('_', ' ')), ` · ${streamName(d.work_stream_id)} · queue ${queueName(d.queue_id)}`,
-        d.agent_id ? ` · ${agentName(d.agent_id)}` : '', d.is_returning ? ` · returning (${d.previous_conversations} earlier)` : ' · new customer'),
+        d.agent_id ? ` · ${agentName(d.agent_id)}` : '', d.is_returning ? ` · returning (${d.previous_conversations} earlier)` : ' · new customer',
+        ` · priority ${d.priority}`),
+      me.role === 'admin' && d.status !== 'closed' && d.status !== 'wrap_up' ? priorityForm(d) : null,
       h('div', { class: 'two' },
         h('div', {}, h('h3', {}, 'Messages'), messageList(d.messages)),
         h('div', {}, h('table', { class: 'routing' }, h('caption', {}, 'Routing history'),
-          h('thead', {}, h('tr', {}, ['When', 'Queue', 'Rule', 'Version', 'Why'].map(t => h('th', { scope: 'col' }, t)))),
+          h('thead', {}, h('tr', {}, ['When', 'Queue', 'Rule', 'Version', 'Priority', 'Why'].map(t => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, (d.routing || []).map(r => h('tr', {},
             h('td', {}, when(r.at)), h('td', {}, queueName(r.queue_id)), h('td', {}, r.rule_name || '— default queue —'),
-            h('td', {}, String(r.rule_set_version)), h('td', {}, (r.reason || '').replace(/_/g, ' '), r.error ? h('span', { class: 'bad' }, ' · ' + r.error) : null))))))));
+            h('td', {}, r.reason === 'priority' ? '' : String(r.rule_set_version)), h('td', { class: 'num' }, String(r.priority)),
+            h('td', {}, (r.reason || '').replace(/_/g, ' '), r.error ? h('span', { class: 'bad' }, ' · ' + r.error) : null))))))));
+  }
+
+  // priorityForm lets an admin change a waiting or worked conversation's
+  // priority; the change shows in its routing history.
+  function priorityForm(d) {
+    const input = h('input', { type: 'number', name: 'priority', min: 0, max: 1000, step: 1, required: true, size: 5, value: String(d.priority) });
+    const err = h('div');
+    return h('form', { class: 'inline-form', 'aria-label': 'Priority', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const res = await call('POST', `/conversations/${d.id}/priority`, { priority: Number(input.value) });
+        toast(`Priority ${res.priority} saved`);
+        delete input.dataset.typed;
+        await load();
+      } catch (ex) { mount(err, errorBox(ex)); }
+    } }, field('Priority', input), h('button', { type: 'submit' }, 'Set priority'),
+    h('p', { class: 'help' }, '0 to 1000: among those waiting in the queue, higher is offered first.'), err);
   }
 
   const timer = setInterval(() => { if (live.checked) load(); }, every);

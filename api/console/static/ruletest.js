@@ -137,7 +137,7 @@ export function testPanel(el, { ws, catalogue, queueName, problems }) {
 function trace(res, queueName) {
   const matched = res.matched_rule;
   return h('div', { class: 'trace' },
-    h('p', { class: 'result' }, matched ? `Matched “${matched.name}” → ${queueName(res.queue_id)}` : `No rule matched → ${queueName(res.queue_id)} (default queue)`),
+    h('p', { class: 'result' }, matched ? `Matched “${matched.name}” → ${queueName(res.queue_id)}${res.priority === null || res.priority === undefined ? '' : ` with priority ${res.priority}`}` : `No rule matched → ${queueName(res.queue_id)} (default queue)`),
     h('table', {}, h('caption', {}, `Trace (rule set version ${res.version})`),
       h('thead', {}, h('tr', {}, ['Rule', 'Result', 'Values'].map(t => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, (res.trace || []).map(t => h('tr', {},

@@ -51,7 +51,9 @@ function diffTable(a, b, queueName) {
   const before = new Map(a.rules.map((r, i) => [r.id, { r, i }]));
   const after = new Map(b.rules.map((r, i) => [r.id, { r, i }]));
   const rows = [];
-  const describe = (r) => h('div', {}, h('strong', {}, r.name), ' → ', queueName(r.queue_id), r.enabled ? '' : ' (disabled)', h('br'), h('code', {}, r.condition));
+  const hasPriority = (r) => r.priority !== null && r.priority !== undefined;
+  const describe = (r) => h('div', {}, h('strong', {}, r.name), ' → ', queueName(r.queue_id), hasPriority(r) ? ` · priority ${r.priority}` : '',
+    r.enabled ? '' : ' (disabled)', h('br'), h('code', {}, r.condition));
   for (const [id, { r, i }] of after) {
     const old = before.get(id);
     if (!old) { rows.push(['added', r.name, h('span', { class: 'muted' }, '—'), describe(r)]); continue; }
@@ -59,6 +61,7 @@ function diffTable(a, b, queueName) {
     if (old.r.name !== r.name) changes.push('renamed');
     if (old.r.condition !== r.condition) changes.push('condition');
     if (old.r.queue_id !== r.queue_id) changes.push('queue');
+    if ((hasPriority(old.r) ? old.r.priority : null) !== (hasPriority(r) ? r.priority : null)) changes.push('priority');
     if (old.r.enabled !== r.enabled) changes.push(r.enabled ? 'enabled' : 'disabled');
     if (old.i !== i) changes.push(`moved ${old.i + 1} → ${i + 1}`);
     if (changes.length) rows.push([changes.join(', '), r.name, describe(old.r), describe(r)]);

@@ -78,6 +78,7 @@ export async function rulesPage({ main, args }) {
       h('td', {}, r.name, warningsOf(r.id).map(w => h('p', { class: 'warning' }, '⚠ ', w.message))),
       h('td', {}, h('code', {}, r.condition)),
       h('td', {}, queueName(r.queue_id)),
+      h('td', {}, r.priority === null || r.priority === undefined ? h('span', { class: 'muted' }, 'kept') : String(r.priority)),
       h('td', {}, h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': 'Enabled: ' + r.name, onchange: async (e) => {
         try {
           await call('PATCH', `/workstreams/${state.ws.id}/rules/${r.id}`, { enabled: e.target.checked });
@@ -101,7 +102,7 @@ export async function rulesPage({ main, args }) {
     mount(rulesEl, h('h2', { id: 'rules-h' }, `Routing rules of ${state.ws.name}`),
       h('p', { class: 'help' }, 'The first rule that matches routes the conversation; when none matches it goes to ', queueName(state.ws.default_queue_id), '.'),
       general.map(w => h('p', { class: 'warning' }, '⚠ ', w.message)),
-      rows.length ? h('table', { class: 'rules' }, h('thead', {}, h('tr', {}, ['#', 'Name', 'Condition', 'Queue', 'Enabled', ''].map(t => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))
+      rows.length ? h('table', { class: 'rules' }, h('thead', {}, h('tr', {}, ['#', 'Name', 'Condition', 'Queue', 'Priority', 'Enabled', ''].map(t => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))
         : h('p', { class: 'muted' }, 'No rules yet: every conversation goes to the default queue.'));
   }
 
@@ -111,6 +112,8 @@ export async function rulesPage({ main, args }) {
     const cond = h('textarea', { name: 'condition', rows: 3, spellcheck: false, class: 'code', value: r ? r.condition : '', 'aria-describedby': 'cond-check' });
     const queue = select({ name: 'rule_queue' }, queues.map(q => [q.id, q.name]), r ? r.queue_id : state.ws.default_queue_id);
     const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: r ? r.enabled : true });
+    const priority = h('input', { type: 'number', name: 'priority', min: 0, max: 1000, step: 1, inputMode: 'numeric', size: 5,
+      value: r && r.priority !== null && r.priority !== undefined ? String(r.priority) : '' });
     const suggestions = withSuggestions(cond, catalogue);
     const check = h('div', { id: 'cond-check', class: 'check', 'aria-live': 'polite' });
     const saveErr = h('div');
@@ -190,6 +193,7 @@ export async function rulesPage({ main, args }) {
     const form = h('form', { onsubmit: async (e) => {
       e.preventDefault();
       const body = { name: name.value, queue_id: queue.value, enabled: enabled.checked,
+        priority: priority.value.trim() === '' ? null : Number(priority.value),
         ...(mode === 'form' ? { conditions: toConditions(model) } : { condition: cond.value }) };
       try {
         const res = r ? await call('PATCH', `/workstreams/${state.ws.id}/rules/${r.id}`, body)
@@ -209,6 +213,7 @@ export async function rulesPage({ main, args }) {
     formPart,
     check,
     field('Queue', queue),
+    field('Priority', priority, '0 to 1000: among those waiting, higher is offered first. Empty keeps the conversation\'s priority.'),
     h('div', { class: 'field inline' }, enabled, h('label', { for: enabled.id = 'rule-enabled' }, 'Enabled')),
     saveErr,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, r ? 'Save rule' : 'Add rule'),
