@@ -115,22 +115,30 @@ func Authenticate(ctx context.Context, keys KeyStore, token string) (APIKey, err
 // token, the bootstrap admin key is created or re-pointed at that token.
 // Without one, a token is generated only when no admin key exists at all; it
 // is returned so the caller can show it once, and is never stored in clear.
+// Replicas starting together may race: the bootstrap key's name is unique,
+// so one of them creates it, and the others find it (no second token).
 func EnsureAdminKey(ctx context.Context, keys KeyStore, clock Clock, configured string) (generated string, err error) {
 	if configured != "" {
 		hash := HashToken(configured)
-		existing, err := keys.APIKeyByName(ctx, BootstrapKeyName)
-		switch {
-		case err == nil:
-			if existing.TokenHash != hash {
-				if err := keys.SetAPIKeyTokenHash(ctx, existing.ID, hash); err != nil {
-					return "", fmt.Errorf("ensure admin key: %w", err)
+		for attempt := 0; ; attempt++ {
+			existing, err := keys.APIKeyByName(ctx, BootstrapKeyName)
+			switch {
+			case err == nil:
+				if existing.TokenHash != hash {
+					if err := keys.SetAPIKeyTokenHash(ctx, existing.ID, hash); err != nil {
+						return "", fmt.Errorf("ensure admin key: %w", err)
+					}
 				}
+				return "", nil
+			case errors.Is(err, ErrNotFound):
+				err := createBootstrapKey(ctx, keys, clock, hash)
+				if errors.Is(err, ErrConflict) && attempt == 0 {
+					continue // another replica created it meanwhile: point it at this token
+				}
+				return "", err
+			default:
+				return "", fmt.Errorf("ensure admin key: %w", err)
 			}
-			return "", nil
-		case errors.Is(err, ErrNotFound):
-			return "", createBootstrapKey(ctx, keys, clock, hash)
-		default:
-			return "", fmt.Errorf("ensure admin key: %w", err)
 		}
 	}
 	n, err := keys.CountActiveKeys(ctx, RoleAdmin)
@@ -145,6 +153,11 @@ func EnsureAdminKey(ctx context.Context, keys KeyStore, clock Clock, configured 
 		return "", err
 	}
 	if err := createBootstrapKey(ctx, keys, clock, HashToken(token)); err != nil {
+		if errors.Is(err, ErrConflict) {
+			// Another replica created the bootstrap key meanwhile and shows
+			// its token; this one has none to show.
+			return "", nil
+		}
 		return "", err
 	}
 	return token, nil
