@@ -81,6 +81,9 @@ func (s *Service) offer(ctx context.Context, tx assignmentTx, fx *effects, conv 
 	if ws.Mode != ModePush || conv.Status != StatusOpen || conv.QueueID == "" {
 		return false, nil
 	}
+	if open, err := s.queueOpen(ctx, tx, conv.QueueID, now); err != nil || !open {
+		return false, err // out of hours it waits, and is offered when the queue opens
+	}
 	candidates, err := tx.CandidateAgents(ctx, conv.QueueID)
 	if err != nil || len(candidates) == 0 {
 		return false, err
@@ -101,6 +104,20 @@ func (s *Service) offer(ctx context.Context, tx assignmentTx, fx *effects, conv 
 		return false, nil
 	}
 	return true, s.offerTo(ctx, tx, fx, conv, ws, best.ID, routing, now)
+}
+
+// queueOpen reports whether a queue offers conversations at now: always,
+// unless it keeps a calendar that is closed.
+func (s *Service) queueOpen(ctx context.Context, tx assignmentTx, id QueueID, now time.Time) (bool, error) {
+	q, err := tx.Queue(ctx, id)
+	if err != nil || q.CalendarID == "" {
+		return err == nil, err
+	}
+	c, err := tx.Calendar(ctx, q.CalendarID)
+	if err != nil {
+		return false, err
+	}
+	return c.IsOpen(now), nil
 }
 
 // offerTo records an offer of conv to agent and notifies the agent.
@@ -228,33 +245,41 @@ func messageNotice(m Message) MessageNotice {
 // priority, then oldest routing first) to whoever has room, until one finds nobody. It runs when
 // capacity frees: an agent becomes available, a conversation ends.
 func (s *Service) assignWaiting(ctx context.Context, tx assignmentTx, fx *effects, queues []QueueID, now time.Time) error {
+	_, err := s.offerWaiting(ctx, tx, fx, queues, now)
+	return err
+}
+
+// offerWaiting is assignWaiting, counting the conversations it offered.
+func (s *Service) offerWaiting(ctx context.Context, tx assignmentTx, fx *effects, queues []QueueID, now time.Time) (int, error) {
 	if len(queues) == 0 {
-		return nil
+		return 0, nil
 	}
 	const batch = 20
 	waiting, err := tx.WaitingConversations(ctx, queues, batch)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	streams := map[WorkStreamID]WorkStream{}
+	n := 0
 	for i := range waiting {
 		conv := &waiting[i]
 		ws, ok := streams[conv.WorkStreamID]
 		if !ok {
 			if ws, err = tx.WorkStream(ctx, conv.WorkStreamID); err != nil {
-				return err
+				return n, err
 			}
 			streams[ws.ID] = ws
 		}
 		offered, err := s.offer(ctx, tx, fx, conv, ws, nil, now)
 		if err != nil {
-			return err
+			return n, err
 		}
 		if offered {
+			n++
 			if err := tx.UpdateConversation(ctx, *conv); err != nil {
-				return err
+				return n, err
 			}
 		}
 	}
-	return nil
+	return n, nil
 }

@@ -15,9 +15,12 @@ type Queue struct {
 	Name string
 	// Ordering is the order in which the queue's waiting conversations are
 	// offered.
-	Ordering  QueueOrdering
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Ordering QueueOrdering
+	// CalendarID, when set, is the calendar whose opening hours the queue
+	// keeps: its conversations are offered only while it is open.
+	CalendarID CalendarID
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // QueueStore persists queues. Names are unique regardless of case
@@ -56,6 +59,24 @@ func checkOrdering(o QueueOrdering) error {
 type QueueInput struct {
 	Name     *string
 	Ordering *QueueOrdering
+	// CalendarID sets the queue's calendar; "" removes it.
+	CalendarID *CalendarID
+}
+
+// applyCalendar sets the queue's calendar from in, checking it exists.
+func (in QueueInput) applyCalendar(ctx context.Context, tx CalendarStore, q *Queue) error {
+	if in.CalendarID == nil {
+		return nil
+	}
+	if *in.CalendarID != "" {
+		if _, err := tx.Calendar(ctx, *in.CalendarID); errors.Is(err, ErrNotFound) {
+			return FieldError("calendar_id", "no calendar has the id %q", *in.CalendarID)
+		} else if err != nil {
+			return err
+		}
+	}
+	q.CalendarID = *in.CalendarID
+	return nil
 }
 
 // checkName validates a resource name: 1–100 characters, not blank.
@@ -89,6 +110,9 @@ func (s *Service) CreateQueue(ctx context.Context, actor Actor, in QueueInput) (
 	now := s.clock.Now()
 	q := Queue{ID: QueueID(NewID(now)), Name: name, Ordering: ordering, CreatedAt: now, UpdatedAt: now}
 	err = s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
+		if err := in.applyCalendar(ctx, tx, &q); err != nil {
+			return AuditEntry{}, err
+		}
 		if err := tx.CreateQueue(ctx, q); err != nil {
 			return AuditEntry{}, err
 		}
@@ -127,6 +151,9 @@ func (s *Service) UpdateQueue(ctx context.Context, actor Actor, id QueueID, in Q
 			}
 			q.Ordering = *in.Ordering
 		}
+		if err := in.applyCalendar(ctx, tx, &q); err != nil {
+			return AuditEntry{}, err
+		}
 		q.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateQueue(ctx, q); err != nil {
 			return AuditEntry{}, err
@@ -161,6 +188,9 @@ func queueChangeSummary(old, q Queue) string {
 	}
 	if old.Ordering != q.Ordering {
 		changes = append(changes, fmt.Sprintf("ordering of queue %q from %s to %s", q.Name, old.Ordering, q.Ordering))
+	}
+	if old.CalendarID != q.CalendarID {
+		changes = append(changes, fmt.Sprintf("calendar of queue %q from %q to %q", q.Name, old.CalendarID, q.CalendarID))
 	}
 	if len(changes) == 0 {
 		return fmt.Sprintf("updated queue %q (no change)", q.Name)

@@ -8,6 +8,7 @@ type Tx interface {
 	KeyStore
 	AuditStore
 	QueueStore
+	CalendarStore
 	WorkStreamStore
 	AgentStore
 	EndpointStore
@@ -46,6 +47,7 @@ type (
 		AssignmentStore
 		ConversationStore
 		QueueStore
+		CalendarStore
 		WorkStreamStore
 	}
 	// ingestTx is what storing an arriving message, routing it and

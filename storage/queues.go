@@ -12,11 +12,12 @@ import (
 )
 
 type queueRow struct {
-	ID        string `gorm:"primaryKey"`
-	Name      string
-	Ordering  string
-	CreatedAt time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+	ID         string `gorm:"primaryKey"`
+	Name       string
+	Ordering   string
+	CalendarID *string
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (queueRow) TableName() string { return "queues" }
@@ -25,11 +26,11 @@ func toQueueRow(q engine.Queue) queueRow {
 	if q.Ordering == "" {
 		q.Ordering = engine.OrderByPriority
 	}
-	return queueRow{ID: string(q.ID), Name: q.Name, Ordering: string(q.Ordering), CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC()}
+	return queueRow{ID: string(q.ID), Name: q.Name, Ordering: string(q.Ordering), CalendarID: nullable(string(q.CalendarID)), CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC()}
 }
 
 func toEngineQueue(r queueRow) engine.Queue {
-	return engine.Queue{ID: engine.QueueID(r.ID), Name: r.Name, Ordering: engine.QueueOrdering(r.Ordering), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	return engine.Queue{ID: engine.QueueID(r.ID), Name: r.Name, Ordering: engine.QueueOrdering(r.Ordering), CalendarID: engine.CalendarID(deref(r.CalendarID)), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // CreateQueue stores a new queue.
@@ -61,7 +62,7 @@ func (r *repo) ListQueues(ctx context.Context, p engine.Page) (engine.List[engin
 
 // UpdateQueue saves a changed queue.
 func (r *repo) UpdateQueue(ctx context.Context, q engine.Queue) error {
-	res := r.db(ctx).Model(&queueRow{}).Where("id = ?", string(q.ID)).Updates(map[string]any{"name": q.Name, "ordering": string(q.Ordering), "updated_at": q.UpdatedAt.UTC()})
+	res := r.db(ctx).Model(&queueRow{}).Where("id = ?", string(q.ID)).Updates(map[string]any{"name": q.Name, "ordering": string(q.Ordering), "calendar_id": nullable(string(q.CalendarID)), "updated_at": q.UpdatedAt.UTC()})
 	if res.Error != nil {
 		return translate(res.Error, "update queue", "a queue named %q already exists", q.Name)
 	}

@@ -49,7 +49,7 @@ type job struct {
 }
 
 // scheduler runs the engine's jobs on cron schedules: the sweep (offer
-// timeout, requeue, stall, agents gone) and auto-close. A run never
+// timeout, requeue, stall, agents gone, queues that opened) and auto-close. A run never
 // overlaps itself: a tick that finds the previous run still going is
 // skipped.
 type scheduler struct {
@@ -101,6 +101,9 @@ func newScheduler(cfg *config, svc *engine.Service, clock engine.Clock, log *slo
 		}},
 		{"agents_gone", func(ctx context.Context, now time.Time) (engine.SweepStats, error) {
 			return svc.ReleaseGoneAgents(ctx, now, sweepBatch, cfg.AgentStreamGrace)
+		}},
+		{"open_queues", func(ctx context.Context, now time.Time) (engine.SweepStats, error) {
+			return svc.OfferOpenQueues(ctx, now)
 		}},
 	}
 	autoClose := []job{
