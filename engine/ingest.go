@@ -206,6 +206,7 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 		}
 		return err
 	}
+	noteIngested(tx, ep.Channel)
 	if res.NewConversation {
 		offered, err := s.offer(ctx, tx, fx, &conv, ws, res.Routing, now)
 		if err != nil {
@@ -234,6 +235,7 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 			// scheduler does, so that a rule sees where it was.
 			conv.Status, conv.AgentID, conv.CapacityUnits = StatusOpen, "", 0
 			conv.RequeueCount++
+			noteRequeued(tx)
 			requeue = true
 			if err := fx.notify(previous, NoticeStatus, StatusNotice{ConversationID: string(conv.ID), Status: string(StatusOpen), Reason: "requeued: the customer wrote while you were away"}, now); err != nil {
 				return err

@@ -58,6 +58,10 @@ type ServiceOptions struct {
 	// OnGroupCommit, when set, is told about every group once it is
 	// written: for metrics.
 	OnGroupCommit func(GroupStats)
+	// Observer, when set, is told each business event (a DM stored, a
+	// routing decision, an offer's outcome, a reply's delivery, a requeue)
+	// once its transaction has committed (observer.go): for metrics.
+	Observer Observer
 }
 
 // NewService returns a Service over store.
@@ -68,7 +72,7 @@ func NewService(store Store, opts ServiceOptions) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{channels: opts.Channels, store: store, clock: opts.Clock, log: opts.Logger, senders: opts.Senders, endpointAudit: opts.EndpointAuditNames,
+	s := &Service{channels: opts.Channels, store: observeStore(store, opts.Observer), clock: opts.Clock, log: opts.Logger, senders: opts.Senders, endpointAudit: opts.EndpointAuditNames,
 		outboxWake: make(chan struct{}, 1), onRouted: opts.OnRouted}
 	s.groups = newGroupCommitter(opts.GroupCommit, s.commitGroup, opts.OnGroupCommit)
 	return s

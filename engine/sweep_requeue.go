@@ -37,6 +37,7 @@ func (s *Service) requeue(ctx context.Context, tx workflowTx, fx *effects, ws Wo
 	}
 	c.Status, c.AgentID, c.OfferedAgentID, c.OfferedAt, c.CapacityUnits, c.StalledAt = StatusOpen, "", "", nil, 0, nil
 	c.RequeueCount++
+	noteRequeued(tx)
 	d, err := s.reevaluate(ctx, tx, ws, c, now)
 	if err != nil {
 		return err
