@@ -110,13 +110,17 @@ func serveWith(ctx context.Context, cfg *config, stderr io.Writer, deps serveDep
 	if err != nil {
 		return err
 	}
+	business, err := newBusinessMetrics(registry, []engine.Channel{twitter.Channel, webchat.Channel})
+	if err != nil {
+		return err
+	}
 	tw := newTwitterChannel(cfg, registry)                                                         // the Twitter channel (twitter.go)
 	chat := webchat.New(webchat.Options{Logger: log.With("component", "webchat"), Now: clock.Now}) // the web-chat channel
 	svc := engine.NewService(db, engine.ServiceOptions{Clock: clock, Logger: log,
 		Channels:           []engine.Channel{twitter.Channel, webchat.Channel},
 		EndpointAuditNames: map[engine.Channel]string{twitter.Channel: twitter.HandleAuditName},
 		Senders:            map[engine.Channel]engine.Sender{twitter.Channel: twitter.NewSender(tw.gateway, db), webchat.Channel: chat.Sender()},
-		GroupCommit:        cfg.groupCommit(), OnGroupCommit: groupMetrics.observe})
+		GroupCommit:        cfg.groupCommit(), OnGroupCommit: groupMetrics.observe, Observer: business})
 	accounts := tw.accounts(svc, cfg.PublicURL, log)
 	defer startScheduler(cfg, svc, clock, log, registry)() // stops after HTTP has drained, before the database closes
 	defer startNotificationListener(db, svc, log)()        // the same
