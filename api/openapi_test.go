@@ -1,10 +1,18 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/switchboardhq/switchboard/engine"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
@@ -25,8 +33,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Errorf("openapi = %q, want 3.x", doc.OpenAPI)
 	}
-	if _, ok := doc.Components.SecuritySchemes["bearer"]; !ok {
-		t.Error("no bearer security scheme")
+	if _, ok := doc.Components.SecuritySchemes["bearerAuth"]; !ok {
+		t.Error("no bearerAuth security scheme")
 	}
 	documented := map[string]bool{}
 	for path, ops := range doc.Paths {
@@ -50,5 +58,133 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if len(served) < 10 {
 		t.Errorf("only %d routes; the route table looks empty", len(served))
+	}
+}
+
+// redoclyPath is Redocly CLI as .ci/run installs it from npm (.ci/openapi),
+// seen from this package's directory.
+var redoclyPath = filepath.Join("..", ".ci", "openapi", "node_modules", ".bin", "redocly")
+
+// TestOpenAPILint lints the served document with Redocly CLI's recommended
+// rules (.ci/openapi/redocly.yaml): any error or warning fails. Under CI a
+// missing linter fails the test; elsewhere it is skipped, saying why.
+func TestOpenAPILint(t *testing.T) {
+	if _, err := os.Stat(redoclyPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the OpenAPI lint needs Redocly CLI (npm ci --prefix .ci/openapi): %v", err)
+		}
+		t.Skipf("Redocly CLI is not installed (npm ci --prefix .ci/openapi): %v", err)
+	}
+	h := newHarness(t, storagetest.SQLite(t))
+	res := h.call("GET", "/openapi.json", "", nil)
+	if res.Code != 200 {
+		t.Fatalf("/openapi.json = %d", res.Code)
+	}
+	file := filepath.Join(t.TempDir(), "openapi.json")
+	if err := os.WriteFile(file, res.Body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(redoclyPath, "lint", "--config", filepath.Join("..", ".ci", "openapi", "redocly.yaml"),
+		"--max-problems", "1000", "--format", "json", file)
+	// No telemetry: the lint must not depend on Redocly's servers.
+	cmd.Env = append(os.Environ(), "REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	var report struct {
+		Totals   struct{ Errors, Warnings int }
+		Problems []struct {
+			RuleID   string `json:"ruleId"`
+			Severity string
+			Message  string
+			Location []struct{ Pointer string }
+		}
+	}
+	if err := json.Unmarshal(out, &report); err != nil {
+		t.Fatalf("redocly lint did not answer its JSON report (%v, %v):\n%s\n%s", runErr, err, out, stderr.String())
+	}
+	for _, p := range report.Problems {
+		where := ""
+		if len(p.Location) > 0 {
+			where = p.Location[0].Pointer
+		}
+		t.Errorf("redocly %s %s at %s: %s", p.Severity, p.RuleID, where, p.Message)
+	}
+	if runErr != nil && len(report.Problems) == 0 {
+		t.Errorf("redocly lint failed: %v\n%s", runErr, stderr.String())
+	}
+	t.Logf("redocly lint: %d errors, %d warnings", report.Totals.Errors, report.Totals.Warnings)
+}
+
+// TestOpenAPIEnumsNameFields: every key of the enums table names a field of
+// a request or an answer of the full server, so renaming a field cannot
+// silently drop its enum.
+func TestOpenAPIEnumsNameFields(t *testing.T) {
+	h := newHarness(t, storagetest.SQLite(t))
+	_, unused, err := generateOpenAPI(h.srv.routes, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range unused {
+		t.Errorf("the enum of %s names no field of a request or an answer", key)
+	}
+}
+
+// TestOpenAPIContract checks what makes generated clients strongly typed:
+// required answer fields, formats, enums that refuse other values, the
+// security scheme and each operation's 4xx answers.
+func TestOpenAPIContract(t *testing.T) {
+	h := newHarness(t, storagetest.SQLite(t))
+	doc, err := openapi3.NewLoader().LoadFromData(h.srv.openAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := doc.Components.Schemas["conversationResponse"].Value
+	if !slices.Contains(conv.Required, "status") || !slices.Contains(conv.Required, "closed_at") {
+		t.Errorf("conversationResponse requires %v, want status and closed_at among them", conv.Required)
+	}
+	if f := conv.Properties["created_at"].Value.Format; f != "date-time" {
+		t.Errorf("created_at has format %q, want date-time", f)
+	}
+	if err := conv.Properties["status"].Value.VisitJSON(string(engine.StatusClosed)); err != nil {
+		t.Errorf("status closed is refused: %v", err)
+	}
+	if err := conv.Properties["status"].Value.VisitJSON("bogus"); err == nil {
+		t.Error("status bogus is accepted; the enum is missing")
+	}
+	if s := doc.Components.SecuritySchemes["bearerAuth"]; s == nil || s.Value.Type != "http" || s.Value.Scheme != "bearer" {
+		t.Errorf("bearerAuth = %+v, want http bearer", s)
+	}
+	if len(doc.Security) != 1 || len(doc.Servers) == 0 {
+		t.Errorf("security %v, servers %v: want bearerAuth for all and a server", doc.Security, doc.Servers)
+	}
+	statuses := func(method, path string) []string {
+		op := doc.Paths.Find(path).GetOperation(method)
+		var out []string
+		for code := range op.Responses.Map() {
+			out = append(out, code)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, tc := range []struct {
+		method, path string
+		want         []string
+	}{
+		{"GET", "/healthz", []string{"200", "413", "default"}},
+		{"GET", "/api/v1/queues", []string{"200", "400", "401", "403", "413", "default"}},
+		{"DELETE", "/api/v1/queues/{id}", []string{"204", "400", "401", "403", "404", "409", "413", "default"}},
+		{"PATCH", "/api/v1/workstreams/{id}/rules/{rule_id}", []string{"200", "400", "401", "403", "404", "409", "413", "422", "default"}},
+		{"POST", "/api/v1/rules/conditions", []string{"200", "400", "401", "403", "409", "413", "422", "default"}},
+	} {
+		if got := statuses(tc.method, tc.path); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %s answers %v, want %v", tc.method, tc.path, got, tc.want)
+		}
+	}
+	if op := doc.Paths.Find("/healthz").Get; op.Security == nil || len(*op.Security) != 0 {
+		t.Errorf("/healthz security = %v, want [] (public)", op.Security)
+	}
+	if op := doc.Paths.Find("/api/v1/queues").Get; op.Security != nil {
+		t.Errorf("/api/v1/queues security = %v, want the document's", op.Security)
 	}
 }
