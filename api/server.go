@@ -136,6 +136,7 @@ func New(opts Options) (*Server, error) {
 	s.handle(root, route{Method: "GET", Path: "/metrics", Public: true, Summary: "Prometheus metrics", Tag: "probes", Status: 200, ContentType: "text/plain"},
 		gin.WrapH(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry})))
 	s.handle(root, route{Method: "GET", Path: "/openapi.json", Public: true, Summary: "This OpenAPI document", Tag: "probes", Status: 200, ContentType: "application/json"}, s.serveOpenAPI)
+	s.docsRoutes(root)
 
 	for _, m := range opts.Mounts {
 		if m.MaxBodyBytes > 0 {
