@@ -18,7 +18,7 @@ import (
 
 // enums is the document's one table of closed string sets, keyed by the Go
 // type that declares the field (as schemaName names it) and the field's JSON
-// name. The values are the engine's own constants, so an answer that carries
+// name, or by a route's path and a query parameter's name. The values are the engine's own constants, so an answer that carries
 // a value missing here fails the tests' validation of answers; a test fails
 // on a key that names no field, so a renamed field keeps its enum.
 var enums = map[string][]any{
@@ -36,6 +36,7 @@ var enums = map[string][]any{
 	"workStreamRequest.assignment_method":  strs(engine.AssignRoundRobin, engine.AssignHighestCapacity, engine.AssignMostIdle),
 	"workStreamResponse.contact_matching":  strs(engine.MatchOff, engine.MatchExact, engine.MatchAsk),
 	"workStreamRequest.contact_matching":   strs(engine.MatchOff, engine.MatchExact, engine.MatchAsk),
+	"/api/v1/conversations?status":         strs(engine.StatusOpen, engine.StatusOffered, engine.StatusActive, engine.StatusWaiting, engine.StatusWrapUp, engine.StatusClosed),
 	"conversationResponse.status":          strs(engine.StatusOpen, engine.StatusOffered, engine.StatusActive, engine.StatusWaiting, engine.StatusWrapUp, engine.StatusClosed),
 	"messageResponse.direction":            strs(engine.Inbound, engine.Outbound),
 	"messageResponse.delivery_status":      strs(engine.DeliveryQueued, engine.DeliverySending, engine.DeliverySent, engine.DeliveryFailed),
@@ -189,7 +190,14 @@ func generateOpenAPI(routes []route, version string) (*openapi3.T, []string, err
 			op.AddParameter(openapi3.NewPathParameter(p).WithSchema(openapi3.NewStringSchema()))
 		}
 		for _, q := range r.Query {
-			op.AddParameter(openapi3.NewQueryParameter(q.Name).WithDescription(q.Description).WithSchema(openapi3.NewStringSchema()))
+			schema := openapi3.NewStringSchema()
+			if values, ok := enums[r.Path+"?"+q.Name]; ok {
+				schema.Enum, used[r.Path+"?"+q.Name] = values, true
+			}
+			if q.Name == "limit" { // pageParams' bounds
+				schema = openapi3.NewIntegerSchema().WithMin(1).WithMax(engine.MaxPageLimit)
+			}
+			op.AddParameter(openapi3.NewQueryParameter(q.Name).WithDescription(q.Description).WithSchema(schema))
 		}
 		if r.Request != nil {
 			ref, err := requestOf(r.Request)

@@ -181,6 +181,13 @@ func TestOpenAPIContract(t *testing.T) {
 			t.Errorf("%s %s answers %v, want %v", tc.method, tc.path, got, tc.want)
 		}
 	}
+	list := doc.Paths.Find("/api/v1/conversations").Get
+	if p := list.Parameters.GetByInAndName("query", "status"); p == nil || len(p.Schema.Value.Enum) != 6 {
+		t.Errorf("the conversations' status parameter = %+v, want the six statuses", p)
+	}
+	if p := list.Parameters.GetByInAndName("query", "limit"); p == nil || !p.Schema.Value.Type.Is("integer") || *p.Schema.Value.Max != engine.MaxPageLimit {
+		t.Errorf("the limit parameter = %+v, want an integer up to %d", p, engine.MaxPageLimit)
+	}
 	if op := doc.Paths.Find("/healthz").Get; op.Security == nil || len(*op.Security) != 0 {
 		t.Errorf("/healthz security = %v, want [] (public)", op.Security)
 	}
