@@ -48,6 +48,19 @@ var enums = map[string][]any{
 	"handleHealthResponse.subscription":    strs(engine.SubscriptionUnknown, engine.SubscriptionSubscribed, engine.SubscriptionNotSubscribed, engine.SubscriptionError),
 }
 
+// requiredInRequests are the request fields whose handlers always refuse a
+// body without them; a type used by both a create and a change (PATCH) has
+// none, since a change may leave any field out.
+var requiredInRequests = map[string]bool{
+	"priorityRequest.priority": true, // priorityAction
+	"replyRequest.text":        true, // reply
+	"reorderRequest.rule_ids":  true, // reorderRules
+}
+
+// optionalBodies are the request types whose routes also take no body at
+// all (optionalBody in workflow.go).
+var optionalBodies = map[string]bool{"closeRequest": true}
+
 func strs[S ~string](values ...S) []any {
 	out := make([]any, len(values))
 	for i, v := range values {
@@ -134,8 +147,9 @@ func buildOpenAPI(routes []route, version string) (*openapi3.T, error) {
 	return doc, err
 }
 
-// generateOpenAPI is buildOpenAPI, and also answers the keys of enums that
-// no field of these routes has (a server without Twitter lacks some).
+// generateOpenAPI is buildOpenAPI, and also answers the keys of enums and
+// requiredInRequests that no field of these routes has (a server without
+// Twitter lacks some).
 func generateOpenAPI(routes []route, version string) (*openapi3.T, []string, error) {
 	doc := &openapi3.T{
 		OpenAPI: "3.0.3",
@@ -204,8 +218,9 @@ func generateOpenAPI(routes []route, version string) (*openapi3.T, []string, err
 			if err != nil {
 				return nil, nil, fmt.Errorf("openapi: %s %s request: %w", r.Method, r.Path, err)
 			}
-			// Required: decodeBody refuses an empty body.
-			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithJSONSchemaRef(ref)}
+			// decodeBody refuses an empty body; optionalBody does not.
+			required := !optionalBodies[schemaName(reflect.TypeOf(r.Request))]
+			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(required).WithJSONSchemaRef(ref)}
 		}
 		ok := openapi3.NewResponse().WithDescription(http.StatusText(r.Status))
 		switch {
@@ -249,6 +264,11 @@ func generateOpenAPI(routes []route, version string) (*openapi3.T, []string, err
 			unused = append(unused, key)
 		}
 	}
+	for key := range requiredInRequests {
+		if !used[key] {
+			unused = append(unused, key)
+		}
+	}
 	slices.Sort(unused)
 	return doc, unused, nil
 }
@@ -263,7 +283,7 @@ func newSchemaGenerator(side schemaSide) *openapi3gen.Generator {
 // schemaSide customizes the schemas of answers or of requests.
 type schemaSide struct {
 	answer bool
-	used   map[string]bool // the keys of enums applied
+	used   map[string]bool // the keys of enums and requiredInRequests applied
 }
 
 // customize describes types whose JSON form differs from their Go kind, and
@@ -298,8 +318,13 @@ func (s schemaSide) customize(_ string, t reflect.Type, _ reflect.StructTag, sch
 		if prop == nil || prop.Value == nil {
 			continue
 		}
-		if s.answer && f.always {
+		key := f.declaredBy + "." + f.name
+		switch {
+		case s.answer && f.always:
 			schema.Required = append(schema.Required, f.name)
+		case !s.answer && requiredInRequests[key]:
+			schema.Required = append(schema.Required, f.name)
+			s.used[key] = true
 		}
 		if s.answer && strings.HasPrefix(prop.Ref, "#/components/schemas/") && f.typ.Kind() == reflect.Pointer {
 			// A component drops the nullable of the pointer that led to
@@ -311,7 +336,6 @@ func (s schemaSide) customize(_ string, t reflect.Type, _ reflect.StructTag, sch
 		if v.Type.Is(openapi3.TypeString) && isTimestamp(f.name) {
 			v.Format = "date-time"
 		}
-		key := f.declaredBy + "." + f.name
 		if values, ok := enums[key]; ok {
 			if v.Type.Is(openapi3.TypeArray) && v.Items != nil && v.Items.Value != nil {
 				v = v.Items.Value

@@ -116,9 +116,9 @@ func TestOpenAPILint(t *testing.T) {
 	t.Logf("redocly lint: %d errors, %d warnings", report.Totals.Errors, report.Totals.Warnings)
 }
 
-// TestOpenAPIEnumsNameFields: every key of the enums table names a field of
-// a request or an answer of the full server, so renaming a field cannot
-// silently drop its enum.
+// TestOpenAPIEnumsNameFields: every key of the enums and requiredInRequests
+// tables names a field (or query parameter) of the full server, so renaming
+// a field cannot silently drop what they say of it.
 func TestOpenAPIEnumsNameFields(t *testing.T) {
 	h := newHarness(t, storagetest.SQLite(t))
 	_, unused, err := generateOpenAPI(h.srv.routes, "test")
@@ -126,7 +126,7 @@ func TestOpenAPIEnumsNameFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range unused {
-		t.Errorf("the enum of %s names no field of a request or an answer", key)
+		t.Errorf("%s names no field of a request or an answer", key)
 	}
 }
 
@@ -180,6 +180,13 @@ func TestOpenAPIContract(t *testing.T) {
 		if got := statuses(tc.method, tc.path); !slices.Equal(got, tc.want) {
 			t.Errorf("%s %s answers %v, want %v", tc.method, tc.path, got, tc.want)
 		}
+	}
+	reply := doc.Paths.Find("/api/v1/conversations/{id}/messages").Post.RequestBody.Value
+	if !reply.Required || !slices.Equal(reply.Content.Get("application/json").Schema.Value.Required, []string{"text"}) {
+		t.Errorf("a reply's body: required %v, fields required %v; want both, text", reply.Required, reply.Content.Get("application/json").Schema.Value.Required)
+	}
+	if close := doc.Paths.Find("/api/v1/conversations/{id}/close").Post.RequestBody.Value; close.Required {
+		t.Error("closing takes no body, but the document requires one")
 	}
 	list := doc.Paths.Find("/api/v1/conversations").Get
 	if p := list.Parameters.GetByInAndName("query", "status"); p == nil || len(p.Schema.Value.Enum) != 6 {
