@@ -23,10 +23,8 @@ type Calendar struct {
 	// TimeZone is an IANA time zone name, e.g. "Europe/Berlin".
 	TimeZone string
 	// Hours are the weekly opening hours, by day, in the time zone.
-	Hours    []OpeningHours
-	Holidays []Holiday
-	// location is TimeZone loaded; nil means it has not been loaded.
-	location  *time.Location
+	Hours     []OpeningHours
+	Holidays  []Holiday
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -61,8 +59,6 @@ type CalendarInput struct {
 type CalendarStore interface {
 	CreateCalendar(ctx context.Context, c Calendar) error
 	Calendar(ctx context.Context, id CalendarID) (Calendar, error)
-	// CalendarByName finds a calendar by name, ignoring case.
-	CalendarByName(ctx context.Context, name string) (Calendar, error)
 	// ListCalendars lists every calendar by name.
 	ListCalendars(ctx context.Context) ([]Calendar, error)
 	UpdateCalendar(ctx context.Context, c Calendar) error
@@ -73,21 +69,24 @@ type CalendarStore interface {
 // opening in a year (say, every day a holiday) never opens.
 const MaxCalendarDays = 366
 
-// Location returns the calendar's time zone.
-func (c *Calendar) Location() *time.Location {
-	if c.location == nil {
-		loc, err := time.LoadLocation(c.TimeZone)
-		if err != nil {
-			loc = time.UTC // checked when saved; a zone removed since reads as UTC
-		}
-		c.location = loc
+// Location returns the calendar's time zone; one removed from the
+// system's zone database since it was saved reads as UTC.
+func (c Calendar) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
 	}
-	return c.location
+	return loc
 }
 
 // IsOpen reports whether the calendar is open at t.
-func (c *Calendar) IsOpen(t time.Time) bool {
-	local := t.In(c.Location())
+func (c Calendar) IsOpen(t time.Time) bool {
+	return c.isOpenIn(t, c.Location())
+}
+
+// isOpenIn is IsOpen with the calendar's time zone loaded.
+func (c Calendar) isOpenIn(t time.Time, loc *time.Location) bool {
+	local := t.In(loc)
 	if c.holiday(local) {
 		return false
 	}
@@ -106,11 +105,11 @@ func (c *Calendar) IsOpen(t time.Time) bool {
 
 // NextOpening returns t when the calendar is open at t, else the next time
 // it opens; false when it does not open within MaxCalendarDays.
-func (c *Calendar) NextOpening(t time.Time) (time.Time, bool) {
-	if c.IsOpen(t) {
+func (c Calendar) NextOpening(t time.Time) (time.Time, bool) {
+	loc := c.Location()
+	if c.isOpenIn(t, loc) {
 		return t, true
 	}
-	loc := c.Location()
 	local := t.In(loc)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 	for i := 0; i <= MaxCalendarDays; i++ {
@@ -136,7 +135,7 @@ func (c *Calendar) NextOpening(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func (c *Calendar) holiday(local time.Time) bool {
+func (c Calendar) holiday(local time.Time) bool {
 	date := local.Format(time.DateOnly)
 	return slices.ContainsFunc(c.Holidays, func(h Holiday) bool { return h.Date == date })
 }
@@ -152,13 +151,11 @@ func checkCalendar(c *Calendar) error {
 	if c.TimeZone == "" {
 		return FieldError("time_zone", "is required: an IANA time zone such as Europe/Berlin")
 	}
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil || strings.EqualFold(c.TimeZone, "local") {
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || strings.EqualFold(c.TimeZone, "local") {
 		return FieldError("time_zone", "%q is not an IANA time zone (write e.g. Europe/Berlin, America/New_York or UTC)", c.TimeZone)
 	}
-	c.location = loc
 	if len(c.Hours) > 7*8 {
-		return FieldError("hours", "has %d openings; at most 8 a day", len(c.Hours))
+		return FieldError("hours", "has %d openings; at most %d (8 a day)", len(c.Hours), 7*8)
 	}
 	for i, h := range c.Hours {
 		field := fmt.Sprintf("hours[%d]", i)
@@ -220,7 +217,7 @@ func (in CalendarInput) apply(c *Calendar) error {
 		c.Name = name
 	}
 	if in.TimeZone != nil {
-		c.TimeZone, c.location = strings.TrimSpace(*in.TimeZone), nil
+		c.TimeZone = strings.TrimSpace(*in.TimeZone)
 	}
 	if in.Hours != nil {
 		c.Hours = slices.Clone(*in.Hours)

@@ -14,7 +14,7 @@ import (
 // open queues, Changed the conversations offered.
 func (s *Service) OfferOpenQueues(ctx context.Context, now time.Time) (SweepStats, error) {
 	var stats SweepStats
-	calendars := map[CalendarID]*Calendar{}
+	calendars := map[CalendarID]Calendar{}
 	for p := (Page{Limit: MaxPageLimit}); ; {
 		page, err := s.store.ListQueues(ctx, p)
 		if err != nil {
@@ -26,11 +26,10 @@ func (s *Service) OfferOpenQueues(ctx context.Context, now time.Time) (SweepStat
 			}
 			c, ok := calendars[q.CalendarID]
 			if !ok {
-				cal, err := s.store.Calendar(ctx, q.CalendarID)
-				if err != nil {
+				var err error
+				if c, err = s.store.Calendar(ctx, q.CalendarID); err != nil {
 					return stats, err
 				}
-				c = &cal
 				calendars[q.CalendarID] = c
 			}
 			if !c.IsOpen(now) {

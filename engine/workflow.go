@@ -364,7 +364,7 @@ func (s *Service) Transfer(ctx context.Context, actor Actor, id ConversationID, 
 // rules.MaxPriority, higher offered first) and records the change in its
 // routing history. An admin may change any conversation's priority; an
 // agent only that of a conversation offered or assigned to it. Setting the
-// priority it has changes nothing.
+// priority it has records no decision.
 func (s *Service) SetPriority(ctx context.Context, actor Actor, id ConversationID, priority int) (Conversation, error) {
 	if err := checkPriority("priority", priority); err != nil {
 		return Conversation{}, err

@@ -93,15 +93,6 @@ func (r *repo) Calendar(ctx context.Context, id engine.CalendarID) (engine.Calen
 	return toEngineCalendar(row)
 }
 
-// CalendarByName finds a calendar by name, ignoring case.
-func (r *repo) CalendarByName(ctx context.Context, name string) (engine.Calendar, error) {
-	row, err := take[calendarRow](r.db(ctx).Where("lower(name) = ?", strings.ToLower(name)), "get calendar", "no calendar is named %q", name)
-	if err != nil {
-		return engine.Calendar{}, err
-	}
-	return toEngineCalendar(row)
-}
-
 // ListCalendars lists every calendar by name.
 func (r *repo) ListCalendars(ctx context.Context) ([]engine.Calendar, error) {
 	var rows []calendarRow
