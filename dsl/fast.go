@@ -514,6 +514,12 @@ func buildBuiltin(name string, args []ast.Node) (val, error) {
 	case name == "between" && len(vals) == 3 && isNum(vals[0]) && isNum(vals[1]) && isNum(vals[2]):
 		x, lo, hi := asFloat(vals[0]), asFloat(vals[1]), asFloat(vals[2])
 		return val{kind: vBool, b: func(c *Context) bool { return between(x(c), lo(c), hi(c)) }}, nil
+	case name == "between" && len(vals) == 3 && vals[0].kind == vDuration && vals[1].kind == vDuration && vals[2].kind == vDuration:
+		x, lo, hi := vals[0].d, vals[1].d, vals[2].d
+		return val{kind: vBool, b: func(c *Context) bool { d := x(c); return lo(c) <= d && d <= hi(c) }}, nil
+	case name == "between" && len(vals) == 3 && vals[0].kind == vTime && vals[1].kind == vTime && vals[2].kind == vTime:
+		x, lo, hi := vals[0].t, vals[1].t, vals[2].t
+		return val{kind: vBool, b: func(c *Context) bool { t := x(c); return !t.Before(lo(c)) && !t.After(hi(c)) }}, nil
 	}
 	return val{}, errUnsupported
 }

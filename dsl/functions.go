@@ -1,9 +1,11 @@
 package dsl
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
@@ -35,7 +37,8 @@ var functionDocs = []FunctionDoc{
 	{"duration", `Customer.AccountCreatedAt > Now - duration("720h")`, "a length of time: h, m, s (720h is 30 days); times can be compared and shifted by it"},
 	{"hasTag", `hasTag("vip")`, "the customer's contact record has this tag (case does not matter)"},
 	{"textHasAny", `textHasAny(["refund", "chargeback"])`, "the message text contains any of these words (case does not matter)"},
-	{"between", "between(Hour, 9, 17)", "a number lies between two bounds, both included"},
+	{"between", "between(Hour, 9, 17)", `a number, a length of time or a time lies between two bounds, both included; between(Now - Customer.AccountCreatedAt, duration("1h"), duration("24h"))`},
+	{"now()", "Customer.AccountCreatedAt > now() - duration(\"24h\")", "the same as Now: the time the rule is evaluated (in tests, the context's Now)"},
 }
 
 // Functions returns the operators and functions of the rule language, for the
@@ -58,7 +61,9 @@ func knownFunctions() []string {
 }
 
 var (
-	boolType = reflect.TypeOf(true)
+	boolType     = reflect.TypeOf(true)
+	durationType = reflect.TypeOf(time.Duration(0))
+	timeType     = reflect.TypeOf(time.Time{})
 )
 
 func isText(t reflect.Type) bool {
@@ -70,6 +75,9 @@ func isList(t reflect.Type) bool {
 }
 
 func isNumber(t reflect.Type) bool {
+	if t == durationType {
+		return false
+	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
@@ -116,16 +124,150 @@ func functionOptions() []expr.Option {
 			text, _ := args[0].(string)
 			return textHasAny(text, toStrings(args[1])), nil
 		}),
-		function("between", func(args []reflect.Type) error {
-			if len(args) != 3 || !isNumber(args[0]) || !isNumber(args[1]) || !isNumber(args[2]) {
-				return fmt.Errorf("between takes a number and two bounds, as in between(Hour, 9, 17)")
-			}
-			return nil
-		}, func(args ...any) (any, error) {
-			return between(toFloat(args[0]), toFloat(args[1]), toFloat(args[2])), nil
+		function("between", validateBetween, func(args ...any) (any, error) {
+			return betweenValues(args[0], args[1], args[2])
 		}),
 		expr.Patch(implicitArguments{}),
+		expr.Patch(contextNow{}),
 	}
+}
+
+// betweenKinds are the kinds of value between compares: numbers, lengths
+// of time and times. All three arguments must be of one kind (an interface,
+// such as a list element, passes and is checked when the rule runs).
+func betweenKind(t reflect.Type) string {
+	switch {
+	case t == nil:
+		return ""
+	case t == durationType:
+		return "duration"
+	case t == timeType:
+		return "time"
+	case t.Kind() == reflect.Interface:
+		return "any"
+	case isNumber(t):
+		return "number"
+	}
+	return ""
+}
+
+func validateBetween(args []reflect.Type) error {
+	usage := map[string]string{
+		"number":   "between takes a number and two bounds, as in between(Hour, 9, 17)",
+		"duration": `between takes a length of time and two lengths of time, as in between(Now - Customer.AccountCreatedAt, duration("1h"), duration("24h"))`,
+		"time":     `between takes a time and two times, as in between(Customer.AccountCreatedAt, Now - duration("24h"), Now)`,
+		"":         `between takes a value and two bounds of the same kind: numbers, as in between(Hour, 9, 17); lengths of time, as in between(Now - Customer.AccountCreatedAt, duration("1h"), duration("24h")); or times`,
+	}
+	first := ""
+	if len(args) > 0 {
+		first = betweenKind(args[0])
+		if first == "any" {
+			first = ""
+		}
+	}
+	if len(args) != 3 {
+		return errors.New(usage[first])
+	}
+	kind := "any"
+	for _, a := range args {
+		k := betweenKind(a)
+		switch {
+		case k == "":
+			return errors.New(usage[first])
+		case k == "any":
+		case kind == "any":
+			kind = k
+		case k != kind:
+			return errors.New(usage[first])
+		}
+	}
+	return nil
+}
+
+// betweenValues is between on expr's virtual machine: numbers, lengths of
+// time or times, compared as their kind.
+func betweenValues(x, lo, hi any) (bool, error) {
+	switch x := x.(type) {
+	case time.Time:
+		l, okL := lo.(time.Time)
+		h, okH := hi.(time.Time)
+		if okL && okH {
+			return !x.Before(l) && !x.After(h), nil
+		}
+	case time.Duration:
+		l, okL := lo.(time.Duration)
+		h, okH := hi.(time.Duration)
+		if okL && okH {
+			return l <= x && x <= h, nil
+		}
+	default:
+		fx, okX := numberValue(x)
+		fl, okL := numberValue(lo)
+		fh, okH := numberValue(hi)
+		if okX && okL && okH {
+			return between(fx, fl, fh), nil
+		}
+	}
+	return false, fmt.Errorf("between compares a value with two bounds of the same kind, but got %s, %s and %s", kindWords(x), kindWords(lo), kindWords(hi))
+}
+
+func kindWords(v any) string {
+	switch v.(type) {
+	case time.Time:
+		return "a time"
+	case time.Duration:
+		return "a length of time"
+	case string:
+		return "text"
+	case nil:
+		return "nothing"
+	}
+	if _, ok := numberValue(v); ok {
+		return "a number"
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+// contextNow makes now() the context's Now, the time the rule is evaluated,
+// so that a rule reads one clock whether it routes live, in a test or in a
+// replay; now(tz) is Now.In(tz).
+type contextNow struct{}
+
+// Visit replaces a call of now with Now.
+func (contextNow) Visit(node *ast.Node) {
+	var args []ast.Node
+	switch call := (*node).(type) {
+	case *ast.BuiltinNode:
+		if call.Name != "now" {
+			return
+		}
+		args = call.Arguments
+	case *ast.CallNode:
+		id, ok := call.Callee.(*ast.IdentifierNode)
+		if !ok || id.Value != "now" {
+			return
+		}
+		args = call.Arguments
+	default:
+		return
+	}
+	if len(args) > 1 {
+		return // expr explains the wrong number of arguments
+	}
+	loc := (*node).Location()
+	n := &ast.IdentifierNode{Value: "Now"}
+	n.SetLocation(loc)
+	if len(args) == 0 {
+		ast.Patch(node, n)
+		return
+	}
+	in := &ast.StringNode{Value: "In"}
+	in.SetLocation(loc)
+	m := &ast.MemberNode{Node: n, Property: in, Method: true}
+	m.SetLocation(loc)
+	c := &ast.CallNode{Callee: m, Arguments: args}
+	c.SetLocation(loc)
+	ast.Patch(node, c)
 }
 
 // implicitArguments lets analysts leave out the obvious first argument:
@@ -177,24 +319,36 @@ func toStrings(v any) []string {
 	return nil
 }
 
-func toFloat(v any) float64 {
+// numberValue returns v as a float64 if it is a number (not a length of
+// time).
+func numberValue(v any) (float64, bool) {
 	switch v := v.(type) {
 	case int:
-		return float64(v)
+		return float64(v), true
 	case float64:
-		return v
+		return v, true
 	case int64:
-		return float64(v)
+		return float64(v), true
 	case int32:
-		return float64(v)
+		return float64(v), true
+	case int16:
+		return float64(v), true
+	case int8:
+		return float64(v), true
 	case float32:
-		return float64(v)
+		return float64(v), true
 	case uint:
-		return float64(v)
+		return float64(v), true
 	case uint64:
-		return float64(v)
+		return float64(v), true
+	case uint32:
+		return float64(v), true
+	case uint16:
+		return float64(v), true
+	case uint8:
+		return float64(v), true
 	}
-	return 0
+	return 0, false
 }
 
 // hasTag reports whether tags holds tag, ignoring case.
