@@ -36,8 +36,6 @@ const (
 	// CodeDefaultQueue: the rule sends to the default queue, where
 	// conversations no rule matches go anyway.
 	CodeDefaultQueue = "default-queue"
-	// CodeNoQueue: the rule names no queue.
-	CodeNoQueue = "no-queue"
 )
 
 // Check looks for rules that can never match or never be reached, and other
@@ -68,9 +66,9 @@ func Check(spec Spec) []Warning {
 		if !r.Enabled {
 			continue
 		}
-		if r.QueueID == "" {
-			warn(r, CodeNoQueue, "the rule names no queue")
-		} else if r.QueueID == spec.DefaultQueueID && r.Priority == nil {
+		// A rule with no queue is an error where rules are written (the
+		// API requires queue_id, a rule file a queue), not a warning here.
+		if r.QueueID != "" && r.QueueID == spec.DefaultQueueID && r.Priority == nil {
 			// With a priority the rule does something the default does not.
 			warn(r, CodeDefaultQueue, "the rule sends to the default queue %q, where conversations no rule matches go anyway", r.QueueID)
 		}

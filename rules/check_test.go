@@ -38,7 +38,7 @@ func TestCheck(t *testing.T) {
 		{"between implies", []string{`between(Hour, 9, 17)`, `Hour == 10`}, nil, []finding{{"r1", CodeUnreachable}}},
 		{"not in implied", []string{`Weekday not in ["Saturday", "Sunday"]`, `Weekday == "Monday"`}, nil, []finding{{"r1", CodeUnreachable}}},
 		{"sends to the default queue", []string{`Hour > 3`}, []string{"default"}, []finding{{"r0", CodeDefaultQueue}}},
-		{"no queue", []string{`Hour > 3`}, []string{""}, []finding{{"r0", CodeNoQueue}}},
+		{"no queue is not a warning (it is refused where rules are written)", []string{`Hour > 3`}, []string{""}, nil},
 		{"broken rules are skipped", []string{`Hour >`, `Hour > 3`}, nil, nil},
 	}
 	for _, tt := range tests {

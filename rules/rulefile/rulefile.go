@@ -189,6 +189,12 @@ func (f *File) Spec() (rules.Spec, []Problem) {
 				continue
 			}
 		}
+		if strings.TrimSpace(r.Queue) == "" {
+			line, col := f.rulePosition(i)
+			problems = append(problems, Problem{Line: line, Column: col, Message: label,
+				Err: &dsl.Error{Message: "the rule names no queue", Hint: fmt.Sprintf("add queue: with the queue its conversations go to; conversations no rule matches go to the default queue %q anyway", f.DefaultQueue)}})
+			continue
+		}
 		enabled := r.Enabled == nil || *r.Enabled
 		spec.Rules = append(spec.Rules, rules.Rule{ID: r.ID, Name: r.Name, Condition: cond, QueueID: r.Queue, Enabled: enabled, Position: i, Priority: r.Priority})
 	}

@@ -154,7 +154,7 @@ func TestSpecFromFile(t *testing.T) {
 }
 
 func TestSpecProblems(t *testing.T) {
-	f, err := Parse("r.yaml", []byte("rules:\n  - id: a\n    condition: Hour > 3\n    queue: q\n  - id: a\n    condition: Hour > 4\n    queue: q\n  - id: b\n    queue: q\n  - id: c\n    condition: Hour > 5\n    queue: q\n    priority: 5000\n"))
+	f, err := Parse("r.yaml", []byte("rules:\n  - id: a\n    condition: Hour > 3\n    queue: q\n  - id: a\n    condition: Hour > 4\n    queue: q\n  - id: b\n    queue: q\n  - id: c\n    condition: Hour > 5\n    queue: q\n    priority: 5000\n  - id: d\n    condition: Hour > 6\n  - id: e\n    condition: Hour > 7\n    queue: \"\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +168,8 @@ func TestSpecProblems(t *testing.T) {
 		`5:9 rule "a" (a): rule 2 has the same id as rule 1` + "\n  hint: give every rule its own id",
 		`8:9 rule "b" (b): the rule has no condition` + "\n  hint: add condition: (an expression) or when: (structured conditions)",
 		`13:15 rule "c" (c): priority 5000 is out of range: give 0 to 1000, higher is offered first` + "\n  hint: write priority: 1000 for the most urgent, leave it out to keep a conversation's priority",
+		`14:9 rule "d" (d): the rule names no queue` + "\n  hint: add queue: with the queue its conversations go to; conversations no rule matches go to the default queue \"\" anyway",
+		`16:9 rule "e" (e): the rule names no queue` + "\n  hint: add queue: with the queue its conversations go to; conversations no rule matches go to the default queue \"\" anyway",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
