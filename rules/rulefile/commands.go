@@ -200,9 +200,13 @@ func caseContext(f *File, i int) (*dsl.Context, error) {
 // placedError is a problem at a place in a rule file.
 type placedError struct {
 	where, text string
+	err         error // the *dsl.Error, if any
 }
 
 func (e *placedError) Error() string { return e.where + ": " + e.text }
+
+// Unwrap returns the *dsl.Error with the message and hint, if any.
+func (e *placedError) Unwrap() error { return e.err }
 
 // checkCase reports a test case that names a rule the file does not have,
 // expects nothing, or whose context is not valid.

@@ -98,15 +98,17 @@ func Load(path string) (*File, error) {
 }
 
 // Parse parses a rule file's contents; name is used in messages. Unknown
-// keys and wrong types are errors with the file's line and column.
+// keys, wrong types and YAML syntax errors are errors with the file's line
+// and column, the line with a caret under the mistake and a hint, as a
+// rule's compile error is shown.
 func Parse(name string, data []byte) (*File, error) {
 	f := &File{name: name, src: data}
 	if err := yaml.UnmarshalWithOptions(data, f, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+		return nil, yamlError(name, data, err)
 	}
 	tree, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+		return nil, yamlError(name, data, err)
 	}
 	f.ast = tree
 	for i := range f.Rules {

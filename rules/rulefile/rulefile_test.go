@@ -114,16 +114,33 @@ func must[T any](v T, err error) T {
 	return v
 }
 
+// A mistake in the YAML itself is shown like a rule's compile error: the
+// file's line and column, the line with a caret under the mistake, a hint.
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
-		{"unknown key", "version: 1\nrules:\n  - id: a\n    conditon: Hour > 3\n", `[4:5] unknown field "conditon"`},
-		{"wrong type", "version: one\n", "[1:10]"},
+		{"unknown key", "version: 1\nrules:\n  - id: a\n    conditon: Hour > 3\n",
+			"r.yaml:4:5: unknown key \"conditon\"\n  |     conditon: Hour > 3\n  |     ^\n  hint: did you mean condition?"},
+		{"unknown key, nothing close", "version: 1\nurgency: 3\n",
+			"r.yaml:2:1: unknown key \"urgency\"\n  | urgency: 3\n  | ^\n  hint: a rule has id, name, condition (or when), queue, priority and enabled; a test has name, context and expect"},
+		{"wrong type", "version: one\n",
+			"r.yaml:1:10: version must be a whole number, not text\n  | version: one\n  |          ^\n  hint: numbers are written without quotes, as in version: 3; yes/no values are true or false"},
+		{"unclosed quote", "version: 1\nrules:\n  - id: a\n    condition: \"Hour > 3\n    queue: q\n",
+			"r.yaml:4:16: this text has no closing quote\n  |     condition: \"Hour > 3\n  |                ^\n  hint: end it with the quote it starts with; a condition with quotes inside is easiest written after condition: | on the lines below, indented"},
+		{"tab", "version: 1\nrules:\n  - id: a\n\tcondition: Hour\n",
+			"r.yaml:4:1: a tab is used to indent\n  | \tcondition: Hour\n  | ^\n  hint: YAML indents with spaces only: replace the tab with spaces"},
+		{"bad indentation", "version: 1\nrules:\n  - id: a\n    condition: Hour > 3\n   queue: q\n",
+			"r.yaml:5:4: this line does not fit where it is: its indentation, or a colon in it\n  |    queue: q\n  |    ^\n  hint: the keys of one rule line up under each other; a value that contains \": \" goes in quotes, or after condition: | on the lines below"},
+		{"unclosed list", "rules: [a, b\n",
+			"r.yaml:1:8: this [ is never closed\n  | rules: [a, b\n  |        ^\n  hint: add the matching ]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("r.yaml", []byte(tt.yaml))
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "r.yaml: ") {
-				t.Errorf("Parse error = %v, want one containing %q", err, tt.want)
+			if err == nil {
+				t.Fatal("Parse: no error")
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("Parse error (-want +got):\n%s", diff)
 			}
 		})
 	}
