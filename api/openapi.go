@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
@@ -30,6 +31,8 @@ var enums = map[string][]any{
 	"meResponse.role":                      strs(engine.RoleAdmin, engine.RoleAnalyst, engine.RoleAgent),
 	"queueResponse.ordering":               strs(engine.OrderByPriority, engine.OrderByAge),
 	"queueRequest.ordering":                strs(engine.OrderByPriority, engine.OrderByAge),
+	"openingHours.day":                     weekdays(),
+	"openingHoursRequest.day":              weekdays(),
 	"workStreamResponse.mode":              strs(engine.ModePush, engine.ModePick),
 	"workStreamRequest.mode":               strs(engine.ModePush, engine.ModePick),
 	"workStreamResponse.assignment_method": strs(engine.AssignRoundRobin, engine.AssignHighestCapacity, engine.AssignMostIdle),
@@ -55,11 +58,25 @@ var requiredInRequests = map[string]bool{
 	"priorityRequest.priority": true, // priorityAction
 	"replyRequest.text":        true, // reply
 	"reorderRequest.rule_ids":  true, // reorderRules
+	// An opening and a holiday are whole values inside a calendar's lists.
+	"openingHoursRequest.day":   true,
+	"openingHoursRequest.open":  true,
+	"openingHoursRequest.close": true,
+	"holidayRequest.date":       true,
 }
 
 // optionalBodies are the request types whose routes also take no body at
 // all (optionalBody in workflow.go).
 var optionalBodies = map[string]bool{"closeRequest": true}
+
+// weekdays are the days of the week as the API writes them, "monday" first.
+func weekdays() []any {
+	out := make([]any, 0, 7)
+	for i := range 7 {
+		out = append(out, strings.ToLower(time.Weekday((i+1)%7).String()))
+	}
+	return out
+}
 
 func strs[S ~string](values ...S) []any {
 	out := make([]any, len(values))

@@ -14,27 +14,40 @@ type queueRequest struct {
 	// "priority" (the default: highest priority first, then the longest
 	// waiting) or "age" (the longest waiting first).
 	Ordering *string `json:"ordering"`
+	// CalendarID is the calendar whose opening hours the queue keeps: out
+	// of hours its conversations wait, and are offered when it opens. An
+	// empty string removes it.
+	CalendarID *string `json:"calendar_id"`
 }
 
-func (r queueRequest) input() engine.QueueInput {
+func (r queueRequest) input() (engine.QueueInput, error) {
 	in := engine.QueueInput{Name: r.Name}
 	if r.Ordering != nil {
 		o := engine.QueueOrdering(*r.Ordering)
 		in.Ordering = &o
 	}
-	return in
+	if r.CalendarID != nil {
+		if *r.CalendarID != "" && !engine.ValidID(*r.CalendarID) {
+			return in, engine.FieldError("calendar_id", "%q is not a valid id", *r.CalendarID)
+		}
+		id := engine.CalendarID(*r.CalendarID)
+		in.CalendarID = &id
+	}
+	return in, nil
 }
 
 type queueResponse struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Ordering  string `json:"ordering"`
-	CreatedAt string `json:"created_at"`
-	UpdatedAt string `json:"updated_at"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Ordering string `json:"ordering"`
+	// CalendarID is the queue's calendar, empty when it is always open.
+	CalendarID string `json:"calendar_id"`
+	CreatedAt  string `json:"created_at"`
+	UpdatedAt  string `json:"updated_at"`
 }
 
 func toQueueResponse(q engine.Queue) queueResponse {
-	return queueResponse{ID: string(q.ID), Name: q.Name, Ordering: string(q.Ordering), CreatedAt: timestamp(q.CreatedAt), UpdatedAt: timestamp(q.UpdatedAt)}
+	return queueResponse{ID: string(q.ID), Name: q.Name, Ordering: string(q.Ordering), CalendarID: string(q.CalendarID), CreatedAt: timestamp(q.CreatedAt), UpdatedAt: timestamp(q.UpdatedAt)}
 }
 
 func (s *Server) queueRoutes(g *gin.RouterGroup) {
@@ -49,14 +62,18 @@ func (s *Server) queueRoutes(g *gin.RouterGroup) {
 		Tag: "queues", Roles: everyone, Response: queueStatsListResponse{}, Status: http.StatusOK}, s.queueStats)
 	s.route(g, route{Method: "GET", Path: "/queues/:id", Summary: "Get a queue", Tag: "queues", Roles: everyone,
 		Response: queueResponse{}, Status: http.StatusOK}, s.getQueue)
-	s.route(g, route{Method: "PATCH", Path: "/queues/:id", Summary: "Rename a queue or change its ordering", Tag: "queues", Roles: analysts,
+	s.route(g, route{Method: "PATCH", Path: "/queues/:id", Summary: "Rename a queue, change its ordering or its calendar", Tag: "queues", Roles: analysts,
 		Request: queueRequest{}, Response: queueResponse{}, Status: http.StatusOK}, withBody(s.updateQueue))
 	s.route(g, route{Method: "DELETE", Path: "/queues/:id", Summary: "Delete a queue that nothing uses", Tag: "queues", Roles: analysts,
 		Status: http.StatusNoContent}, s.deleteQueue)
 }
 
 func (s *Server) createQueue(c *gin.Context, req queueRequest) (any, error) {
-	q, err := s.svc.CreateQueue(c.Request.Context(), actor(c), req.input())
+	in, err := req.input()
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.svc.CreateQueue(c.Request.Context(), actor(c), in)
 	return toQueueResponse(q), err
 }
 
@@ -74,7 +91,11 @@ func (s *Server) updateQueue(c *gin.Context, req queueRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.svc.UpdateQueue(c.Request.Context(), actor(c), engine.QueueID(id), req.input())
+	in, err := req.input()
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.svc.UpdateQueue(c.Request.Context(), actor(c), engine.QueueID(id), in)
 	return toQueueResponse(q), err
 }
 

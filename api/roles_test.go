@@ -28,7 +28,7 @@ func nonAdminRoles(method, path string) []engine.Role {
 		return []engine.Role{engine.RoleAnalyst, engine.RoleAgent}
 	case p == "/rules/conditions":
 		return []engine.Role{engine.RoleAnalyst}
-	case strings.HasPrefix(p, "/queues"):
+	case strings.HasPrefix(p, "/queues"), strings.HasPrefix(p, "/calendars"):
 		if read {
 			return []engine.Role{engine.RoleAnalyst, engine.RoleAgent}
 		}

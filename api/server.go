@@ -152,6 +152,7 @@ func New(opts Options) (*Server, error) {
 	v1 := r.Group("/api/v1", s.authenticate())
 	s.handle(v1, route{Method: "GET", Path: "/me", Summary: "The caller's own API key", Tag: "keys", Roles: everyone, Response: meResponse{}, Status: 200}, s.me)
 	s.queueRoutes(v1)
+	s.calendarRoutes(v1)
 	s.workStreamRoutes(v1)
 	s.auditRoutes(v1)
 	s.ruleRoutes(v1)
