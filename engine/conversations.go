@@ -228,6 +228,9 @@ type Message struct {
 	Delivery     DeliveryStatus // outbound only
 	Attempts     int
 	LastError    string
+	// Blocked marks an inbound message from a blocked customer: stored, but
+	// neither routed nor offered (blocks.go).
+	Blocked bool
 }
 
 // RoutingReason says why a routing decision was made.

@@ -183,6 +183,13 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 	conv.LastMessageAt = laterOf(conv.LastMessageAt, msg.ReceivedAt)
 	conv.LastCustomerMessageAt = laterOf(conv.LastCustomerMessageAt, msg.ReceivedAt)
 	conv.UpdatedAt = now
+	// A blocked customer's DM is stored, marked, and neither routed nor
+	// offered (blocks.go).
+	if blocked, err := customerBlocked(ctx, tx, in.Customer.Identity()); err != nil {
+		return err
+	} else if blocked {
+		return s.ingestBlocked(ctx, tx, ep.Channel, &conv, msg, res)
+	}
 	if res.NewConversation {
 		// A new conversation is routed before it is stored, so that it is
 		// written once, with its queue.

@@ -21,6 +21,7 @@ type Tx interface {
 	NotificationStore
 	SweepStore      // the scheduler's claims (sweeps.go)
 	QueueStatsStore // queuestats.go
+	BlockStore      // blocks.go
 }
 
 // Store is the engine's persistent state. InTx runs fn in one transaction:
@@ -55,6 +56,7 @@ type (
 	ingestTx interface {
 		routingTx
 		assignmentTx
+		BlockStore
 	}
 	// workflowTx is what agents' actions (accept, reply, wait, transfer,
 	// close) and the sweeps that act for them read and write.
