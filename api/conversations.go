@@ -117,6 +117,9 @@ type messageResponse struct {
 	Delivery       *string          `json:"delivery_status"`
 	Attempts       int              `json:"attempts"`
 	LastError      string           `json:"last_error"`
+	// Blocked marks a DM of a blocked customer: stored, neither routed nor
+	// offered.
+	Blocked bool `json:"blocked"`
 }
 
 type featuresResponse struct {
@@ -228,7 +231,7 @@ func toMessageResponse(m engine.Message) messageResponse {
 	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, Links: links, InitiatedVia: toInitiatedViaResponse(m.InitiatedVia), QuickReply: m.QuickReply,
 		Features: toFeaturesResponse(m), TwitterEventID: optional(m.ExternalID), AuthorAgentID: optional(string(m.AuthorAgentID)),
 		SentAt: timestamp(m.SentAt), ReceivedAt: timestamp(m.ReceivedAt), Delivery: optional(string(m.Delivery)),
-		Attempts: m.Attempts, LastError: m.LastError}
+		Attempts: m.Attempts, LastError: m.LastError, Blocked: m.Blocked}
 }
 
 func toConversationDetailResponse(d engine.ConversationDetail) conversationDetailResponse {

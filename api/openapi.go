@@ -57,6 +57,8 @@ var enums = map[string][]any{
 var requiredInRequests = map[string]bool{
 	"priorityRequest.priority": true, // priorityAction
 	"replyRequest.text":        true, // reply
+	"blockRequest.external_id": true, // Block
+	"blockRequest.reason":      true, // Block
 	"reorderRequest.rule_ids":  true, // reorderRules
 	// An opening and a holiday are whole values inside a calendar's lists.
 	"openingHoursRequest.day":   true,

@@ -43,6 +43,11 @@ func nonAdminRoles(method, path string) []engine.Role {
 		return []engine.Role{engine.RoleAgent}
 	case strings.HasPrefix(p, "/agents"):
 		return nil
+	case strings.HasPrefix(p, "/customers/blocks"): // agents block as they work conversations
+		if read {
+			return []engine.Role{engine.RoleAnalyst, engine.RoleAgent}
+		}
+		return []engine.Role{engine.RoleAgent}
 	case strings.HasPrefix(p, "/conversations/:id/messages/"):
 		return []engine.Role{engine.RoleAgent}
 	case strings.HasPrefix(p, "/conversations"):

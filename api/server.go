@@ -163,6 +163,7 @@ func New(opts Options) (*Server, error) {
 	s.agentRoutes(v1)
 	s.keyRoutes(v1)
 	s.conversationRoutes(v1)
+	s.blockRoutes(v1)
 	s.workflowRoutes(v1)
 	s.notificationRoutes(v1)
 
