@@ -33,6 +33,9 @@ const (
 	CodeAlwaysFalse = "always-false"
 	// CodeDuplicate: an earlier rule has the same condition.
 	CodeDuplicate = "duplicate"
+	// CodeImpossibleValue: the rule compares a field with a value it can
+	// never take (Hour > 23, Weekday == "Mondy").
+	CodeImpossibleValue = "impossible-value"
 	// CodeDefaultQueue: the rule sends to the default queue, where
 	// conversations no rule matches go anyway.
 	CodeDefaultQueue = "default-queue"
@@ -80,6 +83,15 @@ func Check(spec Spec) []Warning {
 		cur := seen{rule: r, facts: facts(atoms), exact: exact && len(atoms) > 0}
 		if alwaysOn != nil {
 			warn(r, CodeUnreachable, "the rule is never reached: rule %q before it always matches", alwaysOn.Name)
+			continue
+		}
+		for _, im := range p.Impossible() {
+			warn(r, CodeImpossibleValue, "%s", im.Message)
+		}
+		if a, b, ok := p.Tautology(); ok {
+			warn(r, CodeAlwaysTrue, "the rule always matches (%s or %s is always true), so no rule after it is ever reached", a, b)
+			rr := r
+			alwaysOn = &rr
 			continue
 		}
 		if v, ok := p.Constant(); ok {

@@ -39,6 +39,18 @@ func TestCheck(t *testing.T) {
 		{"not in implied", []string{`Weekday not in ["Saturday", "Sunday"]`, `Weekday == "Monday"`}, nil, []finding{{"r1", CodeUnreachable}}},
 		{"sends to the default queue", []string{`Hour > 3`}, []string{"default"}, []finding{{"r0", CodeDefaultQueue}}},
 		{"no queue is not a warning (it is refused where rules are written)", []string{`Hour > 3`}, []string{""}, nil},
+		{"X or not X", []string{`Customer.Verified || !Customer.Verified`, `Hour > 3`}, nil,
+			[]finding{{"r0", CodeAlwaysTrue}, {"r1", CodeUnreachable}}},
+		{"a comparison or its opposite", []string{`Hour > 3 && Customer.Verified`, `Hour > 3 || Hour <= 3`, `Hour > 5`}, nil,
+			[]finding{{"r1", CodeAlwaysTrue}, {"r2", CodeUnreachable}}},
+		{"negation inside a longer or", []string{`Message.Text contains "a" || Customer.Verified || !(Message.Text contains "a")`}, nil,
+			[]finding{{"r0", CodeAlwaysTrue}}},
+		{"an index may fail, so not a tautology", []string{`Customer.Tags[3] == "x" || Customer.Tags[3] != "x"`}, nil, nil},
+		{"an hour past 23", []string{`Hour > 23`}, nil, []finding{{"r0", CodeImpossibleValue}}},
+		{"hour 24", []string{`Hour == 24 || Customer.Verified`}, nil, []finding{{"r0", CodeImpossibleValue}}},
+		{"a weekday that does not exist", []string{`Weekday in ["Mondy", "Tuesday"]`}, nil, []finding{{"r0", CodeImpossibleValue}}},
+		{"a status that does not exist", []string{`Conversation.Status == "pending"`}, nil, []finding{{"r0", CodeImpossibleValue}}},
+		{"possible values", []string{`Hour >= 23 && Weekday == "Sunday" && Conversation.Status != "closed"`}, nil, nil},
 		{"broken rules are skipped", []string{`Hour >`, `Hour > 3`}, nil, nil},
 	}
 	for _, tt := range tests {
@@ -60,6 +72,27 @@ func TestCheck(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Check (-want +got):\n%s\n%+v", diff, Check(spec))
+			}
+		})
+	}
+}
+
+// The messages an analyst reads for values a field never takes.
+func TestCheckImpossibleValueMessages(t *testing.T) {
+	tests := []struct{ condition, want string }{
+		{`Hour > 23`, "Hour > 23 is never true (Hour is 0 to 23; midnight is Hour == 0)"},
+		{`Hour == 24`, "Hour is never 24 (Hour is 0 to 23; midnight is Hour == 0)"},
+		{`Weekday == "Mondy"`, `Weekday is never "Mondy": did you mean "Monday"?`},
+		{`Weekday != "monday"`, `Weekday is never "monday": did you mean "Monday"?`},
+		{`Conversation.Status == "wrapup"`, `Conversation.Status is never "wrapup": did you mean "wrap-up"?`},
+		{`Conversation.Status == "pending"`, `Conversation.Status is never "pending": it is one of "open", "offered", "active", "waiting", "wrap-up", "closed"`},
+		{`Customer.Verified || !Customer.Verified`, "the rule always matches (Customer.Verified or !Customer.Verified is always true), so no rule after it is ever reached"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.condition, func(t *testing.T) {
+			ws := Check(Spec{Rules: []Rule{{ID: "a", Name: "A", Condition: tt.condition, QueueID: "q", Enabled: true}}})
+			if len(ws) != 1 || ws[0].Message != tt.want {
+				t.Errorf("Check = %+v\nwant one warning %q", ws, tt.want)
 			}
 		})
 	}

@@ -43,10 +43,12 @@ A rule file:
 		Long: `Compile every rule of FILE and run the static checks.
 
 Each rule that does not compile is printed with its place in the file, the
-line of the condition with a caret under the mistake, and a hint. Warnings
-(a rule that can never be reached, a contradictory or always-true rule, a
-duplicate condition, a rule that sends to the default queue) are printed
-too but do not fail. Exits 1 if any rule does not compile.`,
+line of the condition with a caret under the mistake, and a hint; so are
+YAML mistakes and a rule with no queue. Warnings (a rule that can never be
+reached, a contradictory or always-true rule such as X || !X, a duplicate
+condition, a value a field never takes such as Hour > 23 or Weekday ==
+"Mondy", a rule that sends to the default queue) are printed too but do not
+fail. Exits 1 if any rule does not compile.`,
 		Example: "  switchboard rules validate rules.yaml",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
