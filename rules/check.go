@@ -33,6 +33,9 @@ const (
 	CodeAlwaysFalse = "always-false"
 	// CodeDuplicate: an earlier rule has the same condition.
 	CodeDuplicate = "duplicate"
+	// CodeCoveredAlternative: an alternative of the rule's || never decides,
+	// because an earlier rule matches whenever it is true.
+	CodeCoveredAlternative = "covered-alternative"
 	// CodeImpossibleValue: the rule compares a field with a value it can
 	// never take (Hour > 23, Weekday == "Mondy").
 	CodeImpossibleValue = "impossible-value"
@@ -45,14 +48,19 @@ const (
 // likely mistakes, in the enabled rules of spec in position order. Rules whose
 // conditions do not compile are skipped (Compile reports them).
 func Check(spec Spec) []Warning {
-	// Earlier rules that are exactly a conjunction of atoms, indexed so that
-	// a rule is only compared with the earlier rules it could imply: by one
-	// value of their first field when that field must be one of a few texts,
-	// else by their first field.
+	// Conditions of earlier rules that make them match whenever they hold:
+	// a whole rule that is exactly a conjunction of atoms, or one such
+	// alternative of an || (when no alternative before it can fail). They
+	// are indexed so that a rule is only compared with the earlier
+	// conditions it could imply: by one value of their first field when
+	// that field must be one of a few texts, else by their first field.
 	type seen struct {
 		rule  Rule
 		facts ruleFacts
 		exact bool
+		// whole is false for one alternative of the rule, whose text alt is.
+		whole bool
+		alt   string
 	}
 	var (
 		earlier  []seen
@@ -64,6 +72,57 @@ func Check(spec Spec) []Warning {
 	)
 	warn := func(r Rule, code, format string, args ...any) {
 		out = append(out, Warning{RuleID: r.ID, RuleName: r.Name, Code: code, Message: fmt.Sprintf(format, args...)})
+	}
+	// covering returns the first earlier condition that holds whenever f
+	// does, or -1.
+	covering := func(f ruleFacts) int {
+		best := -1
+		consider := func(i int) {
+			if best >= 0 && i >= best {
+				return
+			}
+			if implies(f, earlier[i].facts) {
+				best = i
+			}
+		}
+		for _, path := range f.order {
+			ff := f.fields[path]
+			if ff.kind == dsl.KindText && ff.text.finite && len(ff.text.only) > 0 {
+				for _, i := range byText[path][ff.text.only[0]] {
+					consider(i)
+				}
+			}
+			for _, i := range byPath[path] {
+				consider(i)
+			}
+		}
+		return best
+	}
+	remember := func(e seen) int {
+		i := len(earlier)
+		earlier = append(earlier, e)
+		if !e.exact {
+			return i
+		}
+		key := e.facts.order[0]
+		if f := e.facts.fields[key]; f.kind == dsl.KindText && f.text.finite {
+			if byText[key] == nil {
+				byText[key] = make(map[string][]int)
+			}
+			for _, v := range f.text.only {
+				byText[key][v] = append(byText[key][v], i)
+			}
+		} else {
+			byPath[key] = append(byPath[key], i)
+		}
+		return i
+	}
+	// by names the earlier condition i for a message.
+	by := func(i int) string {
+		if earlier[i].whole {
+			return fmt.Sprintf("rule %q before it", earlier[i].rule.Name)
+		}
+		return fmt.Sprintf("rule %q before it (its %s)", earlier[i].rule.Name, earlier[i].alt)
 	}
 	for _, r := range orderedRules(spec.Rules) {
 		if !r.Enabled {
@@ -79,8 +138,13 @@ func Check(spec Spec) []Warning {
 		if err != nil {
 			continue
 		}
-		atoms, exact := p.Conjuncts()
-		cur := seen{rule: r, facts: facts(atoms), exact: exact && len(atoms) > 0}
+		alts := p.Alternatives()
+		cur := seen{rule: r, whole: true}
+		if len(alts) == 1 {
+			cur.facts, cur.exact = facts(alts[0].Atoms, alts[0].Substrings), alts[0].Exact
+		} else {
+			cur.facts = facts(nil, nil)
+		}
 		if alwaysOn != nil {
 			warn(r, CodeUnreachable, "the rule is never reached: rule %q before it always matches", alwaysOn.Name)
 			continue
@@ -116,54 +180,71 @@ func Check(spec Spec) []Warning {
 		if i, ok := byNorm[norm]; ok {
 			best, dup = i, true
 		}
-		consider := func(i int) {
-			if best >= 0 && i >= best {
-				return
-			}
-			e := &earlier[i]
-			if implies(cur.facts, e.facts) {
-				best, dup = i, cur.exact && implies(e.facts, cur.facts)
-			}
-		}
-		for _, path := range cur.facts.order {
-			f := cur.facts.fields[path]
-			if f.kind == dsl.KindText && f.text.finite && len(f.text.only) > 0 {
-				for _, i := range byText[path][f.text.only[0]] {
-					consider(i)
-				}
-			}
-			for _, i := range byPath[path] {
-				consider(i)
-			}
+		if i := covering(cur.facts); i >= 0 && (best < 0 || i < best) {
+			e := earlier[i]
+			best, dup = i, e.whole && cur.exact && implies(e.facts, cur.facts)
 		}
 		switch {
 		case best >= 0 && dup:
 			warn(r, CodeDuplicate, "the rule has the same condition as rule %q before it, so it is never reached", earlier[best].rule.Name)
 		case best >= 0:
-			warn(r, CodeUnreachable, "the rule is never reached: whenever it matches, rule %q before it matches too", earlier[best].rule.Name)
+			warn(r, CodeUnreachable, "the rule is never reached: whenever it matches, %s matches too%s", by(best), substringNote(cur.facts, earlier[best].facts))
+		case len(alts) > 1:
+			// Alternatives of the || that an earlier rule covers never
+			// decide; when all of them are covered, the rule never does.
+			var covered []string
+			for _, a := range alts {
+				af := facts(a.Atoms, a.Substrings)
+				if i := covering(af); i >= 0 {
+					covered = append(covered, fmt.Sprintf("%s by %s%s", a.Text, by(i), substringNote(af, earlier[i].facts)))
+				}
+			}
+			if len(covered) == len(alts) {
+				warn(r, CodeUnreachable, "the rule is never reached: each of its alternatives is covered: %s", strings.Join(covered, "; "))
+				break
+			}
+			for _, c := range covered {
+				warn(r, CodeCoveredAlternative, "an alternative of the || never decides, because whenever it is true an earlier rule matches: %s; remove it, or move it to a rule of its own before that one", c)
+			}
 		}
 
-		i := len(earlier)
-		earlier = append(earlier, cur)
+		i := remember(cur)
 		if _, ok := byNorm[norm]; !ok {
 			byNorm[norm] = i
 		}
-		if !cur.exact {
-			continue
-		}
-		key := cur.facts.order[0]
-		if f := cur.facts.fields[key]; f.kind == dsl.KindText && f.text.finite {
-			if byText[key] == nil {
-				byText[key] = make(map[string][]int)
+		if len(alts) > 1 {
+			// An exact alternative makes the rule match whenever it holds,
+			// provided no alternative before it can fail with an error.
+			for _, a := range alts {
+				if a.Exact {
+					remember(seen{rule: r, facts: facts(a.Atoms, a.Substrings), exact: true, alt: a.Text})
+				}
+				if !a.Safe {
+					break
+				}
 			}
-			for _, v := range f.text.only {
-				byText[key][v] = append(byText[key][v], i)
-			}
-		} else {
-			byPath[key] = append(byPath[key], i)
 		}
 	}
 	return out
+}
+
+// substringNote says which condition of the later facts an earlier shorter
+// contains (startsWith, endsWith) covers, for a message, or "".
+func substringNote(later, earlier ruleFacts) string {
+	for _, path := range earlier.order {
+		e, l := earlier.fields[path], later.fields[path]
+		if l == nil {
+			continue
+		}
+		for _, es := range e.subs {
+			for _, ls := range l.subs {
+				if es != ls && es.Covers(ls) {
+					return fmt.Sprintf(" (%s is covered by its %s)", ls, es)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // span is a set of whole numbers [lo, hi], for number fields (all of which
@@ -287,6 +368,9 @@ type fieldFacts struct {
 	text  textSet
 	num   span
 	bools map[bool]bool
+	// subs are the contains, startsWith and endsWith conditions on a text
+	// field.
+	subs []dsl.Substring
 }
 
 // ruleFacts are what a rule's atoms say about each field, in the order the
@@ -296,15 +380,23 @@ type ruleFacts struct {
 	order  []string
 }
 
-func facts(atoms []dsl.Atom) ruleFacts {
+func facts(atoms []dsl.Atom, subs []dsl.Substring) ruleFacts {
 	rf := ruleFacts{fields: make(map[string]*fieldFacts)}
-	for _, a := range atoms {
-		f, ok := rf.fields[a.Path]
+	field := func(path string, kind dsl.Kind) *fieldFacts {
+		f, ok := rf.fields[path]
 		if !ok {
-			f = &fieldFacts{kind: a.Kind, num: fullSpan(), bools: make(map[bool]bool)}
-			rf.fields[a.Path] = f
-			rf.order = append(rf.order, a.Path)
+			f = &fieldFacts{kind: kind, num: fullSpan(), bools: make(map[bool]bool)}
+			rf.fields[path] = f
+			rf.order = append(rf.order, path)
 		}
+		return f
+	}
+	for _, s := range subs {
+		f := field(s.Path, dsl.KindText)
+		f.subs = append(f.subs, s)
+	}
+	for _, a := range atoms {
+		f := field(a.Path, a.Kind)
 		switch a.Kind {
 		case dsl.KindText:
 			f.text.add(a)
@@ -356,6 +448,11 @@ func implies(later, earlier ruleFacts) bool {
 			if !l.text.within(e.text) {
 				return false
 			}
+			for _, es := range e.subs {
+				if !l.holds(es) {
+					return false
+				}
+			}
 		case dsl.KindNumber:
 			if !l.num.within(e.num) {
 				return false
@@ -366,6 +463,26 @@ func implies(later, earlier ruleFacts) bool {
 					return false
 				}
 			}
+		}
+	}
+	return true
+}
+
+// holds reports whether the facts of a text field guarantee the substring
+// condition s: one of its own is covered by s, or every value it may have
+// meets s.
+func (f *fieldFacts) holds(s dsl.Substring) bool {
+	for _, t := range f.subs {
+		if s.Covers(t) {
+			return true
+		}
+	}
+	if !f.text.finite || len(f.text.only) == 0 {
+		return false
+	}
+	for _, v := range f.text.only {
+		if !s.Holds(v) {
+			return false
 		}
 	}
 	return true

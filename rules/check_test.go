@@ -3,9 +3,13 @@ package rules
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/switchboardhq/switchboard/dsl"
 )
 
 func TestCheck(t *testing.T) {
@@ -52,6 +56,45 @@ func TestCheck(t *testing.T) {
 		{"a status that does not exist", []string{`Conversation.Status == "pending"`}, nil, []finding{{"r0", CodeImpossibleValue}}},
 		{"possible values", []string{`Hour >= 23 && Weekday == "Sunday" && Conversation.Status != "closed"`}, nil, nil},
 		{"broken rules are skipped", []string{`Hour >`, `Hour > 3`}, nil, nil},
+
+		// An alternative of an || that an earlier rule covers.
+		{"an alternative covered by an earlier threshold", []string{`Customer.FollowersCount > 10000`, `Customer.FollowersCount > 20000 || hasTag("vip")`}, nil,
+			[]finding{{"r1", CodeCoveredAlternative}}},
+		{"two alternatives covered", []string{`Channel.Handle == "a"`, `Hour > 3`, `Channel.Handle == "a" && Customer.Verified || Customer.Language == "fr" || Hour > 5`}, nil,
+			[]finding{{"r2", CodeCoveredAlternative}, {"r2", CodeCoveredAlternative}}},
+		{"every alternative covered", []string{`Channel.Handle == "a"`, `Hour > 3`, `Channel.Handle == "a" && Customer.Verified || Hour > 5`}, nil,
+			[]finding{{"r2", CodeUnreachable}}},
+		{"covered by an earlier alternative", []string{`Customer.FollowersCount > 10000 || hasTag("vip")`, `Customer.FollowersCount > 20000`}, nil,
+			[]finding{{"r1", CodeUnreachable}}},
+		{"an alternative covered by an earlier alternative", []string{`Customer.Language == "de" || Customer.Verified`, `Customer.Verified && Hour > 3 || Customer.Language == "fr"`}, nil,
+			[]finding{{"r1", CodeCoveredAlternative}}},
+		{"an earlier alternative after one that may fail covers nothing", []string{`Customer.Tags[3] == "x" || Customer.FollowersCount > 10000`, `Customer.FollowersCount > 20000`}, nil, nil},
+		{"an earlier alternative before one that may fail still covers", []string{`Customer.FollowersCount > 10000 || Customer.Tags[3] == "x"`, `Customer.FollowersCount > 20000`}, nil,
+			[]finding{{"r1", CodeUnreachable}}},
+		{"an alternative wider than the earlier rule", []string{`Customer.FollowersCount > 20000`, `Customer.FollowersCount > 10000 || hasTag("vip")`}, nil, nil},
+		{"an earlier rule with more conditions covers no alternative", []string{`Hour > 3 && Customer.Verified`, `Hour > 5 || hasTag("vip")`}, nil, nil},
+		{"an earlier rule that is not a plain conjunction covers no alternative", []string{`Hour > 3 && hasTag("vip")`, `Hour > 5 || Customer.Verified`}, nil, nil},
+		{"an earlier || rule covers nothing wider", []string{`Hour > 3 || Customer.Verified`, `Hour > 2`}, nil, nil},
+
+		// A contains covered by an earlier, shorter one on the same field.
+		{"contains a longer text", []string{`Message.Text contains "refund"`, `Message.Text contains "refund now"`}, nil,
+			[]finding{{"r1", CodeUnreachable}}},
+		{"contains a longer text, with more conditions", []string{`Message.Text contains "a"`, `Message.Text contains "ab" && Hour > 3`}, nil,
+			[]finding{{"r1", CodeUnreachable}}},
+		{"the same contains", []string{`Message.Text contains "a"`, `"a" in Customer.Tags || Customer.Verified`, `Message.Text contains "a"`}, nil,
+			[]finding{{"r2", CodeDuplicate}}},
+		{"starts with a longer text", []string{`Message.Text startsWith "re"`, `Message.Text startsWith "refund"`}, nil, []finding{{"r1", CodeUnreachable}}},
+		{"starts with a text that contains the earlier one", []string{`Message.Text contains "fund"`, `Message.Text startsWith "refund"`}, nil, []finding{{"r1", CodeUnreachable}}},
+		{"equal to a text that contains the earlier one", []string{`Message.Text contains "fund"`, `Message.Text in ["refund", "funds"]`}, nil, []finding{{"r1", CodeUnreachable}}},
+		{"an alternative with a longer contains", []string{`Message.Text contains "refund"`, `Message.Text contains "refunds" || Hour > 20`}, nil,
+			[]finding{{"r1", CodeCoveredAlternative}}},
+		{"contains a shorter text", []string{`Message.Text contains "ab"`, `Message.Text contains "a"`}, nil, nil},
+		{"contains the same text on another field", []string{`Message.Text contains "a"`, `Customer.ScreenName contains "ab"`}, nil, nil},
+		{"the earlier contains has another condition", []string{`Message.Text contains "a" && Hour > 3`, `Message.Text contains "ab"`}, nil, nil},
+		{"the earlier contains is on lower()", []string{`lower(Message.Text) contains "a"`, `Message.Text contains "ab"`}, nil, nil},
+		{"the later contains is on lower()", []string{`Message.Text contains "a"`, `lower(Message.Text) contains "ab"`}, nil, nil},
+		{"starts with is not ends with", []string{`Message.Text endsWith "re"`, `Message.Text startsWith "refund"`}, nil, nil},
+		{"a value that does not contain the text", []string{`Message.Text contains "fund"`, `Message.Text in ["refund", "money back"]`}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,11 +141,37 @@ func TestCheckImpossibleValueMessages(t *testing.T) {
 	}
 }
 
+// The messages an analyst reads, for the last rule of a set.
 func TestCheckMessages(t *testing.T) {
-	ws := Check(Spec{Rules: []Rule{{ID: "n", Name: "Night", Condition: `Hour > 18 && Hour < 9`, QueueID: "q", Enabled: true}}})
-	want := "the rule never matches: Hour would have to be at least 19 and at most 8, which no number is; to accept either side, join the conditions with || instead of &&"
-	if len(ws) != 1 || ws[0].Message != want {
-		t.Errorf("Check = %+v\nwant message %q", ws, want)
+	tests := []struct {
+		name  string
+		rules []string
+		want  string
+	}{
+		{"contradiction", []string{`Hour > 18 && Hour < 9`},
+			"the rule never matches: Hour would have to be at least 19 and at most 8, which no number is; to accept either side, join the conditions with || instead of &&"},
+		{"covered alternative", []string{`Customer.FollowersCount > 10000`, `Customer.FollowersCount > 20000 || hasTag("vip")`},
+			`an alternative of the || never decides, because whenever it is true an earlier rule matches: Customer.FollowersCount > 20000 by rule "rule 0" before it; remove it, or move it to a rule of its own before that one`},
+		{"every alternative covered", []string{`Channel.Handle == "a"`, `Hour > 3`, `Channel.Handle == "a" && Customer.Verified || Hour > 5`},
+			`the rule is never reached: each of its alternatives is covered: Channel.Handle == "a" && Customer.Verified by rule "rule 0" before it; Hour > 5 by rule "rule 1" before it`},
+		{"covered by an earlier alternative", []string{`Customer.FollowersCount > 10000 || hasTag("vip")`, `Customer.FollowersCount > 20000`},
+			`the rule is never reached: whenever it matches, rule "rule 0" before it (its Customer.FollowersCount > 10000) matches too`},
+		{"longer contains", []string{`Message.Text contains "refund"`, `Message.Text contains "refund now" && Hour > 3`},
+			`the rule is never reached: whenever it matches, rule "rule 0" before it matches too (Message.Text contains "refund now" is covered by its Message.Text contains "refund")`},
+		{"alternative with a longer contains", []string{`Message.Text contains "refund"`, `Message.Text contains "refunds" || Hour > 20`},
+			`an alternative of the || never decides, because whenever it is true an earlier rule matches: Message.Text contains "refunds" by rule "rule 0" before it (Message.Text contains "refunds" is covered by its Message.Text contains "refund"); remove it, or move it to a rule of its own before that one`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var spec Spec
+			for i, c := range tt.rules {
+				spec.Rules = append(spec.Rules, Rule{ID: fmt.Sprint("r", i), Name: fmt.Sprint("rule ", i), Condition: c, QueueID: "q", Enabled: true, Position: i})
+			}
+			ws := Check(spec)
+			if len(ws) != 1 || ws[0].Message != tt.want || ws[0].RuleID != fmt.Sprint("r", len(tt.rules)-1) {
+				t.Errorf("Check = %+v\nwant one warning for the last rule:\n%s", ws, tt.want)
+			}
+		})
 	}
 }
 
@@ -153,5 +222,100 @@ func TestCheckWarningsAreSound(t *testing.T) {
 	}
 	if flagged < 100 {
 		t.Fatalf("only %d warnings in 300 sets: the generator is off", flagged)
+	}
+}
+
+// TestCheckCoverageIsSound routes random contexts with random rule sets of
+// overlapping contains, startsWith and || conditions, and requires that no
+// rule Check says is never reached wins, and that whenever an alternative
+// Check says never decides is true, an earlier rule decides.
+func TestCheckCoverageIsSound(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	words := []string{"re", "ref", "refund", "refund now", "fund", "now"}
+	texts := []string{"refund now please", "refunds", "fund", "re", "now refund", "hello", ""}
+	atom := func() string {
+		switch r.IntN(7) {
+		case 0, 1:
+			return fmt.Sprintf("Message.Text contains %q", pick(r, words))
+		case 2:
+			return fmt.Sprintf("Message.Text startsWith %q", pick(r, words))
+		case 3:
+			return fmt.Sprintf("Message.Text == %q", pick(r, texts))
+		case 4:
+			return fmt.Sprintf("Hour > %d", r.IntN(24))
+		case 5:
+			return "Customer.Verified"
+		default:
+			return fmt.Sprintf("Customer.Tags[%d] == \"vip\"", r.IntN(2)) // may fail
+		}
+	}
+	condition := func() string {
+		alts := make([]string, 1+r.IntN(3))
+		for i := range alts {
+			parts := make([]string, 1+r.IntN(2))
+			for j := range parts {
+				parts[j] = atom()
+			}
+			alts[i] = "(" + strings.Join(parts, " && ") + ")"
+		}
+		return strings.Join(alts, " || ")
+	}
+	altOf := regexp.MustCompile(`matches: (.*) by rule "`)
+	var unreachable, alternatives int
+	for set := range 300 {
+		spec := Spec{Version: set, DefaultQueueID: "default"}
+		for i := range 2 + r.IntN(8) {
+			spec.Rules = append(spec.Rules, Rule{ID: fmt.Sprint(i), Name: fmt.Sprint("rule ", i), Condition: condition(), QueueID: "q", Enabled: true, Position: i})
+		}
+		dead := make(map[string]string)
+		type covered struct {
+			rule int
+			alt  *dsl.Program
+			msg  string
+		}
+		var alts []covered
+		for _, w := range Check(spec) {
+			switch w.Code {
+			case CodeUnreachable, CodeDuplicate:
+				dead[w.RuleID] = w.Message
+				unreachable++
+			case CodeCoveredAlternative:
+				m := altOf.FindStringSubmatch(w.Message)
+				if m == nil {
+					t.Fatalf("no alternative in %q", w.Message)
+				}
+				p, err := dsl.Compile(m[1])
+				if err != nil {
+					t.Fatalf("alternative %q of %q: %v", m[1], w.Message, err)
+				}
+				var pos int
+				fmt.Sscan(w.RuleID, &pos)
+				alts = append(alts, covered{pos, p, w.Message})
+				alternatives++
+			}
+		}
+		s, err := Compile(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 100 {
+			var tags []string
+			for range r.IntN(3) {
+				tags = append(tags, "vip")
+			}
+			c := &dsl.Context{Hour: r.IntN(24), Message: dsl.Message{Text: pick(r, texts)}, Customer: dsl.Customer{Verified: r.IntN(2) == 0, Tags: tags}}
+			d := s.Route(c)
+			if d.Rule != nil && dead[d.Rule.ID] != "" {
+				t.Fatalf("rule %q (%s) matched first, but Check said: %s\ncontext: %+v", d.Rule.Condition, d.Rule.ID, dead[d.Rule.ID], c)
+			}
+			for _, a := range alts {
+				if ok, err := a.alt.Eval(c, nil); ok && err == nil && (d.Rule == nil || d.Rule.Position >= a.rule) {
+					t.Fatalf("an alternative of rule %d is true and no earlier rule decided (%+v), but Check said: %s\ncontext: %+v", a.rule, d.Rule, a.msg, c)
+				}
+			}
+		}
+	}
+	if unreachable < 100 || alternatives < 30 {
+		t.Fatalf("only %d unreachable rules and %d covered alternatives in 300 sets: the generator is off", unreachable, alternatives)
 	}
 }
