@@ -32,7 +32,10 @@ A rule file:
   tests:
     - name: big accounts are VIPs
       context: {Customer: {FollowersCount: 25000}}
-      expect: {rule: vip}`,
+      expect: {rule: vip}
+    - name: small accounts are not VIPs
+      context: {Customer: {FollowersCount: 40}}
+      expect: {not_rule: vip, trace: {no_match: [vip]}}`,
 	}
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
@@ -46,7 +49,8 @@ Each rule that does not compile is printed with its place in the file, the
 line of the condition with a caret under the mistake, and a hint; so are
 YAML mistakes and a rule with no queue. Warnings (a rule that can never be
 reached, a contradictory or always-true rule such as X || !X, a duplicate
-condition, a value a field never takes such as Hour > 23 or Weekday ==
+condition, an alternative of an || or a longer contains that an earlier rule
+already covers, a value a field never takes such as Hour > 23 or Weekday ==
 "Mondy", a rule that sends to the default queue) are printed too but do not
 fail. Exits 1 if any rule does not compile.`,
 		Example: "  switchboard rules validate rules.yaml",
@@ -60,9 +64,17 @@ fail. Exits 1 if any rule does not compile.`,
 		Use:   "test FILE",
 		Short: "Run the test cases of a rule file",
 		Long: `Route the context of every test case in FILE with its rules and compare
-the outcome with the case's expect (a rule id, "none", and/or a queue).
+the outcome with the case's expect: rule (a rule id, or "none"), not_rule
+(any decision but that rule; "none": some rule must match), queue, priority,
+and trace: no_match (rules that were evaluated and did not match) and values
+(fields the matching rule read, with the values they must have had).
 Prints PASS or FAIL per case, with the trace of each failure: every rule
 evaluated, whether it matched, and the field values the matching rule read.
+
+Then prints the coverage, always: how many enabled rules some case matches
+and some case does not, and each rule that no case reaches (earlier rules
+decided every case), that no case matches, or that matches every case that
+reaches it. Gaps in the coverage do not fail the command.
 Exits 1 if any case fails or any rule does not compile.`,
 		Example: "  switchboard rules test rules.yaml",
 		Args:    cobra.ExactArgs(1),

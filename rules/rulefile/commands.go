@@ -108,7 +108,7 @@ func Validate(w io.Writer, path string) error {
 	}
 	// Test cases that could never pass are errors too.
 	for i := range f.Tests {
-		if err := checkCase(f, i, index); err != nil {
+		for _, err := range checkCase(f, i, index) {
 			fmt.Fprintln(w, err)
 			errs++
 		}
@@ -132,10 +132,12 @@ func plural(n int, word string) string {
 }
 
 // Test runs the test cases of the file at path and prints PASS or FAIL for
-// each, with the trace of every failure. Any failure (or a rule that does
-// not compile) makes Test return an error wrapping ErrFailed.
+// each, with the trace of every failure, then the coverage of the rules by
+// the cases (see coverage). Any failure (or a rule that does not compile)
+// makes Test return an error wrapping ErrFailed; gaps in the coverage do
+// not.
 func Test(w io.Writer, path string) error {
-	f, set, _, errs, err := compileFile(w, path)
+	f, set, spec, errs, err := compileFile(w, path)
 	if err != nil {
 		return err
 	}
@@ -147,6 +149,7 @@ func Test(w io.Writer, path string) error {
 		return nil
 	}
 	failed := 0
+	cov := newCoverage(spec)
 	for i, tc := range f.Tests {
 		name := tc.Name
 		if name == "" {
@@ -159,7 +162,8 @@ func Test(w io.Writer, path string) error {
 			continue
 		}
 		d, trace := set.Explain(c)
-		if msg := mismatch(tc.Expect, d); msg != "" {
+		cov.add(trace)
+		if msg := mismatch(tc.Expect, d, trace, spec); msg != "" {
 			failed++
 			fmt.Fprintf(w, "FAIL %s\n  %s\n", name, msg)
 			writeTrace(w, "  ", trace)
@@ -170,9 +174,13 @@ func Test(w io.Writer, path string) error {
 	fmt.Fprintf(w, "--------------------------------------------------------------------------------\n")
 	if failed > 0 {
 		fmt.Fprintf(w, "PASS: %d/%d\nFAIL: %d/%d\n", len(f.Tests)-failed, len(f.Tests), failed, len(f.Tests))
+	} else {
+		fmt.Fprintf(w, "PASS: %d/%d\n", len(f.Tests), len(f.Tests))
+	}
+	cov.write(w)
+	if failed > 0 {
 		return fmt.Errorf("test %s: %s failed: %w", f.name, plural(failed, "case"), ErrFailed)
 	}
-	fmt.Fprintf(w, "PASS: %d/%d\n", len(f.Tests), len(f.Tests))
 	return nil
 }
 
@@ -208,37 +216,80 @@ func (e *placedError) Error() string { return e.where + ": " + e.text }
 // Unwrap returns the *dsl.Error with the message and hint, if any.
 func (e *placedError) Unwrap() error { return e.err }
 
-// checkCase reports a test case that names a rule the file does not have,
-// expects nothing, or whose context is not valid.
-func checkCase(f *File, i int, index map[string]int) error {
+// checkCase reports what makes a test case unable to pass: a context that
+// is not valid, a rule or field the file or the catalogue does not have, an
+// expect that expects nothing.
+func checkCase(f *File, i int, index map[string]int) []error {
 	tc := f.Tests[i]
 	name := tc.Name
 	if name == "" {
 		name = fmt.Sprintf("case %d", i+1)
 	}
+	var errs []error
 	if _, err := caseContext(f, i); err != nil {
 		var pe *placedError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("%s: test %q: %s", pe.where, name, pe.text)
+			errs = append(errs, fmt.Errorf("%s: test %q: %s", pe.where, name, pe.text))
+		} else {
+			errs = append(errs, fmt.Errorf("test %q: %w", name, err))
 		}
-		return fmt.Errorf("test %q: %w", name, err)
+	}
+	ids := make([]string, 0, len(f.Rules))
+	for _, r := range f.Rules {
+		ids = append(ids, r.ID)
+	}
+	unknown := func(key, id, none string) {
+		l, c := f.position(fmt.Sprintf("$.tests[%d].expect.%s", i, key))
+		errs = append(errs, fmt.Errorf("%s:%d:%d: test %q names rule %q in %s, which the file does not have (its rules are %s%s)",
+			f.name, l, c, name, id, key, strings.Join(ids, ", "), none))
 	}
 	line, col := f.position(fmt.Sprintf("$.tests[%d].expect", i))
 	if _, ok := index[tc.Expect.Rule]; tc.Expect.Rule != "" && tc.Expect.Rule != "none" && !ok {
-		ids := make([]string, 0, len(f.Rules))
-		for _, r := range f.Rules {
-			ids = append(ids, r.ID)
+		errs = append(errs, fmt.Errorf("%s:%d:%d: test %q expects rule %q, which the file does not have (its rules are %s, or none)",
+			f.name, line, col, name, tc.Expect.Rule, strings.Join(ids, ", ")))
+	}
+	if _, ok := index[tc.Expect.NotRule]; tc.Expect.NotRule != "" && tc.Expect.NotRule != "none" && !ok {
+		unknown("not_rule", tc.Expect.NotRule, ", or none")
+	}
+	if tr := tc.Expect.Trace; tr != nil {
+		for j, id := range tr.NoMatch {
+			if _, ok := index[id]; !ok {
+				unknown(fmt.Sprintf("trace.no_match[%d]", j), id, "")
+			}
 		}
-		return fmt.Errorf("%s:%d:%d: test %q expects rule %q, which the file does not have (its rules are %s, or none)",
-			f.name, line, col, name, tc.Expect.Rule, strings.Join(ids, ", "))
+		for _, p := range sortedKeys(tr.Values) {
+			if _, ok := dsl.LookupField(p); ok {
+				continue
+			}
+			l, c := f.position(fmt.Sprintf("$.tests[%d].expect.trace.values", i))
+			msg := fmt.Sprintf("%s:%d:%d: test %q: trace.values: unknown field %s", f.name, l, c, name, p)
+			if s := nearestField(p); s != "" {
+				msg += fmt.Sprintf("\n  hint: did you mean %s?", s)
+			}
+			errs = append(errs, errors.New(msg))
+		}
 	}
-	if tc.Expect.Rule == "" && tc.Expect.Queue == "" && tc.Expect.Priority == nil {
-		return fmt.Errorf("%s:%d:%d: test %q expects nothing: add expect: {rule: ...} or expect: {queue: ...}", f.name, line, col, name)
+	if tc.Expect.Rule == "" && tc.Expect.NotRule == "" && tc.Expect.Queue == "" && tc.Expect.Priority == nil && tc.Expect.Trace == nil {
+		errs = append(errs, fmt.Errorf("%s:%d:%d: test %q expects nothing: add expect: {rule: ...} or expect: {queue: ...}", f.name, line, col, name))
 	}
-	return nil
+	return errs
 }
 
-func mismatch(want Expect, d rules.Decision) string {
+// nearestField returns the field of the catalogue closest to path, if it is
+// close.
+func nearestField(path string) string {
+	best, bestD := "", 4
+	for _, fl := range dsl.Fields() {
+		if d := distance(strings.ToLower(path), strings.ToLower(fl.Path)); d < bestD {
+			best, bestD = fl.Path, d
+		}
+	}
+	return best
+}
+
+// mismatch says how the decision d and its trace differ from what the case
+// expects, or "".
+func mismatch(want Expect, d rules.Decision, trace []rules.TraceEntry, spec rules.Spec) string {
 	got := "no rule (default queue)"
 	gotRule := "none"
 	if d.Rule != nil {
@@ -253,6 +304,13 @@ func mismatch(want Expect, d rules.Decision) string {
 		}
 		wrong = append(wrong, fmt.Sprintf("expected %s, got %s", exp, got))
 	}
+	if want.NotRule != "" && want.NotRule == gotRule {
+		if want.NotRule == "none" {
+			wrong = append(wrong, "expected some rule to match, got no rule (default queue)")
+		} else {
+			wrong = append(wrong, fmt.Sprintf("expected any rule but %q, got rule %q", want.NotRule, gotRule))
+		}
+	}
 	if want.Queue != "" && want.Queue != d.QueueID {
 		wrong = append(wrong, fmt.Sprintf("expected queue %q, got queue %q", want.Queue, d.QueueID))
 	}
@@ -264,10 +322,90 @@ func mismatch(want Expect, d rules.Decision) string {
 			wrong = append(wrong, fmt.Sprintf("expected priority %d, got priority %d", *want.Priority, *d.Rule.Priority))
 		}
 	}
-	if want.Rule == "" && want.Queue == "" && want.Priority == nil {
+	if want.Trace != nil {
+		wrong = append(wrong, traceMismatch(*want.Trace, d, trace, spec)...)
+	}
+	if want.Rule == "" && want.NotRule == "" && want.Queue == "" && want.Priority == nil && want.Trace == nil {
 		wrong = append(wrong, "the case expects nothing: add expect: {rule: ...} or expect: {queue: ...}")
 	}
-	return strings.Join(wrong, "; ")
+	return strings.Join(wrong, "\n  ")
+}
+
+// traceMismatch compares the trace of a decision with a case's trace
+// expectations.
+func traceMismatch(want ExpectTrace, d rules.Decision, trace []rules.TraceEntry, spec rules.Spec) []string {
+	var wrong []string
+	for _, id := range want.NoMatch {
+		i := slices.IndexFunc(trace, func(e rules.TraceEntry) bool { return e.RuleID == id })
+		switch {
+		case i >= 0 && trace[i].Result:
+			wrong = append(wrong, fmt.Sprintf("expected rule %q to be evaluated and not match, but it matched", id))
+		case i >= 0 && trace[i].Error != "":
+			wrong = append(wrong, fmt.Sprintf("expected rule %q to be evaluated and not match, but it failed with an error: %s", id, trace[i].Error))
+		case i >= 0:
+		case !has(spec, id):
+			wrong = append(wrong, fmt.Sprintf("expected rule %q to be evaluated and not match, but the file has no such rule", id))
+		case !enabled(spec, id):
+			wrong = append(wrong, fmt.Sprintf("expected rule %q to be evaluated and not match, but it is disabled", id))
+		case d.Rule != nil:
+			wrong = append(wrong, fmt.Sprintf("expected rule %q to be evaluated and not match, but it was not reached: rule %q decided before it", id, d.Rule.ID))
+		}
+	}
+	if len(want.Values) == 0 {
+		return wrong
+	}
+	if d.Rule == nil {
+		return append(wrong, "expected the matching rule to read "+strings.Join(sortedKeys(want.Values), ", ")+", but no rule matched")
+	}
+	read := trace[len(trace)-1].Values
+	for _, path := range sortedKeys(want.Values) {
+		got, ok := read[path]
+		if !ok {
+			what := "no field"
+			if len(read) > 0 {
+				what = "only " + strings.Join(sortedKeys(read), ", ")
+			}
+			wrong = append(wrong, fmt.Sprintf("expected rule %q to read %s, but it read %s", d.Rule.ID, path, what))
+			continue
+		}
+		if w, g := jsonText(want.Values[path]), jsonText(got); w != g {
+			wrong = append(wrong, fmt.Sprintf("expected %s = %s in rule %q, got %s", path, w, d.Rule.ID, g))
+		}
+	}
+	return wrong
+}
+
+func has(spec rules.Spec, id string) bool {
+	return slices.ContainsFunc(spec.Rules, func(r rules.Rule) bool { return r.ID == id })
+}
+
+func enabled(spec rules.Spec, id string) bool {
+	i := slices.IndexFunc(spec.Rules, func(r rules.Rule) bool { return r.ID == id })
+	return i >= 0 && spec.Rules[i].Enabled
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// jsonText writes a value as JSON, numbers of any type alike, for comparing
+// a value written in a file with one a rule read.
+func jsonText(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	var norm any
+	if err := json.Unmarshal(data, &norm); err != nil {
+		return string(data)
+	}
+	data, _ = json.Marshal(norm)
+	return string(data)
 }
 
 func writeTrace(w io.Writer, indent string, trace []rules.TraceEntry) {
@@ -288,12 +426,7 @@ func writeTrace(w io.Writer, indent string, trace []rules.TraceEntry) {
 		if !e.Result {
 			continue
 		}
-		keys := make([]string, 0, len(e.Values))
-		for k := range e.Values {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(e.Values) {
 			v, _ := json.Marshal(e.Values[k])
 			fmt.Fprintf(w, "%s       %s = %s\n", indent, k, v)
 		}

@@ -24,6 +24,13 @@
 //	  - name: big accounts are VIPs
 //	    context: {Customer: {FollowersCount: 25000}}
 //	    expect: {rule: vip}   # or {queue: general}; rule "none" expects no match
+//	  - name: small accounts asking for refunds are not VIPs
+//	    context: {Customer: {FollowersCount: 40}, Message: {Text: refund}}
+//	    expect:
+//	      not_rule: vip       # the decision is any rule but vip
+//	      trace:
+//	        no_match: [vip]   # vip was evaluated and did not match
+//	        values: {Message.Text: refund}  # a field the matching rule read
 //
 // Errors point at the file's line and column: a condition's compile error is
 // placed where the condition is written.
@@ -80,12 +87,27 @@ type Case struct {
 }
 
 // Expect is the expected outcome of a test case. Rule is a rule id, or
-// "none" for no match; Queue is a queue id. Either or both may be set.
+// "none" for no match; Queue is a queue id. Any of them may be set.
 type Expect struct {
-	Rule  string `yaml:"rule"`
-	Queue string `yaml:"queue"`
+	Rule string `yaml:"rule"`
+	// NotRule is a rule id the decision must not be; "none" means some
+	// rule must match.
+	NotRule string `yaml:"not_rule"`
+	Queue   string `yaml:"queue"`
 	// Priority is the priority the matching rule sets; unset checks none.
 	Priority *int `yaml:"priority"`
+	// Trace checks how the decision was made; unset checks nothing.
+	Trace *ExpectTrace `yaml:"trace"`
+}
+
+// ExpectTrace is what a test case expects of the trace of its decision.
+type ExpectTrace struct {
+	// NoMatch are rule ids that must have been evaluated, before the
+	// decision, and not matched.
+	NoMatch []string `yaml:"no_match"`
+	// Values are fields the matching rule read, by path, with the values
+	// they must have had.
+	Values map[string]any `yaml:"values"`
 }
 
 // Load reads and parses a rule file.

@@ -121,7 +121,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key", "version: 1\nrules:\n  - id: a\n    conditon: Hour > 3\n",
 			"r.yaml:4:5: unknown key \"conditon\"\n  |     conditon: Hour > 3\n  |     ^\n  hint: did you mean condition?"},
 		{"unknown key, nothing close", "version: 1\nurgency: 3\n",
-			"r.yaml:2:1: unknown key \"urgency\"\n  | urgency: 3\n  | ^\n  hint: a rule has id, name, condition (or when), queue, priority and enabled; a test has name, context and expect"},
+			"r.yaml:2:1: unknown key \"urgency\"\n  | urgency: 3\n  | ^\n  hint: a rule has id, name, condition (or when), queue, priority and enabled; a test has name, context and expect (rule, not_rule, queue, priority and trace, which has no_match and values)"},
 		{"wrong type", "version: one\n",
 			"r.yaml:1:10: version must be a whole number, not text\n  | version: one\n  |          ^\n  hint: numbers are written without quotes, as in version: 3; yes/no values are true or false"},
 		{"unclosed quote", "version: 1\nrules:\n  - id: a\n    condition: \"Hour > 3\n    queue: q\n",
@@ -130,6 +130,16 @@ func TestParseErrors(t *testing.T) {
 			"r.yaml:4:1: a tab is used to indent\n  | \tcondition: Hour\n  | ^\n  hint: YAML indents with spaces only: replace the tab with spaces"},
 		{"bad indentation", "version: 1\nrules:\n  - id: a\n    condition: Hour > 3\n   queue: q\n",
 			"r.yaml:5:4: this line does not fit where it is: its indentation, or a colon in it\n  |    queue: q\n  |    ^\n  hint: the keys of one rule line up under each other; a value that contains \": \" goes in quotes, or after condition: | on the lines below"},
+		{"unknown key in expect", "tests:\n  - name: t\n    expect: {rule: a, not_rules: b}\n",
+			"r.yaml:3:23: unknown key \"not_rules\"\n  |     expect: {rule: a, not_rules: b}\n  |                       ^\n  hint: did you mean not_rule?"},
+		{"unknown key in a trace", "tests:\n  - name: t\n    expect:\n      trace:\n        no_matches: [a]\n",
+			"r.yaml:5:9: unknown key \"no_matches\"\n  |         no_matches: [a]\n  |         ^\n  hint: did you mean no_match?"},
+		{"a list for not_rule", "tests:\n  - name: t\n    expect: {not_rule: [a, b]}\n",
+			"r.yaml:3:24: not_rule must be text, not a list\n  |     expect: {not_rule: [a, b]}\n  |                        ^\n  hint: not_rule takes one value, written without brackets"},
+		{"a list for a rule's id", "rules:\n  - id: [a]\n",
+			"r.yaml:2:9: id must be text, not a list\n  |   - id: [a]\n  |         ^\n  hint: id takes one value, written without brackets"},
+		{"one rule for no_match", "tests:\n  - name: t\n    expect:\n      trace: {no_match: vip}\n",
+			"r.yaml:4:25: no_match must be a list, not text\n  |       trace: {no_match: vip}\n  |                         ^\n  hint: write a list in brackets, as in no_match: [a, b], even for one item"},
 		{"unclosed list", "rules: [a, b\n",
 			"r.yaml:1:8: this [ is never closed\n  | rules: [a, b\n  |        ^\n  hint: add the matching ]"},
 	}
@@ -193,5 +203,52 @@ func TestSpecProblems(t *testing.T) {
 	}
 	if len(spec.Rules) != 1 || spec.Rules[0].Condition != "Hour > 3" {
 		t.Errorf("spec rules = %+v", spec.Rules)
+	}
+}
+
+// The coverage summary of rules test names the rules no case reaches, none
+// matches, or none fails to match; gaps do not fail the command.
+func TestCoverage(t *testing.T) {
+	const rules = "default_queue: general\nrules:\n" +
+		"  - {id: vip, condition: Customer.FollowersCount > 10000, queue: vip}\n" +
+		"  - {id: refunds, condition: Message.Text contains \"refund\", queue: billing}\n" +
+		"  - {id: late, condition: Hour >= 22, queue: night}\n" +
+		"  - {id: old, condition: Hour >= 23, queue: night, enabled: false}\n"
+	tests := []struct{ name, cases, want string }{
+		{"every rule matched and passed over",
+			"  - {context: {Customer: {FollowersCount: 20000}}, expect: {rule: vip}}\n" +
+				"  - {context: {Message: {Text: refund}}, expect: {rule: refunds}}\n" +
+				"  - {context: {Hour: 22}, expect: {rule: late}}\n" +
+				"  - {context: {Hour: 3}, expect: {rule: none}}\n",
+			"coverage: 3 of 3 rules matched by a case, 3 of 3 not matched by a case (1 disabled rule not counted)\n"},
+		{"a rule no case reaches",
+			"  - {context: {Customer: {FollowersCount: 20000}}, expect: {rule: vip}}\n",
+			"coverage: 1 of 3 rules matched by a case, 0 of 3 not matched by a case (1 disabled rule not counted)\n" +
+				"  never failed: rule \"vip\" (vip): it matched the one case that reached it; add a case it must not match\n" +
+				"  not reached: rule \"refunds\" (refunds): every case was decided before it, by \"vip\"\n" +
+				"  not reached: rule \"late\" (late): every case was decided before it, by \"vip\"\n"},
+		{"a rule reached and never matched",
+			"  - {context: {Message: {Text: refund}}, expect: {not_rule: vip}}\n" +
+				"  - {context: {Hour: 3}, expect: {rule: none}}\n",
+			"coverage: 1 of 3 rules matched by a case, 3 of 3 not matched by a case (1 disabled rule not counted)\n" +
+				"  never matched: rule \"vip\" (vip): 2 cases reached it and none matched; add a case it must match\n" +
+				"  never matched: rule \"late\" (late): 1 case reached it and none matched; add a case it must match\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r.yaml")
+			if err := os.WriteFile(path, []byte(rules+"tests:\n"+tt.cases), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := Test(&b, path); err != nil {
+				t.Fatalf("Test: %v\n%s", err, b.String())
+			}
+			_, got, _ := strings.Cut(b.String(), strings.Repeat("-", 80)+"\n")
+			_, got, _ = strings.Cut(got, "\n") // the PASS count
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("coverage (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

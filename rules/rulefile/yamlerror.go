@@ -14,11 +14,15 @@ import (
 
 // keys are the keys a rule file may have, for "did you mean" hints.
 var keys = []string{"version", "default_queue", "rules", "tests", "id", "name", "condition", "when", "queue",
-	"priority", "enabled", "context", "expect", "rule", "any", "all", "attribute", "operator", "value"}
+	"priority", "enabled", "context", "expect", "rule", "not_rule", "trace", "no_match", "values", "any", "all", "attribute", "operator", "value"}
 
 var (
 	reUnknownKey = regexp.MustCompile(`^unknown field "(.*)"$`)
 	reStructType = regexp.MustCompile(`struct field \w+\.(\w+) of type`)
+	reNodeType   = regexp.MustCompile(`^(\w+) was used where (\w+) is expected$`)
+	// reKeyBefore finds the key whose value starts at the end of a line's
+	// text: "    expect: {not_rule: " gives not_rule.
+	reKeyBefore = regexp.MustCompile(`([A-Za-z_][\w.]*)\s*:\s*$`)
 )
 
 // yamlError turns an error of the YAML decoder into one placed in the file
@@ -31,13 +35,31 @@ func yamlError(name string, src []byte, err error) error {
 	}
 	pos := ye.GetToken().Position
 	line, col := pos.Line, pos.Column
-	message, hint := yamlWords(ye)
+	message, hint := yamlWords(ye, keyBefore(src, line, col))
 	de := &dsl.Error{Line: line, Column: col, Message: message, Hint: hint, Snippet: caret(src, line, col)}
 	return &placedError{where: fmt.Sprintf("%s:%d:%d", name, line, col), text: describe(de), err: de}
 }
 
-// yamlWords explains a YAML error in an analyst's words.
-func yamlWords(ye yaml.Error) (message, hint string) {
+// keyBefore returns the key written just before line:col of src, whose
+// value is there, or "".
+func keyBefore(src []byte, line, col int) string {
+	lines := strings.Split(string(src), "\n")
+	if line < 1 || line > len(lines) {
+		return ""
+	}
+	runes := []rune(lines[line-1])
+	if col-1 > len(runes) || col < 1 {
+		return ""
+	}
+	if m := reKeyBefore.FindStringSubmatch(string(runes[:col-1])); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// yamlWords explains a YAML error in an analyst's words; key is the key
+// whose value is wrong, when it is known.
+func yamlWords(ye yaml.Error, key string) (message, hint string) {
 	msg := ye.GetMessage()
 	var te *yaml.TypeError
 	if errors.As(ye, &te) {
@@ -45,8 +67,29 @@ func yamlWords(ye yaml.Error) (message, hint string) {
 		if m := reStructType.FindStringSubmatch(msg); m != nil {
 			field = yamlKey(m[1])
 		}
-		return fmt.Sprintf("%s must be %s, not %s", field, kindWords(te.DstType), kindWords(te.SrcType)),
-			"numbers are written without quotes, as in version: 3; yes/no values are true or false"
+		if key != "" {
+			// The decoder names the outermost field (rules, tests).
+			field = key
+		}
+		hint = "numbers are written without quotes, as in version: 3; yes/no values are true or false"
+		if kindWords(te.SrcType) == "a list" {
+			hint = fmt.Sprintf("%s takes one value, written without brackets", field)
+		}
+		return fmt.Sprintf("%s must be %s, not %s", field, kindWords(te.DstType), kindWords(te.SrcType)), hint
+	}
+	if m := reNodeType.FindStringSubmatch(msg); m != nil {
+		field := "the value"
+		if key != "" {
+			field = key
+		}
+		message = fmt.Sprintf("%s must be %s, not %s", field, nodeWords(m[2]), nodeWords(m[1]))
+		switch m[2] {
+		case "sequence":
+			hint = fmt.Sprintf("write a list in brackets, as in %s: [a, b], even for one item", strings.TrimPrefix(field, "the "))
+		case "mapping":
+			hint = "write keys and values, one a line indented below, or in braces as in {rule: vip}"
+		}
+		return message, hint
 	}
 	switch {
 	case reUnknownKey.MatchString(msg):
@@ -55,7 +98,7 @@ func yamlWords(ye yaml.Error) (message, hint string) {
 		if s := nearestKey(key); s != "" {
 			hint = fmt.Sprintf("did you mean %s?", s)
 		} else {
-			hint = "a rule has id, name, condition (or when), queue, priority and enabled; a test has name, context and expect"
+			hint = "a rule has id, name, condition (or when), queue, priority and enabled; a test has name, context and expect (rule, not_rule, queue, priority and trace, which has no_match and values)"
 		}
 	case strings.HasPrefix(msg, "could not find end character of double-quoted text"),
 		strings.HasPrefix(msg, "could not find end character of single-quoted text"):
@@ -82,9 +125,10 @@ func yamlWords(ye yaml.Error) (message, hint string) {
 	return message, hint
 }
 
-// yamlKey returns the file's key for a field of File, Rule, Case or Expect.
+// yamlKey returns the file's key for a field of File, Rule, Case, Expect or
+// ExpectTrace.
 func yamlKey(goName string) string {
-	for _, t := range []reflect.Type{reflect.TypeOf(File{}), reflect.TypeOf(Rule{}), reflect.TypeOf(Case{}), reflect.TypeOf(Expect{})} {
+	for _, t := range []reflect.Type{reflect.TypeOf(File{}), reflect.TypeOf(Rule{}), reflect.TypeOf(Case{}), reflect.TypeOf(Expect{}), reflect.TypeOf(ExpectTrace{})} {
 		if f, ok := t.FieldByName(goName); ok {
 			if k, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); k != "" {
 				return k
@@ -92,6 +136,19 @@ func yamlKey(goName string) string {
 		}
 	}
 	return strings.ToLower(goName)
+}
+
+// nodeWords names a kind of YAML node in an analyst's words.
+func nodeWords(kind string) string {
+	switch kind {
+	case "sequence":
+		return "a list"
+	case "mapping":
+		return "keys and values"
+	case "string":
+		return "text"
+	}
+	return "a value"
 }
 
 func kindWords(t reflect.Type) string {
