@@ -33,6 +33,9 @@ type Program struct {
 	node    ast.Node
 	fast    func(*Context) bool
 	reads   []int
+	// timeCalls are the rule's calls of Time's methods, for the calendar
+	// check and the trace.
+	timeCalls []TimeCall
 }
 
 // Compile checks a rule's source against Context and compiles it. The rule
@@ -53,6 +56,9 @@ func Compile(source string) (*Program, error) {
 	}
 	p := &Program{source: source, program: program, node: program.Node()}
 	p.reads = readFields(p.node)
+	if p.timeCalls, err = timeCalls(source, p.node); err != nil {
+		return nil, err
+	}
 	if fn, ok := buildFast(p.node); ok {
 		p.fast = fn
 	}
@@ -97,6 +103,7 @@ func (p *Program) Values(c *Context) map[string]any {
 		f := &catalogue.fields[r]
 		out[f.Path] = f.Value(c)
 	}
+	p.timeValues(c, out)
 	return out
 }
 

@@ -26,6 +26,9 @@ type Context struct {
 	// Weekday is the day of the week in English, "Monday" to "Sunday", in
 	// the work stream's time zone.
 	Weekday string
+	// Time is Now with the business's calendars, for rules about operating
+	// hours: Time.InBusinessHours("Support EU").
+	Time Time `json:"-"`
 }
 
 // Customer is who wrote the message, on their channel (a Twitter user, a
@@ -144,7 +147,7 @@ func LinkDomains(urls []string) []string {
 	return out
 }
 
-// SetTime sets Now, Hour and Weekday from t as seen in loc (the work
+// SetTime sets Now, Time, Hour and Weekday from t as seen in loc (the work
 // stream's time zone); a nil loc means UTC.
 func (c *Context) SetTime(t time.Time, loc *time.Location) {
 	if loc == nil {
@@ -152,6 +155,7 @@ func (c *Context) SetTime(t time.Time, loc *time.Location) {
 	}
 	t = t.In(loc)
 	c.Now = t
+	c.Time.at = t
 	c.Hour = t.Hour()
 	c.Weekday = t.Weekday().String()
 }

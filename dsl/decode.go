@@ -38,6 +38,7 @@ func DecodeContext(data []byte) (*Context, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, &Error{Message: fmt.Sprintf("the context does not fit: %v", scrub(err.Error()))}
 	}
+	c.Time.at = c.Now // Hour and Weekday stay as given
 	if c.Message.Domains == nil && len(c.Message.URLs) > 0 {
 		// Domains follow from URLs, as they do for a real message.
 		c.Message.Domains = LinkDomains(c.Message.URLs)

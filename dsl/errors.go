@@ -215,6 +215,13 @@ func leaf(path string) string {
 // suggestField returns a "did you mean" hint for a field name written as
 // name, optionally under group.
 func suggestField(group, name string) string {
+	if group == "Time" {
+		methods := append([]string{"Local"}, calendarMethods...)
+		if s := nearest(name, methods, identity); s != "" {
+			return fmt.Sprintf("did you mean %s?", s)
+		}
+		return `Time offers InBusinessHours("calendar"), MinutesUntilOpen("calendar"), NextOpening("calendar") and Local("time zone")`
+	}
 	if group != "" {
 		if s := nearest(name, fieldsUnder(group), leaf); s != "" {
 			return fmt.Sprintf("did you mean %s?", s)

@@ -21,8 +21,9 @@ type FunctionDoc struct {
 	Description string `json:"description"`
 }
 
-// functionDocs are the operators and functions the catalogue offers; all of
-// them run on the fast path.
+// functionDocs are the operators and functions the catalogue offers. All
+// but Time's methods run on the fast path; a rule calling those runs on
+// expr's virtual machine.
 var functionDocs = []FunctionDoc{
 	{"==, !=", `Customer.Language == "en"`, "equal, not equal"},
 	{"<, <=, >, >=", "Customer.FollowersCount > 10000", "compare numbers, text or times"},
@@ -38,6 +39,10 @@ var functionDocs = []FunctionDoc{
 	{"hasTag", `hasTag("vip")`, "the customer's contact record has this tag (case does not matter)"},
 	{"textHasAny", `textHasAny(["refund", "chargeback"])`, "the message text contains any of these words (case does not matter)"},
 	{"between", "between(Hour, 9, 17)", `a number, a length of time or a time lies between two bounds, both included; between(Now - Customer.AccountCreatedAt, duration("1h"), duration("24h"))`},
+	{"Time.InBusinessHours", `Time.InBusinessHours("Support EU")`, "the calendar of that name is open now (its hours, holidays and time zone); an analyst keeps calendars under /api/v1/calendars"},
+	{"Time.MinutesUntilOpen", `Time.MinutesUntilOpen("Support EU") > 60`, "whole minutes until the calendar opens, 0 while it is open, more than a year's minutes when it never opens"},
+	{"Time.NextOpening", `Time.NextOpening("Support EU") > Now + duration("12h")`, "when the calendar opens next, a time (Now while it is open)"},
+	{"Time.Local", `Time.Local("Europe/Berlin").Hour >= 18`, "now in a time zone: .Hour, .Minute, .Weekday (\"Monday\" to \"Sunday\") and .Date (YYYY-MM-DD)"},
 	{"now()", "Customer.AccountCreatedAt > now() - duration(\"24h\")", "the same as Now: the time the rule is evaluated (in tests, the context's Now)"},
 }
 

@@ -111,11 +111,25 @@ type rememberingTx struct {
 	workStreams map[WorkStreamID]WorkStream
 	sources     map[SourceID]Source
 	queues      map[QueueID]Queue
+	calendars   *[]Calendar // *calendars is nil until read
 }
 
 func newRememberingTx(tx Tx) rememberingTx {
 	return rememberingTx{Tx: tx, endpoints: map[EndpointID]Endpoint{}, workStreams: map[WorkStreamID]WorkStream{},
-		sources: map[SourceID]Source{}, queues: map[QueueID]Queue{}}
+		sources: map[SourceID]Source{}, queues: map[QueueID]Queue{}, calendars: new([]Calendar)}
+}
+
+// ListCalendars lists the calendars, read once: rules of every item of the
+// batch read them.
+func (t rememberingTx) ListCalendars(ctx context.Context) ([]Calendar, error) {
+	if *t.calendars == nil {
+		list, err := t.Tx.ListCalendars(ctx)
+		if err != nil {
+			return nil, err
+		}
+		*t.calendars = append([]Calendar{}, list...)
+	}
+	return *t.calendars, nil
 }
 
 // Endpoint returns an endpoint, read once.

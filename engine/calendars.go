@@ -258,7 +258,8 @@ func (s *Service) ListCalendars(ctx context.Context) ([]Calendar, error) {
 	return s.store.ListCalendars(ctx)
 }
 
-// UpdateCalendar changes the fields set in in.
+// UpdateCalendar changes the fields set in in. A calendar that rules read
+// by name keeps its name (ErrConflict naming the rule).
 func (s *Service) UpdateCalendar(ctx context.Context, actor Actor, id CalendarID, in CalendarInput) (Calendar, error) {
 	var c Calendar
 	err := s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
@@ -266,8 +267,14 @@ func (s *Service) UpdateCalendar(ctx context.Context, actor Actor, id CalendarID
 		if c, err = tx.Calendar(ctx, id); err != nil {
 			return AuditEntry{}, err
 		}
+		oldName := c.Name
 		if err := in.apply(&c); err != nil {
 			return AuditEntry{}, err
+		}
+		if c.Name != oldName {
+			if err := calendarInUse(ctx, tx, oldName, "renamed"); err != nil {
+				return AuditEntry{}, err
+			}
 		}
 		c.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateCalendar(ctx, c); err != nil {
@@ -296,11 +303,14 @@ func (in CalendarInput) changed() []string {
 	return out
 }
 
-// DeleteCalendar deletes a calendar no queue uses.
+// DeleteCalendar deletes a calendar no queue uses and no rule reads.
 func (s *Service) DeleteCalendar(ctx context.Context, actor Actor, id CalendarID) error {
 	return s.write(ctx, actor, func(tx Tx) (AuditEntry, error) {
 		c, err := tx.Calendar(ctx, id)
 		if err != nil {
+			return AuditEntry{}, err
+		}
+		if err := calendarInUse(ctx, tx, c.Name, "deleted"); err != nil {
 			return AuditEntry{}, err
 		}
 		if err := tx.DeleteCalendar(ctx, id); err != nil {

@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,6 +177,59 @@ func TestOutOfHoursWaitsForOpening(t *testing.T) {
 		}
 		if c := w.conversation(late); c.Status != engine.StatusOffered || c.OfferedAgentID != ann.AgentID {
 			t.Errorf("at opening bob's conversation is %+v; want offered to Ann", c)
+		}
+	})
+}
+
+// TestRulesReadCalendars: a rule sends what arrives out of the calendar's
+// hours to an out-of-hours queue, on a moved clock; saving a rule that names
+// a calendar nobody has is refused at the name, with the name meant; a
+// calendar that rules read cannot be renamed or deleted.
+func TestRulesReadCalendars(t *testing.T) {
+	forEachWorld(t, engine.WorkStreamInput{}, func(t *testing.T, w *world) {
+		ctx := context.Background()
+		cal, err := w.svc.CreateCalendar(ctx, w.admin, supportEU())
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := w.queueNamed("After hours")
+		w.rule("Out of hours", `!Time.InBusinessHours("Support EU") && Time.Local("Europe/Berlin").Hour >= 17`, after.ID)
+
+		tests := []struct {
+			name    string
+			advance time.Duration
+			want    engine.QueueID
+		}{
+			{"Wednesday 10:00 in Berlin, open", 0, w.queue.ID},
+			{"Wednesday 19:00 in Berlin, closed", 9 * time.Hour, after.ID},
+			{"Thursday 09:00 in Berlin, open again", 14 * time.Hour, w.queue.ID},
+		}
+		for i, tt := range tests {
+			w.clock.Advance(tt.advance)
+			id := w.ingest(w.dm(fmt.Sprintf("ev%d", i), fmt.Sprintf("customer%d", i), "hello")).ConversationID
+			if got := w.conversation(id).QueueID; got != tt.want {
+				t.Errorf("%s: routed to %s, want %s", tt.name, got, tt.want)
+			}
+		}
+
+		_, err = w.svc.CreateRule(ctx, w.admin, w.ws.ID, engine.RuleInput{Name: ptr("Typo"), QueueID: &after.ID,
+			Condition: ptr("Conversation.IsNew &&\n  Time.InBusinessHours(\"support eu \")")})
+		var re *engine.RuleError
+		if !errors.As(err, &re) || len(re.Problems) != 1 {
+			t.Fatalf("a rule naming a calendar nobody has: %v; want a RuleError", err)
+		}
+		if p := re.Problems[0]; p.Field != "condition" || p.Line != 2 || p.Column != 24 || p.Message != `no calendar is named "support eu "` || p.Hint != `did you mean "Support EU"?` {
+			t.Errorf("problem %+v; want line 2 column 24 and a did-you-mean", p)
+		}
+
+		if _, err := w.svc.UpdateCalendar(ctx, w.admin, cal.ID, engine.CalendarInput{Name: ptr("Support Europe")}); !errors.Is(err, engine.ErrConflict) || !strings.Contains(err.Error(), `rule "Out of hours"`) {
+			t.Errorf("renaming a calendar a rule reads: %v; want a conflict naming the rule", err)
+		}
+		if err := w.svc.DeleteCalendar(ctx, w.admin, cal.ID); !errors.Is(err, engine.ErrConflict) || !strings.Contains(err.Error(), `rule "Out of hours"`) {
+			t.Errorf("deleting a calendar a rule reads: %v; want a conflict naming the rule", err)
+		}
+		if _, err := w.svc.UpdateCalendar(ctx, w.admin, cal.ID, engine.CalendarInput{TimeZone: ptr("Europe/Paris")}); err != nil {
+			t.Errorf("changing the zone of a calendar rules read: %v; want it allowed, the name stays", err)
 		}
 	})
 }

@@ -72,7 +72,7 @@ func TestRequeueSeesWhatIngestSaw(t *testing.T) {
 			}
 			for _, c := range []*dsl.Context{&atIngest, &atRequeue} {
 				c.Conversation.WaitMinutes, c.Conversation.RequeueCount, c.Conversation.Queue = 0, 0, ""
-				c.Now, c.Hour, c.Weekday = time.Time{}, 0, ""
+				c.Now, c.Hour, c.Weekday, c.Time = time.Time{}, 0, "", dsl.Time{}
 			}
 			if !reflect.DeepEqual(atIngest, atRequeue) {
 				t.Errorf("conversation %s: the requeue saw\n%+v\nwhere ingest saw\n%+v", id, atRequeue, atIngest)

@@ -65,12 +65,13 @@ func (s *Service) decide(ctx context.Context, tx routingTx, ws WorkStream, ep En
 type contextLookups interface {
 	Source(ctx context.Context, id SourceID) (Source, error)
 	Queue(ctx context.Context, id QueueID) (Queue, error)
+	calendarLister
 }
 
 // engagementContext builds what a routing rule sees: conv and its customer
 // (the contact's id and tags), the customer's latest message last with the
 // features stored with it, the channel, and now in the work stream's time
-// zone. Ingest, requeue, the rule test and explain all build it here, so a
+// zone, with the business's calendars for rules that read them. Ingest, requeue, the rule test and explain all build it here, so a
 // rule decides the same wherever it runs; only the waiting time, the
 // requeue count, the queue it is in and the time can differ between them.
 func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws WorkStream, ep Endpoint, conv Conversation, contact *Contact, last Message, now time.Time) (*dsl.Context, error) {
@@ -113,5 +114,6 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 		}
 	}
 	ec.SetTime(now, ws.Location())
+	s.withCalendars(ctx, ec, lk)
 	return ec, nil
 }

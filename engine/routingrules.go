@@ -177,7 +177,10 @@ func ruleProblem(r Rule, field string, err error) RuleProblem {
 
 // apply sets the fields of in on r and validates them. Field names in errors
 // start with prefix. The position is left to the caller.
-func (in RuleInput) apply(ctx context.Context, tx QueueStore, r *Rule, prefix string) error {
+func (in RuleInput) apply(ctx context.Context, tx interface {
+	QueueStore
+	calendarLister
+}, r *Rule, prefix string) error {
 	if in.Name != nil {
 		name, err := checkName(prefix+"name", *in.Name)
 		if err != nil {
@@ -212,7 +215,17 @@ func (in RuleInput) apply(ctx context.Context, tx QueueStore, r *Rule, prefix st
 	if in.Position != nil && *in.Position < 1 {
 		return FieldError(prefix+"position", "must be 1 or more")
 	}
-	return in.applyCondition(r, prefix)
+	if err := in.applyCondition(r, prefix); err != nil {
+		return err
+	}
+	if in.Condition != nil || in.Conditions != nil {
+		field := prefix + "condition"
+		if in.Conditions != nil {
+			field = prefix + "conditions"
+		}
+		return checkRuleCalendars(ctx, tx, *r, field)
+	}
+	return nil
 }
 
 // applyCondition sets the condition of r from in and compiles it. A

@@ -75,6 +75,7 @@ func (s *Service) TestRules(ctx context.Context, ws WorkStreamID, c *dsl.Context
 			return rules.Decision{}, nil, err
 		}
 	}
+	s.withCalendars(ctx, c, s.store)
 	d, trace := set.Explain(c)
 	return d, trace, nil
 }

@@ -40,6 +40,7 @@ type (
 		QueueStore
 		EndpointStore
 		RuleStore
+		calendarLister // rules read calendars by name
 	}
 	// assignmentTx is what offering conversations to agents reads and
 	// writes.
