@@ -22,6 +22,7 @@ type Tx interface {
 	SweepStore      // the scheduler's claims (sweeps.go)
 	QueueStatsStore // queuestats.go
 	BlockStore      // blocks.go
+	CannedResponseStore
 }
 
 // Store is the engine's persistent state. InTx runs fn in one transaction:
