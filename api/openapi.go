@@ -49,6 +49,9 @@ var enums = map[string][]any{
 	"widgetResponse.status":                strs(engine.EndpointPending, engine.EndpointActive, engine.EndpointDisconnected),
 	"webhookResponse.state":                strs(engine.WebhookUnknown, engine.WebhookValid, engine.WebhookInvalid, engine.WebhookError),
 	"handleHealthResponse.subscription":    strs(engine.SubscriptionUnknown, engine.SubscriptionSubscribed, engine.SubscriptionNotSubscribed, engine.SubscriptionError),
+	"cannedResponseResponse.scope":         strs(engine.ScopeShared, engine.ScopePersonal),
+	"cannedResponseRequest.scope":          strs(engine.ScopeShared, engine.ScopePersonal),
+	"/api/v1/canned-responses?scope":       strs(engine.ScopeShared, engine.ScopePersonal),
 }
 
 // requiredInRequests are the request fields whose handlers always refuse a

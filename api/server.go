@@ -164,6 +164,7 @@ func New(opts Options) (*Server, error) {
 	s.keyRoutes(v1)
 	s.conversationRoutes(v1)
 	s.blockRoutes(v1)
+	s.cannedRoutes(v1)
 	s.workflowRoutes(v1)
 	s.notificationRoutes(v1)
 
