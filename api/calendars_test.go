@@ -115,6 +115,21 @@ func TestCalendarsOverHTTP(t *testing.T) {
 		if res := h.call("PATCH", "/api/v1/queues/"+q, analyst, `{"calendar_id":""}`); res.Code != http.StatusOK {
 			t.Fatalf("remove the queue's calendar = %d %s", res.Code, res.Body)
 		}
+		ws := h.create("/api/v1/workstreams", map[string]any{"name": "Care EU", "default_queue_id": q, "calendar_id": created.ID})
+		var stream workStreamResponse
+		h.call("GET", "/api/v1/workstreams/"+ws, agent, nil).decode(t, &stream)
+		if stream.CalendarID != created.ID {
+			t.Errorf("work stream's calendar_id %q, want %q", stream.CalendarID, created.ID)
+		}
+		if res := h.call("PATCH", "/api/v1/workstreams/"+ws, analyst, `{"calendar_id":"nosuchcalendar"}`); res.Code != 400 || res.errorField(t) != "calendar_id" {
+			t.Errorf("work stream with an unknown calendar = %d %s, want 400 naming calendar_id", res.Code, res.Body)
+		}
+		if res := h.call("DELETE", path, analyst, nil); res.Code != http.StatusConflict || !strings.Contains(string(res.Body), "Care EU") {
+			t.Errorf("delete a calendar work stream Care EU keeps = %d %s, want 409 naming it", res.Code, res.Body)
+		}
+		if res := h.call("PATCH", "/api/v1/workstreams/"+ws, analyst, `{"calendar_id":""}`); res.Code != http.StatusOK {
+			t.Fatalf("remove the work stream's calendar = %d %s", res.Code, res.Body)
+		}
 		if res := h.call("DELETE", path, analyst, nil); res.Code != http.StatusNoContent {
 			t.Errorf("delete an unused calendar = %d %s", res.Code, res.Body)
 		}
@@ -130,7 +145,7 @@ func TestCalendarsOverHTTP(t *testing.T) {
 func TestQueueCalendarOverHTTP(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		q, _, handle := seedChannel(t, h)
+		q, ws, handle := seedChannel(t, h)
 		// Closed today, whatever day the test runs: open only on a holiday.
 		today := time.Now().UTC()
 		cal := h.create("/api/v1/calendars", map[string]any{"name": "Weekdays", "time_zone": "UTC",
@@ -138,6 +153,29 @@ func TestQueueCalendarOverHTTP(t *testing.T) {
 			"holidays": []map[string]string{{"date": today.Format(time.DateOnly)}, {"date": today.Add(24 * time.Hour).Format(time.DateOnly)}}})
 		if res := h.call("PATCH", "/api/v1/queues/"+string(q), h.admin, map[string]any{"calendar_id": cal}); res.Code != http.StatusOK {
 			t.Fatalf("set the queue's calendar = %d %s", res.Code, res.Body)
+		}
+		rules := "/api/v1/workstreams/" + string(ws) + "/rules"
+		res := h.call("POST", rules, h.admin, map[string]any{"name": "Closed", "queue_id": q, "condition": `!Time.InBusinessHours("weekdays")`})
+		var problem struct {
+			Error struct {
+				Problems []struct {
+					Line, Column  int
+					Message, Hint string
+				} `json:"details"`
+			} `json:"error"`
+		}
+		res.decode(t, &problem)
+		if res.Code != http.StatusUnprocessableEntity || len(problem.Error.Problems) != 1 || problem.Error.Problems[0].Line != 1 || problem.Error.Problems[0].Column != 23 ||
+			problem.Error.Problems[0].Hint != `did you mean "Weekdays"?` {
+			t.Errorf("a rule naming a calendar nobody has = %d %s; want 422 at line 1, column 23, with the name meant", res.Code, res.Body)
+		}
+		if res := h.call("POST", rules, h.admin, map[string]any{"name": "Closed", "queue_id": q, "condition": `!Time.InBusinessHours("Weekdays")`}); res.Code != http.StatusCreated {
+			t.Fatalf("create a rule reading the calendar = %d %s", res.Code, res.Body)
+		}
+		var tested ruleTestResponse
+		h.call("POST", rules+"/test", h.admin, map[string]any{"context": map[string]any{"Now": today.Format(time.RFC3339)}}).decode(t, &tested)
+		if len(tested.Trace) != 1 || tested.Trace[0].Values[`Time.InBusinessHours("Weekdays")`] != false || tested.MatchedRule == nil {
+			t.Errorf("rule test trace %+v; want the Closed rule matched, showing the calendar closed", tested.Trace)
 		}
 		var ada createdAgentResponse
 		h.call("POST", "/api/v1/agents", h.admin, map[string]any{"name": "Ada", "capacity": 2, "queue_ids": []string{string(q)}}).decode(t, &ada)

@@ -21,8 +21,12 @@ type workStreamRequest struct {
 	AutoCloseAfter   *duration       `json:"auto_close_after"`
 	KeepSameAgent    *bool           `json:"keep_same_agent"`
 	TimeZone         *string         `json:"time_zone"`
-	ContactMatching  *string         `json:"contact_matching"`
-	CreateContacts   *bool           `json:"create_contacts"`
+	// CalendarID is the work stream's operating hours: its conversations
+	// in a queue without a calendar of its own wait while it is closed. An
+	// empty string removes it.
+	CalendarID      *string `json:"calendar_id"`
+	ContactMatching *string `json:"contact_matching"`
+	CreateContacts  *bool   `json:"create_contacts"`
 }
 
 func (r workStreamRequest) input() (engine.WorkStreamInput, error) {
@@ -44,6 +48,13 @@ func (r workStreamRequest) input() (engine.WorkStreamInput, error) {
 		in.ContactMatching = &m
 	}
 	in.CreateContacts = r.CreateContacts
+	if r.CalendarID != nil {
+		if *r.CalendarID != "" && !engine.ValidID(*r.CalendarID) {
+			return in, engine.FieldError("calendar_id", "%q is not a valid id", *r.CalendarID)
+		}
+		id := engine.CalendarID(*r.CalendarID)
+		in.CalendarID = &id
+	}
 	if r.DefaultQueueID != nil {
 		if !engine.ValidID(*r.DefaultQueueID) {
 			return in, engine.FieldError("default_queue_id", "%q is not a valid id", *r.DefaultQueueID)
@@ -68,10 +79,12 @@ type workStreamResponse struct {
 	AutoCloseAfter   duration `json:"auto_close_after"`
 	KeepSameAgent    bool     `json:"keep_same_agent"`
 	TimeZone         string   `json:"time_zone"`
-	ContactMatching  string   `json:"contact_matching"`
-	CreateContacts   bool     `json:"create_contacts"`
-	CreatedAt        string   `json:"created_at"`
-	UpdatedAt        string   `json:"updated_at"`
+	// CalendarID is the work stream's calendar, empty when it keeps none.
+	CalendarID      string `json:"calendar_id"`
+	ContactMatching string `json:"contact_matching"`
+	CreateContacts  bool   `json:"create_contacts"`
+	CreatedAt       string `json:"created_at"`
+	UpdatedAt       string `json:"updated_at"`
 }
 
 func toWorkStreamResponse(w engine.WorkStream) workStreamResponse {
@@ -79,7 +92,7 @@ func toWorkStreamResponse(w engine.WorkStream) workStreamResponse {
 		ID: string(w.ID), Name: w.Name, Channel: string(w.Channel), Mode: string(w.Mode), DefaultQueueID: string(w.DefaultQueueID),
 		Capacity: w.Capacity, AssignmentMethod: string(w.AssignmentMethod),
 		OfferTimeout: duration(w.OfferTimeout), RequeueAfter: duration(w.RequeueAfter), StallAfter: duration(w.StallAfter), AutoCloseAfter: duration(w.AutoCloseAfter),
-		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, ContactMatching: string(w.ContactMatching), CreateContacts: w.CreateContacts,
+		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, CalendarID: string(w.CalendarID), ContactMatching: string(w.ContactMatching), CreateContacts: w.CreateContacts,
 		CreatedAt: timestamp(w.CreatedAt), UpdatedAt: timestamp(w.UpdatedAt),
 	}
 }

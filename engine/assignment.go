@@ -81,7 +81,7 @@ func (s *Service) offer(ctx context.Context, tx assignmentTx, fx *effects, conv 
 	if ws.Mode != ModePush || conv.Status != StatusOpen || conv.QueueID == "" {
 		return false, nil
 	}
-	if open, err := s.queueOpen(ctx, tx, conv.QueueID, now); err != nil || !open {
+	if open, err := s.queueOpen(ctx, tx, conv.QueueID, ws, now); err != nil || !open {
 		return false, err // out of hours it waits, and is offered when the queue opens
 	}
 	candidates, err := tx.CandidateAgents(ctx, conv.QueueID)
@@ -106,14 +106,23 @@ func (s *Service) offer(ctx context.Context, tx assignmentTx, fx *effects, conv 
 	return true, s.offerTo(ctx, tx, fx, conv, ws, best.ID, routing, now)
 }
 
-// queueOpen reports whether a queue offers conversations at now: always,
-// unless it keeps a calendar that is closed.
-func (s *Service) queueOpen(ctx context.Context, tx assignmentTx, id QueueID, now time.Time) (bool, error) {
+// queueOpen reports whether a queue offers a conversation of ws at now:
+// always, unless the queue keeps a calendar that is closed, or keeps none
+// and the work stream keeps one that is closed. A queue's own hours win:
+// a queue serving several work streams opens when it says.
+func (s *Service) queueOpen(ctx context.Context, tx assignmentTx, id QueueID, ws WorkStream, now time.Time) (bool, error) {
 	q, err := tx.Queue(ctx, id)
-	if err != nil || q.CalendarID == "" {
-		return err == nil, err
+	if err != nil {
+		return false, err
 	}
-	c, err := tx.Calendar(ctx, q.CalendarID)
+	cal := q.CalendarID
+	if cal == "" {
+		cal = ws.CalendarID
+	}
+	if cal == "" {
+		return true, nil
+	}
+	c, err := tx.Calendar(ctx, cal)
 	if err != nil {
 		return false, err
 	}

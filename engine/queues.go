@@ -68,14 +68,24 @@ func (in QueueInput) applyCalendar(ctx context.Context, tx CalendarStore, q *Que
 	if in.CalendarID == nil {
 		return nil
 	}
-	if *in.CalendarID != "" {
-		if _, err := tx.Calendar(ctx, *in.CalendarID); errors.Is(err, ErrNotFound) {
-			return FieldError("calendar_id", "no calendar has the id %q", *in.CalendarID)
-		} else if err != nil {
-			return err
-		}
+	if err := checkCalendarID(ctx, tx, *in.CalendarID); err != nil {
+		return err
 	}
 	q.CalendarID = *in.CalendarID
+	return nil
+}
+
+// checkCalendarID checks that a calendar_id being set names a calendar;
+// "" (none) always passes.
+func checkCalendarID(ctx context.Context, tx CalendarStore, id CalendarID) error {
+	if id == "" {
+		return nil
+	}
+	if _, err := tx.Calendar(ctx, id); errors.Is(err, ErrNotFound) {
+		return FieldError("calendar_id", "no calendar has the id %q", id)
+	} else if err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -58,6 +58,10 @@ type WorkStream struct {
 	AutoCloseAfter   time.Duration
 	KeepSameAgent    bool
 	TimeZone         string
+	// CalendarID is the work stream's operating hours: its conversations in
+	// a queue without a calendar of its own are offered only while it is
+	// open. Empty: always open.
+	CalendarID CalendarID
 	// ContactMatching and CreateContacts govern customer identification.
 	ContactMatching ContactMatching
 	CreateContacts  bool
@@ -99,8 +103,10 @@ type WorkStreamInput struct {
 	AutoCloseAfter   *time.Duration
 	KeepSameAgent    *bool
 	TimeZone         *string
-	ContactMatching  *ContactMatching
-	CreateContacts   *bool
+	// CalendarID sets the work stream's calendar; "" removes it.
+	CalendarID      *CalendarID
+	ContactMatching *ContactMatching
+	CreateContacts  *bool
 }
 
 // DefaultWorkStream holds the defaults of a new work stream of ch.
@@ -126,7 +132,10 @@ func DefaultWorkStream(ch Channel) WorkStream {
 const MinTimer = time.Second
 
 // apply sets the fields of in on w and validates the result.
-func (in WorkStreamInput) apply(ctx context.Context, tx QueueStore, channels []Channel, w *WorkStream) error {
+func (in WorkStreamInput) apply(ctx context.Context, tx interface {
+	QueueStore
+	CalendarStore
+}, channels []Channel, w *WorkStream) error {
 	if in.Name != nil {
 		name, err := checkName("name", *in.Name)
 		if err != nil {
@@ -197,6 +206,12 @@ func (in WorkStreamInput) apply(ctx context.Context, tx QueueStore, channels []C
 	}
 	if in.CreateContacts != nil {
 		w.CreateContacts = *in.CreateContacts
+	}
+	if in.CalendarID != nil {
+		if err := checkCalendarID(ctx, tx, *in.CalendarID); err != nil {
+			return err
+		}
+		w.CalendarID = *in.CalendarID
 	}
 	if in.DefaultQueueID != nil {
 		if _, err := tx.Queue(ctx, *in.DefaultQueueID); err != nil {

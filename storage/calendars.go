@@ -124,7 +124,8 @@ func (r *repo) UpdateCalendar(ctx context.Context, c engine.Calendar) error {
 	return nil
 }
 
-// DeleteCalendar deletes a calendar; one a queue keeps is ErrConflict.
+// DeleteCalendar deletes a calendar; one a queue or work stream keeps is
+// ErrConflict.
 func (r *repo) DeleteCalendar(ctx context.Context, id engine.CalendarID) error {
 	var names []string
 	if err := r.db(ctx).Model(&queueRow{}).Where("calendar_id = ?", string(id)).Order("name").Pluck("name", &names).Error; err != nil {
@@ -132,6 +133,12 @@ func (r *repo) DeleteCalendar(ctx context.Context, id engine.CalendarID) error {
 	}
 	if len(names) > 0 {
 		return engine.Errorf(engine.ErrConflict, "the queues %s keep its hours", strings.Join(names, ", "))
+	}
+	if err := r.db(ctx).Model(&workStreamRow{}).Where("calendar_id = ?", string(id)).Order("name").Pluck("name", &names).Error; err != nil {
+		return fmt.Errorf("delete calendar: %w", err)
+	}
+	if len(names) > 0 {
+		return engine.Errorf(engine.ErrConflict, "the work streams %s keep its hours", strings.Join(names, ", "))
 	}
 	res := r.db(ctx).Where("id = ?", string(id)).Delete(&calendarRow{})
 	if res.Error != nil {

@@ -25,6 +25,7 @@ type workStreamRow struct {
 	AutoCloseAfterMS int64 `gorm:"column:auto_close_after_ms"`
 	KeepSameAgent    bool
 	TimeZone         string
+	CalendarID       *string // NULL: none, so the foreign key on PostgreSQL holds
 	ContactMatching  string
 	CreateContacts   bool
 	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
@@ -39,7 +40,7 @@ func toWorkStreamRow(w engine.WorkStream) workStreamRow {
 		Capacity: w.Capacity, AssignmentMethod: string(w.AssignmentMethod),
 		OfferTimeoutMS: w.OfferTimeout.Milliseconds(), RequeueAfterMS: w.RequeueAfter.Milliseconds(),
 		StallAfterMS: w.StallAfter.Milliseconds(), AutoCloseAfterMS: w.AutoCloseAfter.Milliseconds(),
-		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, ContactMatching: string(w.ContactMatching), CreateContacts: w.CreateContacts,
+		KeepSameAgent: w.KeepSameAgent, TimeZone: w.TimeZone, CalendarID: nullable(string(w.CalendarID)), ContactMatching: string(w.ContactMatching), CreateContacts: w.CreateContacts,
 		CreatedAt: w.CreatedAt.UTC(), UpdatedAt: w.UpdatedAt.UTC(),
 	}
 }
@@ -50,7 +51,7 @@ func toEngineWorkStream(r workStreamRow) engine.WorkStream {
 		ID: engine.WorkStreamID(r.ID), Name: r.Name, Channel: engine.Channel(r.Channel), Mode: engine.Mode(r.Mode), DefaultQueueID: engine.QueueID(r.DefaultQueueID),
 		Capacity: r.Capacity, AssignmentMethod: engine.AssignmentMethod(r.AssignmentMethod),
 		OfferTimeout: ms(r.OfferTimeoutMS), RequeueAfter: ms(r.RequeueAfterMS), StallAfter: ms(r.StallAfterMS), AutoCloseAfter: ms(r.AutoCloseAfterMS),
-		KeepSameAgent: r.KeepSameAgent, TimeZone: r.TimeZone, ContactMatching: engine.ContactMatching(r.ContactMatching), CreateContacts: r.CreateContacts,
+		KeepSameAgent: r.KeepSameAgent, TimeZone: r.TimeZone, CalendarID: engine.CalendarID(deref(r.CalendarID)), ContactMatching: engine.ContactMatching(r.ContactMatching), CreateContacts: r.CreateContacts,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 }
@@ -68,10 +69,10 @@ func (r *repo) CreateWorkStream(ctx context.Context, w engine.WorkStream) error 
 func (r *repo) WorkStream(ctx context.Context, id engine.WorkStreamID) (engine.WorkStream, error) {
 	var row workStreamRow
 	err := r.rawRow(ctx, `SELECT id, name, channel, mode, default_queue_id, capacity, assignment_method, offer_timeout_ms, requeue_after_ms,
-		stall_after_ms, auto_close_after_ms, keep_same_agent, time_zone, contact_matching, create_contacts, created_at, updated_at
+		stall_after_ms, auto_close_after_ms, keep_same_agent, time_zone, calendar_id, contact_matching, create_contacts, created_at, updated_at
 		FROM work_streams WHERE id = ?`, string(id)).Scan(&row.ID, &row.Name, &row.Channel, &row.Mode, &row.DefaultQueueID, &row.Capacity,
 		&row.AssignmentMethod, &row.OfferTimeoutMS, &row.RequeueAfterMS, &row.StallAfterMS, &row.AutoCloseAfterMS, &row.KeepSameAgent,
-		&row.TimeZone, &row.ContactMatching, &row.CreateContacts, &row.CreatedAt, &row.UpdatedAt)
+		&row.TimeZone, &row.CalendarID, &row.ContactMatching, &row.CreateContacts, &row.CreatedAt, &row.UpdatedAt)
 	if err != nil {
 		return engine.WorkStream{}, rawNotFound(err, "get work stream", "no work stream has the id %q", id)
 	}
