@@ -152,6 +152,9 @@ type routingResponse struct {
 	Priority int    `json:"priority"`
 	Reason   string `json:"reason"`
 	Error    string `json:"error"`
+	// OverflowFrom is the full queue the decision left for its overflow
+	// queue; empty when it overflowed from none.
+	OverflowFrom string `json:"overflow_from"`
 }
 
 type conversationDetailResponse struct {
@@ -247,7 +250,7 @@ func toConversationDetailResponse(d engine.ConversationDetail) conversationDetai
 	}
 	for _, x := range d.Routing {
 		r.Routing = append(r.Routing, routingResponse{At: timestamp(x.At), RuleID: optional(x.RuleID), RuleName: x.RuleName,
-			RuleSetVersion: x.RuleSetVersion, QueueID: string(x.QueueID), Priority: x.Priority, Reason: string(x.Reason), Error: x.Error})
+			RuleSetVersion: x.RuleSetVersion, QueueID: string(x.QueueID), Priority: x.Priority, Reason: string(x.Reason), Error: x.Error, OverflowFrom: string(x.OverflowFrom)})
 	}
 	return r
 }

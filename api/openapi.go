@@ -43,7 +43,7 @@ var enums = map[string][]any{
 	"conversationResponse.status":          strs(engine.StatusOpen, engine.StatusOffered, engine.StatusActive, engine.StatusWaiting, engine.StatusWrapUp, engine.StatusClosed),
 	"messageResponse.direction":            strs(engine.Inbound, engine.Outbound),
 	"messageResponse.delivery_status":      strs(engine.DeliveryQueued, engine.DeliverySending, engine.DeliverySent, engine.DeliveryFailed),
-	"routingResponse.reason":               strs(engine.ReasonMatched, engine.ReasonDefault, engine.ReasonError, engine.ReasonRequeue, engine.ReasonTransfer, engine.ReasonPriority),
+	"routingResponse.reason":               strs(engine.ReasonMatched, engine.ReasonDefault, engine.ReasonError, engine.ReasonRequeue, engine.ReasonTransfer, engine.ReasonPriority, engine.ReasonOverflow),
 	"ruleTestResponse.reason":              strs(rules.ReasonMatched, rules.ReasonDefault),
 	"twitterHandleResponse.status":         strs(engine.EndpointPending, engine.EndpointActive, engine.EndpointDisconnected),
 	"widgetResponse.status":                strs(engine.EndpointPending, engine.EndpointActive, engine.EndpointDisconnected),

@@ -18,6 +18,11 @@ type queueRequest struct {
 	// of hours its conversations wait, and are offered when it opens. An
 	// empty string removes it.
 	CalendarID *string `json:"calendar_id"`
+	// MaxWaiting is how many conversations may wait in the queue before
+	// routing sends the next to overflow_queue_id instead; 0 removes the
+	// limit (and then overflow_queue_id must be "").
+	MaxWaiting      *int    `json:"max_waiting"`
+	OverflowQueueID *string `json:"overflow_queue_id"`
 }
 
 func (r queueRequest) input() (engine.QueueInput, error) {
@@ -33,6 +38,14 @@ func (r queueRequest) input() (engine.QueueInput, error) {
 		id := engine.CalendarID(*r.CalendarID)
 		in.CalendarID = &id
 	}
+	in.MaxWaiting = r.MaxWaiting
+	if r.OverflowQueueID != nil {
+		if *r.OverflowQueueID != "" && !engine.ValidID(*r.OverflowQueueID) {
+			return in, engine.FieldError("overflow_queue_id", "%q is not a valid id", *r.OverflowQueueID)
+		}
+		id := engine.QueueID(*r.OverflowQueueID)
+		in.OverflowQueueID = &id
+	}
 	return in, nil
 }
 
@@ -42,12 +55,17 @@ type queueResponse struct {
 	Ordering string `json:"ordering"`
 	// CalendarID is the queue's calendar, empty when it is always open.
 	CalendarID string `json:"calendar_id"`
-	CreatedAt  string `json:"created_at"`
-	UpdatedAt  string `json:"updated_at"`
+	// MaxWaiting is the queue's limit of waiting conversations, 0 for none;
+	// past it routing sends conversations to OverflowQueueID.
+	MaxWaiting      int    `json:"max_waiting"`
+	OverflowQueueID string `json:"overflow_queue_id"`
+	CreatedAt       string `json:"created_at"`
+	UpdatedAt       string `json:"updated_at"`
 }
 
 func toQueueResponse(q engine.Queue) queueResponse {
-	return queueResponse{ID: string(q.ID), Name: q.Name, Ordering: string(q.Ordering), CalendarID: string(q.CalendarID), CreatedAt: timestamp(q.CreatedAt), UpdatedAt: timestamp(q.UpdatedAt)}
+	return queueResponse{ID: string(q.ID), Name: q.Name, Ordering: string(q.Ordering), CalendarID: string(q.CalendarID),
+		MaxWaiting: q.MaxWaiting, OverflowQueueID: string(q.OverflowQueueID), CreatedAt: timestamp(q.CreatedAt), UpdatedAt: timestamp(q.UpdatedAt)}
 }
 
 func (s *Server) queueRoutes(g *gin.RouterGroup) {
@@ -62,7 +80,7 @@ func (s *Server) queueRoutes(g *gin.RouterGroup) {
 		Tag: "queues", Roles: everyone, Response: queueStatsListResponse{}, Status: http.StatusOK}, s.queueStats)
 	s.route(g, route{Method: "GET", Path: "/queues/:id", Summary: "Get a queue", Tag: "queues", Roles: everyone,
 		Response: queueResponse{}, Status: http.StatusOK}, s.getQueue)
-	s.route(g, route{Method: "PATCH", Path: "/queues/:id", Summary: "Rename a queue, change its ordering or its calendar", Tag: "queues", Roles: analysts,
+	s.route(g, route{Method: "PATCH", Path: "/queues/:id", Summary: "Rename a queue, change its ordering, its calendar or its overflow", Tag: "queues", Roles: analysts,
 		Request: queueRequest{}, Response: queueResponse{}, Status: http.StatusOK}, withBody(s.updateQueue))
 	s.route(g, route{Method: "DELETE", Path: "/queues/:id", Summary: "Delete a queue that nothing uses", Tag: "queues", Roles: analysts,
 		Status: http.StatusNoContent}, s.deleteQueue)

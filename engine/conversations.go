@@ -244,6 +244,7 @@ const (
 	ReasonRequeue  RoutingReason = "requeue"  // the scheduler re-evaluated a waiting conversation
 	ReasonTransfer RoutingReason = "transfer" // an agent transferred it
 	ReasonPriority RoutingReason = "priority" // someone changed its priority
+	ReasonOverflow RoutingReason = "overflow" // its queue was full: the queue's overflow queue
 )
 
 // RoutingDecision records where a conversation was sent and why.
@@ -259,6 +260,9 @@ type RoutingDecision struct {
 	Priority int
 	Reason   RoutingReason
 	Error    string
+	// OverflowFrom is the queue the decision chose first, when that queue
+	// was full and the conversation went to its overflow queue instead.
+	OverflowFrom QueueID
 }
 
 // ConversationFilter narrows a listing; empty fields match everything.

@@ -19,8 +19,12 @@ type Queue struct {
 	// CalendarID, when set, is the calendar whose opening hours the queue
 	// keeps: its conversations are offered only while it is open.
 	CalendarID CalendarID
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// MaxWaiting, when above 0, is how many conversations may wait in the
+	// queue before routing sends the next to OverflowQueueID instead.
+	MaxWaiting      int
+	OverflowQueueID QueueID
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // QueueStore persists queues. Names are unique regardless of case
@@ -31,6 +35,9 @@ type QueueStore interface {
 	ListQueues(ctx context.Context, p Page) (List[Queue], error)
 	UpdateQueue(ctx context.Context, q Queue) error
 	DeleteQueue(ctx context.Context, id QueueID) error
+	// CountWaiting counts the open conversations waiting in a queue, but
+	// except.
+	CountWaiting(ctx context.Context, id QueueID, except ConversationID) (int, error)
 }
 
 // QueueOrdering is the order in which a queue offers its waiting
@@ -61,6 +68,46 @@ type QueueInput struct {
 	Ordering *QueueOrdering
 	// CalendarID sets the queue's calendar; "" removes it.
 	CalendarID *CalendarID
+	// MaxWaiting and OverflowQueueID set the queue's overflow: 0 and ""
+	// remove it.
+	MaxWaiting      *int
+	OverflowQueueID *QueueID
+}
+
+// MaxQueueWaiting bounds a queue's max_waiting.
+const MaxQueueWaiting = 100000
+
+// applyOverflow sets the queue's overflow from in: a limit of waiting
+// conversations and the queue that takes the next ones. An overflow queue
+// needs a limit, and a limit a queue to overflow to.
+func (in QueueInput) applyOverflow(ctx context.Context, tx QueueStore, q *Queue) error {
+	if in.MaxWaiting != nil {
+		if *in.MaxWaiting < 0 || *in.MaxWaiting > MaxQueueWaiting {
+			return FieldError("max_waiting", "must be 0 (no limit) to %d, not %d", MaxQueueWaiting, *in.MaxWaiting)
+		}
+		q.MaxWaiting = *in.MaxWaiting
+	}
+	if in.OverflowQueueID != nil {
+		id := *in.OverflowQueueID
+		if id == q.ID && id != "" {
+			return FieldError("overflow_queue_id", "is the queue itself: name another queue")
+		}
+		if id != "" {
+			if _, err := tx.Queue(ctx, id); errors.Is(err, ErrNotFound) {
+				return FieldError("overflow_queue_id", "no queue has the id %q", id)
+			} else if err != nil {
+				return err
+			}
+		}
+		q.OverflowQueueID = id
+	}
+	switch {
+	case q.MaxWaiting > 0 && q.OverflowQueueID == "":
+		return FieldError("overflow_queue_id", "is required with max_waiting: the queue that takes conversations past %d waiting", q.MaxWaiting)
+	case q.MaxWaiting == 0 && q.OverflowQueueID != "":
+		return FieldError("max_waiting", "is required with overflow_queue_id: how many may wait before the next overflows")
+	}
+	return nil
 }
 
 // applyCalendar sets the queue's calendar from in, checking it exists.
@@ -123,6 +170,9 @@ func (s *Service) CreateQueue(ctx context.Context, actor Actor, in QueueInput) (
 		if err := in.applyCalendar(ctx, tx, &q); err != nil {
 			return AuditEntry{}, err
 		}
+		if err := in.applyOverflow(ctx, tx, &q); err != nil {
+			return AuditEntry{}, err
+		}
 		if err := tx.CreateQueue(ctx, q); err != nil {
 			return AuditEntry{}, err
 		}
@@ -162,6 +212,9 @@ func (s *Service) UpdateQueue(ctx context.Context, actor Actor, id QueueID, in Q
 			q.Ordering = *in.Ordering
 		}
 		if err := in.applyCalendar(ctx, tx, &q); err != nil {
+			return AuditEntry{}, err
+		}
+		if err := in.applyOverflow(ctx, tx, &q); err != nil {
 			return AuditEntry{}, err
 		}
 		q.UpdatedAt = s.clock.Now()

@@ -55,9 +55,52 @@ func (s *Service) decide(ctx context.Context, tx routingTx, ws WorkStream, ep En
 			s.onRouted(ctx, ec, d)
 		}
 	}
+	if err := s.overflow(ctx, tx, &d); err != nil {
+		return RoutingDecision{}, err
+	}
 	conv.QueueID, conv.RoutedAt, conv.Status = d.QueueID, &now, StatusOpen
 	d.Priority = conv.Priority
 	return d, nil
+}
+
+// maxOverflowHops bounds how far a decision follows full queues' overflow
+// queues; a cycle of full queues ends where it began.
+const maxOverflowHops = 5
+
+// overflow moves a decision off a full queue to its overflow queue, and on
+// while that one is full too. The first queue is kept in OverflowFrom and,
+// for a decision of the rules, the reason becomes overflow; a requeue
+// stays a requeue. The count is of what waits now, so concurrent routing
+// may pass a limit by the few decided at the same moment.
+func (s *Service) overflow(ctx context.Context, tx routingTx, d *RoutingDecision) error {
+	visited := map[QueueID]bool{}
+	for range maxOverflowHops {
+		q, err := tx.Queue(ctx, d.QueueID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if q.MaxWaiting == 0 || q.OverflowQueueID == "" || visited[q.ID] {
+			return nil
+		}
+		visited[q.ID] = true
+		n, err := tx.CountWaiting(ctx, q.ID, d.ConversationID)
+		if err != nil {
+			return err
+		}
+		if n < q.MaxWaiting {
+			return nil
+		}
+		if d.OverflowFrom == "" {
+			d.OverflowFrom = q.ID
+		}
+		if d.Reason == ReasonMatched || d.Reason == ReasonDefault {
+			d.Reason = ReasonOverflow
+		}
+		d.QueueID = q.OverflowQueueID
+	}
+	return nil
 }
 
 // contextLookups are the reads the engagement context needs besides what

@@ -513,6 +513,7 @@ type routingDecisionRow struct {
 	Priority       int
 	Reason         string
 	Error          string
+	OverflowFrom   string
 }
 
 func (routingDecisionRow) TableName() string { return "routing_decisions" }
@@ -532,7 +533,7 @@ func (r *repo) RoutingHistory(ctx context.Context, id engine.ConversationID) ([]
 	for _, row := range rows {
 		out = append(out, engine.RoutingDecision{ID: row.ID, ConversationID: engine.ConversationID(row.ConversationID), At: row.At.UTC(),
 			RuleID: deref(row.RuleID), RuleName: row.RuleName, RuleSetVersion: row.RuleSetVersion, QueueID: engine.QueueID(row.QueueID),
-			Priority: row.Priority, Reason: engine.RoutingReason(row.Reason), Error: row.Error})
+			Priority: row.Priority, Reason: engine.RoutingReason(row.Reason), Error: row.Error, OverflowFrom: engine.QueueID(row.OverflowFrom)})
 	}
 	return out, nil
 }

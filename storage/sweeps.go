@@ -220,13 +220,13 @@ func (r *repo) AppendRoutingDecisions(ctx context.Context, ds []engine.RoutingDe
 	if len(ds) == 0 {
 		return nil
 	}
-	const columns = 10
+	const columns = 11
 	args := make([]any, 0, len(ds)*columns)
 	for _, d := range ds {
 		args = append(args, d.ID, string(d.ConversationID), d.At.UTC(), nullable(d.RuleID), d.RuleName, d.RuleSetVersion, string(d.QueueID),
-			d.Priority, string(d.Reason), d.Error)
+			d.Priority, string(d.Reason), d.Error, string(d.OverflowFrom))
 	}
-	q := `INSERT INTO routing_decisions (id, conversation_id, at, rule_id, rule_name, rule_set_version, queue_id, priority, reason, error) VALUES ` +
+	q := `INSERT INTO routing_decisions (id, conversation_id, at, rule_id, rule_name, rule_set_version, queue_id, priority, reason, error, overflow_from) VALUES ` +
 		rowsOf(len(ds), columns)
 	if err := r.rawExec(ctx, q, args...); err != nil {
 		return fmt.Errorf("record %d routing decisions: %w", len(ds), err)
