@@ -105,6 +105,9 @@ type placeholderValues struct {
 	customer CustomerProfile
 	agent    string
 	queue    string
+	// nextOpening is when the conversation's queue next opens, in its
+	// calendar's zone (automated messages only).
+	nextOpening string
 }
 
 // placeholders is the one table of placeholders: it checks bodies, fills
@@ -126,8 +129,8 @@ var placeholders = []Placeholder{
 // Placeholders lists the placeholders a canned response's body may use.
 func Placeholders() []Placeholder { return append([]Placeholder(nil), placeholders...) }
 
-func placeholderNamed(name string) (Placeholder, bool) {
-	for _, p := range placeholders {
+func placeholderNamed(table []Placeholder, name string) (Placeholder, bool) {
+	for _, p := range table {
 		if p.Name == name {
 			return p, true
 		}
@@ -182,10 +185,17 @@ type templatePart struct {
 	placeholder string
 }
 
-// parseTemplate splits a body into text and {{placeholders}} (spaces
-// inside the braces are allowed), refusing an unclosed or empty
-// placeholder and an unknown name, with the place of each.
+// parseTemplate parses a canned response's body (parseTemplateWith).
 func parseTemplate(field, body string) ([]templatePart, error) {
+	return parseTemplateWith(placeholders, field, body)
+}
+
+// parseTemplateWith splits a body into text and {{placeholders}} (spaces
+// inside the braces are allowed), refusing an unclosed or empty
+// placeholder and a name table does not hold, with the place of each.
+// Canned responses and automated messages (automated.go) share it, each
+// with its own table.
+func parseTemplateWith(table []Placeholder, field, body string) ([]templatePart, error) {
 	var parts []templatePart
 	var problems []TemplateProblem
 	rest, offset := body, 0 // offset: the byte offset of rest in body
@@ -202,7 +212,7 @@ func parseTemplate(field, body string) ([]templatePart, error) {
 		end := strings.Index(inner, "}}")
 		if next := strings.Index(inner, "{{"); end < 0 || (next >= 0 && next < end) {
 			problems = append(problems, templateProblem(body, start, "this placeholder is not closed",
-				"end it with }}, as in {{customer.name}}; the placeholders are "+placeholderList()))
+				"end it with }}, as in {{customer.name}}; the placeholders are "+placeholderList(table)))
 			if end < 0 {
 				rest, offset = "", len(body)
 				break
@@ -213,11 +223,11 @@ func parseTemplate(field, body string) ([]templatePart, error) {
 		raw := inner[:end]
 		name := strings.TrimSpace(raw)
 		nameAt := start + 2 + strings.Index(raw, name)
-		switch _, ok := placeholderNamed(name); {
+		switch _, ok := placeholderNamed(table, name); {
 		case name == "":
-			problems = append(problems, templateProblem(body, start, "this placeholder names nothing", "the placeholders are "+placeholderList()))
+			problems = append(problems, templateProblem(body, start, "this placeholder names nothing", "the placeholders are "+placeholderList(table)))
 		case !ok:
-			problems = append(problems, templateProblem(body, nameAt, fmt.Sprintf("{{%s}} is not a placeholder", name), suggestPlaceholder(name)))
+			problems = append(problems, templateProblem(body, nameAt, fmt.Sprintf("{{%s}} is not a placeholder", name), suggestPlaceholder(table, name)))
 		default:
 			parts = append(parts, templatePart{placeholder: name})
 		}
@@ -258,9 +268,9 @@ func templateProblem(body string, offset int, message, hint string) TemplateProb
 	return TemplateProblem{Line: line, Column: col, Message: message, Hint: hint, Snippet: text + "\n" + caret.String()}
 }
 
-func placeholderList() string {
-	names := make([]string, len(placeholders))
-	for i, p := range placeholders {
+func placeholderList(table []Placeholder) string {
+	names := make([]string, len(table))
+	for i, p := range table {
 		names[i] = "{{" + p.Name + "}}"
 	}
 	return strings.Join(names, ", ")
@@ -268,9 +278,9 @@ func placeholderList() string {
 
 // suggestPlaceholder is the hint for an unknown name: the placeholder it
 // is likely a typo of, those of the group it names, or the whole list.
-func suggestPlaceholder(name string) string {
+func suggestPlaceholder(table []Placeholder, name string) string {
 	best, bestD := "", 1<<30
-	for _, p := range placeholders {
+	for _, p := range table {
 		if d := editDistance(normalizePlaceholder(name), normalizePlaceholder(p.Name)); d < bestD {
 			best, bestD = p.Name, d
 		}
@@ -283,7 +293,7 @@ func suggestPlaceholder(name string) string {
 	}
 	// A group ({{customer}}) or a last part ({{queue}}) alone.
 	var group []string
-	for _, p := range placeholders {
+	for _, p := range table {
 		leaf := p.Name[strings.LastIndexByte(p.Name, '.')+1:]
 		if strings.HasPrefix(p.Name, strings.ToLower(name)+".") || normalizePlaceholder(leaf) == normalizePlaceholder(name) {
 			group = append(group, "{{"+p.Name+"}}")
@@ -292,7 +302,7 @@ func suggestPlaceholder(name string) string {
 	if len(group) > 0 {
 		return "did you mean " + strings.Join(group, " or ") + "?"
 	}
-	return "the placeholders are " + placeholderList()
+	return "the placeholders are " + placeholderList(table)
 }
 
 // normalizePlaceholder compares names as analysts may write them:
@@ -602,19 +612,25 @@ func (s *Service) RenderCannedResponse(ctx context.Context, actor Actor, convID 
 		}
 	}
 	out := RenderedResponse{Response: r}
+	out.Text, out.Empty = fillTemplate(placeholders, parts, v)
+	return out, nil
+}
+
+// fillTemplate writes a parsed body with its placeholders' values from
+// table, naming those that had none.
+func fillTemplate(table []Placeholder, parts []templatePart, v placeholderValues) (text string, empty []string) {
 	var b strings.Builder
 	for _, p := range parts {
 		if p.placeholder == "" {
 			b.WriteString(p.text)
 			continue
 		}
-		ph, _ := placeholderNamed(p.placeholder)
+		ph, _ := placeholderNamed(table, p.placeholder)
 		val := ph.value(v)
-		if val == "" && !slices.Contains(out.Empty, ph.Name) {
-			out.Empty = append(out.Empty, ph.Name)
+		if val == "" && !slices.Contains(empty, ph.Name) {
+			empty = append(empty, ph.Name)
 		}
 		b.WriteString(val)
 	}
-	out.Text = b.String()
-	return out, nil
+	return b.String(), empty
 }

@@ -231,6 +231,10 @@ type Message struct {
 	// Blocked marks an inbound message from a blocked customer: stored, but
 	// neither routed nor offered (blocks.go).
 	Blocked bool
+	// Automated marks an outbound message Switchboard sent by itself (a
+	// work stream's greeting or out-of-hours message, automated.go), not
+	// an agent.
+	Automated bool
 }
 
 // RoutingReason says why a routing decision was made.

@@ -219,7 +219,11 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 		if err != nil {
 			return err
 		}
-		if offered {
+		sent, err := s.sendAutomated(ctx, tx, &conv, ws, true, now) // automated.go
+		if err != nil {
+			return err
+		}
+		if offered || sent {
 			if err := tx.UpdateConversation(ctx, conv); err != nil {
 				return err
 			}
@@ -267,6 +271,11 @@ func (s *Service) ingest(ctx context.Context, tx ingestTx, fx *effects, in Inbou
 		if err := fx.notify(conv.AgentID, NoticeMessage, messageNotice(msg), now); err != nil {
 			return err
 		}
+	}
+	// A conversation waiting in a closed queue tells the customer so
+	// (automated.go).
+	if _, err := s.sendAutomated(ctx, tx, &conv, ws, false, now); err != nil {
+		return err
 	}
 	if err := tx.UpdateConversation(ctx, conv); err != nil {
 		return err

@@ -21,6 +21,12 @@ const MaxReplyLength = 40000
 // conversation's counters (MessageCount, LastMessageAt, LastAgentMessageAt)
 // and saves it. An empty or over-long text is ErrInvalid.
 func (s *Service) EnqueueReply(ctx context.Context, tx ReplyStore, conv Conversation, author AgentID, text string, now time.Time) (Message, error) {
+	return s.enqueueOutbound(ctx, tx, conv, author, text, false, now)
+}
+
+// enqueueOutbound is EnqueueReply, for an agent's reply or (automated set,
+// no author) an automated message (automated.go).
+func (s *Service) enqueueOutbound(ctx context.Context, tx ReplyStore, conv Conversation, author AgentID, text string, automated bool, now time.Time) (Message, error) {
 	if strings.TrimSpace(text) == "" {
 		return Message{}, FieldError("text", "is required")
 	}
@@ -38,7 +44,7 @@ func (s *Service) EnqueueReply(ctx context.Context, tx ReplyStore, conv Conversa
 	m := Message{
 		ID: MessageID(NewID(now)), ConversationID: conv.ID, SourceID: conv.SourceID, Direction: Outbound,
 		SenderExternalID: ep.ExternalID, AuthorAgentID: author, Text: text, Media: []Media{},
-		SentAt: now, ReceivedAt: now, Delivery: DeliveryQueued,
+		SentAt: now, ReceivedAt: now, Delivery: DeliveryQueued, Automated: automated,
 	}
 	if err := tx.AppendMessage(ctx, m); err != nil {
 		return Message{}, fmt.Errorf("enqueue reply: %w", err)

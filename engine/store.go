@@ -23,6 +23,7 @@ type Tx interface {
 	QueueStatsStore // queuestats.go
 	BlockStore      // blocks.go
 	CannedResponseStore
+	AutomatedMessageStore // automated.go
 }
 
 // Store is the engine's persistent state. InTx runs fn in one transaction:
@@ -59,6 +60,7 @@ type (
 		routingTx
 		assignmentTx
 		BlockStore
+		automatedTx // automated.go
 	}
 	// workflowTx is what agents' actions (accept, reply, wait, transfer,
 	// close) and the sweeps that act for them read and write.

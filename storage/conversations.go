@@ -415,6 +415,7 @@ type messageRow struct {
 	Attempts         int
 	LastError        string
 	Blocked          bool
+	Automated        bool
 }
 
 func (messageRow) TableName() string { return "messages" }
@@ -423,14 +424,14 @@ func toMessageRow(m engine.Message) messageRow {
 	return messageRow{ID: string(m.ID), ConversationID: string(m.ConversationID), ApplicationID: string(m.SourceID),
 		Direction: string(m.Direction), ExternalID: nullable(m.ExternalID), SenderExternalID: m.SenderExternalID,
 		AuthorAgentID: nullable(string(m.AuthorAgentID)), Text: m.Text, Media: jsonText(m.Media, "[]"), Links: jsonText(m.Links, "[]"), InitiatedVia: jsonText(m.InitiatedVia, "[]"), QuickReply: m.QuickReply,
-		Features: jsonText(m.Features, "{}"), SentAt: m.SentAt.UTC(), ReceivedAt: m.ReceivedAt.UTC(), DeliveryStatus: string(m.Delivery), Attempts: m.Attempts, LastError: m.LastError, Blocked: m.Blocked}
+		Features: jsonText(m.Features, "{}"), SentAt: m.SentAt.UTC(), ReceivedAt: m.ReceivedAt.UTC(), DeliveryStatus: string(m.Delivery), Attempts: m.Attempts, LastError: m.LastError, Blocked: m.Blocked, Automated: m.Automated}
 }
 
 func toEngineMessage(r messageRow) engine.Message {
 	m := engine.Message{ID: engine.MessageID(r.ID), ConversationID: engine.ConversationID(r.ConversationID), SourceID: engine.SourceID(r.ApplicationID),
 		Direction: engine.Direction(r.Direction), ExternalID: deref(r.ExternalID), SenderExternalID: r.SenderExternalID,
 		AuthorAgentID: engine.AgentID(deref(r.AuthorAgentID)), Text: r.Text, Media: []engine.Media{}, QuickReply: r.QuickReply,
-		SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus), Attempts: r.Attempts, LastError: r.LastError, Blocked: r.Blocked}
+		SentAt: r.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Delivery: engine.DeliveryStatus(r.DeliveryStatus), Attempts: r.Attempts, LastError: r.LastError, Blocked: r.Blocked, Automated: r.Automated}
 	_ = json.Unmarshal([]byte(r.Media), &m.Media)
 	if r.Links != "" && r.Links != "[]" {
 		_ = json.Unmarshal([]byte(r.Links), &m.Links)
@@ -447,10 +448,10 @@ func toEngineMessage(r messageRow) engine.Message {
 func (r *repo) AppendMessage(ctx context.Context, m engine.Message) error {
 	row := toMessageRow(m)
 	err := r.rawExec(ctx, `INSERT INTO messages (id, conversation_id, application_id, direction, external_id, sender_external_id,
-		author_agent_id, text, media, links, initiated_via, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error, blocked)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		author_agent_id, text, media, links, initiated_via, quick_reply, features, sent_at, received_at, delivery_status, attempts, last_error, blocked, automated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		row.ID, row.ConversationID, row.ApplicationID, row.Direction, row.ExternalID, row.SenderExternalID,
-		row.AuthorAgentID, row.Text, row.Media, row.Links, row.InitiatedVia, row.QuickReply, row.Features, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError, row.Blocked)
+		row.AuthorAgentID, row.Text, row.Media, row.Links, row.InitiatedVia, row.QuickReply, row.Features, row.SentAt, row.ReceivedAt, row.DeliveryStatus, row.Attempts, row.LastError, row.Blocked, row.Automated)
 	if err != nil {
 		return translate(err, "store message", "Twitter event %s is stored already", m.ExternalID)
 	}
