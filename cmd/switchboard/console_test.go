@@ -25,6 +25,7 @@ func TestConsole(t *testing.T) {
 		{"agent inbox", consoleAgentInbox},
 		{"watching routing", consoleWatchRouting},
 		{"twitter channel", consoleTwitterChannel},
+		{"calendars", consoleCalendars},
 	} {
 		t.Run(scenario.name, func(t *testing.T) { forEachServeDB(t, scenario.run) })
 	}
@@ -580,7 +581,7 @@ func consoleWatchRouting(t *testing.T, dbEnv []string) {
 	analyst.shot = tab.shot
 	analyst.signIn(key.Token)
 	analyst.waitText("#who", "Ana Lyst · analyst")
-	if nav := analyst.text("#nav"); !sameText(nav, "Live Conversations Rules Queues Work streams") {
+	if nav := analyst.text("#nav"); !sameText(nav, "Live Conversations Rules Queues Work streams Calendars") {
 		t.Errorf("an analyst's navigation shows %q", nav)
 	}
 	analyst.open("#/conversations")

@@ -67,25 +67,30 @@ const durationInput = (name, value, help) => h('input', { name, value, required:
 // orderings name a queue's orderings as the queue form offers them.
 const orderings = { priority: 'Highest priority, then longest waiting', age: 'Longest waiting' };
 
+// calendarSelect picks a calendar by id ("" for none), for calendar_id.
+const calendarSelect = (calendars, id) => select({ name: 'calendar_id' }, [['', 'None (always open)'], ...calendars.map(c => [c.id, c.name])], id || '');
+
 export function queuesPage({ main }) {
   return adminPage(main, 'Queues', async (page) => {
-    const queues = await list('/queues');
+    const [queues, calendars] = await Promise.all([list('/queues'), list('/calendars')]);
     const q = page.editing;
     const name = nameInput(q ? q.name : '');
     const ordering = select({ name: 'ordering' }, Object.entries(orderings), q ? q.ordering : 'priority');
+    const calendar = calendarSelect(calendars, q && q.calendar_id);
     return {
-      columns: ['Name', 'Offers first', 'Created', ''],
-      rows: queues.map(x => [x.name, orderings[x.ordering] || x.ordering, when(x.created_at), rowActions(page, 'queue', x, '/queues')]),
+      columns: ['Name', 'Offers first', 'Calendar', 'Created', ''],
+      rows: queues.map(x => [x.name, orderings[x.ordering] || x.ordering, nameOf(calendars)(x.calendar_id) || 'None', when(x.created_at), rowActions(page, 'queue', x, '/queues')]),
       form: resourceForm(page, { noun: 'queue', fields: [field('Queue name', name),
-        field('Offers first', ordering, 'which waiting conversation an agent with room is offered next')],
-      path: '/queues', body: () => ({ name: name.value, ordering: ordering.value }) }),
+        field('Offers first', ordering, 'which waiting conversation an agent with room is offered next'),
+        field('Calendar', calendar, 'out of its hours, conversations wait here and are offered when it opens')],
+      path: '/queues', body: () => ({ name: name.value, ordering: ordering.value, calendar_id: calendar.value }) }),
     };
   });
 }
 
 export function workStreamsPage({ main }) {
   return adminPage(main, 'Work streams', async (page) => {
-    const [streams, queues] = await Promise.all([list('/workstreams'), list('/queues')]);
+    const [streams, queues, calendars] = await Promise.all([list('/workstreams'), list('/queues'), list('/calendars')]);
     const queueName = nameOf(queues);
     const w = page.editing || {};
     const name = nameInput(w.name || '');
@@ -99,19 +104,22 @@ export function workStreamsPage({ main }) {
     const requeue = durationInput('requeue_after', w.requeue_after || '15m', 'e.g. 15m');
     const stall = durationInput('stall_after', w.stall_after || '30m', 'e.g. 30m');
     const close = durationInput('auto_close_after', w.auto_close_after || '72h', 'e.g. 72h');
+    const calendar = calendarSelect(calendars, w.calendar_id);
     const form = queues.length
       ? resourceForm(page, { noun: 'work stream', path: '/workstreams',
         fields: [field('Work stream name', name), field('Channel', channel), field('Default queue', queue), field('Mode', mode), field('Assignment', method),
           field('Capacity used', capacity, 'of an agent\'s capacity, per conversation'), field('Offer timeout', offer, 'an offer waits this long for an answer'),
           field('Requeue after', requeue, 'unanswered in a queue this long: routed again'), field('Stalled after', stall, 'no message this long: stalled'),
-          field('Auto-close after', close, 'no message this long: closed')],
+          field('Auto-close after', close, 'no message this long: closed'),
+          field('Calendar', calendar, 'while it is closed, conversations wait in a queue that keeps no calendar of its own')],
         body: () => ({ name: name.value, ...(page.editing ? {} : { channel: channel.value }), default_queue_id: queue.value, mode: mode.value,
           assignment_method: method.value, capacity: Number(capacity.value), offer_timeout: offer.value, requeue_after: requeue.value,
-          stall_after: stall.value, auto_close_after: close.value }) })
+          stall_after: stall.value, auto_close_after: close.value, calendar_id: calendar.value }) })
       : h('p', { class: 'notice' }, 'Create a queue first: a work stream needs a default queue. ', h('a', { href: '#/queues' }, 'Queues'));
     return {
-      columns: ['Name', 'Channel', 'Mode', 'Default queue', 'Assignment', 'Offer timeout', 'Rules', ''],
+      columns: ['Name', 'Channel', 'Mode', 'Default queue', 'Assignment', 'Offer timeout', 'Calendar', 'Rules', ''],
       rows: streams.map(x => [x.name, x.channel, x.mode, queueName(x.default_queue_id), x.assignment_method.replace('_', ' '), x.offer_timeout,
+        nameOf(calendars)(x.calendar_id) || 'None',
         h('a', { href: '#/rules/' + x.id }, 'Edit rules'), rowActions(page, 'work stream', x, '/workstreams')]),
       form,
     };

@@ -1,5 +1,5 @@
 // The console's shell: sign-in, the navigation the key's role allows, and
-// hash routes (#/inbox, #/rules, #/queues …) to the pages.
+// hash routes (#/inbox, #/rules, #/queues, #/calendars …) to the pages.
 
 import { call, signIn, signOut, token } from './api.js';
 import { h, mount, field, errorBox } from './dom.js';
@@ -10,6 +10,7 @@ import { auditPage } from './audit.js';
 import { livePage } from './live.js';
 import { queuesPage, workStreamsPage, agentsPage, keysPage, webchatPage } from './admin.js';
 import { twitterPage } from './twitter.js';
+import { calendarsPage } from './calendars.js';
 
 // pages by route: who may open them and how they render.
 const pages = {
@@ -19,6 +20,7 @@ const pages = {
   rules: { title: 'Rules', roles: ['admin', 'analyst'], render: rulesPage },
   queues: { title: 'Queues', roles: ['admin', 'analyst'], render: queuesPage },
   workstreams: { title: 'Work streams', roles: ['admin', 'analyst'], render: workStreamsPage },
+  calendars: { title: 'Calendars', roles: ['admin', 'analyst'], render: calendarsPage },
   agents: { title: 'Agents', roles: ['admin'], render: agentsPage },
   keys: { title: 'API keys', roles: ['admin'], render: keysPage },
   twitter: { title: 'Twitter', roles: ['admin'], render: twitterPage },
