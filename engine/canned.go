@@ -214,7 +214,7 @@ func parseTemplateWith(table []Placeholder, field, body string) ([]templatePart,
 			problems = append(problems, templateProblem(body, start, "this placeholder is not closed",
 				"end it with }}, as in {{customer.name}}; the placeholders are "+placeholderList(table)))
 			if end < 0 {
-				rest, offset = "", len(body)
+				rest = ""
 				break
 			}
 			rest, offset = inner[next:], start+2+next
