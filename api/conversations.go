@@ -120,6 +120,9 @@ type messageResponse struct {
 	// Blocked marks a DM of a blocked customer: stored, neither routed nor
 	// offered.
 	Blocked bool `json:"blocked"`
+	// Automated marks a message Switchboard sent by itself (a work
+	// stream's greeting or out-of-hours message), not an agent.
+	Automated bool `json:"automated"`
 }
 
 type featuresResponse struct {
@@ -164,6 +167,12 @@ type conversationDetailResponse struct {
 	ContactCandidates []candidateResponse `json:"contact_candidates"`
 	Messages          []messageResponse   `json:"messages"`
 	Routing           []routingResponse   `json:"routing"`
+	// QueuePosition is the conversation's place in its queue while it
+	// waits there (1 is offered next); null otherwise.
+	QueuePosition *int `json:"queue_position"`
+	// ExpectedWait is how long it may still wait at the queue's pace over
+	// the last 15 minutes; null when it does not wait or no pace is known.
+	ExpectedWait *duration `json:"expected_wait"`
 }
 
 type candidateResponse struct {
@@ -234,7 +243,7 @@ func toMessageResponse(m engine.Message) messageResponse {
 	return messageResponse{ID: string(m.ID), Direction: string(m.Direction), Text: m.Text, Media: media, Links: links, InitiatedVia: toInitiatedViaResponse(m.InitiatedVia), QuickReply: m.QuickReply,
 		Features: toFeaturesResponse(m), TwitterEventID: optional(m.ExternalID), AuthorAgentID: optional(string(m.AuthorAgentID)),
 		SentAt: timestamp(m.SentAt), ReceivedAt: timestamp(m.ReceivedAt), Delivery: optional(string(m.Delivery)),
-		Attempts: m.Attempts, LastError: m.LastError, Blocked: m.Blocked}
+		Attempts: m.Attempts, LastError: m.LastError, Blocked: m.Blocked, Automated: m.Automated}
 }
 
 func toConversationDetailResponse(d engine.ConversationDetail) conversationDetailResponse {
@@ -315,5 +324,20 @@ func (s *Server) getConversation(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	d, err := s.svc.ConversationDetail(c.Request.Context(), actor(c), engine.ConversationID(id))
-	return toConversationDetailResponse(d), err
+	if err != nil {
+		return nil, err
+	}
+	out := toConversationDetailResponse(d)
+	place, waits, err := s.svc.QueuePlace(c.Request.Context(), d.Conversation)
+	if err != nil {
+		return nil, err
+	}
+	if waits {
+		out.QueuePosition = &place.Position
+		if place.ExpectedWait != nil {
+			w := duration(*place.ExpectedWait)
+			out.ExpectedWait = &w
+		}
+	}
+	return out, nil
 }

@@ -52,6 +52,7 @@ var enums = map[string][]any{
 	"cannedResponseResponse.scope":         strs(engine.ScopeShared, engine.ScopePersonal),
 	"cannedResponseRequest.scope":          strs(engine.ScopeShared, engine.ScopePersonal),
 	"/api/v1/canned-responses?scope":       strs(engine.ScopeShared, engine.ScopePersonal),
+	"automatedMessageResponse.kind":        strs(engine.AutomatedGreeting, engine.AutomatedOutOfHours),
 }
 
 // requiredInRequests are the request fields whose handlers always refuse a
@@ -68,6 +69,8 @@ var requiredInRequests = map[string]bool{
 	"openingHoursRequest.open":  true,
 	"openingHoursRequest.close": true,
 	"holidayRequest.date":       true,
+
+	"automatedMessageRequest.body": true, // putAutomated
 }
 
 // optionalBodies are the request types whose routes also take no body at

@@ -165,6 +165,7 @@ func New(opts Options) (*Server, error) {
 	s.conversationRoutes(v1)
 	s.blockRoutes(v1)
 	s.cannedRoutes(v1)
+	s.automatedRoutes(v1)
 	s.workflowRoutes(v1)
 	s.notificationRoutes(v1)
 
