@@ -123,6 +123,9 @@ type Conversation struct {
 	RequeueCount int
 	// Priority: the conversation's priority before this decision (0 to 1000, higher is offered first).
 	Priority int
+	// QueuePosition: the conversation's place in the queue it waits in now
+	// (1 is offered next); 0 when it waits in none, as a new one does.
+	QueuePosition int
 	// Queue is the name of the queue the conversation is in now, empty if none.
 	Queue string
 	// Status is the conversation's status: "open", "offered", "active", "waiting", "wrap-up" or "closed".

@@ -146,6 +146,7 @@ func newFieldTable() *fieldTable {
 		number("Conversation.WaitMinutes", "how many minutes the customer has waited in a queue", "25", func(c *Context) int { return c.Conversation.WaitMinutes }),
 		number("Conversation.RequeueCount", "how many times the conversation has been requeued", "2", func(c *Context) int { return c.Conversation.RequeueCount }),
 		number("Conversation.Priority", "the conversation's priority before this decision (0 to 1000, higher is offered first)", "500", func(c *Context) int { return c.Conversation.Priority }),
+		number("Conversation.QueuePosition", "the conversation's place in the queue it waits in now (1 is offered next); 0 when it waits in none, as a new one does", "4", func(c *Context) int { return c.Conversation.QueuePosition }),
 		text("Conversation.Queue", "the name of the queue the conversation is in now, empty if none", `"General"`, func(c *Context) string { return c.Conversation.Queue }),
 		text("Conversation.Status", `the conversation's status: "open", "offered", "active", "waiting", "wrap-up" or "closed"`, `"open"`, func(c *Context) string { return c.Conversation.Status }),
 

@@ -108,6 +108,7 @@ func (s *Service) overflow(ctx context.Context, tx routingTx, d *RoutingDecision
 type contextLookups interface {
 	Source(ctx context.Context, id SourceID) (Source, error)
 	Queue(ctx context.Context, id QueueID) (Queue, error)
+	QueuePosition(ctx context.Context, c Conversation, ordering QueueOrdering) (int, error)
 	calendarLister
 }
 
@@ -152,6 +153,11 @@ func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws W
 		q, err := lk.Queue(ctx, conv.QueueID)
 		if err == nil {
 			ec.Conversation.Queue = q.Name
+			if conv.Status == StatusOpen && conv.RoutedAt != nil {
+				if ec.Conversation.QueuePosition, err = lk.QueuePosition(ctx, conv, q.Ordering); err != nil {
+					return nil, err
+				}
+			}
 		} else if !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}

@@ -24,6 +24,7 @@ type Tx interface {
 	BlockStore      // blocks.go
 	CannedResponseStore
 	AutomatedMessageStore // automated.go
+	QueuePlaceStore       // queue_place.go
 }
 
 // Store is the engine's persistent state. InTx runs fn in one transaction:
@@ -43,6 +44,7 @@ type (
 		EndpointStore
 		RuleStore
 		calendarLister // rules read calendars by name
+		QueuePlaceStore
 	}
 	// assignmentTx is what offering conversations to agents reads and
 	// writes.
