@@ -17,7 +17,8 @@ import (
 // customers; hashtags, links and media given by the channel or only in the
 // text), requeues them, and compares what the rules saw at the requeue with
 // what they saw when the message arrived: only the waiting time, the
-// requeue count, the queue the conversation is in and the time may differ.
+// requeue count, the queue the conversation is in (and its place there) and
+// the time may differ.
 func TestRequeueSeesWhatIngestSaw(t *testing.T) {
 	forEachWorld(t, engine.WorkStreamInput{RequeueAfter: ptr(10 * time.Minute)}, func(t *testing.T, w *world) {
 		ctx := context.Background()
@@ -71,7 +72,7 @@ func TestRequeueSeesWhatIngestSaw(t *testing.T) {
 					atIngest.Conversation.RequeueCount, atRequeue.Conversation.RequeueCount, atRequeue.Conversation.WaitMinutes)
 			}
 			for _, c := range []*dsl.Context{&atIngest, &atRequeue} {
-				c.Conversation.WaitMinutes, c.Conversation.RequeueCount, c.Conversation.Queue = 0, 0, ""
+				c.Conversation.WaitMinutes, c.Conversation.RequeueCount, c.Conversation.Queue, c.Conversation.QueuePosition = 0, 0, "", 0
 				c.Now, c.Hour, c.Weekday, c.Time = time.Time{}, 0, "", dsl.Time{}
 			}
 			if !reflect.DeepEqual(atIngest, atRequeue) {

@@ -115,9 +115,10 @@ type contextLookups interface {
 // engagementContext builds what a routing rule sees: conv and its customer
 // (the contact's id and tags), the customer's latest message last with the
 // features stored with it, the channel, and now in the work stream's time
-// zone, with the business's calendars for rules that read them. Ingest, requeue, the rule test and explain all build it here, so a
-// rule decides the same wherever it runs; only the waiting time, the
-// requeue count, the queue it is in and the time can differ between them.
+// zone, with the business's calendars for rules that read them. Ingest,
+// requeue, the rule test and explain all build it here, so a rule decides
+// the same wherever it runs; only the waiting time, the requeue count, the
+// queue it is in (and its place there) and the time can differ between them.
 func (s *Service) engagementContext(ctx context.Context, lk contextLookups, ws WorkStream, ep Endpoint, conv Conversation, contact *Contact, last Message, now time.Time) (*dsl.Context, error) {
 	src, err := lk.Source(ctx, ep.SourceID)
 	if err != nil {
