@@ -13,9 +13,9 @@ import (
 )
 
 type queueRow struct {
-	ID         string `gorm:"primaryKey"`
-	Name       string
-	Ordering   string
+	ID              string `gorm:"primaryKey"`
+	Name            string
+	Ordering        string
 	CalendarID      *string
 	MaxWaiting      int
 	OverflowQueueID *string
