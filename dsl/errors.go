@@ -184,6 +184,14 @@ func distance(a, b string) int {
 	return d[len(ra)][len(rb)]
 }
 
+// Nearest returns the candidate closest to word by edit distance (a swap of
+// neighbours counts as one edit, case does not count), compared by
+// key(candidate), or "" when none is close enough to be a likely typo: the
+// "did you mean" of every analyst-facing message.
+func Nearest(word string, candidates []string, key func(string) string) string {
+	return nearest(word, candidates, key)
+}
+
 // nearest returns the candidate closest to word, compared by key(candidate),
 // or "" when none is close enough to be a likely typo.
 func nearest(word string, candidates []string, key func(string) string) string {

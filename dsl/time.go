@@ -153,15 +153,15 @@ func timeCalls(source string, node ast.Node) ([]TimeCall, error) {
 		if !ok || len(call.Arguments) != 1 {
 			return false
 		}
-		what := "a calendar's name"
+		what, example := "a calendar's name", `"Support EU"`
 		if prop.Value == "Local" {
-			what = "a time zone"
+			what, example = "a time zone", `"Europe/Berlin"`
 		}
 		arg, ok := call.Arguments[0].(*ast.StringNode)
 		if !ok {
 			bad = newError(source, startOf(call.Arguments[0]),
 				fmt.Sprintf("Time.%s takes %s in quotes", prop.Value, what),
-				fmt.Sprintf(`write it as Time.%s(%s)`, prop.Value, map[bool]string{true: `"Europe/Berlin"`, false: `"Support EU"`}[prop.Value == "Local"]))
+				fmt.Sprintf("write it as Time.%s(%s)", prop.Value, example))
 			return false
 		}
 		if prop.Value == "Local" {

@@ -67,12 +67,12 @@ func (r *ruleCalendars) NextOpening(name string, at time.Time) (time.Time, bool)
 	return c.NextOpening(at)
 }
 
-// checkRuleCalendars checks that every calendar a rule's condition names
-// exists; one that does not is a *RuleError pointing at the name.
-func checkRuleCalendars(ctx context.Context, lister calendarLister, r Rule, field string) error {
-	p, err := dsl.Compile(r.Condition)
-	if err != nil || len(p.Calendars()) == 0 {
-		return nil // a compile error is reported where the condition is applied
+// checkRuleCalendars checks that every calendar p, the compiled condition
+// of r, names exists; one that does not is a *RuleError pointing at the
+// name.
+func checkRuleCalendars(ctx context.Context, lister calendarLister, r Rule, field string, p *dsl.Program) error {
+	if len(p.Calendars()) == 0 {
+		return nil
 	}
 	list, err := lister.ListCalendars(ctx)
 	if err != nil {
@@ -99,10 +99,10 @@ func calendarInUse(ctx context.Context, tx Tx, name, change string) error {
 		}
 		for _, ws := range page.Items {
 			n, err := tx.LatestRuleSetVersion(ctx, ws.ID)
-			if err != nil || n == 0 {
-				if err != nil {
-					return err
-				}
+			if err != nil {
+				return err
+			}
+			if n == 0 {
 				continue
 			}
 			v, err := tx.RuleSetVersion(ctx, ws.ID, n)

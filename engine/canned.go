@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/switchboardhq/switchboard/dsl"
 )
 
 // CannedResponseID identifies a canned response.
@@ -279,14 +281,12 @@ func placeholderList(table []Placeholder) string {
 // suggestPlaceholder is the hint for an unknown name: the placeholder it
 // is likely a typo of, those of the group it names, or the whole list.
 func suggestPlaceholder(table []Placeholder, name string) string {
-	best, bestD := "", 1<<30
-	for _, p := range table {
-		if d := editDistance(normalizePlaceholder(name), normalizePlaceholder(p.Name)); d < bestD {
-			best, bestD = p.Name, d
-		}
+	names := make([]string, len(table))
+	for i, p := range table {
+		names[i] = p.Name
 	}
-	if bestD <= max(1, utf8.RuneCountInString(name)/3) {
-		if bestD == 0 {
+	if best := dsl.Nearest(normalizePlaceholder(name), names, normalizePlaceholder); best != "" {
+		if normalizePlaceholder(best) == normalizePlaceholder(name) {
 			return fmt.Sprintf("did you mean {{%s}}? Placeholders are written in lower case, words joined by _", best)
 		}
 		return fmt.Sprintf("did you mean {{%s}}?", best)
@@ -309,33 +309,6 @@ func suggestPlaceholder(table []Placeholder, name string) string {
 // Customer.ScreenName is customer.screen_name.
 func normalizePlaceholder(s string) string {
 	return strings.ToLower(strings.ReplaceAll(s, "_", ""))
-}
-
-// editDistance is the Levenshtein distance of a and b, a swap of two
-// neighbours counting as one edit.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 // normalizeShortcut lower-cases a shortcut and gives it its "/".

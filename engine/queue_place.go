@@ -37,25 +37,18 @@ type QueuePlaceStore interface {
 // still wait; false when it does not wait in one (it is not open, or is in
 // no queue).
 func (s *Service) QueuePlace(ctx context.Context, conv Conversation) (QueuePlace, bool, error) {
-	return queuePlace(ctx, s.store, conv, s.clock.Now())
-}
-
-func queuePlace(ctx context.Context, tx interface {
-	QueueStore
-	QueuePlaceStore
-}, conv Conversation, now time.Time) (QueuePlace, bool, error) {
 	if conv.Status != StatusOpen || conv.QueueID == "" || conv.RoutedAt == nil {
 		return QueuePlace{}, false, nil
 	}
-	q, err := tx.Queue(ctx, conv.QueueID)
+	q, err := s.store.Queue(ctx, conv.QueueID)
 	if err != nil {
 		return QueuePlace{}, false, err
 	}
 	var place QueuePlace
-	if place.Position, err = tx.QueuePosition(ctx, conv, q.Ordering); err != nil {
+	if place.Position, err = s.store.QueuePosition(ctx, conv, q.Ordering); err != nil {
 		return QueuePlace{}, false, err
 	}
-	accepted, err := tx.AcceptedSince(ctx, q.ID, now.Add(-ThroughputWindow))
+	accepted, err := s.store.AcceptedSince(ctx, q.ID, s.clock.Now().Add(-ThroughputWindow))
 	if err != nil {
 		return QueuePlace{}, false, err
 	}

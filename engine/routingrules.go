@@ -215,41 +215,43 @@ func (in RuleInput) apply(ctx context.Context, tx interface {
 	if in.Position != nil && *in.Position < 1 {
 		return FieldError(prefix+"position", "must be 1 or more")
 	}
-	if err := in.applyCondition(r, prefix); err != nil {
+	prog, field, err := in.applyCondition(r, prefix)
+	if err != nil || prog == nil {
 		return err
 	}
-	if in.Condition != nil || in.Conditions != nil {
-		field := prefix + "condition"
-		if in.Conditions != nil {
-			field = prefix + "conditions"
-		}
-		return checkRuleCalendars(ctx, tx, *r, field)
-	}
-	return nil
+	return checkRuleCalendars(ctx, tx, *r, field, prog)
 }
 
-// applyCondition sets the condition of r from in and compiles it. A
-// condition that does not compile is a *RuleError.
-func (in RuleInput) applyCondition(r *Rule, prefix string) error {
+// applyCondition sets the condition of r from in and compiles it,
+// answering the program and the request field it came from (nil when in
+// leaves the condition as it is). A condition that does not compile is a
+// *RuleError.
+func (in RuleInput) applyCondition(r *Rule, prefix string) (*dsl.Program, string, error) {
 	switch {
 	case in.Condition != nil && in.Conditions != nil:
-		return FieldError(prefix+"conditions", "give either condition or conditions, not both")
+		return nil, "", FieldError(prefix+"conditions", "give either condition or conditions, not both")
 	case in.Condition != nil:
+		field := prefix + "condition"
 		r.Condition, r.Conditions = *in.Condition, nil
-		if _, err := dsl.Compile(r.Condition); err != nil {
-			return &RuleError{Problems: []RuleProblem{ruleProblem(*r, prefix+"condition", err)}}
+		p, err := dsl.Compile(r.Condition)
+		if err != nil {
+			return nil, "", &RuleError{Problems: []RuleProblem{ruleProblem(*r, field, err)}}
 		}
+		return p, field, nil
 	case in.Conditions != nil:
+		field := prefix + "conditions"
 		text, err := in.Conditions.Expression()
+		var p *dsl.Program
 		if err == nil {
-			_, err = dsl.Compile(text)
+			p, err = dsl.Compile(text)
 		}
 		if err != nil {
-			return &RuleError{Problems: []RuleProblem{ruleProblem(*r, prefix+"conditions", err)}}
+			return nil, "", &RuleError{Problems: []RuleProblem{ruleProblem(*r, field, err)}}
 		}
 		r.Condition, r.Conditions = text, &Conditions{group: *in.Conditions}
+		return p, field, nil
 	}
-	return nil
+	return nil, "", nil
 }
 
 // required checks that a new rule has every field it needs.

@@ -68,7 +68,7 @@ func TestCheckRuleSetNames(t *testing.T) {
 func TestApplyConditionErrors(t *testing.T) {
 	text := "Customer.FolowersCount > 1"
 	r := Rule{ID: "r1", Name: "Big"}
-	err := RuleInput{Condition: &text}.applyCondition(&r, "")
+	_, _, err := RuleInput{Condition: &text}.applyCondition(&r, "")
 	var re *RuleError
 	if !errors.As(err, &re) || !errors.Is(err, ErrInvalid) || len(re.Problems) != 1 {
 		t.Fatalf("err = %v, want one RuleError problem", err)
@@ -77,12 +77,12 @@ func TestApplyConditionErrors(t *testing.T) {
 		t.Errorf("problem = %+v", p)
 	}
 	g := dsl.Group{Any: []dsl.Condition{{Attribute: "Nope", Operator: "is true"}}}
-	err = RuleInput{Conditions: &g}.applyCondition(&r, "rules[3].")
+	_, _, err = RuleInput{Conditions: &g}.applyCondition(&r, "rules[3].")
 	if !errors.As(err, &re) || re.Problems[0].Field != "rules[3].conditions" || re.Problems[0].Path == "" {
 		t.Errorf("structured: %v", err)
 	}
 	ok := dsl.Group{All: []dsl.Condition{{Attribute: "Customer.Verified", Operator: "is true"}}}
-	if err := (RuleInput{Conditions: &ok}).applyCondition(&r, ""); err != nil || r.Conditions == nil || r.Condition == "" {
+	if _, _, err := (RuleInput{Conditions: &ok}).applyCondition(&r, ""); err != nil || r.Conditions == nil || r.Condition == "" {
 		t.Errorf("structured ok: %v, rule %+v", err, r)
 	}
 }
